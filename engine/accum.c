@@ -1,0 +1,190 @@
+/*
+ * accum.c - accumulating paths into mergeable statistics (see accum.h).
+ *
+ * Memory is fixed when the accumulator is made and does not grow with the
+ * number of paths: histograms for every bail-out and top-up distribution and
+ * for each trust's cash at each month end, integer counts for failures and
+ * exhaustion, and exact sums for means and variances.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "accum.h"
+
+size_t tr__acc_bo(const tr__acc *a, size_t trust, int which)
+{
+    (void)a;
+    return trust * 2 + (size_t)which;
+}
+
+size_t tr__acc_shortfall(const tr__acc *a, size_t scheme, int given_fail)
+{
+    return a->nt * 2 + scheme * 2 + (size_t)given_fail;
+}
+
+size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity, int which)
+{
+    return a->nt * 2 + a->ns * 2 + consortium * 6 + (size_t)quantity * 2 + (size_t)which;
+}
+
+size_t tr__acc_sys(const tr__acc *a, int quantity, int which)
+{
+    return a->nt * 2 + a->ns * 2 + a->nc * 6 + (size_t)quantity * 2 + (size_t)which;
+}
+
+tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->nt = plan->n_trusts;
+    a->ns = plan->n_schemes;
+    a->nc = plan->n_consortia;
+    a->H = plan->horizon;
+    size_t H = (size_t)a->H, nt = a->nt, nc = a->nc;
+    size_t nhist = nt + nt * H + 3 * nc + 2;
+    size_t nb = tr__hist_nbuckets();
+    a->nsums = nt * 2 + a->ns * 2 + nc * 6 + 4;
+
+    a->fail_count = calloc(nt, sizeof *a->fail_count);
+    a->fail_by_month = calloc(nt * H, sizeof *a->fail_by_month);
+    a->tau_sum = calloc(nt, sizeof *a->tau_sum);
+    a->bo = calloc(nt, sizeof *a->bo);
+    a->cash = calloc(nt * H, sizeof *a->cash);
+    a->req = calloc(nc + 1, sizeof *a->req);
+    a->paid = calloc(nc + 1, sizeof *a->paid);
+    a->top = calloc(nc + 1, sizeof *a->top);
+    a->exhausted = calloc(nc + 1, sizeof *a->exhausted);
+    a->ex_by_month = calloc(nc * H + 1, sizeof *a->ex_by_month);
+    a->nfail = calloc(nt + 1, sizeof *a->nfail);
+    a->bs = calloc(a->nsums, sizeof *a->bs);
+    a->xs = calloc(a->nsums, sizeof *a->xs);
+    a->storage = calloc(nhist * nb, sizeof *a->storage);
+    if (!a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
+        !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
+        !a->storage) {
+        tr__acc_free(a);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
+                            "out of memory allocating the run's statistics (%zu histograms)",
+                            nhist);
+    }
+    uint32_t *st = a->storage;
+    for (size_t i = 0; i < nt; i++, st += nb) tr__hist_init(&a->bo[i], st);
+    for (size_t k = 0; k < nt * H; k++, st += nb) tr__hist_init(&a->cash[k], st);
+    for (size_t c = 0; c < nc; c++) {
+        tr__hist_init(&a->req[c], st);
+        st += nb;
+        tr__hist_init(&a->paid[c], st);
+        st += nb;
+        tr__hist_init(&a->top[c], st);
+        st += nb;
+    }
+    tr__hist_init(&a->sys_bo, st);
+    st += nb;
+    tr__hist_init(&a->sys_top, st);
+    for (size_t m = 0; m < a->nsums; m++) tr__xsum_zero(&a->xs[m]);
+    return TR_OK;
+}
+
+void tr__acc_free(tr__acc *a)
+{
+    if (!a) return;
+    free(a->fail_count);
+    free(a->fail_by_month);
+    free(a->tau_sum);
+    free(a->bo);
+    free(a->cash);
+    free(a->req);
+    free(a->paid);
+    free(a->top);
+    free(a->exhausted);
+    free(a->ex_by_month);
+    free(a->nfail);
+    free(a->bs);
+    free(a->xs);
+    free(a->storage);
+    memset(a, 0, sizeof *a);
+}
+
+static void add_moment(double *bs, size_t k, double x)
+{
+    bs[k] += x;
+    bs[k + 1] += x * x;
+}
+
+void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
+{
+    size_t H = (size_t)a->H;
+    a->n++;
+    for (size_t i = 0; i < a->nt; i++) {
+        int f = ws->fail_month[i];
+        if (f) {
+            a->fail_count[i]++;
+            a->fail_by_month[i * H + (size_t)(f - 1)]++;
+            a->tau_sum[i] += (uint64_t)f;
+        }
+        double bo = ws->bailout[i];
+        tr__hist_add(&a->bo[i], bo);
+        add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo);
+        const double *cash = ws->cash + i * H;
+        tr__hist *ch = a->cash + i * H;
+        for (size_t t = 0; t < H; t++) tr__hist_add(&ch[t], cash[t]);
+        size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
+        for (size_t s = s0; s < s1; s++) {
+            double sf = ws->shortfall[s];
+            a->bs[tr__acc_shortfall(a, s, 0)] += sf;
+            if (f) a->bs[tr__acc_shortfall(a, s, 1)] += sf;
+        }
+    }
+    for (size_t c = 0; c < a->nc; c++) {
+        double req = ws->requested[c], paid = ws->paid[c], top = req - paid;
+        tr__hist_add(&a->req[c], req);
+        tr__hist_add(&a->paid[c], paid);
+        tr__hist_add(&a->top[c], top);
+        add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
+        add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
+        add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
+        if (ws->exhaust_month[c]) {
+            a->exhausted[c]++;
+            a->ex_by_month[c * H + (size_t)(ws->exhaust_month[c] - 1)]++;
+        }
+    }
+    a->nfail[ws->n_failed]++;
+    tr__hist_add(&a->sys_bo, ws->total_bailout);
+    tr__hist_add(&a->sys_top, ws->national_topup);
+    add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ws->total_bailout);
+    add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ws->national_topup);
+}
+
+void tr__acc_end_block(tr__acc *a)
+{
+    for (size_t m = 0; m < a->nsums; m++) {
+        if (a->bs[m] != 0.0) tr__xsum_add(&a->xs[m], a->bs[m]);
+        a->bs[m] = 0.0;
+    }
+}
+
+static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
+{
+    for (size_t k = 0; k < n; k++) dst[k] += src[k];
+}
+
+void tr__acc_merge(tr__acc *dst, const tr__acc *src)
+{
+    size_t H = (size_t)dst->H;
+    dst->n += src->n;
+    add_u64(dst->fail_count, src->fail_count, dst->nt);
+    add_u64(dst->fail_by_month, src->fail_by_month, dst->nt * H);
+    add_u64(dst->tau_sum, src->tau_sum, dst->nt);
+    add_u64(dst->exhausted, src->exhausted, dst->nc);
+    add_u64(dst->ex_by_month, src->ex_by_month, dst->nc * H);
+    add_u64(dst->nfail, src->nfail, dst->nt + 1);
+    for (size_t i = 0; i < dst->nt; i++) tr__hist_merge(&dst->bo[i], &src->bo[i]);
+    for (size_t k = 0; k < dst->nt * H; k++) tr__hist_merge(&dst->cash[k], &src->cash[k]);
+    for (size_t c = 0; c < dst->nc; c++) {
+        tr__hist_merge(&dst->req[c], &src->req[c]);
+        tr__hist_merge(&dst->paid[c], &src->paid[c]);
+        tr__hist_merge(&dst->top[c], &src->top[c]);
+    }
+    tr__hist_merge(&dst->sys_bo, &src->sys_bo);
+    tr__hist_merge(&dst->sys_top, &src->sys_top);
+    for (size_t m = 0; m < dst->nsums; m++) tr__xsum_merge(&dst->xs[m], &src->xs[m]);
+}

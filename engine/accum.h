@@ -1,0 +1,66 @@
+/*
+ * accum.h - per-thread accumulators of a run and their exact merge (private).
+ *
+ * Each thread adds its paths into its own tr__acc; at the end the threads'
+ * accumulators are merged into one. Everything merges exactly, in any order:
+ * counts are integers, histograms have integer counts and exact min/max, and
+ * sums of doubles are formed in fixed blocks of TR_PATH_BLOCK consecutive
+ * paths (summed in path order, whoever runs the block) and then added into
+ * exact fixed-point accumulators (stats.h). So the merged result does not
+ * depend on which thread ran which block, nor, later, on which process.
+ */
+#ifndef TR_ACCUM_H
+#define TR_ACCUM_H
+
+#include <stdint.h>
+
+#include "sim.h"
+#include "stats.h"
+
+/* Sums kept per item, by index into tr__acc.xs / .bs. */
+enum { TR__S_SUM = 0, TR__S_SQ = 1 };
+
+typedef struct tr__acc {
+    size_t nt, ns, nc;
+    int H;
+    uint64_t n; /* paths added */
+    /* trusts */
+    uint64_t *fail_count;    /* nt */
+    uint64_t *fail_by_month; /* nt * H: paths with tau == t */
+    uint64_t *tau_sum;       /* nt */
+    tr__hist *bo;            /* nt */
+    tr__hist *cash;          /* nt * H */
+    /* consortia */
+    tr__hist *req, *paid, *top; /* nc each */
+    uint64_t *exhausted;        /* nc */
+    uint64_t *ex_by_month;      /* nc * H */
+    /* system */
+    uint64_t *nfail; /* nt + 1 */
+    tr__hist sys_bo, sys_top;
+    /* sums: block partials bs[] are flushed into exact xs[] at each block's end */
+    size_t nsums;
+    double *bs;
+    tr__xsum *xs;
+    uint32_t *storage; /* every histogram's buckets */
+} tr__acc;
+
+/* Index of each sum in bs / xs. */
+size_t tr__acc_bo(const tr__acc *a, size_t trust, int which);
+size_t tr__acc_shortfall(const tr__acc *a, size_t scheme, int given_fail);
+size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity /* 0 req 1 paid 2 top */,
+                    int which);
+size_t tr__acc_sys(const tr__acc *a, int quantity /* 0 bail-out 1 top-up */, int which);
+
+tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
+void tr__acc_free(tr__acc *a);
+
+/* Add the path held in ws (after tr__sim_path). Allocates nothing. */
+void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan);
+
+/* End of a block of paths: move the block partial sums into the exact sums. */
+void tr__acc_end_block(tr__acc *a);
+
+/* dst += src (exact; any order gives the same dst). */
+void tr__acc_merge(tr__acc *dst, const tr__acc *src);
+
+#endif /* TR_ACCUM_H */

@@ -1,0 +1,247 @@
+/*
+ * main.c - the `trustrisk` command, a thin client of the public API.
+ *
+ * Subcommands: validate (load and check configs), run (simulate and write
+ * results), path (replay one path as CSV), report (HTML report of a run).
+ * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
+ * run-time error (I/O, memory). Everything the command does goes through
+ * include/trustrisk/; it has no access to the engine's internals.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trustrisk/trustrisk.h"
+
+#define EXIT_INPUT 2
+#define EXIT_INTERNAL 1
+
+static const char usage[] =
+    "usage: trustrisk <command> [options]\n"
+    "\n"
+    "Monte Carlo engine for NHS trusts' cash: which trusts run out of cash to pay\n"
+    "their bills, when, and how much their commissioners or the Department pay.\n"
+    "\n"
+    "commands:\n"
+    "  validate CONFIG...          check configs; print a summary or every problem\n"
+    "  run CONFIG [options]        simulate and write results into a folder\n"
+    "      --out DIR               output folder (default: out)\n"
+    "      --paths N               number of paths (default: the config's, else 10000)\n"
+    "      --seed S                seed (default: the config's, else 1)\n"
+    "      --threads T             worker threads (default: all cores)\n"
+    "  path CONFIG --index P [--seed S]\n"
+    "                              replay path P of a run as CSV on stdout\n"
+    "  --help, -h                  show this help\n"
+    "  --version                   show the version\n"
+    "\n"
+    "exit codes: 0 success, 2 invalid input (config or arguments),\n"
+    "            1 internal or run-time error (I/O, memory).\n";
+
+/* Map a library status onto the documented exit codes. */
+static int exit_code(tr_status st)
+{
+    switch (st) {
+    case TR_OK:
+        return 0;
+    case TR_E_INPUT:
+        return EXIT_INPUT;
+    default:
+        return EXIT_INTERNAL;
+    }
+}
+
+static int fail_with(tr_error *err)
+{
+    tr_error_print(err, stderr);
+    int code = exit_code(tr_error_status(err));
+    tr_error_clear(err);
+    return code == 0 ? EXIT_INTERNAL : code;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "trustrisk: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nrun 'trustrisk --help' for usage\n");
+    return EXIT_INPUT;
+}
+
+/* Parse a whole non-negative decimal integer; reject signs, blanks, overflow. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9') return -1;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0') return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc < 1) return bad_usage("%s", "validate needs at least one CONFIG file");
+    int code = 0;
+    for (int i = 0; i < argc; i++) {
+        tr_error err;
+        tr_error_init(&err);
+        tr_config *cfg = NULL;
+        tr_status st = tr_config_load_file(argv[i], &cfg, &err);
+        if (st == TR_OK) {
+            printf("%s: ok\n", argv[i]);
+            tr_config_describe(cfg, stdout);
+            printf("\n");
+            tr_config_free(cfg);
+        } else {
+            fprintf(stderr, "%s: invalid config (%zu problem%s)\n", argv[i], err.count,
+                    err.count == 1 ? "" : "s");
+            int c = fail_with(&err);
+            if (c > code) code = c;
+        }
+        tr_error_clear(&err);
+    }
+    return code;
+}
+
+/* Options shared by run and path. */
+typedef struct cli_opts {
+    const char *config;
+    const char *out;
+    uint64_t paths, seed, index;
+    int has_paths, has_seed, has_index;
+    int threads;
+} cli_opts;
+
+static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int allow_path)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n = 0;
+        if (a[0] != '-' || a[1] == '\0') {
+            if (o->config) return bad_usage("unexpected argument '%s'", a);
+            o->config = a;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return -1;
+        }
+        if (v == NULL) return bad_usage("option '%s' needs a value", a);
+        if (strcmp(a, "--seed") == 0) {
+            if (parse_u64(v, &n) || n > (UINT64_C(1) << 53))
+                return bad_usage("--seed: expected an integer in [0, 2^53], got '%s'", v);
+            o->seed = n;
+            o->has_seed = 1;
+        } else if (allow_run && strcmp(a, "--out") == 0) {
+            o->out = v;
+        } else if (allow_run && strcmp(a, "--paths") == 0) {
+            if (parse_u64(v, &n) || n < 1)
+                return bad_usage("--paths: expected a positive integer, got '%s'", v);
+            o->paths = n;
+            o->has_paths = 1;
+        } else if (allow_run && strcmp(a, "--threads") == 0) {
+            if (parse_u64(v, &n) || n < 1 || n > 4096)
+                return bad_usage("--threads: expected an integer in [1, 4096], got '%s'", v);
+            o->threads = (int)n;
+        } else if (allow_path && strcmp(a, "--index") == 0) {
+            if (parse_u64(v, &n)) return bad_usage("--index: expected a non-negative integer, got '%s'", v);
+            o->index = n;
+            o->has_index = 1;
+        } else {
+            return bad_usage("unknown option '%s'", a);
+        }
+        i++;
+    }
+    if (!o->config) return bad_usage("%s", "missing CONFIG file");
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    cli_opts o = {0};
+    o.out = "out";
+    int rc = parse_opts(argc, argv, &o, 1, 0);
+    if (rc) return rc < 0 ? 0 : rc;
+
+    tr_error err;
+    tr_error_init(&err);
+    tr_config *cfg = NULL;
+    if (tr_config_load_file(o.config, &cfg, &err) != TR_OK) return fail_with(&err);
+
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    if (o.has_paths) opt.paths = o.paths;
+    if (o.has_seed) opt.seed = o.seed;
+    opt.threads = o.threads;
+
+    tr_results *res = NULL;
+    if (tr_run(cfg, &opt, &res, &err) != TR_OK) {
+        tr_config_free(cfg);
+        return fail_with(&err);
+    }
+    if (tr_results_write(res, o.out, &err) != TR_OK) {
+        tr_results_free(res);
+        tr_config_free(cfg);
+        return fail_with(&err);
+    }
+    tr_results_print_summary(res, stdout);
+    printf("\nresults written to %s/ (results.json, run.json, trusts.csv, consortia.csv, "
+           "failure_curves.csv, schemes.csv)\n",
+           o.out);
+    tr_results_free(res);
+    tr_config_free(cfg);
+    return 0;
+}
+
+static int cmd_path(int argc, char **argv)
+{
+    cli_opts o = {0};
+    int rc = parse_opts(argc, argv, &o, 0, 1);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (!o.has_index) return bad_usage("%s", "path needs --index P");
+
+    tr_error err;
+    tr_error_init(&err);
+    tr_config *cfg = NULL;
+    if (tr_config_load_file(o.config, &cfg, &err) != TR_OK) return fail_with(&err);
+    uint64_t seed = o.has_seed ? o.seed : tr_config_seed(cfg);
+    tr_status st = tr_path_replay(cfg, seed, o.index, stdout, &err);
+    tr_config_free(cfg);
+    if (st != TR_OK) return fail_with(&err);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "trustrisk: writing to standard output failed\n");
+        return EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("trustrisk %s\n", tr_version());
+        return 0;
+    }
+    if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "path") == 0) return cmd_path(argc - 2, argv + 2);
+    return bad_usage("unknown command '%s'", cmd);
+}

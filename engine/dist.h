@@ -1,0 +1,54 @@
+/*
+ * dist.h - distributions sampled by inversion (private).
+ *
+ * Every distribution of MODEL.md section 4 is sampled as F^{-1}(u) so the
+ * copula applies. The Beta-based families (beta, pert) have no cheap
+ * closed-form inverse; GSL's gsl_cdf_beta_Pinv is slow, so for them a
+ * quantile table is built once per run and evaluated by interpolation, with
+ * its worst error documented here and tested in tests/test_dist.c.
+ */
+#ifndef TR_DIST_H
+#define TR_DIST_H
+
+#include "model.h"
+#include "trustrisk/error.h"
+
+/* A precomputed quantile function for one beta or pert distribution. */
+typedef struct tr__qtable tr__qtable;
+
+/* Build the table for `d` when it pays (beta, pert); *out = NULL for the
+ * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM or
+ * TR_E_INTERNAL (with a message in err) if GSL fails. */
+tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err);
+
+/* Free a table; NULL allowed. */
+void tr__qtable_free(tr__qtable *t);
+
+/* The table's accuracy: for u in [2^-40, 1 - 2^-40] (beyond, the exact
+ * inverse is used) the tabulated quantile is within TR__QTABLE_TOL * (max -
+ * min) of the exact one (tested against gsl_cdf_beta_Pinv for shapes 0.3..50
+ * in tests/test_dist.c); it is built to 2e-10 and tr__qtable_error returns
+ * the worst error it measured while building (fraction of max - min; 0 for
+ * NULL). tr__qtable_bytes is its memory (typically 3-12 KB). */
+#define TR__QTABLE_TOL 1e-9
+double tr__qtable_error(const tr__qtable *t);
+size_t tr__qtable_bytes(const tr__qtable *t);
+
+/* F^{-1}(u) for u in (0, 1). `t` is the table built for d, or NULL (then the
+ * exact, slow inverse is used). For discrete: the smallest value (in the
+ * order given) whose cumulative probability is >= u. Never allocates. */
+double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u);
+
+/* The exact CDF F(x) (for tests and for threshold shortcuts). */
+double tr__dist_cdf(const tr_dist *d, double x);
+
+/* Inverse chi-square CDF with `dof` degrees of freedom (for the t copula). */
+double tr__chi2_inv(double u, double dof);
+
+/* Student-t CDF with `dof` degrees of freedom. */
+double tr__t_cdf(double x, double dof);
+
+/* Student-t quantile with `dof` degrees of freedom. */
+double tr__t_inv(double u, double dof);
+
+#endif /* TR_DIST_H */

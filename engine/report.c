@@ -1,0 +1,1357 @@
+/*
+ * report.c - the self-contained HTML report of a run (trustrisk/report.h).
+ *
+ * The report is built from results.json alone (MODEL.md section 10, plus the
+ * engine's "exceedance" curves and scheme names), so it can be made long
+ * after the run, on another machine, from an archived output folder. The
+ * page is one file with inline CSS and inline SVG: analysts mail it, put it
+ * on a shared drive or open it on a laptop with no network, and it must
+ * still show everything.
+ *
+ * Every table cell that shows a number also carries the exact value from
+ * results.json in a data-value attribute (printed with 17 significant
+ * digits, so it reads back to the same double): the displayed figure is
+ * rounded for people, the attribute lets tests and scripts check that the
+ * page says what the results say.
+ *
+ * Charts are drawn by gnuplot's SVG terminal. Each chart is one gnuplot
+ * process started with posix_spawn (never through a shell), reading a
+ * script from a file in a private mkdtemp folder and writing the SVG to
+ * another; data travel inside the script as a datablock, so no name from
+ * the config is ever interpreted as a file name or a command. Strings from
+ * the config reach gnuplot only inside quoted strings with the quote
+ * characters replaced, and with enhanced text off; gnuplot escapes them for
+ * XML itself. The ids inside each SVG are prefixed per chart so that several
+ * inline SVGs do not share ids.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "trustrisk/report.h"
+
+extern char **environ;
+
+/* Largest results.json accepted (a region of 1000 trusts is a few MB). */
+#define REPORT_MAX_INPUT (512L * 1024L * 1024L)
+/* Lines on one chart before it becomes unreadable; the tables list all. */
+#define MAX_LINES 10
+/* Fan charts drawn, for the trusts most at risk. */
+#define MAX_FANS 6
+/* Bars in the schemes tornado. */
+#define MAX_TORNADO 15
+/* Characters of a label on a chart axis or legend. */
+#define MAX_LABEL 48
+
+static const char *const quantile_keys[] = {"0.5", "0.9", "0.95", "0.99", "0.995"};
+static const char *const band_keys[] = {"p5", "p25", "p50", "p75", "p95"};
+
+/* ------------------------------------------------------------------ */
+/* A growable string. Allocation failure is sticky and checked once.  */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1) {
+            if (cap > SIZE_MAX / 2) {
+                b->oom = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        sb_putn(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) {
+        b->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb_putn(b, big, (size_t)n);
+    free(big);
+}
+
+/* Text for HTML element content or a quoted attribute value. */
+static void sb_html(sbuf *b, const char *s)
+{
+    if (s == NULL) return;
+    for (const char *p = s; *p; p++) {
+        switch (*p) {
+        case '&':
+            sb_puts(b, "&amp;");
+            break;
+        case '<':
+            sb_puts(b, "&lt;");
+            break;
+        case '>':
+            sb_puts(b, "&gt;");
+            break;
+        case '"':
+            sb_puts(b, "&quot;");
+            break;
+        case '\'':
+            sb_puts(b, "&#39;");
+            break;
+        default:
+            sb_putn(b, p, 1);
+        }
+    }
+}
+
+/*
+ * A label for gnuplot: control characters become spaces and both quote
+ * characters become a typographic apostrophe, so the label can sit inside
+ * either kind of gnuplot string (and a datablock field) without escapes.
+ * Long labels are cut at a UTF-8 character boundary.
+ */
+static void sb_label(sbuf *b, const char *s)
+{
+    size_t chars = 0;
+    if (s == NULL) s = "";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80) {
+            if (++chars > MAX_LABEL) {
+                sb_puts(b, "\xE2\x80\xA6"); /* ellipsis */
+                return;
+            }
+        }
+        if (*p < 0x20 || *p == 0x7F)
+            sb_puts(b, " ");
+        else if (*p == '"' || *p == '\'' || *p == '\\')
+            sb_puts(b, "\xE2\x80\x99");
+        else
+            sb_putn(b, (const char *)p, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading results.json.                                              */
+
+static const cJSON *jget(const cJSON *o, const char *key)
+{
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+/* A number at o.key, or NAN when missing, null or not a number. */
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = jget(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = jget(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double jq(const cJSON *dist, const char *level) { return jnum(jget(dist, "quantiles"), level); }
+
+static double jes(const cJSON *dist, const char *level) { return jnum(jget(dist, "es"), level); }
+
+static int jarr_len(const cJSON *a) { return cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0; }
+
+static double jarr_num(const cJSON *a, int i)
+{
+    const cJSON *v = cJSON_IsArray(a) ? cJSON_GetArrayItem(a, i) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The trust's display name: name, else id. */
+static const char *trust_name(const cJSON *t)
+{
+    const char *n = jstr(t, "name");
+    if (n == NULL || *n == '\0') n = jstr(t, "id");
+    return n ? n : "?";
+}
+
+static tr_status read_file(const char *file, char **data, size_t *len, tr_error *err)
+{
+    *data = NULL;
+    FILE *fp = fopen(file, "rb");
+    if (fp == NULL)
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                            "cannot read the run's results (%s); make them with "
+                            "'trustrisk run CONFIG --out DIR' first",
+                            strerror(errno));
+    tr_status st = TR_OK;
+    long size = -1;
+    if (fseek(fp, 0, SEEK_END) == 0) size = ftell(fp);
+    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "cannot read the file: %s",
+                          strerror(errno));
+    } else if (size > REPORT_MAX_INPUT) {
+        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                          "file is %ld bytes, more than the %ld accepted", size,
+                          REPORT_MAX_INPUT);
+    } else if ((*data = malloc((size_t)size + 1)) == NULL) {
+        st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
+    } else if (fread(*data, 1, (size_t)size, fp) != (size_t)size) {
+        st = tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
+                          strerror(errno));
+    } else {
+        (*data)[size] = '\0';
+        *len = (size_t)size;
+    }
+    fclose(fp);
+    if (st != TR_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    return st;
+}
+
+/*
+ * Check that the fields the report cannot do without are there: the parts
+ * the ranking and the provenance are made of. Every other field is optional
+ * here (a section whose data are missing says so), which keeps the report
+ * usable on results written by older or newer engines.
+ */
+static tr_status check_results(const cJSON *root, const char *file, tr_error *err)
+{
+    tr_status st = TR_OK;
+    if (!cJSON_IsObject(root))
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                            "expected a JSON object (the results of 'trustrisk run')");
+    if (!cJSON_IsNumber(jget(root, "paths")))
+        st = tr_error_add(err, TR_E_INPUT, file, "paths", 0, 0, "missing or not a number");
+    if (!cJSON_IsNumber(jget(root, "horizon_months")))
+        st = tr_error_add(err, TR_E_INPUT, file, "horizon_months", 0, 0,
+                          "missing or not a number");
+    const cJSON *trusts = jget(root, "trusts");
+    if (!cJSON_IsArray(trusts) || cJSON_GetArraySize(trusts) == 0)
+        return tr_error_add(err, TR_E_INPUT, file, "trusts", 0, 0,
+                            "missing or empty: expected the list of trusts' results");
+    int i = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, trusts)
+    {
+        char path[64];
+        if (jstr(t, "id") == NULL) {
+            snprintf(path, sizeof path, "trusts[%d].id", i);
+            st = tr_error_add(err, TR_E_INPUT, file, path, 0, 0, "missing or not a string");
+        }
+        if (!cJSON_IsNumber(jget(jget(t, "p_fail"), "estimate"))) {
+            snprintf(path, sizeof path, "trusts[%d].p_fail.estimate", i);
+            st = tr_error_add(err, TR_E_INPUT, file, path, 0, 0, "missing or not a number");
+        }
+        i++;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting numbers for people.                                     */
+
+/* A table cell: the exact value in data-value, a rounded one shown. */
+static void cell_num(sbuf *b, double v, const char *shown)
+{
+    if (isnan(v)) {
+        sb_puts(b, "<td class=\"num na\" data-value=\"null\">&mdash;</td>");
+        return;
+    }
+    sb_printf(b, "<td class=\"num\" data-value=\"%.17g\">%s</td>", v, shown);
+}
+
+static void fmt_prob(char *s, size_t n, double p)
+{
+    if (isnan(p))
+        snprintf(s, n, "&mdash;");
+    else if (p <= 0)
+        snprintf(s, n, "0 %%");
+    else if (p >= 1)
+        snprintf(s, n, "100 %%");
+    else if (p < 0.001)
+        snprintf(s, n, "&lt;0.1 %%");
+    else if (p > 0.999)
+        snprintf(s, n, "&gt;99.9 %%");
+    else
+        snprintf(s, n, "%.1f %%", 100.0 * p);
+}
+
+static void fmt_money(char *s, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(s, n, "&mdash;");
+    else if (fabs(v) >= 100)
+        snprintf(s, n, "%.0f", v);
+    else if (fabs(v) >= 10)
+        snprintf(s, n, "%.1f", v);
+    else
+        snprintf(s, n, "%.2f", v);
+}
+
+static void cell_prob(sbuf *b, double p)
+{
+    char s[32];
+    fmt_prob(s, sizeof s, p);
+    cell_num(b, p, s);
+}
+
+static void cell_money(sbuf *b, double v)
+{
+    char s[32];
+    fmt_money(s, sizeof s, v);
+    cell_num(b, v, s);
+}
+
+static void cell_month(sbuf *b, double v)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%.1f", v);
+    cell_num(b, v, s);
+}
+
+/* A 95 % interval as two cells' worth of data in one cell. */
+static void cell_interval(sbuf *b, const cJSON *est)
+{
+    const cJSON *ci = jget(est, "ci95");
+    double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
+    if (isnan(lo) || isnan(hi)) {
+        sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
+        return;
+    }
+    char a[32], c[32];
+    fmt_prob(a, sizeof a, lo);
+    fmt_prob(c, sizeof c, hi);
+    sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s &ndash; %s</td>", lo,
+              hi, a, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* gnuplot.                                                           */
+
+typedef struct plotter {
+    char *gnuplot; /* full path of the gnuplot program, or NULL if not found */
+    char dir[PATH_MAX];
+    int have_dir;
+    int count;
+    int failed;       /* charts gnuplot could not draw */
+    char why[256];    /* why the last chart failed */
+} plotter;
+
+/* Find an executable `name` on PATH (an empty entry means "."). */
+static char *find_on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (path == NULL || *path == '\0') return NULL;
+    size_t nlen = strlen(name);
+    const char *p = path;
+    for (;;) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        char *full = malloc(dlen + nlen + 3);
+        if (full == NULL) return NULL;
+        if (dlen == 0)
+            snprintf(full, dlen + nlen + 3, "./%s", name);
+        else
+            snprintf(full, dlen + nlen + 3, "%.*s/%s", (int)dlen, p, name);
+        struct stat sb;
+        if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && access(full, X_OK) == 0) return full;
+        free(full);
+        if (end == NULL) return NULL;
+        p = end + 1;
+    }
+}
+
+static void plotter_init(plotter *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->gnuplot = find_on_path("gnuplot");
+    if (pl->gnuplot == NULL) return;
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || *tmp != '/') tmp = "/tmp";
+    int n = snprintf(pl->dir, sizeof pl->dir, "%s/trustrisk-report-XXXXXX", tmp);
+    if (n > 0 && (size_t)n < sizeof pl->dir && mkdtemp(pl->dir) != NULL) {
+        pl->have_dir = 1;
+    } else {
+        snprintf(pl->why, sizeof pl->why, "cannot make a temporary folder in %s: %s", tmp,
+                 strerror(errno));
+    }
+}
+
+static void plotter_free(plotter *pl)
+{
+    if (pl->have_dir) rmdir(pl->dir);
+    free(pl->gnuplot);
+    pl->gnuplot = NULL;
+}
+
+static int read_small(const char *file, sbuf *out)
+{
+    FILE *fp = fopen(file, "rb");
+    if (fp == NULL) return -1;
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) sb_putn(out, buf, n);
+    int bad = ferror(fp);
+    fclose(fp);
+    return bad || out->oom ? -1 : 0;
+}
+
+/*
+ * Copy gnuplot's SVG into the page: drop the XML prolog, and prefix every
+ * id and every reference to one (id=, href="#, url(#) with "c<N>-" so that
+ * the charts' identical ids (gnuplot_canvas, gpPt0, ...) stay distinct.
+ */
+static void embed_svg(sbuf *page, const char *svg, int chart)
+{
+    const char *s = strstr(svg, "<svg");
+    if (s == NULL) return;
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "c%d-", chart);
+    static const char *const marks[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
+    while (*s) {
+        const char *best = NULL;
+        size_t best_len = 0;
+        for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+            const char *f = strstr(s, marks[k]);
+            if (f && (best == NULL || f < best)) {
+                best = f;
+                best_len = strlen(marks[k]);
+            }
+        }
+        if (best == NULL) {
+            sb_puts(page, s);
+            break;
+        }
+        sb_putn(page, s, (size_t)(best - s) + best_len);
+        sb_puts(page, prefix);
+        s = best + best_len;
+    }
+}
+
+/*
+ * Run one gnuplot script and append the SVG to `page`; on failure append a
+ * plain note instead. The script must not set the terminal's output: the
+ * SVG comes back on gnuplot's standard output, redirected to a file here.
+ */
+static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
+{
+    if (pl->gnuplot == NULL) {
+        sb_puts(page, "<p class=\"nochart\">Chart not drawn: gnuplot is not installed.</p>\n");
+        return;
+    }
+    if (script->oom) return;
+    if (!pl->have_dir) {
+        sb_puts(page, "<p class=\"nochart\">Chart not drawn: ");
+        sb_html(page, pl->why);
+        sb_puts(page, ".</p>\n");
+        pl->failed++;
+        return;
+    }
+    int id = pl->count++;
+    char gp[PATH_MAX + 32], out[PATH_MAX + 32], log[PATH_MAX + 32];
+    snprintf(gp, sizeof gp, "%s/chart%d.gp", pl->dir, id);
+    snprintf(out, sizeof out, "%s/chart%d.svg", pl->dir, id);
+    snprintf(log, sizeof log, "%s/chart%d.err", pl->dir, id);
+
+    const char *why = NULL;
+    char whybuf[256];
+    FILE *fp = fopen(gp, "wb");
+    if (fp == NULL || fwrite(script->p, 1, script->len, fp) != script->len) why = strerror(errno);
+    if (fp != NULL && fclose(fp) != 0 && why == NULL) why = strerror(errno);
+
+    if (why == NULL) {
+        posix_spawn_file_actions_t fa;
+        pid_t pid = 0;
+        char *argv[] = {pl->gnuplot, NULL};
+        int rc = posix_spawn_file_actions_init(&fa);
+        if (rc == 0) {
+            rc = posix_spawn_file_actions_addopen(&fa, 0, gp, O_RDONLY, 0);
+            if (rc == 0)
+                rc = posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
+                                                      0600);
+            if (rc == 0)
+                rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC,
+                                                      0600);
+            if (rc == 0) rc = posix_spawn(&pid, pl->gnuplot, &fa, NULL, argv, environ);
+            posix_spawn_file_actions_destroy(&fa);
+        }
+        if (rc != 0) {
+            snprintf(whybuf, sizeof whybuf, "cannot start gnuplot: %s", strerror(rc));
+            why = whybuf;
+        } else {
+            int status = 0;
+            pid_t w;
+            do {
+                w = waitpid(pid, &status, 0);
+            } while (w < 0 && errno == EINTR);
+            if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                /* gnuplot's first error line says what went wrong. */
+                sbuf e = {0};
+                const char *m = "";
+                size_t k = 0;
+                if (read_small(log, &e) == 0 && e.p) {
+                    m = strstr(e.p, "line ") ? strstr(e.p, "line ") : e.p;
+                    while (m[k] && m[k] != '\n' && k < 160) k++;
+                }
+                snprintf(whybuf, sizeof whybuf, "gnuplot failed%s%.*s", k ? ": " : "", (int)k, m);
+                free(e.p);
+                why = whybuf;
+            }
+        }
+    }
+    if (why == NULL) {
+        sbuf svg = {0};
+        if (read_small(out, &svg) != 0 || svg.p == NULL || strstr(svg.p, "<svg") == NULL) {
+            why = "gnuplot wrote no SVG";
+        } else {
+            sb_printf(page, "<div class=\"chart\" role=\"img\" aria-label=\"");
+            sb_html(page, alt);
+            sb_puts(page, "\">\n");
+            embed_svg(page, svg.p, id);
+            sb_puts(page, "</div>\n");
+        }
+        free(svg.p);
+    }
+    if (why != NULL) {
+        pl->failed++;
+        snprintf(pl->why, sizeof pl->why, "%s", why);
+        sb_puts(page, "<p class=\"nochart\">Chart not drawn (");
+        sb_html(page, why);
+        sb_puts(page, ").</p>\n");
+    }
+    unlink(gp);
+    unlink(out);
+    unlink(log);
+}
+
+/* Settings every chart shares; width and height in pixels. */
+static void gp_begin(sbuf *s, int width, int height, const char *title)
+{
+    sb_printf(s,
+              "set terminal svg size %d,%d dynamic noenhanced font 'sans,12' background "
+              "'#ffffff'\n",
+              width, height);
+    sb_puts(s, "set encoding utf8\nset termoption noenhanced\n"
+               "set border 3 lc rgb '#555555'\nset tics nomirror\n"
+               "set grid lc rgb '#e0e0e0' lw 1\n"
+               "set key outside below center horizontal maxcols 3 noenhanced\n"
+               "set style line 1 lw 2 lc rgb '#1f77b4'\nset style line 2 lw 2 lc rgb '#d62728'\n"
+               "set style line 3 lw 2 lc rgb '#2ca02c'\nset style line 4 lw 2 lc rgb '#ff7f0e'\n"
+               "set style line 5 lw 2 lc rgb '#9467bd'\nset style line 6 lw 2 lc rgb '#8c564b'\n"
+               "set style line 7 lw 2 lc rgb '#e377c2'\nset style line 8 lw 2 lc rgb '#7f7f7f'\n"
+               "set style line 9 lw 2 lc rgb '#bcbd22'\nset style line 10 lw 2 lc rgb '#17becf'\n");
+    if (title) {
+        sb_puts(s, "set title '");
+        sb_label(s, title);
+        sb_puts(s, "'\n");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Ranking.                                                           */
+
+typedef struct ranked {
+    const cJSON *t;
+    double p, bo;
+    int index;
+} ranked;
+
+/* Most at risk first: probability of failure, then mean bail-out, then order. */
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->p != y->p) return x->p > y->p ? -1 : 1;
+    if (x->bo != y->bo) return x->bo > y->bo ? -1 : 1;
+    return x->index - y->index;
+}
+
+typedef struct scheme_row {
+    const cJSON *t, *s;
+    double all, given, diff;
+} scheme_row;
+
+/* Largest excess of the shortfall on failing paths first; undefined last. */
+static int cmp_scheme(const void *a, const void *b)
+{
+    const scheme_row *x = a, *y = b;
+    int xn = isnan(x->diff), yn = isnan(y->diff);
+    if (xn != yn) return xn - yn;
+    if (!xn && x->diff != y->diff) return x->diff > y->diff ? -1 : 1;
+    if (x->all != y->all) return x->all > y->all ? -1 : 1;
+    return 0;
+}
+
+static double nz(double v) { return isnan(v) ? -1.0 : v; }
+
+/* ------------------------------------------------------------------ */
+/* Sections.                                                          */
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "color:#1a1a1a;max-width:1180px;margin:0 auto;padding:1.5em;line-height:1.45;}"
+    "h1{font-size:1.6em;margin-bottom:0.2em;}h2{margin-top:2em;border-bottom:2px solid #1f4e79;"
+    "color:#1f4e79;padding-bottom:0.2em;}h3{margin-top:1.4em;}"
+    "table{border-collapse:collapse;margin:0.8em 0;font-size:0.92em;}"
+    "th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;vertical-align:top;}"
+    "th{background:#eef3f8;}td.num{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap;}td.na{color:#888;}tr:nth-child(even) td{background:#fafafa;}"
+    ".chart svg{width:100%;height:auto;display:block;}.chart{margin:0.8em 0;}"
+    ".fans{display:grid;grid-template-columns:1fr 1fr;gap:1em;}"
+    ".notice{border:2px solid #b35900;background:#fff4e5;padding:0.8em 1em;margin:1em 0;}"
+    ".nochart{color:#b35900;font-style:italic;}.lede{color:#444;}"
+    ".summary td{font-size:1.05em;}code{background:#f2f2f2;padding:0 0.2em;}"
+    "nav a{margin-right:0.9em;}@media print{.fans{grid-template-columns:1fr;}}";
+
+static void dist_row(sbuf *b, const char *label, const cJSON *d)
+{
+    sb_puts(b, "<tr><th scope=\"row\">");
+    sb_html(b, label);
+    sb_puts(b, "</th>");
+    cell_money(b, jnum(d, "mean"));
+    cell_money(b, jnum(d, "sd"));
+    for (size_t k = 0; k < sizeof quantile_keys / sizeof quantile_keys[0]; k++)
+        cell_money(b, jq(d, quantile_keys[k]));
+    cell_money(b, jes(d, "0.95"));
+    cell_money(b, jes(d, "0.99"));
+    sb_puts(b, "</tr>\n");
+}
+
+static void dist_header(sbuf *b, const char *first)
+{
+    sb_printf(b,
+              "<table><thead><tr><th>%s</th><th>mean</th><th>sd</th><th>median</th>"
+              "<th>90 %%</th><th>95 %%</th><th>99 %%</th><th>99.5 %%</th>"
+              "<th>ES 95 %%</th><th>ES 99 %%</th></tr></thead><tbody>\n",
+              first);
+}
+
+/*
+ * The (x, P(value > x)) points of a DIST's exceedance curve, in percent,
+ * dropping zero probabilities (the chart's y axis is logarithmic). Without
+ * an "exceedance" object the quantiles give a coarse curve.
+ */
+static int exceedance_block(sbuf *s, const cJSON *d, const char *name)
+{
+    int n = 0;
+    sb_printf(s, "$%s << EOD\n", name);
+    const cJSON *ex = jget(d, "exceedance");
+    const cJSON *xs = jget(ex, "x"), *ps = jget(ex, "p");
+    int len = jarr_len(xs) < jarr_len(ps) ? jarr_len(xs) : jarr_len(ps);
+    if (len > 0) {
+        for (int i = 0; i < len; i++) {
+            double x = jarr_num(xs, i), p = jarr_num(ps, i);
+            if (isnan(x) || isnan(p) || p <= 0) continue;
+            sb_printf(s, "%.10g %.10g\n", x, 100.0 * p);
+            n++;
+        }
+    } else {
+        for (size_t k = 0; k < sizeof quantile_keys / sizeof quantile_keys[0]; k++) {
+            double x = jq(d, quantile_keys[k]);
+            double p = 1.0 - strtod(quantile_keys[k], NULL);
+            if (isnan(x) || x <= 0) continue;
+            sb_printf(s, "%.10g %.10g\n", x, 100.0 * p);
+            n++;
+        }
+    }
+    sb_puts(s, "EOD\n");
+    return n;
+}
+
+/* Exceedance curves of `dist_key` for up to MAX_LINES items (trusts or consortia). */
+static void chart_exceedance(plotter *pl, sbuf *page, const cJSON *const *items, int n,
+                             const char *dist_key, double paths, const char *title,
+                             const char *alt)
+{
+    sbuf s = {0};
+    gp_begin(&s, 1100, 520, title);
+    int drawn = 0;
+    int used[MAX_LINES];
+    for (int i = 0; i < n && drawn < MAX_LINES; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "e%d", drawn);
+        size_t mark = s.len;
+        if (exceedance_block(&s, jget(items[i], dist_key), name) > 0) {
+            used[drawn++] = i;
+        } else {
+            s.len = mark; /* nothing above zero: leave it off */
+            if (s.p) s.p[mark] = '\0';
+        }
+    }
+    if (drawn == 0) {
+        free(s.p);
+        sb_puts(page, "<p>No bail-out on any path: there is no curve to draw.</p>\n");
+        return;
+    }
+    double lo = paths > 0 ? 100.0 / paths : 1e-4;
+    sb_printf(&s,
+              "set logscale y\nset yrange [%.10g:100]\nset xrange [0:*]\n"
+              "set format y '%%g%%%%'\nset xlabel 'bail-out over the horizon, £m'\n"
+              "set ylabel 'probability of exceeding x'\n",
+              lo * 0.7);
+    /* A consortium's reserve, where results.json carries it, as a dashed line. */
+    for (int k = 0; k < drawn; k++) {
+        double r = jnum(items[used[k]], "reserve");
+        if (!isnan(r) && r > 0)
+            sb_printf(&s, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 ls %d\n", r,
+                      r, k % 10 + 1);
+    }
+    sb_puts(&s, "plot ");
+    for (int k = 0; k < drawn; k++) {
+        const cJSON *it = items[used[k]];
+        sb_printf(&s, "%s$e%d using 1:2 with lines ls %d title '", k ? ", " : "", k, k % 10 + 1);
+        sb_label(&s, trust_name(it));
+        sb_puts(&s, "'");
+    }
+    sb_puts(&s, "\n");
+    plot(pl, page, &s, alt);
+    free(s.p);
+}
+
+static void section_header(sbuf *b, const cJSON *root, const char *file, const plotter *pl)
+{
+    const cJSON *cfg = jget(root, "config");
+    const char *cname = jstr(cfg, "name");
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<title>trustrisk report: ");
+    sb_html(b, cname ? cname : file);
+    sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>trustrisk report: ", css);
+    sb_html(b, cname ? cname : "(unnamed config)");
+    sb_puts(b, "</h1>\n<p class=\"lede\">Which trusts run out of cash to pay their bills, when, "
+               "and who pays for the bail-outs. ");
+    sb_printf(b,
+              "Every figure comes from %.17g simulated paths over %.17g months; each estimate's "
+              "95 %% interval says how much it could move with a different set of paths.</p>\n",
+              jnum(root, "paths"), jnum(root, "horizon_months"));
+    if (pl->gnuplot == NULL)
+        sb_puts(b,
+                "<div class=\"notice\" id=\"no-gnuplot\"><strong>gnuplot is not installed, so "
+                "this report has no charts.</strong> Every table is complete. To get the "
+                "charts, install gnuplot (on Debian or Ubuntu: <code>sudo apt-get install "
+                "gnuplot-nox</code>) and run <code>trustrisk report OUTDIR</code> again.</div>\n");
+    sb_puts(b, "<nav><a href=\"#summary\">Summary</a><a href=\"#ranking\">Ranking</a>"
+               "<a href=\"#failure-curves\">Failure curves</a><a href=\"#bailouts\">Bail-outs</a>"
+               "<a href=\"#consortia\">Consortia</a><a href=\"#cash\">Cash</a>"
+               "<a href=\"#schemes\">Schemes</a><a href=\"#failures\">Number failing</a>"
+               "<a href=\"#provenance\">Provenance</a><a href=\"#reading\">How to read</a>"
+               "</nav>\n");
+}
+
+static void section_summary(sbuf *b, const cJSON *root)
+{
+    const cJSON *sys = jget(root, "system");
+    const cJSON *fl = jget(sys, "failures");
+    const cJSON *distn = jget(fl, "distribution");
+    double p0 = jarr_num(distn, 0);
+    sb_puts(b, "<h2 id=\"summary\">Summary</h2>\n<table class=\"summary\"><tbody>\n");
+    sb_printf(b, "<tr><th scope=\"row\">Trusts simulated</th>");
+    char s[32];
+    snprintf(s, sizeof s, "%d", jarr_len(jget(root, "trusts")));
+    cell_num(b, jarr_len(jget(root, "trusts")), s);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">Expected number of trusts failing</th>");
+    double m = jnum(fl, "mean");
+    snprintf(s, sizeof s, "%.2f", m);
+    cell_num(b, m, isnan(m) ? "" : s);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">Probability that at least one trust fails</th>");
+    cell_prob(b, isnan(p0) ? NAN : 1.0 - p0);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">Expected total bail-out, £m</th>");
+    cell_money(b, jnum(jget(sys, "bailout"), "mean"));
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">Total bail-out exceeded on 1 path in 100, £m</th>");
+    cell_money(b, jq(jget(sys, "bailout"), "0.99"));
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">Expected national top-up (beyond the consortia's "
+               "reserves), £m</th>");
+    cell_money(b, jnum(jget(sys, "national_topup"), "mean"));
+    sb_puts(b, "</tr>\n</tbody></table>\n");
+}
+
+static void section_ranking(sbuf *b, const ranked *rk, int n)
+{
+    sb_puts(b, "<h2 id=\"ranking\">Trusts ranked by probability of failure</h2>\n"
+               "<p>A trust <em>fails</em> on a path in the first month its cash, after every "
+               "saving and cost, would fall below its floor (minimum cash less any "
+               "working-capital facility): it cannot pay its bills without a bail-out.</p>\n"
+               "<table id=\"ranking-table\"><thead><tr><th>rank</th><th>trust</th>"
+               "<th>P(fail)</th><th>95 % interval</th><th>mean month of failure, if it "
+               "fails</th><th>mean bail-out, £m</th><th>99 % bail-out, £m</th>"
+               "<th>ES 99 %, £m</th></tr></thead><tbody>\n");
+    for (int i = 0; i < n; i++) {
+        const cJSON *t = rk[i].t;
+        const cJSON *bo = jget(t, "bailout");
+        sb_printf(b, "<tr data-id=\"");
+        sb_html(b, jstr(t, "id"));
+        char r[16];
+        snprintf(r, sizeof r, "%d", i + 1);
+        sb_puts(b, "\">");
+        cell_num(b, i + 1, r);
+        sb_puts(b, "<td>");
+        sb_html(b, trust_name(t));
+        sb_puts(b, "</td>");
+        cell_prob(b, jnum(jget(t, "p_fail"), "estimate"));
+        cell_interval(b, jget(t, "p_fail"));
+        cell_month(b, jnum(t, "failure_month_mean"));
+        cell_money(b, jnum(bo, "mean"));
+        cell_money(b, jq(bo, "0.99"));
+        cell_money(b, jes(bo, "0.99"));
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void section_failure_curves(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
+{
+    sb_puts(b, "<h2 id=\"failure-curves\">Failure curves</h2>\n<p>The probability that each "
+               "trust has failed by month <em>t</em>. A curve that rises early means trouble "
+               "comes soon; where it levels off is the trust's probability of failure over the "
+               "whole horizon.");
+    if (n > MAX_LINES)
+        sb_printf(b, " The %d trusts most at risk are drawn; the ranking lists all %d.",
+                  MAX_LINES, n);
+    sb_puts(b, "</p>\n");
+    sbuf s = {0};
+    gp_begin(&s, 1100, 520, NULL);
+    int k = n < MAX_LINES ? n : MAX_LINES;
+    sb_puts(&s, "$f << EOD\n");
+    for (int t = 0; t <= horizon; t++) {
+        sb_printf(&s, "%d", t);
+        for (int i = 0; i < k; i++) {
+            double v = t == 0 ? 0.0 : jarr_num(jget(rk[i].t, "failure_curve"), t - 1);
+            if (isnan(v))
+                sb_puts(&s, " NaN");
+            else
+                sb_printf(&s, " %.10g", 100.0 * v);
+        }
+        sb_puts(&s, "\n");
+    }
+    sb_printf(&s,
+              "EOD\nset xrange [0:%d]\nset yrange [0:*]\nset format y '%%g%%%%'\n"
+              "set xlabel 'month'\nset ylabel 'probability of having failed by month t'\nplot ",
+              horizon);
+    for (int i = 0; i < k; i++) {
+        sb_printf(&s, "%s$f using 1:%d with lines ls %d title '", i ? ", " : "", i + 2,
+                  i % 10 + 1);
+        sb_label(&s, trust_name(rk[i].t));
+        sb_puts(&s, "'");
+    }
+    sb_puts(&s, "\n");
+    plot(pl, b, &s, "Failure curves of the trusts most at risk");
+    free(s.p);
+}
+
+static void section_bailouts(sbuf *b, plotter *pl, const ranked *rk, int n, double paths)
+{
+    sb_puts(b, "<h2 id=\"bailouts\">Bail-outs</h2>\n<p>A trust's bail-out is the cash it must "
+               "be given over the horizon to keep paying its bills. The exceedance curve reads: "
+               "the probability (left) that the bail-out is larger than the amount on the "
+               "bottom axis. The further right a curve reaches, the bigger the worst cases. "
+               "ES is the expected shortfall: the average bail-out in the worst 5 % or 1 % of "
+               "paths.</p>\n<h3>Per trust</h3>\n");
+    const cJSON **items = malloc(sizeof *items * (size_t)(n > 0 ? n : 1));
+    if (items == NULL) {
+        b->oom = 1;
+        return;
+    }
+    /* Largest expected bail-out first for the chart; the table keeps the ranking. */
+    int k = 0;
+    for (int i = 0; i < n; i++) items[k++] = rk[i].t;
+    for (int i = 1; i < k; i++) {
+        const cJSON *x = items[i];
+        double v = nz(jnum(jget(x, "bailout"), "mean"));
+        int j = i;
+        while (j > 0 && nz(jnum(jget(items[j - 1], "bailout"), "mean")) < v) {
+            items[j] = items[j - 1];
+            j--;
+        }
+        items[j] = x;
+    }
+    chart_exceedance(pl, b, items, k, "bailout", paths, NULL,
+                     "Bail-out exceedance curves per trust");
+    free(items);
+    dist_header(b, "trust (£m)");
+    for (int i = 0; i < n; i++) dist_row(b, trust_name(rk[i].t), jget(rk[i].t, "bailout"));
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double paths)
+{
+    const cJSON *cons = jget(root, "consortia");
+    int n = jarr_len(cons);
+    sb_puts(b, "<h2 id=\"consortia\">Bail-outs per consortium</h2>\n<p>Each commissioning "
+               "consortium is asked for its share of its trusts' bail-outs and pays them from a "
+               "finite reserve; what it cannot pay falls to the national level (the "
+               "Department). A reserve is <em>exhausted</em> in the first month the consortium "
+               "cannot pay a request in full.</p>\n");
+    if (n == 0) {
+        sb_puts(b, "<p>This config has no consortia: every bail-out is national.</p>\n");
+        return;
+    }
+    const cJSON **items = malloc(sizeof *items * (size_t)n);
+    if (items == NULL) {
+        b->oom = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++) items[i] = cJSON_GetArrayItem(cons, i);
+    chart_exceedance(pl, b, items, n, "requested", paths, NULL,
+                     "Exceedance curves of the bail-outs requested from each consortium");
+    free(items);
+    sb_puts(b, "<table id=\"consortia-table\"><thead><tr><th>consortium</th><th>mean "
+               "requested, £m</th><th>mean paid, £m</th><th>mean national top-up, £m</th>"
+               "<th>99 % requested, £m</th><th>P(reserve exhausted)</th><th>95 % interval</th>"
+               "</tr></thead><tbody>\n");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cons)
+    {
+        sb_puts(b, "<tr data-id=\"");
+        sb_html(b, jstr(c, "id"));
+        sb_puts(b, "\"><td>");
+        sb_html(b, trust_name(c));
+        sb_puts(b, "</td>");
+        cell_money(b, jnum(jget(c, "requested"), "mean"));
+        cell_money(b, jnum(jget(c, "paid"), "mean"));
+        cell_money(b, jnum(jget(c, "national_topup"), "mean"));
+        cell_money(b, jq(jget(c, "requested"), "0.99"));
+        cell_prob(b, jnum(jget(c, "p_exhausted"), "estimate"));
+        cell_interval(b, jget(c, "p_exhausted"));
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n<h3>Requested from each consortium</h3>\n");
+    dist_header(b, "consortium (£m)");
+    cJSON_ArrayForEach(c, cons) dist_row(b, trust_name(c), jget(c, "requested"));
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void section_cash(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
+{
+    int k = n < MAX_FANS ? n : MAX_FANS;
+    sb_printf(b,
+              "<h2 id=\"cash\">Cash of the trusts most at risk</h2>\n<p>Fan charts of month-end "
+              "cash after any bail-out, in £m, for the %d trusts most likely to fail: the dark "
+              "band holds the middle half of the paths (25th to 75th percentile), the light band "
+              "nine paths in ten (5th to 95th), the line is the median. Bail-outs hold cash at "
+              "the floor, so a band pressed flat against it means most paths are being bailed "
+              "out.</p>\n<div class=\"fans\">\n",
+              k);
+    for (int i = 0; i < k; i++) {
+        const cJSON *bands = jget(rk[i].t, "cash_bands");
+        sbuf s = {0};
+        gp_begin(&s, 640, 360, trust_name(rk[i].t));
+        sb_puts(&s, "set key outside below center horizontal\n$c << EOD\n");
+        int rows = 0;
+        for (int t = 0; t < horizon; t++) {
+            double v[5];
+            int ok = 1;
+            for (int q = 0; q < 5; q++) {
+                v[q] = jarr_num(jget(bands, band_keys[q]), t);
+                if (isnan(v[q])) ok = 0;
+            }
+            if (!ok) continue;
+            sb_printf(&s, "%d %.10g %.10g %.10g %.10g %.10g\n", t + 1, v[0], v[1], v[2], v[3],
+                      v[4]);
+            rows++;
+        }
+        sb_printf(&s,
+                  "EOD\nset xrange [1:%d]\nset xlabel 'month'\nset ylabel 'cash, £m'\n"
+                  "set xzeroaxis lt 1 lc rgb '#999999' dt 2\n"
+                  "plot $c using 1:2:6 with filledcurves fc rgb '#c6dbef' fs solid title "
+                  "'5-95 %%', $c using 1:3:5 with filledcurves fc rgb '#6baed6' fs solid title "
+                  "'25-75 %%', $c using 1:4 with lines lw 2 lc rgb '#08306b' title 'median'\n",
+                  horizon > 1 ? horizon : 2);
+        sb_puts(b, "<div>");
+        if (rows == 0) {
+            sb_puts(b, "<p>No cash bands for ");
+            sb_html(b, trust_name(rk[i].t));
+            sb_puts(b, " in results.json.</p>");
+        } else {
+            char alt[128];
+            snprintf(alt, sizeof alt, "Fan chart of cash, trust ranked %d", i + 1);
+            plot(pl, b, &s, alt);
+        }
+        sb_puts(b, "</div>\n");
+        free(s.p);
+    }
+    sb_puts(b, "</div>\n");
+}
+
+static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
+{
+    const cJSON *trusts = jget(root, "trusts");
+    int total = 0;
+    const cJSON *t, *s;
+    cJSON_ArrayForEach(t, trusts) total += jarr_len(jget(t, "schemes"));
+    sb_puts(b, "<h2 id=\"schemes\">Schemes whose shortfall drives failure</h2>\n<p>A scheme's "
+               "shortfall is the saving it would have booked within the horizon had it "
+               "delivered in full and on time, less what it booked. Where the shortfall on the "
+               "paths on which its trust fails is much larger than on all paths, that scheme's "
+               "under-delivery is what tips the trust over: those schemes come first. A blank "
+               "means the trust never fails, so there is nothing to condition on.</p>\n");
+    if (total == 0) {
+        sb_puts(b, "<p>No schemes in this run.</p>\n");
+        return;
+    }
+    scheme_row *rows = malloc(sizeof *rows * (size_t)total);
+    if (rows == NULL) {
+        b->oom = 1;
+        return;
+    }
+    int n = 0;
+    cJSON_ArrayForEach(t, trusts)
+    {
+        cJSON_ArrayForEach(s, jget(t, "schemes"))
+        {
+            if (n >= total) break;
+            rows[n].t = t;
+            rows[n].s = s;
+            rows[n].all = jnum(s, "shortfall_mean");
+            rows[n].given = jnum(s, "shortfall_mean_given_fail");
+            rows[n].diff = rows[n].given - rows[n].all;
+            n++;
+        }
+    }
+    qsort(rows, (size_t)n, sizeof *rows, cmp_scheme);
+    int k = 0;
+    while (k < n && k < MAX_TORNADO && !isnan(rows[k].diff)) k++;
+    if (k > 0) {
+        sbuf sc = {0};
+        gp_begin(&sc, 1100, 120 + 34 * k, NULL);
+        sb_puts(&sc, "$s << EOD\n");
+        for (int i = 0; i < k; i++) {
+            sb_printf(&sc, "%d %.10g %.10g \"", k - i, isnan(rows[i].all) ? 0.0 : rows[i].all,
+                      rows[i].given);
+            sb_label(&sc, trust_name(rows[i].t));
+            sb_puts(&sc, ": ");
+            const char *sn = jstr(rows[i].s, "name");
+            sb_label(&sc, sn ? sn : jstr(rows[i].s, "id"));
+            sb_puts(&sc, "\"\n");
+        }
+        sb_printf(&sc,
+                  "EOD\nset yrange [0.4:%d.6]\nset xrange [0:*]\nset ytics scale 0\n"
+                  "set grid noytics\nset key outside top center horizontal\n"
+                  "set xlabel 'mean shortfall against plan over the horizon, £m'\n"
+                  "set style fill solid 1.0 noborder\n"
+                  "plot $s using 3:1:(0):3:($1-0.36):($1) with boxxyerror lc rgb '#d62728' "
+                  "title 'on paths where the trust fails', "
+                  "$s using 2:1:(0):2:($1):($1+0.36) with boxxyerror lc rgb '#6baed6' "
+                  "title 'on all paths', "
+                  "$s using (0):1:ytic(4) with points pt -1 notitle\n",
+                  k);
+        plot(pl, b, &sc, "Tornado chart of scheme shortfalls");
+        free(sc.p);
+    }
+    sb_puts(b, "<table id=\"schemes-table\"><thead><tr><th>trust</th><th>scheme</th>"
+               "<th>mean shortfall, all paths, £m</th><th>mean shortfall when the trust "
+               "fails, £m</th><th>difference, £m</th></tr></thead><tbody>\n");
+    for (int i = 0; i < n; i++) {
+        sb_puts(b, "<tr><td>");
+        sb_html(b, trust_name(rows[i].t));
+        sb_puts(b, "</td><td>");
+        const char *sn = jstr(rows[i].s, "name");
+        sb_html(b, sn ? sn : jstr(rows[i].s, "id"));
+        sb_puts(b, "</td>");
+        cell_money(b, rows[i].all);
+        cell_money(b, rows[i].given);
+        cell_money(b, rows[i].diff);
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+    free(rows);
+}
+
+static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
+{
+    const cJSON *sys = jget(root, "system");
+    const cJSON *distn = jget(jget(sys, "failures"), "distribution");
+    int n = jarr_len(distn);
+    sb_puts(b, "<h2 id=\"failures\">How many trusts fail</h2>\n<p>The probability that exactly "
+               "<em>k</em> trusts fail within the horizon. When trusts share the same pressures "
+               "(the factors in the config), failures come together and the right-hand tail "
+               "grows fatter than independent trusts would give.</p>\n");
+    if (n == 0) {
+        sb_puts(b, "<p>Not in results.json.</p>\n");
+        return;
+    }
+    int last = n - 1;
+    while (last > 1 && !(jarr_num(distn, last) > 0)) last--;
+    sbuf s = {0};
+    gp_begin(&s, 1100, 380, NULL);
+    sb_puts(&s, "$n << EOD\n");
+    for (int k = 0; k <= last; k++) sb_printf(&s, "%d %.10g\n", k, 100.0 * jarr_num(distn, k));
+    sb_printf(&s,
+              "EOD\nset boxwidth 0.7\nset style fill solid 1.0 noborder\nset key off\n"
+              "set xrange [-0.6:%d.6]\nset yrange [0:*]\nset xtics 1\nset format y '%%g%%%%'\n"
+              "set xlabel 'number of trusts failing'\nset ylabel 'probability'\n"
+              "plot $n using 1:2 with boxes lc rgb '#1f77b4'\n",
+              last);
+    plot(pl, b, &s, "Distribution of the number of trusts failing");
+    free(s.p);
+    sb_puts(b, "<table id=\"failures-table\"><thead><tr><th>trusts failing</th><th>probability"
+               "</th><th>probability of at least this many</th></tr></thead><tbody>\n");
+    double tail = 0;
+    double *at_least = malloc(sizeof *at_least * (size_t)n);
+    if (at_least == NULL) {
+        b->oom = 1;
+        return;
+    }
+    for (int k = n - 1; k >= 0; k--) {
+        double v = jarr_num(distn, k);
+        tail += isnan(v) ? 0 : v;
+        at_least[k] = tail > 1 ? 1 : tail;
+    }
+    for (int k = 0; k < n; k++) {
+        char s0[16];
+        snprintf(s0, sizeof s0, "%d", k);
+        sb_puts(b, "<tr>");
+        cell_num(b, k, s0);
+        cell_prob(b, jarr_num(distn, k));
+        cell_prob(b, at_least[k]);
+        sb_puts(b, "</tr>\n");
+    }
+    free(at_least);
+    sb_puts(b, "</tbody></table>\n<h3>System totals</h3>\n");
+    dist_header(b, "over all trusts (£m)");
+    dist_row(b, "total bail-out", jget(sys, "bailout"));
+    dist_row(b, "national top-up", jget(sys, "national_topup"));
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
+{
+    const cJSON *eng = jget(root, "engine"), *cfg = jget(root, "config");
+    sb_puts(b, "<h2 id=\"provenance\">Provenance</h2>\n<p>The results are a pure function of "
+               "the config file (identified by its SHA-256), the seed, the number of paths and "
+               "the engine version: the same four give the same numbers, byte for byte.</p>\n"
+               "<table id=\"provenance-table\"><tbody>\n<tr><th scope=\"row\">config</th><td>");
+    sb_html(b, jstr(cfg, "name"));
+    sb_puts(b, "</td></tr>\n<tr><th scope=\"row\">config SHA-256</th><td><code>");
+    sb_html(b, jstr(cfg, "sha256"));
+    sb_puts(b, "</code></td></tr>\n<tr><th scope=\"row\">seed</th>");
+    char s[64];
+    snprintf(s, sizeof s, "%.17g", jnum(root, "seed"));
+    cell_num(b, jnum(root, "seed"), s);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">paths</th>");
+    snprintf(s, sizeof s, "%.17g", jnum(root, "paths"));
+    cell_num(b, jnum(root, "paths"), s);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">horizon, months</th>");
+    snprintf(s, sizeof s, "%.17g", jnum(root, "horizon_months"));
+    cell_num(b, jnum(root, "horizon_months"), s);
+    sb_puts(b, "</tr>\n<tr><th scope=\"row\">engine</th><td>");
+    sb_html(b, jstr(eng, "name") ? jstr(eng, "name") : "trustrisk");
+    sb_puts(b, " ");
+    sb_html(b, jstr(eng, "version"));
+    sb_puts(b, "</td></tr>\n<tr><th scope=\"row\">charts</th><td>");
+    if (pl->gnuplot == NULL)
+        sb_puts(b, "none: gnuplot is not installed");
+    else if (pl->failed)
+        sb_printf(b, "drawn by gnuplot; %d could not be drawn", pl->failed);
+    else
+        sb_puts(b, "drawn by gnuplot");
+    sb_puts(b, "</td></tr>\n</tbody></table>\n");
+}
+
+static void section_reading(sbuf *b)
+{
+    sb_puts(b,
+            "<h2 id=\"reading\">How to read this report</h2>\n<ul>\n"
+            "<li><strong>Path.</strong> One path is one possible future: every uncertain "
+            "quantity (how much each scheme delivers, how late it starts, whether a closure is "
+            "stayed, how costs grow) is drawn once, and every trust's cash is followed month by "
+            "month. Probabilities are the share of paths on which something happens.</li>\n"
+            "<li><strong>Failure.</strong> A trust fails in the first month its cash would fall "
+            "below its floor; it then needs a bail-out to pay its bills, that month and every "
+            "later month it is short.</li>\n"
+            "<li><strong>Intervals.</strong> A 95 % interval of 12.1 % &ndash; 14.0 % means "
+            "that, with the same config, the true probability lies in that range with 95 % "
+            "confidence; more paths make it narrower. It says nothing about whether the config "
+            "itself is right.</li>\n"
+            "<li><strong>Quantiles and ES.</strong> The 99 % bail-out is exceeded on one path "
+            "in a hundred; the expected shortfall (ES 99 %) is the average over that worst one "
+            "in a hundred.</li>\n"
+            "<li><strong>Dashes.</strong> A dash marks a quantity that is undefined, such as "
+            "the mean month of failure of a trust that never fails.</li>\n</ul>\n");
+}
+
+/* ------------------------------------------------------------------ */
+
+static tr_status build_page(const cJSON *root, const char *file, sbuf *b)
+{
+    plotter pl;
+    plotter_init(&pl);
+    const cJSON *trusts = jget(root, "trusts");
+    int n = jarr_len(trusts);
+    ranked *rk = malloc(sizeof *rk * (size_t)n);
+    if (rk == NULL) {
+        plotter_free(&pl);
+        return TR_E_NOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        rk[i].t = cJSON_GetArrayItem(trusts, i);
+        rk[i].p = nz(jnum(jget(rk[i].t, "p_fail"), "estimate"));
+        rk[i].bo = nz(jnum(jget(rk[i].t, "bailout"), "mean"));
+        rk[i].index = i;
+    }
+    qsort(rk, (size_t)n, sizeof *rk, cmp_ranked);
+    double hz = jnum(root, "horizon_months");
+    int horizon = hz >= 1 && hz <= 100000 ? (int)hz : 1;
+    double paths = jnum(root, "paths");
+
+    section_header(b, root, file, &pl);
+    section_summary(b, root);
+    section_ranking(b, rk, n);
+    section_failure_curves(b, &pl, rk, n, horizon);
+    section_bailouts(b, &pl, rk, n, paths);
+    section_consortia(b, &pl, root, paths);
+    section_cash(b, &pl, rk, n, horizon);
+    section_schemes(b, &pl, root);
+    section_failures(b, &pl, root);
+    section_provenance(b, root, &pl);
+    section_reading(b);
+    sb_puts(b, "</body>\n</html>\n");
+    free(rk);
+    plotter_free(&pl);
+    return b->oom ? TR_E_NOMEM : TR_OK;
+}
+
+/* Write `data` to dir/name through a temporary file in dir and a rename. */
+static tr_status write_atomic(const char *dir, const char *name, const sbuf *data, tr_error *err)
+{
+    size_t dl = strlen(dir);
+    char *final = malloc(dl + strlen(name) + 2);
+    char *tmp = malloc(dl + strlen(name) + 16);
+    if (final == NULL || tmp == NULL) {
+        free(final);
+        free(tmp);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    }
+    sprintf(final, "%s/%s", dir, name);
+    sprintf(tmp, "%s/.%s.XXXXXX", dir, name);
+    tr_status st = TR_OK;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot create the report: %s",
+                          strerror(errno));
+    } else {
+        size_t off = 0;
+        while (off < data->len) {
+            ssize_t w = write(fd, data->p + off, data->len - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) break;
+            off += (size_t)w;
+        }
+        int bad = off != data->len;
+        int saved = errno;
+        /* mkstemp makes the file 0600; a report is meant to be shared. */
+        if (!bad && fchmod(fd, 0644) != 0) { /* not fatal */
+        }
+        if (close(fd) != 0 && !bad) {
+            bad = 1;
+            saved = errno;
+        }
+        if (!bad && rename(tmp, final) != 0) {
+            bad = 1;
+            saved = errno;
+        }
+        if (bad) {
+            unlink(tmp);
+            st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot write the report: %s",
+                              strerror(saved ? saved : EIO));
+        }
+    }
+    free(final);
+    free(tmp);
+    return st;
+}
+
+tr_status tr_report_write(const char *outdir, tr_error *err)
+{
+    if (outdir == NULL || *outdir == '\0')
+        return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0,
+                            "no output folder given for the report");
+    size_t dl = strlen(outdir);
+    char *file = malloc(dl + sizeof "/results.json");
+    if (file == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    sprintf(file, "%s/results.json", outdir);
+
+    char *data = NULL;
+    size_t len = 0;
+    tr_status st = read_file(file, &data, &len, err);
+    cJSON *root = NULL;
+    if (st == TR_OK) {
+        const char *end = NULL;
+        root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+        if (root == NULL) {
+            /* Line and column of where the parser stopped. */
+            int line = 1, col = 1;
+            const char *stop = end && end >= data && end <= data + len ? end : data;
+            for (const char *p = data; p < stop; p++) {
+                if (*p == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            st = tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
+                              "not valid JSON; expected the results.json written by "
+                              "'trustrisk run'");
+        }
+    }
+    if (st == TR_OK) st = check_results(root, file, err);
+    if (st == TR_OK) {
+        sbuf page = {0};
+        st = build_page(root, file, &page);
+        if (st == TR_E_NOMEM)
+            tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the report");
+        else
+            st = write_atomic(outdir, TR_REPORT_FILE, &page, err);
+        free(page.p);
+    }
+    cJSON_Delete(root);
+    free(data);
+    free(file);
+    return st;
+}

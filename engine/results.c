@@ -1,0 +1,607 @@
+/*
+ * results.c - turning a run's statistics into results.json, run.json, CSV
+ * views and the summary table (MODEL.md sections 8 and 10).
+ *
+ * results.json is a pure function of (config, seed, paths, engine version):
+ * no timings, hosts or dates, which go into run.json. Every file is first
+ * written under a temporary name in the output folder and renamed into place
+ * only when all of them were written, so a failure (disk full, permissions)
+ * leaves no half-written file behind.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "results.h"
+#include "stats.h"
+#include "trustrisk/version.h"
+
+static const double QLEVELS[5] = {0.5, 0.9, 0.95, 0.99, 0.995};
+static const char *const QNAMES[5] = {"0.5", "0.9", "0.95", "0.99", "0.995"};
+static const double ESLEVELS[2] = {0.95, 0.99};
+static const char *const ESNAMES[2] = {"0.95", "0.99"};
+#define EXCEEDANCE_POINTS 60
+
+/* A JSON number, with null for NaN/inf and no negative zero. */
+static cJSON *num(double x)
+{
+    if (!isfinite(x)) return cJSON_CreateNull();
+    return cJSON_CreateNumber(x + 0.0);
+}
+
+static cJSON *add(cJSON *obj, const char *key, cJSON *item)
+{
+    if (obj && item) cJSON_AddItemToObject(obj, key, item);
+    return item;
+}
+
+static cJSON *num_array(const double *x, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t k = 0; a && k < n; k++) cJSON_AddItemToArray(a, num(x[k]));
+    return a;
+}
+
+/* Mean, sd and standard error of n values with exact sums S and Q. */
+static void moments(const tr__acc *a, size_t k, uint64_t n, double *mean, double *sd, double *se)
+{
+    double S = tr__xsum_value(&a->xs[k]), Q = tr__xsum_value(&a->xs[k + 1]);
+    double dn = (double)n;
+    *mean = n ? S / dn : NAN;
+    if (n < 2) {
+        *sd = n == 1 ? 0.0 : NAN;
+        *se = *sd;
+        return;
+    }
+    double var = (Q - S * (S / dn)) / (dn - 1.0);
+    if (var < 0.0) var = 0.0;
+    *sd = sqrt(var);
+    *se = *sd / sqrt(dn);
+}
+
+/* P(V > x) at up to EXCEEDANCE_POINTS bucket representatives, x increasing. */
+static cJSON *exceedance(const tr__hist *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *xs = add(o, "x", cJSON_CreateArray()), *ps = add(o, "p", cJSON_CreateArray());
+    if (!o || !xs || !ps || h->n == 0) return o;
+    size_t nb = tr__hist_nbuckets(), nonempty = 0;
+    for (size_t i = 0; i < nb; i++) nonempty += h->counts[i] != 0;
+    size_t stride = (nonempty + EXCEEDANCE_POINTS - 1) / EXCEEDANCE_POINTS, seen = 0;
+    uint64_t below = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (!h->counts[i]) continue;
+        below += h->counts[i];
+        if (seen++ % stride != 0 && below != h->n) continue;
+        double x = tr__hist_repr(i);
+        if (x < h->min) x = h->min;
+        if (x > h->max) x = h->max;
+        cJSON_AddItemToArray(xs, num(x));
+        cJSON_AddItemToArray(ps, num((double)(h->n - below) / (double)h->n));
+    }
+    return o;
+}
+
+/* DIST of MODEL.md section 10 (plus "exceedance"). */
+static cJSON *dist(const tr__acc *a, const tr__hist *h, size_t sum_index)
+{
+    cJSON *o = cJSON_CreateObject();
+    double mean, sd, se;
+    moments(a, sum_index, h->n, &mean, &sd, &se);
+    add(o, "mean", num(mean));
+    add(o, "se", num(se));
+    add(o, "sd", num(sd));
+    cJSON *q = add(o, "quantiles", cJSON_CreateObject());
+    for (int k = 0; k < 5; k++) add(q, QNAMES[k], num(tr__hist_quantile(h, QLEVELS[k])));
+    cJSON *es = add(o, "es", cJSON_CreateObject());
+    for (int k = 0; k < 2; k++) add(es, ESNAMES[k], num(tr__hist_es(h, ESLEVELS[k])));
+    add(o, "exceedance", exceedance(h));
+    return o;
+}
+
+static cJSON *proportion(uint64_t k, uint64_t n)
+{
+    cJSON *o = cJSON_CreateObject();
+    double p = (double)k / (double)n, lo, hi;
+    tr__wilson(k, n, &lo, &hi);
+    add(o, "estimate", num(p));
+    add(o, "se", num(sqrt(p * (1.0 - p) / (double)n)));
+    double ci[2] = {lo, hi};
+    add(o, "ci95", num_array(ci, 2));
+    return o;
+}
+
+/* Cumulative curve P(event by month t) from counts of the event's month. */
+static cJSON *curve(const uint64_t *by_month, size_t H, uint64_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    uint64_t c = 0;
+    for (size_t t = 0; a && t < H; t++) {
+        c += by_month[t];
+        cJSON_AddItemToArray(a, num((double)c / (double)n));
+    }
+    return a;
+}
+
+static cJSON *build_json(const tr_results *res)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    const tr__plan *pl = &res->plan;
+    size_t H = (size_t)cfg->horizon;
+    uint64_t n = a->n;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *eng = add(root, "engine", cJSON_CreateObject());
+    add(eng, "name", cJSON_CreateString("trustrisk"));
+    add(eng, "version", cJSON_CreateString(tr_version()));
+    cJSON *c = add(root, "config", cJSON_CreateObject());
+    add(c, "name", cJSON_CreateString(cfg->name));
+    add(c, "sha256", cJSON_CreateString(cfg->sha256));
+    add(root, "paths", cJSON_CreateNumber((double)res->paths));
+    add(root, "seed", cJSON_CreateNumber((double)res->seed));
+    if (res->first_path) add(root, "first_path", cJSON_CreateNumber((double)res->first_path));
+    add(root, "horizon_months", cJSON_CreateNumber((double)cfg->horizon));
+    add(root, "copula", cJSON_CreateString(cfg->copula == TR_COPULA_T ? "t" : "gaussian"));
+
+    cJSON *trusts = add(root, "trusts", cJSON_CreateArray());
+    double *band = malloc((H ? H : 1) * sizeof *band);
+    for (size_t i = 0; band && i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddItemToArray(trusts, t);
+        add(t, "id", cJSON_CreateString(tr->id));
+        add(t, "name", cJSON_CreateString(tr->name));
+        add(t, "p_fail", proportion(a->fail_count[i], n));
+        add(t, "failure_curve", curve(a->fail_by_month + i * H, H, n));
+        add(t, "failure_month_mean",
+            a->fail_count[i] ? num((double)a->tau_sum[i] / (double)a->fail_count[i])
+                             : cJSON_CreateNull());
+        add(t, "bailout", dist(a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM)));
+        cJSON *bands = add(t, "cash_bands", cJSON_CreateObject());
+        static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+        static const char *const ln[5] = {"p5", "p25", "p50", "p75", "p95"};
+        for (int k = 0; k < 5; k++) {
+            for (size_t m = 0; m < H; m++) band[m] = tr__hist_quantile(&a->cash[i * H + m], lv[k]);
+            add(bands, ln[k], num_array(band, H));
+        }
+        cJSON *schemes = add(t, "schemes", cJSON_CreateArray());
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            size_t s = pl->scheme_base[i] + j;
+            cJSON *so = cJSON_CreateObject();
+            cJSON_AddItemToArray(schemes, so);
+            add(so, "id", cJSON_CreateString(tr->schemes[j].id));
+            add(so, "name", cJSON_CreateString(tr->schemes[j].name));
+            add(so, "planned", num(pl->plan_total[s]));
+            add(so, "shortfall_mean",
+                num(tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 0)]) / (double)n));
+            add(so, "shortfall_mean_given_fail",
+                a->fail_count[i] ? num(tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 1)]) /
+                                       (double)a->fail_count[i])
+                                 : cJSON_CreateNull());
+        }
+    }
+    free(band);
+
+    cJSON *cons = add(root, "consortia", cJSON_CreateArray());
+    for (size_t k = 0; k < cfg->n_consortia; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(cons, o);
+        add(o, "id", cJSON_CreateString(cfg->consortia[k].id));
+        add(o, "name", cJSON_CreateString(cfg->consortia[k].name));
+        add(o, "reserve", num(cfg->consortia[k].reserve));
+        add(o, "requested", dist(a, &a->req[k], tr__acc_cons(a, k, 0, TR__S_SUM)));
+        add(o, "paid", dist(a, &a->paid[k], tr__acc_cons(a, k, 1, TR__S_SUM)));
+        add(o, "national_topup", dist(a, &a->top[k], tr__acc_cons(a, k, 2, TR__S_SUM)));
+        add(o, "p_exhausted", proportion(a->exhausted[k], n));
+        add(o, "exhaustion_curve", curve(a->ex_by_month + k * H, H, n));
+    }
+
+    cJSON *sys = add(root, "system", cJSON_CreateObject());
+    cJSON *fails = add(sys, "failures", cJSON_CreateObject());
+    double fsum = 0.0;
+    cJSON *distr = cJSON_CreateArray();
+    for (size_t k = 0; k <= cfg->n_trusts; k++) {
+        fsum += (double)k * (double)a->nfail[k];
+        cJSON_AddItemToArray(distr, num((double)a->nfail[k] / (double)n));
+    }
+    add(fails, "mean", num(fsum / (double)n));
+    add(fails, "distribution", distr);
+    add(sys, "bailout", dist(a, &a->sys_bo, tr__acc_sys(a, 0, TR__S_SUM)));
+    add(sys, "national_topup", dist(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM)));
+    return root;
+}
+
+tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
+{
+    *json = NULL;
+    cJSON *root = build_json(res);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
+    /* cJSON allocates with malloc by default: the caller frees with free(). */
+    size_t len = strlen(text);
+    char *out = malloc(len + 2);
+    if (!out) {
+        cJSON_free(text);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
+    }
+    memcpy(out, text, len);
+    out[len] = '\n';
+    out[len + 1] = '\0';
+    cJSON_free(text);
+    *json = out;
+    return TR_OK;
+}
+
+/* ---- a growable text buffer for CSVs ----------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        sb_printf(b, "%s", s);
+        return;
+    }
+    sb_printf(b, "\"");
+    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    sb_printf(b, "\"");
+}
+
+static void sb_num(sbuf *b, double x)
+{
+    if (isfinite(x)) sb_printf(b, ",%.10g", x + 0.0);
+    else sb_printf(b, ",");
+}
+
+static void sb_dist(sbuf *b, const tr__acc *a, const tr__hist *h, size_t k)
+{
+    double mean, sd, se;
+    moments(a, k, h->n, &mean, &sd, &se);
+    sb_num(b, mean);
+    sb_num(b, se);
+    for (int q = 0; q < 5; q++) sb_num(b, tr__hist_quantile(h, QLEVELS[q]));
+    for (int q = 0; q < 2; q++) sb_num(b, tr__hist_es(h, ESLEVELS[q]));
+}
+
+#define DIST_HEADER(p)                                                                             \
+    p "_mean," p "_se," p "_q50," p "_q90," p "_q95," p "_q99," p "_q995," p "_es95," p "_es99"
+
+static void csv_trusts(const tr_results *res, sbuf *b)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    sb_printf(b, "id,name,p_fail,p_fail_se,p_fail_lo95,p_fail_hi95,failure_month_mean," DIST_HEADER(
+                     "bailout") "\n");
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        double p = (double)a->fail_count[i] / (double)a->n, lo, hi;
+        tr__wilson(a->fail_count[i], a->n, &lo, &hi);
+        sb_str(b, cfg->trusts[i].id);
+        sb_printf(b, ",");
+        sb_str(b, cfg->trusts[i].name);
+        sb_num(b, p);
+        sb_num(b, sqrt(p * (1 - p) / (double)a->n));
+        sb_num(b, lo);
+        sb_num(b, hi);
+        sb_num(b, a->fail_count[i] ? (double)a->tau_sum[i] / (double)a->fail_count[i] : NAN);
+        sb_dist(b, a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM));
+        sb_printf(b, "\n");
+    }
+}
+
+static void csv_consortia(const tr_results *res, sbuf *b)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    sb_printf(b, "id,name,reserve,p_exhausted,p_exhausted_lo95,p_exhausted_hi95," DIST_HEADER(
+                     "requested") "," DIST_HEADER("paid") "," DIST_HEADER("national_topup") "\n");
+    for (size_t c = 0; c < cfg->n_consortia; c++) {
+        double lo, hi;
+        tr__wilson(a->exhausted[c], a->n, &lo, &hi);
+        sb_str(b, cfg->consortia[c].id);
+        sb_printf(b, ",");
+        sb_str(b, cfg->consortia[c].name);
+        sb_num(b, cfg->consortia[c].reserve);
+        sb_num(b, (double)a->exhausted[c] / (double)a->n);
+        sb_num(b, lo);
+        sb_num(b, hi);
+        sb_dist(b, a, &a->req[c], tr__acc_cons(a, c, 0, TR__S_SUM));
+        sb_dist(b, a, &a->paid[c], tr__acc_cons(a, c, 1, TR__S_SUM));
+        sb_dist(b, a, &a->top[c], tr__acc_cons(a, c, 2, TR__S_SUM));
+        sb_printf(b, "\n");
+    }
+}
+
+static void csv_curves(const tr_results *res, sbuf *b)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    size_t H = (size_t)cfg->horizon;
+    sb_printf(b, "trust,month,p_failed_by,cash_p5,cash_p25,cash_p50,cash_p75,cash_p95\n");
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        uint64_t c = 0;
+        for (size_t t = 0; t < H; t++) {
+            c += a->fail_by_month[i * H + t];
+            sb_str(b, cfg->trusts[i].id);
+            sb_printf(b, ",%zu", t + 1);
+            sb_num(b, (double)c / (double)a->n);
+            static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+            for (int k = 0; k < 5; k++) sb_num(b, tr__hist_quantile(&a->cash[i * H + t], lv[k]));
+            sb_printf(b, "\n");
+        }
+    }
+}
+
+static void csv_schemes(const tr_results *res, sbuf *b)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    sb_printf(b, "trust,scheme,name,kind,planned,shortfall_mean,shortfall_mean_given_fail\n");
+    static const char *const kinds[3] = {"efficiency", "closure", "other"};
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            size_t s = res->plan.scheme_base[i] + j;
+            sb_str(b, tr->id);
+            sb_printf(b, ",");
+            sb_str(b, tr->schemes[j].id);
+            sb_printf(b, ",");
+            sb_str(b, tr->schemes[j].name);
+            sb_printf(b, ",%s", kinds[tr->schemes[j].kind]);
+            sb_num(b, res->plan.plan_total[s]);
+            sb_num(b, tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 0)]) / (double)a->n);
+            sb_num(b, a->fail_count[i] ? tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 1)]) /
+                                             (double)a->fail_count[i]
+                                       : NAN);
+            sb_printf(b, "\n");
+        }
+    }
+}
+
+static char *run_json(const tr_results *res)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *eng = add(o, "engine", cJSON_CreateObject());
+    add(eng, "name", cJSON_CreateString("trustrisk"));
+    add(eng, "version", cJSON_CreateString(tr_version()));
+    add(o, "config_name", cJSON_CreateString(res->cfg->name));
+    add(o, "config_file", cJSON_CreateString(res->cfg->source ? res->cfg->source : ""));
+    add(o, "paths", cJSON_CreateNumber((double)res->paths));
+    add(o, "seed", cJSON_CreateNumber((double)res->seed));
+    add(o, "threads", cJSON_CreateNumber(res->threads));
+#ifdef _OPENMP
+    add(o, "openmp", cJSON_CreateTrue());
+#else
+    add(o, "openmp", cJSON_CreateFalse());
+#endif
+    add(o, "seconds", num(res->seconds));
+    add(o, "paths_per_second", num(res->seconds > 0 ? (double)res->paths / res->seconds : NAN));
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    add(o, "host", cJSON_CreateString(host));
+    char when[64] = "";
+    time_t now = time(NULL);
+    struct tm tmv;
+    if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    add(o, "finished_at", cJSON_CreateString(when));
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* ---- atomic writing ---------------------------------------------------- */
+
+static tr_status make_dirs(const char *dir, tr_error *err)
+{
+    char *p = strdup(dir);
+    if (!p) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    for (char *s = p + 1;; s++) {
+        int end = *s == '\0';
+        if (*s == '/' || end) {
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                tr_status st = tr_error_add(err, TR_E_IO, p, NULL, 0, 0,
+                                            "cannot create output folder: %s", strerror(errno));
+                free(p);
+                return st;
+            }
+            if (end) break;
+            *s = '/';
+        }
+    }
+    free(p);
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return tr_error_add(err, TR_E_IO, dir, NULL, 0, 0, "output path exists and is not a folder");
+    return TR_OK;
+}
+
+typedef struct outfile {
+    const char *name;
+    const char *data;
+    size_t len;
+    char tmp[4096];
+} outfile;
+
+static tr_status write_temp(const char *dir, outfile *f, tr_error *err)
+{
+    int n = snprintf(f->tmp, sizeof f->tmp, "%s/.%s.tmp-XXXXXX", dir, f->name);
+    if (n < 0 || (size_t)n >= sizeof f->tmp)
+        return tr_error_add(err, TR_E_INPUT, dir, NULL, 0, 0, "output folder name is too long");
+    int fd = mkstemp(f->tmp);
+    if (fd < 0) {
+        tr_status st = tr_error_add(err, TR_E_IO, dir, NULL, 0, 0,
+                                    "cannot write into output folder: %s", strerror(errno));
+        f->tmp[0] = '\0';
+        return st;
+    }
+    size_t off = 0;
+    while (off < f->len) {
+        ssize_t w = write(fd, f->data + off, f->len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s",
+                                w < 0 ? strerror(e) : "no space written");
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        int e = errno;
+        close(fd);
+        return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s", strerror(e));
+    }
+    if (close(fd) != 0)
+        return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s", strerror(errno));
+    chmod(f->tmp, 0644);
+    return TR_OK;
+}
+
+tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *err)
+{
+    char *json = NULL, *rjson = NULL;
+    sbuf csv[4] = {{0}};
+    tr_status st = tr_results_json(res, &json, err);
+    if (st != TR_OK) return st;
+    rjson = run_json(res);
+    csv_trusts(res, &csv[0]);
+    csv_consortia(res, &csv[1]);
+    csv_curves(res, &csv[2]);
+    csv_schemes(res, &csv[3]);
+    int oom = !rjson;
+    for (int k = 0; k < 4; k++) oom |= csv[k].oom || !csv[k].p;
+    outfile files[6] = {
+        {"results.json", json, strlen(json), ""},
+        {"run.json", rjson, rjson ? strlen(rjson) : 0, ""},
+        {"trusts.csv", csv[0].p, csv[0].len, ""},
+        {"consortia.csv", csv[1].p, csv[1].len, ""},
+        {"failure_curves.csv", csv[2].p, csv[2].len, ""},
+        {"schemes.csv", csv[3].p, csv[3].len, ""},
+    };
+    if (oom) st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
+    if (st == TR_OK) st = make_dirs(outdir, err);
+    for (int k = 0; k < 6 && st == TR_OK; k++) st = write_temp(outdir, &files[k], err);
+    for (int k = 0; k < 6 && st == TR_OK; k++) {
+        char dst[4096];
+        snprintf(dst, sizeof dst, "%s/%s", outdir, files[k].name);
+        if (rename(files[k].tmp, dst) != 0)
+            st = tr_error_add(err, TR_E_IO, dst, NULL, 0, 0, "cannot rename into place: %s",
+                              strerror(errno));
+        else
+            files[k].tmp[0] = '\0';
+    }
+    for (int k = 0; k < 6; k++)
+        if (files[k].tmp[0]) unlink(files[k].tmp);
+    free(json);
+    cJSON_free(rjson);
+    for (int k = 0; k < 4; k++) free(csv[k].p);
+    return st;
+}
+
+/* ---- the summary table ------------------------------------------------- */
+
+typedef struct rank {
+    size_t i;
+    double p;
+} rank;
+
+static int by_risk(const void *x, const void *y)
+{
+    const rank *a = x, *b = y;
+    if (a->p != b->p) return a->p < b->p ? 1 : -1;
+    return a->i < b->i ? -1 : (a->i > b->i);
+}
+
+void tr_results_print_summary(const tr_results *res, FILE *fp)
+{
+    const tr_config *cfg = res->cfg;
+    const tr__acc *a = &res->total;
+    uint64_t n = a->n;
+    fprintf(fp, "%s: %llu paths, seed %llu, %d months, %s copula\n\n", cfg->name,
+            (unsigned long long)res->paths, (unsigned long long)res->seed, cfg->horizon,
+            cfg->copula == TR_COPULA_T ? "t" : "Gaussian");
+    rank *r = malloc(cfg->n_trusts * sizeof *r);
+    if (!r) return;
+    for (size_t i = 0; i < cfg->n_trusts; i++) r[i] = (rank){i, (double)a->fail_count[i] / (double)n};
+    qsort(r, cfg->n_trusts, sizeof *r, by_risk);
+    fprintf(fp, "Trusts, most at risk first (bail-outs in GBP m over the horizon)\n");
+    fprintf(fp, "  %-28s %8s  %-17s %9s %11s %11s\n", "trust", "P(fail)", "95% interval",
+            "1st fail", "E[bailout]", "99% bailout");
+    for (size_t k = 0; k < cfg->n_trusts; k++) {
+        size_t i = r[k].i;
+        double lo, hi, mean, sd, se;
+        tr__wilson(a->fail_count[i], n, &lo, &hi);
+        moments(a, tr__acc_bo(a, i, TR__S_SUM), n, &mean, &sd, &se);
+        char when[16] = "-";
+        if (a->fail_count[i])
+            snprintf(when, sizeof when, "m%.1f", (double)a->tau_sum[i] / (double)a->fail_count[i]);
+        fprintf(fp, "  %-28.28s %7.2f%%  [%5.2f%%, %6.2f%%] %9s %11.2f %11.2f\n", cfg->trusts[i].id,
+                100.0 * r[k].p, 100.0 * lo, 100.0 * hi, when, mean,
+                tr__hist_quantile(&a->bo[i], 0.99));
+    }
+    free(r);
+    if (cfg->n_consortia) {
+        fprintf(fp, "\nConsortia (GBP m over the horizon)\n");
+        fprintf(fp, "  %-28s %9s %11s %11s %11s %12s\n", "consortium", "reserve", "E[asked]",
+                "E[paid]", "E[top-up]", "P(exhausted)");
+        for (size_t c = 0; c < cfg->n_consortia; c++) {
+            double m[3], sd, se;
+            for (int q = 0; q < 3; q++) moments(a, tr__acc_cons(a, c, q, TR__S_SUM), n, &m[q], &sd, &se);
+            fprintf(fp, "  %-28.28s %9.2f %11.2f %11.2f %11.2f %11.2f%%\n", cfg->consortia[c].id,
+                    cfg->consortia[c].reserve, m[0], m[1], m[2],
+                    100.0 * (double)a->exhausted[c] / (double)n);
+        }
+    }
+    double mb, mt, sd, se, fsum = 0.0;
+    moments(a, tr__acc_sys(a, 0, TR__S_SUM), n, &mb, &sd, &se);
+    moments(a, tr__acc_sys(a, 1, TR__S_SUM), n, &mt, &sd, &se);
+    for (size_t k = 0; k <= cfg->n_trusts; k++) fsum += (double)k * (double)a->nfail[k];
+    fprintf(fp, "\nSystem: %.3f trusts fail on average; total bail-out mean %.2f (99%%: %.2f); "
+                "national top-up mean %.2f (99%%: %.2f)\n",
+            fsum / (double)n, mb, tr__hist_quantile(&a->sys_bo, 0.99), mt,
+            tr__hist_quantile(&a->sys_top, 0.99));
+}

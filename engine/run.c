@@ -1,0 +1,311 @@
+/*
+ * run.c - running the paths in parallel, and replaying one of them.
+ *
+ * This is the only file with OpenMP pragmas. Paths are grouped into blocks
+ * of TR_PATH_BLOCK consecutive indices; threads take blocks dynamically and
+ * each block's sums are formed in path order, so the merged statistics are
+ * the same bytes whatever the thread count (accum.h). Without OpenMP the
+ * same code runs on one thread.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "accum.h"
+#include "results.h"
+#include "rng.h"
+#include "sim.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void tr_run_options_init(tr_run_options *opt, const tr_config *cfg)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->paths = cfg ? cfg->paths : TR_DEFAULT_PATHS;
+    opt->seed = cfg ? cfg->seed : TR_DEFAULT_SEED;
+}
+
+static tr_status check_options(const tr_run_options *opt, tr_error *err)
+{
+    tr_status st = TR_OK;
+    if (opt->paths < 1 || opt->paths > TR_MAX_PATHS)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "paths", 0, 0,
+                          "must be in [1, 4000000000] (got %llu)", (unsigned long long)opt->paths);
+    if (opt->seed > (UINT64_C(1) << 53))
+        st = tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
+                          "must be in [0, 9007199254740992] (got %llu)",
+                          (unsigned long long)opt->seed);
+    if (opt->first_path > UINT64_MAX - opt->paths)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0, "too large");
+    if (opt->threads < 0 || opt->threads > 4096)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0,
+                          "must be in [1, 4096] (got %d)", opt->threads);
+    return st;
+}
+
+/* Progress reporting shared by the threads. */
+typedef struct progress {
+    const tr_run_options *opt;
+    uint64_t done;
+    double last;
+} progress;
+
+static void report_progress(progress *pr, uint64_t add, int may_call)
+{
+    uint64_t done;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+    done = pr->done += add;
+    if (!pr->opt->progress || !may_call) return;
+    double t = now_seconds();
+    if (t - pr->last < 0.1) return;
+    pr->last = t;
+    pr->opt->progress(pr->opt->progress_user, done, pr->opt->paths);
+}
+
+tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err)
+{
+    *out = NULL;
+    if (check_options(opt, err) != TR_OK) return TR_E_INPUT;
+    tr_results *res = calloc(1, sizeof *res);
+    if (!res) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    res->cfg = cfg;
+    res->paths = opt->paths;
+    res->seed = opt->seed;
+    res->first_path = opt->first_path;
+    tr_status st = tr__plan_init(&res->plan, cfg, err);
+    if (st == TR_OK) st = tr__acc_init(&res->total, &res->plan, err);
+    if (st != TR_OK) {
+        tr_results_free(res);
+        return st;
+    }
+
+    const uint64_t first = opt->first_path, last = first + opt->paths; /* [first, last) */
+    const uint64_t B = TR_PATH_BLOCK;
+    const uint64_t b0 = first / B, b1 = (last + B - 1) / B; /* blocks [b0, b1) */
+    const long long nblocks = (long long)(b1 - b0);
+    progress pr = {opt, 0, now_seconds()};
+    int failed = 0, used_threads = 1;
+    double t0 = now_seconds();
+
+#ifdef _OPENMP
+    int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+#pragma omp parallel num_threads(nthreads)
+#endif
+    {
+        tr__ws ws;
+        tr__acc acc;
+        tr_error local;
+        tr_error_init(&local);
+        int ok = tr__ws_init(&ws, &res->plan, 0, &local) == TR_OK;
+        if (ok && tr__acc_init(&acc, &res->plan, &local) != TR_OK) {
+            tr__ws_free(&ws);
+            ok = 0;
+        }
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#pragma omp single
+        used_threads = omp_get_num_threads();
+#endif
+        if (!ok) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (long long k = 0; k < nblocks; k++) {
+            int stop;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+            stop = failed;
+            if (stop) continue;
+            uint64_t lo = (b0 + (uint64_t)k) * B, hi = lo + B;
+            if (lo < first) lo = first;
+            if (hi > last) hi = last;
+            for (uint64_t p = lo; p < hi; p++) {
+                tr__sim_path(&ws, opt->seed, p);
+                tr__acc_add_path(&acc, &ws, &res->plan);
+            }
+            tr__acc_end_block(&acc);
+            report_progress(&pr, hi - lo, tid == 0);
+        }
+        if (ok) {
+#ifdef _OPENMP
+#pragma omp critical(tr_merge)
+#endif
+            tr__acc_merge(&res->total, &acc);
+            tr__acc_free(&acc);
+            tr__ws_free(&ws);
+        } else {
+#ifdef _OPENMP
+#pragma omp critical(tr_merge)
+#endif
+            {
+                for (size_t d = 0; d < local.count; d++)
+                    tr_error_add(err, local.diags[d].status, NULL, NULL, 0, 0, "%s",
+                                 local.diags[d].message);
+            }
+        }
+        tr_error_clear(&local);
+    }
+
+    if (failed) {
+        tr_results_free(res);
+        return tr_error_status(err) != TR_OK ? tr_error_status(err) : TR_E_NOMEM;
+    }
+    if (opt->progress) opt->progress(opt->progress_user, opt->paths, opt->paths);
+    res->seconds = now_seconds() - t0;
+    res->threads = used_threads;
+    *out = res;
+    return TR_OK;
+}
+
+void tr_results_free(tr_results *res)
+{
+    if (!res) return;
+    tr__acc_free(&res->total);
+    tr__plan_free(&res->plan);
+    free(res);
+}
+
+double tr_results_seconds(const tr_results *res) { return res->seconds; }
+
+int tr_results_threads(const tr_results *res) { return res->threads; }
+
+/* ---- replay ------------------------------------------------------------ */
+
+/* CSV number: empty for NaN, else %.10g (and no "-0"). */
+static void csv_num(FILE *fp, double x)
+{
+    if (isnan(x)) return;
+    fprintf(fp, "%.10g", x + 0.0);
+}
+
+/* CSV field, quoted per RFC 4180 when needed. */
+static void csv_str(FILE *fp, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+static void draw_row(FILE *fp, const char *trust, const char *scheme, const char *element, double u,
+                     double value)
+{
+    csv_str(fp, trust);
+    fputc(',', fp);
+    csv_str(fp, scheme);
+    fprintf(fp, ",%s,", element);
+    csv_num(fp, u);
+    fputc(',', fp);
+    csv_num(fp, value);
+    fputc('\n', fp);
+}
+
+tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
+                         tr_error *err)
+{
+    if (seed > (UINT64_C(1) << 53))
+        return tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
+                            "must be in [0, 9007199254740992] (got %llu)",
+                            (unsigned long long)seed);
+    tr__plan plan;
+    tr__ws ws;
+    tr_status st = tr__plan_init(&plan, cfg, err);
+    if (st != TR_OK) return st;
+    st = tr__ws_init(&ws, &plan, 1, err);
+    if (st != TR_OK) {
+        tr__plan_free(&plan);
+        return st;
+    }
+    tr__sim_path(&ws, seed, index);
+    size_t H = (size_t)plan.horizon;
+
+    fputs("trust,month,income,expenditure,fixed_charges,savings,one_off_costs,noise,flow,bailout,"
+          "cash\n",
+          out);
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        for (size_t t = 0; t < H; t++) {
+            const double *r = ws.trace + (i * H + t) * TR__TR_COUNT;
+            csv_str(out, cfg->trusts[i].id);
+            fprintf(out, ",%zu", t + 1);
+            for (int k = 0; k < TR__TR_COUNT; k++) {
+                fputc(',', out);
+                csv_num(out, r[k]);
+            }
+            fputc('\n', out);
+        }
+    }
+
+    static const char *const names[7] = {"paper",    "delivery", "compromise", "retained",
+                                         "slippage", "stay",     "stay_delay"};
+    fputs("\ntrust,scheme,element,u,value\n", out);
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        const double *td = ws.tdraw + i * 4;
+        draw_row(out, tr->id, "", "income_growth", td[0], td[1]);
+        draw_row(out, tr->id, "", "cost_growth", td[2], td[3]);
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            const tr__scheme_draw *d = &ws.sdraw[plan.scheme_base[i] + j];
+            const char *sid = tr->schemes[j].id;
+            double vals[7] = {d->paper, d->d0, d->compromise, d->retained,
+                              d->slip,  d->stay, d->stay_delay};
+            for (int e = 0; e < 7; e++) draw_row(out, tr->id, sid, names[e], d->u[e], vals[e]);
+            draw_row(out, tr->id, sid, "delivered_fraction", NAN, d->d);
+            draw_row(out, tr->id, sid, "actual_start", NAN, d->a);
+            draw_row(out, tr->id, sid, "booked", NAN, d->booked);
+            draw_row(out, tr->id, sid, "shortfall", NAN, d->shortfall);
+        }
+        draw_row(out, tr->id, "", "failure_month", NAN,
+                 ws.fail_month[i] ? (double)ws.fail_month[i] : NAN);
+        draw_row(out, tr->id, "", "bailout", NAN, ws.bailout[i]);
+    }
+
+    fputs("\nconsortium,requested,paid,national_topup,exhausted_month\n", out);
+    for (size_t c = 0; c < cfg->n_consortia; c++) {
+        csv_str(out, cfg->consortia[c].id);
+        fputc(',', out);
+        csv_num(out, ws.requested[c]);
+        fputc(',', out);
+        csv_num(out, ws.paid[c]);
+        fputc(',', out);
+        csv_num(out, ws.requested[c] - ws.paid[c]);
+        fputc(',', out);
+        if (ws.exhaust_month[c]) fprintf(out, "%d", ws.exhaust_month[c]);
+        fputc('\n', out);
+    }
+    fprintf(out, "\nsystem,trusts_failed,total_bailout,national_topup\npath %llu,%d,",
+            (unsigned long long)index, ws.n_failed);
+    csv_num(out, ws.total_bailout);
+    fputc(',', out);
+    csv_num(out, ws.national_topup);
+    fputc('\n', out);
+
+    tr__ws_free(&ws);
+    tr__plan_free(&plan);
+    return TR_OK;
+}

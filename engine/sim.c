@@ -1,0 +1,520 @@
+/*
+ * sim.c - one Monte Carlo path: savings schemes, trusts' cash, bail-outs and
+ * who pays them (MODEL.md sections 3, 5, 6 and 7).
+ *
+ * Every uncertain element gets its uniform from rng.c at an address made of
+ * what it is (trust, scheme, element), so the draw behind an element never
+ * depends on the order of the config or on the thread. The copula turns the
+ * element's own normal E and the path's factors Z into U:
+ *     X = sum_k w_k Z_k + sqrt(1 - sum_k w_k^2) E,  U = Phi(X) or T_nu(X / sqrt(W / nu)),
+ * with E = Phi^{-1}(u) from the element's uniform u; an element with no
+ * loadings under the Gaussian copula takes U = u (the same number, without
+ * the round trip). U is clamped to [2^-53, 1 - 2^-53] so that unbounded
+ * distributions never see 0 or 1.
+ *
+ * Savings are integrated exactly over each month: a scheme's rate ramps
+ * linearly from its actual start a over ramp_months, so the saving booked in
+ * month t is k (G(t - a) - G(t - 1 - a)) with G the ramp's integral. Months
+ * at full rate are added through a difference array, so a scheme costs
+ * O(ramp) work rather than O(horizon).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "sim.h"
+
+#define U_LO 0x1p-53
+#define U_HI (1.0 - 0x1p-53)
+
+static double clamp_u(double u) { return u < U_LO ? U_LO : (u > U_HI ? U_HI : u); }
+
+double tr__ramp_integral(double x, double ramp)
+{
+    if (!(x > 0.0)) return 0.0;
+    if (ramp <= 0.0) return x;
+    if (x <= ramp) return x * x / (2.0 * ramp);
+    return x - 0.5 * ramp;
+}
+
+/* Savings booked over (0, min(upto, end) - a] at unit rate k = 1. */
+static double booked_total(double a, double ramp, int recurrent, double horizon)
+{
+    double end = recurrent ? horizon : fmin(horizon, a + 12.0);
+    return tr__ramp_integral(end - a, ramp);
+}
+
+tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->cfg = cfg;
+    plan->horizon = cfg->horizon;
+    plan->n_trusts = cfg->n_trusts;
+    plan->n_consortia = cfg->n_consortia;
+    plan->n_schemes = cfg->n_schemes_total;
+    size_t H = (size_t)cfg->horizon;
+
+    plan->scheme_base = calloc(cfg->n_trusts + 1, sizeof *plan->scheme_base);
+    plan->zoff = calloc(cfg->n_factors + 1, sizeof *plan->zoff);
+    plan->sq = calloc(plan->n_schemes * TR__SQ_COUNT + 1, sizeof *plan->sq);
+    plan->tq = calloc(plan->n_trusts * TR__TQ_COUNT + 1, sizeof *plan->tq);
+    plan->fixed = calloc(plan->n_trusts * H + 1, sizeof *plan->fixed);
+    plan->plan_total = calloc(plan->n_schemes + 1, sizeof *plan->plan_total);
+    if (!plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
+        !plan->plan_total) {
+        tr__plan_free(plan);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
+    }
+
+    size_t nz = 0;
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        plan->zoff[f] = nz;
+        switch (cfg->factors[f].scope) {
+        case TR_SCOPE_GLOBAL:
+            nz += 1;
+            break;
+        case TR_SCOPE_CONSORTIUM:
+            nz += cfg->n_consortia;
+            break;
+        case TR_SCOPE_TRUST:
+            nz += cfg->n_trusts;
+            break;
+        }
+    }
+    plan->nz = nz;
+
+    size_t s = 0;
+    tr_status st = TR_OK;
+    for (size_t i = 0; i < cfg->n_trusts && st == TR_OK; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        plan->scheme_base[i] = s;
+        double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
+        for (size_t t = 0; t < H; t++) {
+            plan->fixed[i * H + t] = tr->fixed_charges / 12.0 * m;
+            m *= step;
+        }
+        st = tr__qtable_build(&tr->income_growth, &plan->tq[i * TR__TQ_COUNT + TR__TQ_INCOME], err);
+        if (st == TR_OK)
+            st = tr__qtable_build(&tr->cost_growth, &plan->tq[i * TR__TQ_COUNT + TR__TQ_COST], err);
+        for (size_t j = 0; j < tr->n_schemes && st == TR_OK; j++, s++) {
+            const tr_scheme *sc = &tr->schemes[j];
+            tr__qtable **q = &plan->sq[s * TR__SQ_COUNT];
+            st = tr__qtable_build(&sc->delivery, &q[TR__SQ_DELIVERY], err);
+            if (st == TR_OK) st = tr__qtable_build(&sc->slippage, &q[TR__SQ_SLIPPAGE], err);
+            if (st == TR_OK && sc->has_stay)
+                st = tr__qtable_build(&sc->stay_delay, &q[TR__SQ_STAYDELAY], err);
+            if (st == TR_OK && sc->has_compromise)
+                st = tr__qtable_build(&sc->retained, &q[TR__SQ_RETAINED], err);
+            plan->plan_total[s] = sc->saving / 12.0 *
+                                  booked_total(sc->start_month - 1.0, sc->ramp_months,
+                                               sc->recurrent, (double)cfg->horizon);
+        }
+    }
+    plan->scheme_base[cfg->n_trusts] = s;
+    if (st != TR_OK) tr__plan_free(plan);
+    return st;
+}
+
+void tr__plan_free(tr__plan *plan)
+{
+    if (!plan) return;
+    if (plan->sq)
+        for (size_t k = 0; k < plan->n_schemes * TR__SQ_COUNT; k++) tr__qtable_free(plan->sq[k]);
+    if (plan->tq)
+        for (size_t k = 0; k < plan->n_trusts * TR__TQ_COUNT; k++) tr__qtable_free(plan->tq[k]);
+    free(plan->scheme_base);
+    free(plan->zoff);
+    free(plan->sq);
+    free(plan->tq);
+    free(plan->fixed);
+    free(plan->plan_total);
+    memset(plan, 0, sizeof *plan);
+}
+
+tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error *err)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->plan = plan;
+    size_t H = (size_t)plan->horizon, nt = plan->n_trusts, nc = plan->n_consortia;
+    ws->z = calloc(plan->nz + 1, sizeof *ws->z);
+    ws->sav = calloc(2 * (H + 2), sizeof *ws->sav);
+    ws->oneoff = calloc(H + 2, sizeof *ws->oneoff);
+    ws->fail_month = calloc(nt, sizeof *ws->fail_month);
+    ws->bailout = calloc(nt, sizeof *ws->bailout);
+    ws->cash = calloc(nt * H, sizeof *ws->cash);
+    ws->bmonth = calloc(nt * H, sizeof *ws->bmonth);
+    ws->shortfall = calloc(plan->n_schemes + 1, sizeof *ws->shortfall);
+    ws->requested = calloc(nc + 1, sizeof *ws->requested);
+    ws->paid = calloc(nc + 1, sizeof *ws->paid);
+    ws->exhaust_month = calloc(nc + 1, sizeof *ws->exhaust_month);
+    ws->q = calloc(nc * H + 1, sizeof *ws->q);
+    int ok = ws->z && ws->sav && ws->oneoff && ws->fail_month && ws->bailout && ws->cash &&
+             ws->bmonth && ws->shortfall && ws->requested && ws->paid && ws->exhaust_month && ws->q;
+    if (ok && with_trace) {
+        ws->trace = calloc(nt * H * TR__TR_COUNT, sizeof *ws->trace);
+        ws->sdraw = calloc(plan->n_schemes + 1, sizeof *ws->sdraw);
+        ws->tdraw = calloc(nt * 4, sizeof *ws->tdraw);
+        ok = ws->trace && ws->sdraw && ws->tdraw;
+    }
+    if (!ok) {
+        tr__ws_free(ws);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
+                            "out of memory allocating a thread's workspace");
+    }
+    return TR_OK;
+}
+
+void tr__ws_free(tr__ws *ws)
+{
+    if (!ws) return;
+    free(ws->z);
+    free(ws->sav);
+    free(ws->oneoff);
+    free(ws->fail_month);
+    free(ws->bailout);
+    free(ws->cash);
+    free(ws->bmonth);
+    free(ws->shortfall);
+    free(ws->requested);
+    free(ws->paid);
+    free(ws->exhaust_month);
+    free(ws->q);
+    free(ws->trace);
+    free(ws->sdraw);
+    free(ws->tdraw);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* The factor draw that loading k of L refers to, for trust i. */
+static double factor_value(const tr__ws *ws, int f, size_t trust)
+{
+    const tr__plan *pl = ws->plan;
+    const tr_config *cfg = pl->cfg;
+    size_t off = pl->zoff[f];
+    switch (cfg->factors[f].scope) {
+    case TR_SCOPE_CONSORTIUM:
+        /* The loader guarantees a lead consortium wherever such a factor is loaded. */
+        return ws->z[off + (size_t)cfg->trusts[trust].lead_consortium];
+    case TR_SCOPE_TRUST:
+        return ws->z[off + trust];
+    default:
+        return ws->z[off];
+    }
+}
+
+/* The copula: U for an element whose own uniform is u, with loadings L. */
+static double element_u(const tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+{
+    const tr_config *cfg = ws->plan->cfg;
+    if (L->n == 0 && cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(u);
+    double x = tr__norm_inv(u);
+    if (L->n > 0) {
+        x *= L->resid;
+        for (size_t k = 0; k < L->n; k++) x += L->weight[k] * factor_value(ws, L->factor[k], trust);
+    }
+    double U = cfg->copula == TR_COPULA_GAUSSIAN ? tr__norm_cdf(x) : tr__t_cdf(x * ws->tscale, cfg->dof);
+    return clamp_u(U);
+}
+
+static const tr_loadings *pick(const tr_dist *d, const tr_loadings *owner)
+{
+    return d->has_loadings ? &d->loadings : owner;
+}
+
+/* Is a distribution random at all? A fixed one needs no draw. */
+static int is_random(const tr_dist *d) { return d->kind != TR_DIST_FIXED; }
+
+/* Lazily fetched Philox blocks of one owner (a scheme has elements 0..6 in blocks 0 and 1). */
+typedef struct lazy_blocks {
+    uint64_t seed, path, a, b;
+    uint32_t tag;
+    int have[2];
+    tr__block blk[2];
+} lazy_blocks;
+
+static double lazy_u(lazy_blocks *lb, uint32_t element)
+{
+    uint32_t bi = element >> 2;
+    if (!lb->have[bi]) {
+        lb->blk[bi] = tr__rng_block(lb->seed, lb->path, lb->a, lb->b, lb->tag, bi);
+        lb->have[bi] = 1;
+    }
+    return tr__u01(lb->blk[bi].w[element & 3]);
+}
+
+/* An event with probability p: [U > 1 - p], drawing only when 0 < p < 1. */
+static int event(const tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, const tr_loadings *L,
+                 size_t trust, double *u_out)
+{
+    if (p <= 0.0) return 0;
+    if (p >= 1.0) return 1;
+    double U = element_u(ws, L, trust, lazy_u(lb, el));
+    *u_out = U;
+    return U > 1.0 - p;
+}
+
+/* Draw one scheme's elements (MODEL.md section 5). */
+static void draw_scheme(const tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
+                        uint64_t seed, uint64_t p, tr__scheme_draw *dr)
+{
+    const tr__plan *pl = ws->plan;
+    tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
+    lazy_blocks lb = {seed, p, pl->cfg->trusts[trust].key, sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
+    for (int e = 0; e < 7; e++) dr->u[e] = NAN;
+    const tr_loadings *own = &sc->loadings;
+
+    dr->paper = event(ws, &lb, TR__EL_PAPER, sc->paper, own, trust, &dr->u[TR__EL_PAPER]);
+    dr->d0 = dr->retained = NAN;
+    dr->compromise = 0.0;
+    if (!dr->paper) {
+        if (is_random(&sc->delivery)) {
+            double U = element_u(ws, pick(&sc->delivery, own), trust, lazy_u(&lb, TR__EL_DELIVERY));
+            dr->u[TR__EL_DELIVERY] = U;
+            dr->d0 = tr__dist_quantile(&sc->delivery, q[TR__SQ_DELIVERY], 1.0 - U);
+        } else {
+            dr->d0 = sc->delivery.value;
+        }
+        if (sc->has_compromise)
+            dr->compromise = event(ws, &lb, TR__EL_COMPROMISE, sc->compromise_probability, own,
+                                   trust, &dr->u[TR__EL_COMPROMISE]);
+        if (dr->compromise) {
+            if (is_random(&sc->retained)) {
+                double U =
+                    element_u(ws, pick(&sc->retained, own), trust, lazy_u(&lb, TR__EL_RETAINED));
+                dr->u[TR__EL_RETAINED] = U;
+                dr->retained = tr__dist_quantile(&sc->retained, q[TR__SQ_RETAINED], 1.0 - U);
+            } else {
+                dr->retained = sc->retained.value;
+            }
+        }
+        dr->d = dr->d0 * (dr->compromise ? dr->retained : 1.0);
+    } else {
+        dr->d = 0.0;
+    }
+
+    double slip;
+    if (is_random(&sc->slippage)) {
+        double U = element_u(ws, pick(&sc->slippage, own), trust, lazy_u(&lb, TR__EL_SLIPPAGE));
+        dr->u[TR__EL_SLIPPAGE] = U;
+        slip = tr__dist_quantile(&sc->slippage, q[TR__SQ_SLIPPAGE], U);
+    } else {
+        slip = sc->slippage.value;
+    }
+    dr->slip = fmax(0.0, slip);
+    dr->stay = 0.0;
+    dr->stay_delay = NAN;
+    double y = 0.0;
+    if (sc->has_stay) {
+        dr->stay = event(ws, &lb, TR__EL_STAY, sc->stay_probability, own, trust, &dr->u[TR__EL_STAY]);
+        if (dr->stay) {
+            double v;
+            if (is_random(&sc->stay_delay)) {
+                double U = element_u(ws, pick(&sc->stay_delay, own), trust,
+                                     lazy_u(&lb, TR__EL_STAYDELAY));
+                dr->u[TR__EL_STAYDELAY] = U;
+                v = tr__dist_quantile(&sc->stay_delay, q[TR__SQ_STAYDELAY], U);
+            } else {
+                v = sc->stay_delay.value;
+            }
+            y = fmax(0.0, v);
+            dr->stay_delay = y;
+        }
+    }
+    dr->a = sc->start_month - 1.0 + dr->slip + y;
+    double H = (double)pl->horizon;
+    dr->booked = dr->d * sc->saving / 12.0 * booked_total(dr->a, sc->ramp_months, sc->recurrent, H);
+    dr->shortfall = pl->plan_total[s] - dr->booked;
+}
+
+/* Add a scheme's monthly savings into the trust's arrays: diff (prefix-summed
+ * later) for full-rate months, direct for the months on the ramp or cut off. */
+static void book_savings(double *diff, double *direct, int H, double k, double a, double ramp,
+                         int recurrent)
+{
+    if (k == 0.0) return;
+    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a */
+    if (first > H) return;
+    double end = recurrent ? INFINITY : a + 12.0;
+    int last = recurrent ? H : (int)fmin((double)H, ceil(end));
+    double plat_lo_d = ceil(a + ramp + 1.0);
+    int plat_lo = plat_lo_d > (double)H + 1 ? H + 1 : (int)plat_lo_d;
+    int plat_hi = recurrent ? H : (int)fmin((double)H, floor(end));
+    if (plat_lo < first) plat_lo = first;
+    if (plat_lo > plat_hi) { /* never a whole month at full rate */
+        plat_lo = last + 1;
+        plat_hi = last;
+    }
+    for (int t = first; t <= last; t++) {
+        if (t == plat_lo) { /* skip the plateau */
+            diff[plat_lo] += k;
+            diff[plat_hi + 1] -= k;
+            t = plat_hi;
+            continue;
+        }
+        double hi = fmin((double)t, end) - a, lo = fmin((double)(t - 1), end) - a;
+        direct[t] += k * (tr__ramp_integral(hi, ramp) - tr__ramp_integral(lo, ramp));
+    }
+}
+
+void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
+{
+    const tr__plan *pl = ws->plan;
+    const tr_config *cfg = pl->cfg;
+    const int H = pl->horizon;
+    const size_t Hs = (size_t)H;
+
+    /* Factors and the t copula's shared chi-square. */
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        const tr_factor *fa = &cfg->factors[f];
+        size_t off = pl->zoff[f];
+        if (fa->scope == TR_SCOPE_GLOBAL) {
+            ws->z[off] = tr__norm_inv(tr__rng_uniform(seed, p, fa->key, 0, TR__TAG_FACTOR, 0));
+        } else if (fa->scope == TR_SCOPE_CONSORTIUM) {
+            for (size_t c = 0; c < cfg->n_consortia; c++)
+                ws->z[off + c] = tr__norm_inv(
+                    tr__rng_uniform(seed, p, fa->key, cfg->consortia[c].key, TR__TAG_FACTOR, 0));
+        } else {
+            for (size_t i = 0; i < cfg->n_trusts; i++)
+                ws->z[off + i] = tr__norm_inv(
+                    tr__rng_uniform(seed, p, fa->key, cfg->trusts[i].key, TR__TAG_FACTOR, 0));
+        }
+    }
+    ws->tscale = 1.0;
+    if (cfg->copula == TR_COPULA_T) {
+        double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
+        ws->tscale = 1.0 / sqrt(w / cfg->dof);
+    }
+
+    ws->n_failed = 0;
+    ws->total_bailout = 0.0;
+    ws->national_topup = 0.0;
+    double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
+
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        memset(ws->sav, 0, 2 * (Hs + 2) * sizeof *ws->sav);
+        memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
+
+        /* Schemes. */
+        size_t s0 = pl->scheme_base[i];
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            const tr_scheme *sc = &tr->schemes[j];
+            tr__scheme_draw local, *dr = ws->sdraw ? &ws->sdraw[s0 + j] : &local;
+            draw_scheme(ws, sc, i, s0 + j, seed, p, dr);
+            ws->shortfall[s0 + j] = dr->shortfall;
+            book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
+                         sc->recurrent);
+            if (!dr->paper && sc->one_off_cost != 0.0) {
+                double m = floor(dr->a) + 1.0;
+                if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
+            }
+        }
+
+        /* Income and cost growth: g_I = F^{-1}(1 - U), g_C = F^{-1}(U); below -100 % is -100 %. */
+        lazy_blocks lb = {seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}};
+        double gI = tr->income_growth.value, gC = tr->cost_growth.value;
+        double uI = NAN, uC = NAN;
+        if (is_random(&tr->income_growth)) {
+            uI = element_u(ws, pick(&tr->income_growth, &tr->loadings), i,
+                           lazy_u(&lb, TR__EL_INCOME_GROWTH));
+            gI = tr__dist_quantile(&tr->income_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_INCOME],
+                                   1.0 - uI);
+        }
+        if (is_random(&tr->cost_growth)) {
+            uC = element_u(ws, pick(&tr->cost_growth, &tr->loadings), i,
+                           lazy_u(&lb, TR__EL_COST_GROWTH));
+            gC = tr__dist_quantile(&tr->cost_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_COST], uC);
+        }
+        if (ws->tdraw) {
+            ws->tdraw[i * 4 + 0] = uI;
+            ws->tdraw[i * 4 + 1] = gI;
+            ws->tdraw[i * 4 + 2] = uC;
+            ws->tdraw[i * 4 + 3] = gC;
+        }
+        double fI = pow(fmax(0.0, 1.0 + gI), 1.0 / 12.0);
+        double fC = pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);
+        double inc = tr->income / 12.0, exp_ = tr->expenditure / 12.0;
+
+        /* Month by month (MODEL.md section 6). */
+        double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0;
+        int fail = 0;
+        tr__block nb = {{0, 0, 0, 0}};
+        double *cash_out = ws->cash + i * Hs, *b_out = ws->bmonth + i * Hs;
+        const double *fixed = pl->fixed + i * Hs;
+        for (int t = 1; t <= H; t++) {
+            run += diff[t];
+            double savings = run + direct[t];
+            double noise = 0.0;
+            if (tr->cash_noise > 0.0) {
+                int e = t - 1;
+                if ((e & 3) == 0) nb = tr__rng_block(seed, p, tr->key, 0, TR__TAG_NOISE, (uint32_t)(e >> 2));
+                noise = tr->cash_noise * tr__norm_inv(tr__u01(nb.w[e & 3]));
+            }
+            double flow = inc - exp_ - fixed[t - 1] + savings - ws->oneoff[t] + noise;
+            double pre = cash + flow, b = 0.0;
+            if (pre < floor_) {
+                if (!fail) fail = t;
+                b = floor_ + tr->bailout_buffer - pre;
+                cash = pre + b;
+            } else {
+                cash = pre;
+            }
+            bo += b;
+            cash_out[t - 1] = cash;
+            b_out[t - 1] = b;
+            if (ws->trace) {
+                double *r = ws->trace + (i * Hs + (size_t)(t - 1)) * TR__TR_COUNT;
+                r[TR__TR_INCOME] = inc;
+                r[TR__TR_EXPENDITURE] = exp_;
+                r[TR__TR_FIXED] = fixed[t - 1];
+                r[TR__TR_SAVINGS] = savings;
+                r[TR__TR_ONE_OFF] = ws->oneoff[t];
+                r[TR__TR_NOISE] = noise;
+                r[TR__TR_FLOW] = flow;
+                r[TR__TR_BAILOUT] = b;
+                r[TR__TR_CASH] = cash;
+            }
+            inc *= fI;
+            exp_ *= fC;
+        }
+        ws->fail_month[i] = fail;
+        ws->bailout[i] = bo;
+        ws->n_failed += fail != 0;
+        ws->total_bailout += bo;
+        ws->national_topup += tr->national_share * bo;
+    }
+
+    /* Who pays (MODEL.md section 7): consortia in month order, each from its reserve. */
+    if (cfg->n_consortia > 0) {
+        memset(ws->q, 0, cfg->n_consortia * Hs * sizeof *ws->q);
+        for (size_t i = 0; i < cfg->n_trusts; i++) {
+            const tr_trust *tr = &cfg->trusts[i];
+            if (ws->bailout[i] == 0.0) continue;
+            const double *b = ws->bmonth + i * Hs;
+            for (size_t k = 0; k < tr->n_commissioners; k++) {
+                double sh = tr->commissioners[k].share;
+                double *qc = ws->q + (size_t)tr->commissioners[k].consortium * Hs;
+                for (size_t t = 0; t < Hs; t++) qc[t] += sh * b[t];
+            }
+        }
+        for (size_t c = 0; c < cfg->n_consortia; c++) {
+            double remaining = cfg->consortia[c].reserve, req = 0.0, paid = 0.0;
+            int ex = 0;
+            const double *qc = ws->q + c * Hs;
+            for (size_t t = 0; t < Hs; t++) {
+                double qt = qc[t];
+                if (qt == 0.0) continue;
+                double pay = qt <= remaining ? qt : remaining;
+                if (qt > remaining && !ex) ex = (int)t + 1;
+                remaining -= pay;
+                req += qt;
+                paid += pay;
+            }
+            ws->requested[c] = req;
+            ws->paid[c] = paid;
+            ws->exhaust_month[c] = ex;
+            ws->national_topup += req - paid;
+        }
+    }
+}

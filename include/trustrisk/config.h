@@ -1,0 +1,77 @@
+/*
+ * trustrisk/config.h - loading and validating a config (MODEL.md section 9).
+ *
+ * A tr_config is an immutable, fully validated model of one JSON config: all
+ * defaults applied, every reference resolved. Loading checks every rule of
+ * the specification and reports every problem at once; a config that fails
+ * any rule is never returned.
+ */
+#ifndef TRUSTRISK_CONFIG_H
+#define TRUSTRISK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trustrisk/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest config file accepted, in bytes; larger files are refused unread. */
+#define TR_CONFIG_MAX_BYTES (64u * 1024u * 1024u)
+
+/** Opaque, immutable config. Safe to share between threads once loaded. */
+typedef struct tr_config tr_config;
+
+/**
+ * Load and validate the config in file `filename`. On success *out receives
+ * a config the caller frees with tr_config_free. On failure *out is NULL,
+ * every problem is appended to `err` (each naming the file) and the status
+ * is TR_E_INPUT (bad config), TR_E_IO (unreadable) or TR_E_NOMEM.
+ */
+tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *err);
+
+/**
+ * Same as tr_config_load_file for a buffer of `len` bytes (need not be
+ * NUL-terminated). `source_name` is used in diagnostics (may be NULL).
+ */
+tr_status tr_config_load_buffer(const char *data, size_t len, const char *source_name,
+                                tr_config **out, tr_error *err);
+
+/** Free a config. NULL is allowed. */
+void tr_config_free(tr_config *cfg);
+
+/** The config's `name` (never NULL). */
+const char *tr_config_name(const tr_config *cfg);
+
+/** Lower-case hex SHA-256 of the config file's bytes (64 characters). */
+const char *tr_config_sha256(const tr_config *cfg);
+
+/** `horizon_months`. */
+int tr_config_horizon(const tr_config *cfg);
+
+/** Default number of paths (`paths`, default 10000). */
+uint64_t tr_config_paths(const tr_config *cfg);
+
+/** Default seed (`seed`, default 1). */
+uint64_t tr_config_seed(const tr_config *cfg);
+
+/** Counts of the config's parts. */
+size_t tr_config_trust_count(const tr_config *cfg);
+size_t tr_config_scheme_count(const tr_config *cfg); /**< over all trusts */
+size_t tr_config_consortium_count(const tr_config *cfg);
+size_t tr_config_factor_count(const tr_config *cfg);
+
+/** "gaussian" or "t". */
+const char *tr_config_copula(const tr_config *cfg);
+
+/** Print a one-paragraph summary (trusts, schemes, consortia, factors, horizon). */
+void tr_config_describe(const tr_config *cfg, FILE *fp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRUSTRISK_CONFIG_H */

@@ -1,0 +1,105 @@
+/*
+ * trustrisk/run.h - running the Monte Carlo simulation and writing results.
+ *
+ * tr_run simulates `paths` independent paths of a config (MODEL.md sections
+ * 1-8) across threads and returns the summary statistics. The results are a
+ * pure function of (config, seed, paths, engine version): bit-for-bit the
+ * same for any number of threads, because every path's randomness is
+ * addressed by (seed, path, what is drawn) and every statistic is merged
+ * exactly (integer counts and exact sums).
+ */
+#ifndef TRUSTRISK_RUN_H
+#define TRUSTRISK_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trustrisk/config.h"
+#include "trustrisk/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest number of paths in one run. */
+#define TR_MAX_PATHS UINT64_C(4000000000)
+
+/** Paths are summed in blocks of this many (aligned on the path index). */
+#define TR_PATH_BLOCK 1024
+
+/**
+ * Progress callback: called from one thread at a time, at most a few times a
+ * second, with the number of paths finished so far.
+ */
+typedef void (*tr_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/** Options of a run. Initialise with tr_run_options_init. */
+typedef struct tr_run_options {
+    uint64_t paths;          /**< number of paths (1..TR_MAX_PATHS) */
+    uint64_t seed;           /**< seed of every random stream (0..2^53) */
+    uint64_t first_path;     /**< index of the first path (default 0): the run
+                                  simulates paths first_path .. first_path + paths - 1,
+                                  so a run can be split into parts; parts that start
+                                  at multiples of TR_PATH_BLOCK merge to the same bytes */
+    int threads;             /**< worker threads; 0 = OpenMP's default */
+    tr_progress_fn progress; /**< optional progress callback, or NULL */
+    void *progress_user;     /**< passed to progress */
+} tr_run_options;
+
+/** Defaults: paths and seed from the config, threads 0, no progress. */
+void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
+
+/** Opaque run results. */
+typedef struct tr_results tr_results;
+
+/**
+ * Run the simulation. On success *out receives results the caller frees with
+ * tr_results_free. Invalid options give TR_E_INPUT.
+ */
+tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
+                 tr_error *err);
+
+/** Free results. NULL is allowed. */
+void tr_results_free(tr_results *res);
+
+/**
+ * The results.json document (MODEL.md section 10) as a NUL-terminated string
+ * in *json, which the caller frees with free(). Deterministic: no timings.
+ */
+tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
+
+/**
+ * Write results.json, run.json (timings, threads, host) and the CSV views
+ * (trusts.csv, consortia.csv, failure_curves.csv, schemes.csv) into `outdir`,
+ * creating the folder if needed. Each file is written to a temporary name and
+ * renamed, so a failure leaves no half-written file behind.
+ */
+tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *err);
+
+/**
+ * Print the human summary: trusts ranked by probability of failure with 95 %
+ * intervals, expected and 99 % bail-out, and the consortia's exposure.
+ */
+void tr_results_print_summary(const tr_results *res, FILE *fp);
+
+/** Wall-clock seconds the simulation took (not in results.json). */
+double tr_results_seconds(const tr_results *res);
+
+/** Threads the run used. */
+int tr_results_threads(const tr_results *res);
+
+/**
+ * Replay path `index` of a run with `seed` and write, as CSV, every trust's
+ * month-by-month flows, savings, bail-outs and cash, followed by the values
+ * the path drew for each element. The path is exactly the one tr_run
+ * simulated as path `index`.
+ */
+tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
+                         tr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRUSTRISK_RUN_H */

@@ -1,0 +1,16 @@
+/*
+ * trustrisk/trustrisk.h - umbrella header of the trustrisk library.
+ *
+ * trustrisk is a Monte Carlo engine for NHS trusts' cash: which trusts run
+ * out of cash, when, and who pays the bail-out. Include this header to get
+ * the whole public API.
+ */
+#ifndef TRUSTRISK_TRUSTRISK_H
+#define TRUSTRISK_TRUSTRISK_H
+
+#include "trustrisk/version.h"
+#include "trustrisk/error.h"
+#include "trustrisk/config.h"
+#include "trustrisk/run.h"
+
+#endif /* TRUSTRISK_TRUSTRISK_H */

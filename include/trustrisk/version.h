@@ -1,0 +1,26 @@
+/*
+ * trustrisk/version.h - the engine's version.
+ *
+ * The version is part of every results.json, since results are a pure
+ * function of (config, seed, paths, engine version).
+ */
+#ifndef TRUSTRISK_VERSION_H
+#define TRUSTRISK_VERSION_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TR_VERSION_MAJOR 0
+#define TR_VERSION_MINOR 1
+#define TR_VERSION_PATCH 0
+#define TR_VERSION_STRING "0.1.0"
+
+/** The library's version string, e.g. "0.1.0" (may differ from the header's). */
+const char *tr_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRUSTRISK_VERSION_H */

@@ -1,0 +1,172 @@
+/*
+ * test_error.c - the caller-owned error list (engine/error.c): appending,
+ * the cap on its length, severity, and the one-line-per-problem print format
+ * "file:line:column: path: message" with unknown parts left out.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trustrisk/error.h"
+#include "trustrisk/version.h"
+
+/* Print `err` into a string the caller frees. */
+static char *printed(const tr_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    cr_assert_not_null(fp);
+    tr_error_print(err, fp);
+    fclose(fp);
+    return buf;
+}
+
+Test(error, starts_empty_and_clears)
+{
+    tr_error e;
+    tr_error_init(&e);
+    cr_assert_eq(e.count, 0);
+    cr_assert_eq(tr_error_status(&e), TR_OK);
+    tr_error_add(&e, TR_E_INPUT, "a.json", "x", 0, 0, "bad %d", 1);
+    cr_assert_eq(e.count, 1);
+    tr_error_clear(&e);
+    cr_assert_eq(e.count, 0);
+    cr_assert_null(e.diags);
+    cr_assert_eq(e.truncated, 0);
+    /* reusable after clear, and clear of NULL is allowed */
+    tr_error_add(&e, TR_E_IO, NULL, NULL, 0, 0, "again");
+    cr_assert_eq(e.count, 1);
+    tr_error_clear(&e);
+    tr_error_clear(NULL);
+}
+
+Test(error, add_returns_status_and_copies_strings)
+{
+    tr_error e;
+    tr_error_init(&e);
+    char file[] = "cfg.json", path[] = "trusts[2].cash";
+    cr_assert_eq(tr_error_add(&e, TR_E_INPUT, file, path, 3, 7, "must be %s (got %g)", ">= 0", -1.5),
+                 TR_E_INPUT);
+    file[0] = 'X';
+    path[0] = 'X';
+    const tr_diag *d = &e.diags[0];
+    cr_assert_str_eq(d->file, "cfg.json");
+    cr_assert_str_eq(d->path, "trusts[2].cash");
+    cr_assert_str_eq(d->message, "must be >= 0 (got -1.5)");
+    cr_assert_eq(d->line, 3);
+    cr_assert_eq(d->column, 7);
+    cr_assert_eq(d->status, TR_E_INPUT);
+    cr_assert_eq(tr_error_add(&e, TR_E_NOMEM, NULL, NULL, 0, 0, "x"), TR_E_NOMEM);
+    cr_assert_null(e.diags[1].file);
+    cr_assert_null(e.diags[1].path);
+    tr_error_clear(&e);
+}
+
+Test(error, keeps_order)
+{
+    tr_error e;
+    tr_error_init(&e);
+    for (int i = 0; i < 50; i++)
+        tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "problem %d", i);
+    cr_assert_eq(e.count, 50);
+    for (int i = 0; i < 50; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "problem %d", i);
+        cr_assert_str_eq(e.diags[i].message, want);
+    }
+    tr_error_clear(&e);
+}
+
+Test(error, status_is_most_severe)
+{
+    tr_error e;
+    tr_error_init(&e);
+    tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "a");
+    cr_assert_eq(tr_error_status(&e), TR_E_INPUT);
+    tr_error_add(&e, TR_E_IO, NULL, NULL, 0, 0, "b");
+    cr_assert_eq(tr_error_status(&e), TR_E_IO);
+    tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "c");
+    cr_assert_eq(tr_error_status(&e), TR_E_IO);
+    tr_error_add(&e, TR_E_NOMEM, NULL, NULL, 0, 0, "d");
+    cr_assert_eq(tr_error_status(&e), TR_E_NOMEM);
+    tr_error_add(&e, TR_E_INTERNAL, NULL, NULL, 0, 0, "e");
+    cr_assert_eq(tr_error_status(&e), TR_E_INTERNAL);
+    tr_error_clear(&e);
+    cr_assert_eq(tr_error_status(NULL), TR_OK);
+}
+
+Test(error, capped_and_truncated)
+{
+    tr_error e;
+    tr_error_init(&e);
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(tr_error_add(&e, TR_E_INPUT, "f", NULL, 0, 0, "n%d", i), TR_E_INPUT);
+    cr_assert_eq(e.count, 200);
+    cr_assert(e.truncated);
+    cr_assert_str_eq(e.diags[199].message, "n199");
+    char *out = printed(&e);
+    cr_assert_not_null(strstr(out, "f: n199\n... and more errors\n"));
+    free(out);
+    tr_error_clear(&e);
+}
+
+Test(error, print_format)
+{
+    tr_error e;
+    tr_error_init(&e);
+    tr_error_add(&e, TR_E_INPUT, "cfg.json", "trusts[2].schemes[0].delivery.sd", 0, 0,
+                 "must be > 0 (got -1)");
+    tr_error_add(&e, TR_E_INPUT, "cfg.json", NULL, 12, 5,
+                 "syntax error: expected ',' or '}' after an object member");
+    tr_error_add(&e, TR_E_INPUT, "cfg.json", NULL, 0, 0, "missing required field \"trusts\"");
+    tr_error_add(&e, TR_E_INPUT, NULL, "horizon_months", 0, 0, "must be in [1, 120] (got 0)");
+    tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "bare message");
+    tr_error_add(&e, TR_E_INPUT, "cfg.json", "a.b", 4, 0, "line but no column");
+    char *out = printed(&e);
+    cr_assert_str_eq(out, "cfg.json: trusts[2].schemes[0].delivery.sd: must be > 0 (got -1)\n"
+                          "cfg.json:12:5: syntax error: expected ',' or '}' after an object member\n"
+                          "cfg.json: missing required field \"trusts\"\n"
+                          "horizon_months: must be in [1, 120] (got 0)\n"
+                          "bare message\n"
+                          "cfg.json:4: a.b: line but no column\n");
+    free(out);
+    tr_error_clear(&e);
+}
+
+Test(error, print_empty_list_prints_nothing)
+{
+    tr_error e;
+    tr_error_init(&e);
+    char *out = printed(&e);
+    cr_assert_str_eq(out, "");
+    free(out);
+}
+
+Test(error, long_message_is_kept_whole)
+{
+    tr_error e;
+    tr_error_init(&e);
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "%s", big);
+    cr_assert_eq(strlen(e.diags[0].message), sizeof big - 1);
+    tr_error_clear(&e);
+}
+
+Test(error, status_strings)
+{
+    cr_assert_str_eq(tr_status_string(TR_OK), "success");
+    cr_assert_str_eq(tr_status_string(TR_E_INPUT), "invalid input");
+    cr_assert_str_eq(tr_status_string(TR_E_IO), "input/output error");
+    cr_assert_str_eq(tr_status_string(TR_E_NOMEM), "out of memory");
+    cr_assert_str_eq(tr_status_string(TR_E_INTERNAL), "internal error");
+    cr_assert_str_eq(tr_status_string((tr_status)99), "unknown status");
+}
+
+Test(version, matches_header)
+{
+    cr_assert_str_eq(tr_version(), TR_VERSION_STRING);
+}
