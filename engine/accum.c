@@ -6,6 +6,7 @@
  * for each trust's cash at each month end, integer counts for failures and
  * exhaustion, and exact sums for means and variances.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,14 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
     a->storage = calloc(nhist * nb, sizeof *a->storage);
-    if (!a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
+    a->last_cash = calloc(nt * H, sizeof *a->last_cash);
+    a->last_idx = calloc(nt * H, sizeof *a->last_idx);
+    a->repeats = calloc(nt, sizeof *a->repeats);
+    a->have_last = calloc(nt, sizeof *a->have_last);
+    a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
+    a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
+    if (!a->last_cash || !a->last_idx || !a->repeats || !a->have_last || !a->memo_x ||
+        !a->memo_i || !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
         !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
         !a->storage) {
         tr__acc_free(a);
@@ -81,6 +89,10 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     st += nb;
     tr__hist_init(&a->sys_top, st);
     for (size_t m = 0; m < a->nsums; m++) tr__xsum_zero(&a->xs[m]);
+    for (size_t k = 0; k < nt + 3 * nc + 2; k++) { /* a value no path produces */
+        a->memo_x[k] = NAN;
+        a->memo_i[k] = 0;
+    }
     return TR_OK;
 }
 
@@ -101,7 +113,61 @@ void tr__acc_free(tr__acc *a)
     free(a->bs);
     free(a->xs);
     free(a->storage);
+    free(a->last_cash);
+    free(a->last_idx);
+    free(a->repeats);
+    free(a->have_last);
+    free(a->memo_x);
+    free(a->memo_i);
     memset(a, 0, sizeof *a);
+}
+
+/* Add x to h, reusing the bucket index when x equals the memo's last value. */
+static inline void add_memo(tr__hist *h, double x, double *mx, uint32_t *mi)
+{
+    if (x != *mx) { /* also true for a NaN memo */
+        *mx = x;
+        *mi = (uint32_t)tr__hist_index(x);
+    }
+    tr__hist_add_index(h, x, *mi);
+}
+
+static void flush_cash(tr__acc *a, size_t i)
+{
+    uint64_t r = a->repeats[i];
+    if (!r) return;
+    size_t H = (size_t)a->H;
+    tr__hist *ch = a->cash + i * H;
+    const uint32_t *idx = a->last_idx + i * H;
+    for (size_t t = 0; t < H; t++) {
+        ch[t].counts[idx[t]] += (uint32_t)r;
+        ch[t].n += r;
+    }
+    a->repeats[i] = 0;
+}
+
+void tr__acc_flush(tr__acc *a)
+{
+    for (size_t i = 0; i < a->nt; i++) flush_cash(a, i);
+}
+
+static void add_cash(tr__acc *a, size_t i, const double *cash)
+{
+    size_t H = (size_t)a->H;
+    double *last = a->last_cash + i * H;
+    if (a->have_last[i] && memcmp(last, cash, H * sizeof *cash) == 0) {
+        a->repeats[i]++;
+        return;
+    }
+    flush_cash(a, i);
+    tr__hist *ch = a->cash + i * H;
+    uint32_t *idx = a->last_idx + i * H;
+    for (size_t t = 0; t < H; t++) {
+        idx[t] = (uint32_t)tr__hist_index(cash[t]);
+        tr__hist_add_index(&ch[t], cash[t], idx[t]);
+    }
+    memcpy(last, cash, H * sizeof *cash);
+    a->have_last[i] = 1;
 }
 
 static void add_moment(double *bs, size_t k, double x)
@@ -122,11 +188,9 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
             a->tau_sum[i] += (uint64_t)f;
         }
         double bo = ws->bailout[i];
-        tr__hist_add(&a->bo[i], bo);
+        add_memo(&a->bo[i], bo, &a->memo_x[i], &a->memo_i[i]);
         add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo);
-        const double *cash = ws->cash + i * H;
-        tr__hist *ch = a->cash + i * H;
-        for (size_t t = 0; t < H; t++) tr__hist_add(&ch[t], cash[t]);
+        add_cash(a, i, ws->cash + i * H);
         size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
         for (size_t s = s0; s < s1; s++) {
             double sf = ws->shortfall[s];
@@ -136,9 +200,10 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
     }
     for (size_t c = 0; c < a->nc; c++) {
         double req = ws->requested[c], paid = ws->paid[c], top = req - paid;
-        tr__hist_add(&a->req[c], req);
-        tr__hist_add(&a->paid[c], paid);
-        tr__hist_add(&a->top[c], top);
+        size_t m = a->nt + 3 * c;
+        add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
+        add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
+        add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
         add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
         add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
         add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
@@ -148,8 +213,9 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
         }
     }
     a->nfail[ws->n_failed]++;
-    tr__hist_add(&a->sys_bo, ws->total_bailout);
-    tr__hist_add(&a->sys_top, ws->national_topup);
+    size_t ms = a->nt + 3 * a->nc;
+    add_memo(&a->sys_bo, ws->total_bailout, &a->memo_x[ms], &a->memo_i[ms]);
+    add_memo(&a->sys_top, ws->national_topup, &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
     add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ws->total_bailout);
     add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ws->national_topup);
 }

@@ -42,6 +42,17 @@ typedef struct tr__acc {
     double *bs;
     tr__xsum *xs;
     uint32_t *storage; /* every histogram's buckets */
+    /* Repeat cache for the cash histograms: a trust whose month-end cash path
+     * is identical to its previous one (common when nothing random touched
+     * it) only counts a repeat; repeats are added to the buckets of the
+     * cached path on the next change and by tr__acc_flush. */
+    double *last_cash;   /* nt * H */
+    uint32_t *last_idx;  /* nt * H bucket indices of last_cash */
+    uint64_t *repeats;   /* nt: paths equal to last_cash not yet counted */
+    uint8_t *have_last;  /* nt */
+    /* one-entry memo per scalar histogram (bail-outs, requests, system) */
+    double *memo_x;      /* nt + 3 * nc + 2 */
+    uint32_t *memo_i;
 } tr__acc;
 
 /* Index of each sum in bs / xs. */
@@ -60,7 +71,10 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan);
 /* End of a block of paths: move the block partial sums into the exact sums. */
 void tr__acc_end_block(tr__acc *a);
 
-/* dst += src (exact; any order gives the same dst). */
+/* Count pending repeats into the histograms (before merging or reading). */
+void tr__acc_flush(tr__acc *a);
+
+/* dst += src (exact; any order gives the same dst). src must be flushed. */
 void tr__acc_merge(tr__acc *dst, const tr__acc *src);
 
 #endif /* TR_ACCUM_H */

@@ -34,6 +34,7 @@
 #include <cjson/cJSON.h>
 
 #include "model.h"
+#include "canon.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
@@ -52,6 +53,12 @@
 #define SUGGEST_MAX_LEN 64
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define TR_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TR_PRINTF(fmt, args)
+#endif
 
 /* ------------------------------------------------------------------------- */
 /* Number formatting for messages                                            */
@@ -323,12 +330,13 @@ static void path_pop(ctx *c, size_t mark)
     if (c->path) c->path[mark] = '\0';
 }
 
-static const char *path_now(const ctx *c) { return c->plen ? c->path : NULL; }
+static const char *path_now(const ctx *c)
+{
+    return c->plen ? c->path : NULL;
+}
 
 /* Report an input problem at the current path. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
+static void report(ctx *c, const char *fmt, ...) TR_PRINTF(2, 3);
 static void report(ctx *c, const char *fmt, ...)
 {
     c->nerr++;
@@ -349,9 +357,7 @@ static void report(ctx *c, const char *fmt, ...)
 }
 
 /* Report a problem at the member `key` of the current object. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+static void report_at(ctx *c, const char *key, const char *fmt, ...) TR_PRINTF(3, 4);
 static void report_at(ctx *c, const char *key, const char *fmt, ...)
 {
     size_t mark = path_push_key(c, key);
@@ -471,8 +477,8 @@ static bool check_number(ctx *c, const cJSON *n, const num_rule *r, double *out)
 
 /* Read obj[key] as a number: 1 if present and valid (stored in *out), 0 if
  * absent (reported when required; *out keeps its default), -1 if invalid. */
-static int get_number(ctx *c, const cJSON *obj, const char *key, const num_rule *r,
-                      bool required, double *out)
+static int get_number(ctx *c, const cJSON *obj, const char *key, const num_rule *r, bool required,
+                      double *out)
 {
     const cJSON *n = member(obj, key);
     if (!n) {
@@ -552,7 +558,8 @@ static void check_duplicate_keys(ctx *c, const cJSON *obj)
     }
     for (const cJSON *k = obj->child; k; k = k->next) {
         if (!k->string) continue;
-        if (strmap_put(&seen, k->string, 0) >= 0) report_at(c, k->string, "duplicate key \"%s\"", k->string);
+        if (strmap_put(&seen, k->string, 0) >= 0)
+            report_at(c, k->string, "duplicate key \"%s\"", k->string);
     }
     strmap_free(&seen);
 }
@@ -616,20 +623,19 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
         path_pop(c, mark);
         return false;
     }
-    check_duplicate_keys(c, f);
+    strmap seen = {0};
     if (n > 0) {
         L->factor = xcalloc(c, n, sizeof *L->factor);
         L->weight = xcalloc(c, n, sizeof *L->weight);
+        if (!strmap_init(&seen, n)) c->nomem = true;
     }
     double ss = 0;
-    bool all_ok = true;
     size_t k = 0;
-    for (const cJSON *e = f->child; e && L->factor && L->weight; e = e->next) {
-        /* a duplicate is reported by check_duplicate_keys; count it once */
-        bool dup = false;
-        for (const cJSON *p = f->child; p != e && !dup; p = p->next)
-            dup = strcmp(p->string, e->string) == 0;
-        if (dup) continue;
+    for (const cJSON *e = f->child; e && L->factor && L->weight && seen.cap; e = e->next) {
+        if (strmap_put(&seen, e->string, 0) >= 0) {
+            report_at(c, e->string, "duplicate key \"%s\"", e->string);
+            continue;
+        }
         size_t m2 = path_push_key(c, e->string);
         long idx = strmap_find(&c->factor_map, e->string);
         double w = 0;
@@ -650,17 +656,16 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
             ok = false;
         }
         path_pop(c, m2);
-        if (!ok) {
-            all_ok = false;
-            continue;
-        }
+        if (!ok) continue;
         L->factor[k] = (int)idx;
         L->weight[k] = w;
         ss += w * w;
         k++;
     }
+    strmap_free(&seen);
     L->n = k;
-    if (all_ok && ss > 1.0 + LOADING_TOL) {
+    /* over the valid loadings only: if they already exceed 1, so will the fix */
+    if (ss > 1.0 + LOADING_TOL) {
         char s[40];
         report(c, "sum of squared loadings is %s; must be <= 1", fmt_sum(ss, s));
     }
@@ -673,8 +678,8 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
 /* Distributions (MODEL.md section 4)                                        */
 /* ------------------------------------------------------------------------- */
 
-static const char *const DIST_NAMES[] = {"fixed",  "uniform", "triangular", "pert",
-                                         "beta",   "normal",  "lognormal",  "discrete"};
+static const char *const DIST_NAMES[] = {"fixed", "uniform", "triangular", "pert",
+                                         "beta",  "normal",  "lognormal",  "discrete"};
 
 static const char *const KEYS_FIXED[] = {"dist", "value", "factors"};
 static const char *const KEYS_UNIFORM[] = {"dist", "min", "max", "factors"};
@@ -685,13 +690,14 @@ static const char *const KEYS_NORMAL[] = {"dist", "mean", "sd", "factors"};
 static const char *const KEYS_LOGNORMAL[] = {"dist", "median", "sigma", "factors"};
 static const char *const KEYS_DISCRETE[] = {"dist", "values", "probs", "factors"};
 
-/* min <= max (strictly when `strict`), reported at ".max". */
+/* min <= max, reported at ".max"; `strict` also refuses min == max, where
+ * the family degenerates to a point (write it as "fixed"). */
 static bool check_min_max(ctx *c, double lo, double hi, bool strict)
 {
     char a[40], b[40];
     if (hi > lo || (!strict && hi == lo)) return true;
-    report_at(c, "max", "must be %s min (got max %s, min %s)", strict ? ">" : ">=",
-              fmt_num(hi, a), fmt_num(lo, b));
+    report_at(c, "max", "must be %s min (got max %s, min %s)", hi < lo ? ">=" : ">", fmt_num(hi, a),
+              fmt_num(lo, b));
     return false;
 }
 
@@ -1045,17 +1051,29 @@ static void parse_consortia(ctx *c, const cJSON *root)
 /* ------------------------------------------------------------------------- */
 
 static const char *const KEYS_SCHEME[] = {
-    "id",     "name",     "notes", "kind",       "saving",       "start_month", "ramp_months",
-    "delivery", "paper", "slippage", "stay", "compromise", "one_off_cost", "recurrent",
-    "factors"};
+    "id",          "name",        "notes",        "kind",      "saving",
+    "start_month", "ramp_months", "delivery",     "paper",     "slippage",
+    "stay",        "compromise",  "one_off_cost", "recurrent", "factors"};
 static const char *const KIND_NAMES[] = {"efficiency", "closure", "other"};
 static const char *const KEYS_STAY[] = {"probability", "delay"};
 static const char *const KEYS_COMPROMISE[] = {"probability", "retained"};
-static const char *const KEYS_TRUST[] = {
-    "id",          "name",          "notes",         "cash",          "min_cash",
-    "facility",    "income",        "expenditure",   "fixed_charges", "fixed_indexation",
-    "income_growth", "cost_growth", "cash_noise",    "commissioners", "bailout_buffer",
-    "factors",     "schemes"};
+static const char *const KEYS_TRUST[] = {"id",
+                                         "name",
+                                         "notes",
+                                         "cash",
+                                         "min_cash",
+                                         "facility",
+                                         "income",
+                                         "expenditure",
+                                         "fixed_charges",
+                                         "fixed_indexation",
+                                         "income_growth",
+                                         "cost_growth",
+                                         "cash_noise",
+                                         "commissioners",
+                                         "bailout_buffer",
+                                         "factors",
+                                         "schemes"};
 static const char *const KEYS_COMMISSIONER[] = {"consortium", "share"};
 
 /* "stay" or "compromise": {probability, <dist>}; returns true if present. */
@@ -1101,11 +1119,10 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
     dist_fixed(&s->slippage, 0.0);
     parse_dist(c, e, "slippage", &s->slippage, false, false);
     dist_fixed(&s->stay_delay, 0.0);
-    s->has_stay =
-        parse_event(c, e, "stay", KEYS_STAY, &s->stay_probability, &s->stay_delay);
+    s->has_stay = parse_event(c, e, "stay", KEYS_STAY, &s->stay_probability, &s->stay_delay);
     dist_fixed(&s->retained, 1.0);
-    s->has_compromise = parse_event(c, e, "compromise", KEYS_COMPROMISE,
-                                    &s->compromise_probability, &s->retained);
+    s->has_compromise =
+        parse_event(c, e, "compromise", KEYS_COMPROMISE, &s->compromise_probability, &s->retained);
     get_number(c, e, "one_off_cost", &R_MONEY_POS, false, &s->one_off_cost);
     s->recurrent = true;
     get_bool(c, e, "recurrent", &s->recurrent);
@@ -1235,8 +1252,8 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
     size_t n;
     if (arr) {
         size_t mark = path_push_key(c, "schemes");
-        if (expect_array(c, arr) &&
-            check_count(c, arr, TR_MAX_SCHEMES_PER_TRUST, "schemes", &n) && n) {
+        if (expect_array(c, arr) && check_count(c, arr, TR_MAX_SCHEMES_PER_TRUST, "schemes", &n) &&
+            n) {
             strmap sids;
             t->schemes = xcalloc(c, n, sizeof *t->schemes);
             if (t->schemes && strmap_init(&sids, n)) {
@@ -1245,8 +1262,7 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
                 for (const cJSON *s = arr->child; s; s = s->next, k++) {
                     size_t m2 = path_push_index(c, k);
                     dist_fixed(&t->schemes[k].delivery, 1.0);
-                    if (expect_object(c, s))
-                        parse_scheme(c, s, &t->schemes[k], &sids, k, mark_len);
+                    if (expect_object(c, s)) parse_scheme(c, s, &t->schemes[k], &sids, k, mark_len);
                     path_pop(c, m2);
                 }
                 strmap_free(&sids);
@@ -1305,9 +1321,8 @@ static void parse_trusts(ctx *c, const cJSON *root)
 /* The root object                                                           */
 /* ------------------------------------------------------------------------- */
 
-static const char *const KEYS_ROOT[] = {"name",   "notes",   "horizon_months",
-                                        "paths",  "seed",    "copula",
-                                        "factors", "consortia", "trusts"};
+static const char *const KEYS_ROOT[] = {"name",   "notes",   "horizon_months", "paths", "seed",
+                                        "copula", "factors", "consortia",      "trusts"};
 static const char *const KEYS_COPULA[] = {"type", "dof"};
 static const char *const COPULA_NAMES[] = {"gaussian", "t"};
 
@@ -1319,8 +1334,7 @@ static void parse_copula(ctx *c, const cJSON *root)
     size_t mark = path_push_key(c, "copula");
     if (expect_object(c, n)) {
         check_keys(c, n, KEYS_COPULA, COUNT(KEYS_COPULA));
-        int type =
-            get_enum(c, n, "type", "copula type", COPULA_NAMES, COUNT(COPULA_NAMES), false);
+        int type = get_enum(c, n, "type", "copula type", COPULA_NAMES, COUNT(COPULA_NAMES), false);
         bool gaussian = type == TR_COPULA_GAUSSIAN || !member(n, "type");
         if (type >= 0) c->cfg->copula = (tr_copula_kind)type;
         if (type == TR_COPULA_T)
@@ -1418,9 +1432,7 @@ typedef struct scanner {
     bool failed;
 } scanner;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+static bool scan_fail(scanner *sc, size_t at, const char *fmt, ...) TR_PRINTF(3, 4);
 static bool scan_fail(scanner *sc, size_t at, const char *fmt, ...)
 {
     if (sc->failed) return false;
@@ -1444,9 +1456,15 @@ static void scan_ws(scanner *sc)
     }
 }
 
-static bool is_alpha(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
+static bool is_alpha(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
 
-static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
 
 /* Is the word at i NaN, Inf or Infinity (any case), as other languages write
  * non-finite numbers? */
@@ -1478,9 +1496,11 @@ static bool scan_unexpected(scanner *sc, size_t i, const char *expected)
         return scan_fail(sc, i, "NaN/Infinity are not allowed in JSON; write a finite number");
     if (is_alpha(ch)) {
         size_t k = i;
-        while (k < sc->n && k - i < 30 && (is_alpha(sc->s[k]) || is_digit(sc->s[k]) || sc->s[k] == '_'))
+        while (k < sc->n && k - i < 30 &&
+               (is_alpha(sc->s[k]) || is_digit(sc->s[k]) || sc->s[k] == '_'))
             k++;
-        return scan_fail(sc, i, "unexpected word \"%.*s\"; expected %s (strings need double quotes)",
+        return scan_fail(sc, i,
+                         "unexpected word \"%.*s\"; expected %s (strings need double quotes)",
                          (int)(k - i), sc->s + i, expected);
     }
     if ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7F)
@@ -1562,7 +1582,8 @@ static bool scan_number(scanner *sc)
     if (s[sc->i] == '-') sc->i++;
     if (sc->i >= sc->n || !is_digit(s[sc->i])) {
         if (sc->i < sc->n && starts_nonfinite(sc, sc->i))
-            return scan_fail(sc, start, "NaN/Infinity are not allowed in JSON; write a finite number");
+            return scan_fail(sc, start,
+                             "NaN/Infinity are not allowed in JSON; write a finite number");
         return scan_fail(sc, sc->i, "invalid number: expected a digit after '-'");
     }
     if (s[sc->i] == '0' && sc->i + 1 < sc->n && is_digit(s[sc->i + 1]))
@@ -1848,6 +1869,9 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     free(c.consortium_ids);
     free(c.path);
     cJSON_Delete(root);
+    /* Canonical order and the canonical hash (canon.c): results then do not
+     * depend on the order of the config's lists. */
+    if (st == TR_OK) st = tr__config_canonicalize(c.cfg, err);
     if (st != TR_OK) {
         tr_config_free(c.cfg);
         return st;
@@ -1864,8 +1888,13 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     char why[128];
     int fd = open(filename, O_RDONLY);
     if (fd < 0) {
-        if (strerror_r(errno, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", errno);
-        return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot open: %s", why);
+        /* a name that leads nowhere is a bad argument; anything else (no
+         * permission, no descriptors, a failing disk) is an I/O failure */
+        int e = errno;
+        tr_status st =
+            e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG || e == ELOOP ? TR_E_INPUT : TR_E_IO;
+        if (strerror_r(e, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", e);
+        return tr_error_add(err, st, filename, NULL, 0, 0, "cannot open: %s", why);
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -1875,7 +1904,7 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     }
     if (S_ISDIR(st.st_mode)) {
         close(fd);
-        return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot read: is a directory");
+        return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0, "cannot read: is a directory");
     }
     /* refuse a large regular file before reading any of it; for pipes and
      * the like, the read below stops one byte past the limit */
@@ -1889,12 +1918,14 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     char *buf = malloc(cap);
     if (!buf) {
         close(fd);
-        return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0, "out of memory reading the file");
+        return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0,
+                            "out of memory reading the file");
     }
     for (;;) {
         if (len == cap) {
-            size_t ncap = cap * 2 > (size_t)TR_CONFIG_MAX_BYTES + 1 ? (size_t)TR_CONFIG_MAX_BYTES + 1
-                                                                    : cap * 2;
+            size_t ncap = cap * 2 > (size_t)TR_CONFIG_MAX_BYTES + 1
+                              ? (size_t)TR_CONFIG_MAX_BYTES + 1
+                              : cap * 2;
             char *nb = ncap > cap ? realloc(buf, ncap) : NULL;
             if (!nb) {
                 free(buf);
@@ -1933,23 +1964,50 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     return s;
 }
 
-const char *tr_config_name(const tr_config *cfg) { return cfg->name; }
+const char *tr_config_name(const tr_config *cfg)
+{
+    return cfg->name;
+}
 
-const char *tr_config_sha256(const tr_config *cfg) { return cfg->sha256; }
+const char *tr_config_sha256(const tr_config *cfg)
+{
+    return cfg->sha256;
+}
 
-int tr_config_horizon(const tr_config *cfg) { return cfg->horizon; }
+int tr_config_horizon(const tr_config *cfg)
+{
+    return cfg->horizon;
+}
 
-uint64_t tr_config_paths(const tr_config *cfg) { return cfg->paths; }
+uint64_t tr_config_paths(const tr_config *cfg)
+{
+    return cfg->paths;
+}
 
-uint64_t tr_config_seed(const tr_config *cfg) { return cfg->seed; }
+uint64_t tr_config_seed(const tr_config *cfg)
+{
+    return cfg->seed;
+}
 
-size_t tr_config_trust_count(const tr_config *cfg) { return cfg->n_trusts; }
+size_t tr_config_trust_count(const tr_config *cfg)
+{
+    return cfg->n_trusts;
+}
 
-size_t tr_config_scheme_count(const tr_config *cfg) { return cfg->n_schemes_total; }
+size_t tr_config_scheme_count(const tr_config *cfg)
+{
+    return cfg->n_schemes_total;
+}
 
-size_t tr_config_consortium_count(const tr_config *cfg) { return cfg->n_consortia; }
+size_t tr_config_consortium_count(const tr_config *cfg)
+{
+    return cfg->n_consortia;
+}
 
-size_t tr_config_factor_count(const tr_config *cfg) { return cfg->n_factors; }
+size_t tr_config_factor_count(const tr_config *cfg)
+{
+    return cfg->n_factors;
+}
 
 const char *tr_config_copula(const tr_config *cfg)
 {
@@ -1964,8 +2022,9 @@ static const char *plural(size_t n, const char *one, const char *many)
 void tr_config_describe(const tr_config *cfg, FILE *fp)
 {
     if (!cfg || !fp) return;
-    fprintf(fp, "%s: \"%s\" (sha256 %.12s...): %zu %s with %zu savings %s, %zu %s, %zu %s; "
-                "horizon %d months; %s copula",
+    fprintf(fp,
+            "%s: \"%s\" (sha256 %.12s...): %zu %s with %zu savings %s, %zu %s, %zu %s; "
+            "horizon %d months; %s copula",
             cfg->source, cfg->name, cfg->sha256, cfg->n_trusts,
             plural(cfg->n_trusts, "trust", "trusts"), cfg->n_schemes_total,
             plural(cfg->n_schemes_total, "scheme", "schemes"), cfg->n_consortia,

@@ -26,8 +26,9 @@
  *   - v < 2^-40 (u within 9.1e-13 of 0 or 1) falls back to the exact inverse.
  *
  * Error budget (tested in tests/test_dist.c against gsl_cdf_beta_Pinv on a
- * dense grid, shapes 0.3..50): worst absolute error <= 1e-9 of (max - min),
- * typically 1e-11 or better; memory 3-12 KB per table; evaluation ~10 ns.
+ * dense grid, shapes 0.3..50): worst absolute error <= 1e-9 of (max - min)
+ * (TR__QTABLE_TOL; measured worst 1.9e-10); memory 5-11 KB per table; build
+ * 0.4-11 ms; evaluation about 7 ns (the exact inverse: 1-3 us).
  *
  * The exact inverse solves log I_{e^w}(p, q) = log v for w = log y by Newton's
  * method with a bisection safeguard; in w the tails are nearly linear
@@ -55,8 +56,14 @@
 /* ---- GSL ------------------------------------------------------------- */
 
 static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
-static void gsl_quiet_once(void) { gsl_set_error_handler_off(); }
-static void gsl_quiet(void) { pthread_once(&gsl_once, gsl_quiet_once); }
+static void gsl_quiet_once(void)
+{
+    gsl_set_error_handler_off();
+}
+static void gsl_quiet(void)
+{
+    pthread_once(&gsl_once, gsl_quiet_once);
+}
 
 /* ---- Exact beta quantile --------------------------------------------- */
 
@@ -138,9 +145,9 @@ static double beta_quantile_exact(double a, double b, double lnb, double u)
 #define TR_QT_TOL 2e-10  /* build target, absolute on [0, 1] */
 
 typedef struct qt_side {
-    double p, q;                  /* Beta shapes this side inverts */
-    uint16_t off[TR_QT_NBIN];     /* first segment of each binade */
-    unsigned char k[TR_QT_NBIN];  /* log2(sub-segments) of each binade */
+    double p, q;                 /* Beta shapes this side inverts */
+    uint16_t off[TR_QT_NBIN];    /* first segment of each binade */
+    unsigned char k[TR_QT_NBIN]; /* log2(sub-segments) of each binade */
 } qt_side;
 
 struct tr__qtable {
@@ -148,7 +155,7 @@ struct tr__qtable {
     double err;       /* worst error seen when building, fraction of the range */
     qt_side side[2];  /* 0: u < 1/2, 1: u >= 1/2 (inverting Beta(b, a)) */
     size_t nseg;
-    double coef[];    /* nseg * TR_QT_NC monomial coefficients in z in [-1, 1] */
+    double coef[]; /* nseg * TR_QT_NC monomial coefficients in z in [-1, 1] */
 };
 
 /* Chebyshev points of the first kind and T_j at them, for fitting. */
@@ -173,7 +180,8 @@ static void cheb_fit(const double *f, double *mono)
     for (int j = 2; j < TR_QT_NC; j++) {
         for (int i = 0; i < TR_QT_NC; i++)
             t[i] = (i > 0 ? 2.0 * tm1[i - 1] : 0.0) - tm2[i];
-        for (int i = 0; i < TR_QT_NC; i++) mono[i] += c[j] * t[i];
+        for (int i = 0; i < TR_QT_NC; i++)
+            mono[i] += c[j] * t[i];
         memcpy(tm2, tm1, sizeof t);
         memcpy(tm1, t, sizeof t);
     }
@@ -182,7 +190,8 @@ static void cheb_fit(const double *f, double *mono)
 static inline double horner(const double *c, double z)
 {
     double r = c[TR_QT_DEG];
-    for (int i = TR_QT_DEG - 1; i >= 0; i--) r = r * z + c[i];
+    for (int i = TR_QT_DEG - 1; i >= 0; i--)
+        r = r * z + c[i];
     return r;
 }
 
@@ -314,9 +323,15 @@ tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err)
     return TR_OK;
 }
 
-void tr__qtable_free(tr__qtable *t) { free(t); }
+void tr__qtable_free(tr__qtable *t)
+{
+    free(t);
+}
 
-double tr__qtable_error(const tr__qtable *t) { return t ? t->err : 0.0; }
+double tr__qtable_error(const tr__qtable *t)
+{
+    return t ? t->err : 0.0;
+}
 
 size_t tr__qtable_bytes(const tr__qtable *t)
 {
@@ -427,7 +442,8 @@ double tr__dist_cdf(const tr_dist *d, double x)
         double a = d->min, c = d->mode, b = d->max;
         if (x < a) return 0.0;
         if (x >= b) return 1.0;
-        if (x <= c) return (x - a) * (x - a) / ((b - a) * (c - a));
+        /* x < c implies c > a, and x >= c with x < b implies b > c: no 0/0. */
+        if (x < c) return (x - a) * (x - a) / ((b - a) * (c - a));
         return 1.0 - (b - x) * (b - x) / ((b - a) * (b - c));
     }
     case TR_DIST_PERT:
@@ -480,8 +496,8 @@ static double chi2_inv_fallback(double u, double dof)
         else
             lo = x;
         /* density of chi2(dof) at x, on the log scale to avoid overflow */
-        double ld = (0.5 * dof - 1.0) * log(x) - 0.5 * x - 0.5 * dof * log(2.0) -
-                    gsl_sf_lngamma(0.5 * dof);
+        double ld =
+            (0.5 * dof - 1.0) * log(x) - 0.5 * x - 0.5 * dof * log(2.0) - gsl_sf_lngamma(0.5 * dof);
         double xn = x - f / exp(ld);
         if (!(xn > lo && xn < hi)) xn = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * x + 1.0;
         if (fabs(xn - x) <= 1e-15 * x) return xn;

@@ -29,7 +29,9 @@ void tr__qtable_free(tr__qtable *t);
  * min) of the exact one (tested against gsl_cdf_beta_Pinv for shapes 0.3..50
  * in tests/test_dist.c); it is built to 2e-10 and tr__qtable_error returns
  * the worst error it measured while building (fraction of max - min; 0 for
- * NULL). tr__qtable_bytes is its memory (typically 3-12 KB). */
+ * NULL). tr__qtable_bytes is its memory (typically 5-11 KB). Building costs
+ * 0.4-11 ms; evaluation about 7 ns. A built table is read-only, so one table
+ * may be shared by every thread. NULL is also returned for max <= min. */
 #define TR__QTABLE_TOL 1e-9
 double tr__qtable_error(const tr__qtable *t);
 size_t tr__qtable_bytes(const tr__qtable *t);

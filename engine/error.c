@@ -32,7 +32,14 @@ static char *dup_or_null(const char *s, int *failed)
     return d;
 }
 
+#if defined(__GNUC__)
+#define TR_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TR_PRINTF(fmt, args)
+#endif
+
 /* vsnprintf into a fresh buffer sized by a first, measuring call. */
+static char *format_message(const char *fmt, va_list ap) TR_PRINTF(1, 0);
 static char *format_message(const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -95,7 +102,7 @@ tr_status tr_error_add(tr_error *err, tr_status status, const char *file, const 
     d.path = dup_or_null(path, &failed);
     va_list ap;
     va_start(ap, fmt);
-    d.message = format_message(fmt ? fmt : "", ap);
+    d.message = fmt ? format_message(fmt, ap) : dup_or_null("", &failed);
     va_end(ap);
     if (failed || !d.message) {
         free(d.file);

@@ -93,12 +93,16 @@ static void sb_putn(sbuf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void sb_printf(sbuf *b, const char *fmt, ...)
+static void
+sb_printf(sbuf *b, const char *fmt, ...)
 {
     char small[512];
     va_list ap;
@@ -199,11 +203,20 @@ static const char *jstr(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double jq(const cJSON *dist, const char *level) { return jnum(jget(dist, "quantiles"), level); }
+static double jq(const cJSON *dist, const char *level)
+{
+    return jnum(jget(dist, "quantiles"), level);
+}
 
-static double jes(const cJSON *dist, const char *level) { return jnum(jget(dist, "es"), level); }
+static double jes(const cJSON *dist, const char *level)
+{
+    return jnum(jget(dist, "es"), level);
+}
 
-static int jarr_len(const cJSON *a) { return cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0; }
+static int jarr_len(const cJSON *a)
+{
+    return cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+}
 
 static double jarr_num(const cJSON *a, int i)
 {
@@ -236,8 +249,7 @@ static tr_status read_file(const char *file, char **data, size_t *len, tr_error 
                           strerror(errno));
     } else if (size > REPORT_MAX_INPUT) {
         st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                          "file is %ld bytes, more than the %ld accepted", size,
-                          REPORT_MAX_INPUT);
+                          "file is %ld bytes, more than the %ld accepted", size, REPORT_MAX_INPUT);
     } else if ((*data = malloc((size_t)size + 1)) == NULL) {
         st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
     } else if (fread(*data, 1, (size_t)size, fp) != (size_t)size) {
@@ -270,8 +282,7 @@ static tr_status check_results(const cJSON *root, const char *file, tr_error *er
     if (!cJSON_IsNumber(jget(root, "paths")))
         st = tr_error_add(err, TR_E_INPUT, file, "paths", 0, 0, "missing or not a number");
     if (!cJSON_IsNumber(jget(root, "horizon_months")))
-        st = tr_error_add(err, TR_E_INPUT, file, "horizon_months", 0, 0,
-                          "missing or not a number");
+        st = tr_error_add(err, TR_E_INPUT, file, "horizon_months", 0, 0, "missing or not a number");
     const cJSON *trusts = jget(root, "trusts");
     if (!cJSON_IsArray(trusts) || cJSON_GetArraySize(trusts) == 0)
         return tr_error_add(err, TR_E_INPUT, file, "trusts", 0, 0,
@@ -368,8 +379,8 @@ static void cell_interval(sbuf *b, const cJSON *est)
     char a[32], c[32];
     fmt_prob(a, sizeof a, lo);
     fmt_prob(c, sizeof c, hi);
-    sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s &ndash; %s</td>", lo,
-              hi, a, c);
+    sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s &ndash; %s</td>", lo, hi,
+              a, c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -380,8 +391,8 @@ typedef struct plotter {
     char dir[PATH_MAX];
     int have_dir;
     int count;
-    int failed;       /* charts gnuplot could not draw */
-    char why[256];    /* why the last chart failed */
+    int failed;    /* charts gnuplot could not draw */
+    char why[256]; /* why the last chart failed */
 } plotter;
 
 /* Find an executable `name` on PATH (an empty entry means "."). */
@@ -437,7 +448,8 @@ static int read_small(const char *file, sbuf *out)
     if (fp == NULL) return -1;
     char buf[8192];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) sb_putn(out, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        sb_putn(out, buf, n);
     int bad = ferror(fp);
     fclose(fp);
     return bad || out->oom ? -1 : 0;
@@ -538,7 +550,8 @@ static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
                 size_t k = 0;
                 if (read_small(log, &e) == 0 && e.p) {
                     m = strstr(e.p, "line ") ? strstr(e.p, "line ") : e.p;
-                    while (m[k] && m[k] != '\n' && k < 160) k++;
+                    while (m[k] && m[k] != '\n' && k < 160)
+                        k++;
                 }
                 snprintf(whybuf, sizeof whybuf, "gnuplot failed%s%.*s", k ? ": " : "", (int)k, m);
                 free(e.p);
@@ -571,6 +584,10 @@ static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
     unlink(log);
 }
 
+/* Line colours (matplotlib's "tab10", readable and distinct in print). */
+static const char *const palette[10] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
 /* Settings every chart shares; width and height in pixels. */
 static void gp_begin(sbuf *s, int width, int height, const char *title)
 {
@@ -581,12 +598,9 @@ static void gp_begin(sbuf *s, int width, int height, const char *title)
     sb_puts(s, "set encoding utf8\nset termoption noenhanced\n"
                "set border 3 lc rgb '#555555'\nset tics nomirror\n"
                "set grid lc rgb '#e0e0e0' lw 1\n"
-               "set key outside below center horizontal maxcols 3 noenhanced\n"
-               "set style line 1 lw 2 lc rgb '#1f77b4'\nset style line 2 lw 2 lc rgb '#d62728'\n"
-               "set style line 3 lw 2 lc rgb '#2ca02c'\nset style line 4 lw 2 lc rgb '#ff7f0e'\n"
-               "set style line 5 lw 2 lc rgb '#9467bd'\nset style line 6 lw 2 lc rgb '#8c564b'\n"
-               "set style line 7 lw 2 lc rgb '#e377c2'\nset style line 8 lw 2 lc rgb '#7f7f7f'\n"
-               "set style line 9 lw 2 lc rgb '#bcbd22'\nset style line 10 lw 2 lc rgb '#17becf'\n");
+               "set key outside below center horizontal maxcols 3 height 1.5 noenhanced\n");
+    for (int i = 0; i < 10; i++)
+        sb_printf(s, "set style line %d lw 2 lc rgb '%s'\n", i + 1, palette[i]);
     if (title) {
         sb_puts(s, "set title '");
         sb_label(s, title);
@@ -628,7 +642,10 @@ static int cmp_scheme(const void *a, const void *b)
     return 0;
 }
 
-static double nz(double v) { return isnan(v) ? -1.0 : v; }
+static double nz(double v)
+{
+    return isnan(v) ? -1.0 : v;
+}
 
 /* ------------------------------------------------------------------ */
 /* Sections.                                                          */
@@ -706,8 +723,7 @@ static int exceedance_block(sbuf *s, const cJSON *d, const char *name)
 
 /* Exceedance curves of `dist_key` for up to MAX_LINES items (trusts or consortia). */
 static void chart_exceedance(plotter *pl, sbuf *page, const cJSON *const *items, int n,
-                             const char *dist_key, double paths, const char *title,
-                             const char *alt)
+                             const char *dist_key, double paths, const char *title, const char *alt)
 {
     sbuf s = {0};
     gp_begin(&s, 1100, 520, title);
@@ -739,8 +755,10 @@ static void chart_exceedance(plotter *pl, sbuf *page, const cJSON *const *items,
     for (int k = 0; k < drawn; k++) {
         double r = jnum(items[used[k]], "reserve");
         if (!isnan(r) && r > 0)
-            sb_printf(&s, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 ls %d\n", r,
-                      r, k % 10 + 1);
+            sb_printf(&s,
+                      "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.5 "
+                      "lc rgb '%s'\n",
+                      r, r, palette[k % 10]);
     }
     sb_puts(&s, "plot ");
     for (int k = 0; k < drawn; k++) {
@@ -851,8 +869,8 @@ static void section_failure_curves(sbuf *b, plotter *pl, const ranked *rk, int n
                "comes soon; where it levels off is the trust's probability of failure over the "
                "whole horizon.");
     if (n > MAX_LINES)
-        sb_printf(b, " The %d trusts most at risk are drawn; the ranking lists all %d.",
-                  MAX_LINES, n);
+        sb_printf(b, " The %d trusts most at risk are drawn; the ranking lists all %d.", MAX_LINES,
+                  n);
     sb_puts(b, "</p>\n");
     sbuf s = {0};
     gp_begin(&s, 1100, 520, NULL);
@@ -874,8 +892,7 @@ static void section_failure_curves(sbuf *b, plotter *pl, const ranked *rk, int n
               "set xlabel 'month'\nset ylabel 'probability of having failed by month t'\nplot ",
               horizon);
     for (int i = 0; i < k; i++) {
-        sb_printf(&s, "%s$f using 1:%d with lines ls %d title '", i ? ", " : "", i + 2,
-                  i % 10 + 1);
+        sb_printf(&s, "%s$f using 1:%d with lines ls %d title '", i ? ", " : "", i + 2, i % 10 + 1);
         sb_label(&s, trust_name(rk[i].t));
         sb_puts(&s, "'");
     }
@@ -899,7 +916,8 @@ static void section_bailouts(sbuf *b, plotter *pl, const ranked *rk, int n, doub
     }
     /* Largest expected bail-out first for the chart; the table keeps the ranking. */
     int k = 0;
-    for (int i = 0; i < n; i++) items[k++] = rk[i].t;
+    for (int i = 0; i < n; i++)
+        items[k++] = rk[i].t;
     for (int i = 1; i < k; i++) {
         const cJSON *x = items[i];
         double v = nz(jnum(jget(x, "bailout"), "mean"));
@@ -914,7 +932,8 @@ static void section_bailouts(sbuf *b, plotter *pl, const ranked *rk, int n, doub
                      "Bail-out exceedance curves per trust");
     free(items);
     dist_header(b, "trust (£m)");
-    for (int i = 0; i < n; i++) dist_row(b, trust_name(rk[i].t), jget(rk[i].t, "bailout"));
+    for (int i = 0; i < n; i++)
+        dist_row(b, trust_name(rk[i].t), jget(rk[i].t, "bailout"));
     sb_puts(b, "</tbody></table>\n");
 }
 
@@ -922,11 +941,13 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
 {
     const cJSON *cons = jget(root, "consortia");
     int n = jarr_len(cons);
-    sb_puts(b, "<h2 id=\"consortia\">Bail-outs per consortium</h2>\n<p>Each commissioning "
-               "consortium is asked for its share of its trusts' bail-outs and pays them from a "
-               "finite reserve; what it cannot pay falls to the national level (the "
-               "Department). A reserve is <em>exhausted</em> in the first month the consortium "
-               "cannot pay a request in full.</p>\n");
+    sb_puts(b,
+            "<h2 id=\"consortia\">Bail-outs per consortium</h2>\n<p>Each commissioning "
+            "consortium is asked for its share of its trusts' bail-outs and pays them from a "
+            "finite reserve; what it cannot pay falls to the national level (the "
+            "Department). A reserve is <em>exhausted</em> in the first month the consortium "
+            "cannot pay a request in full. On the chart, a dashed line in a consortium's colour "
+            "marks its reserve: the part of a curve to the right of it is paid nationally.</p>\n");
     if (n == 0) {
         sb_puts(b, "<p>This config has no consortia: every bail-out is national.</p>\n");
         return;
@@ -936,7 +957,8 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
         b->oom = 1;
         return;
     }
-    for (int i = 0; i < n; i++) items[i] = cJSON_GetArrayItem(cons, i);
+    for (int i = 0; i < n; i++)
+        items[i] = cJSON_GetArrayItem(cons, i);
     chart_exceedance(pl, b, items, n, "requested", paths, NULL,
                      "Exceedance curves of the bail-outs requested from each consortium");
     free(items);
@@ -1055,7 +1077,8 @@ static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
     }
     qsort(rows, (size_t)n, sizeof *rows, cmp_scheme);
     int k = 0;
-    while (k < n && k < MAX_TORNADO && !isnan(rows[k].diff)) k++;
+    while (k < n && k < MAX_TORNADO && !isnan(rows[k].diff))
+        k++;
     if (k > 0) {
         sbuf sc = {0};
         gp_begin(&sc, 1100, 120 + 34 * k, NULL);
@@ -1116,11 +1139,13 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
         return;
     }
     int last = n - 1;
-    while (last > 1 && !(jarr_num(distn, last) > 0)) last--;
+    while (last > 1 && !(jarr_num(distn, last) > 0))
+        last--;
     sbuf s = {0};
     gp_begin(&s, 1100, 380, NULL);
     sb_puts(&s, "$n << EOD\n");
-    for (int k = 0; k <= last; k++) sb_printf(&s, "%d %.10g\n", k, 100.0 * jarr_num(distn, k));
+    for (int k = 0; k <= last; k++)
+        sb_printf(&s, "%d %.10g\n", k, 100.0 * jarr_num(distn, k));
     sb_printf(&s,
               "EOD\nset boxwidth 0.7\nset style fill solid 1.0 noborder\nset key off\n"
               "set xrange [-0.6:%d.6]\nset yrange [0:*]\nset xtics 1\nset format y '%%g%%%%'\n"
@@ -1195,24 +1220,23 @@ static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
 
 static void section_reading(sbuf *b)
 {
-    sb_puts(b,
-            "<h2 id=\"reading\">How to read this report</h2>\n<ul>\n"
-            "<li><strong>Path.</strong> One path is one possible future: every uncertain "
-            "quantity (how much each scheme delivers, how late it starts, whether a closure is "
-            "stayed, how costs grow) is drawn once, and every trust's cash is followed month by "
-            "month. Probabilities are the share of paths on which something happens.</li>\n"
-            "<li><strong>Failure.</strong> A trust fails in the first month its cash would fall "
-            "below its floor; it then needs a bail-out to pay its bills, that month and every "
-            "later month it is short.</li>\n"
-            "<li><strong>Intervals.</strong> A 95 % interval of 12.1 % &ndash; 14.0 % means "
-            "that, with the same config, the true probability lies in that range with 95 % "
-            "confidence; more paths make it narrower. It says nothing about whether the config "
-            "itself is right.</li>\n"
-            "<li><strong>Quantiles and ES.</strong> The 99 % bail-out is exceeded on one path "
-            "in a hundred; the expected shortfall (ES 99 %) is the average over that worst one "
-            "in a hundred.</li>\n"
-            "<li><strong>Dashes.</strong> A dash marks a quantity that is undefined, such as "
-            "the mean month of failure of a trust that never fails.</li>\n</ul>\n");
+    sb_puts(b, "<h2 id=\"reading\">How to read this report</h2>\n<ul>\n"
+               "<li><strong>Path.</strong> One path is one possible future: every uncertain "
+               "quantity (how much each scheme delivers, how late it starts, whether a closure is "
+               "stayed, how costs grow) is drawn once, and every trust's cash is followed month by "
+               "month. Probabilities are the share of paths on which something happens.</li>\n"
+               "<li><strong>Failure.</strong> A trust fails in the first month its cash would fall "
+               "below its floor; it then needs a bail-out to pay its bills, that month and every "
+               "later month it is short.</li>\n"
+               "<li><strong>Intervals.</strong> A 95 % interval of 12.1 % &ndash; 14.0 % means "
+               "that, with the same config, the true probability lies in that range with 95 % "
+               "confidence; more paths make it narrower. It says nothing about whether the config "
+               "itself is right.</li>\n"
+               "<li><strong>Quantiles and ES.</strong> The 99 % bail-out is exceeded on one path "
+               "in a hundred; the expected shortfall (ES 99 %) is the average over that worst one "
+               "in a hundred.</li>\n"
+               "<li><strong>Dashes.</strong> A dash marks a quantity that is undefined, such as "
+               "the mean month of failure of a trust that never fails.</li>\n</ul>\n");
 }
 
 /* ------------------------------------------------------------------ */

@@ -48,7 +48,7 @@ double tr__rng_uniform(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uin
 }
 
 /* AS 241 (PPND16) coefficients, Wichura 1988. */
-static const double as241_a[8] = {3.3871328727963666080e0, 1.3314166789178437745e+2,
+static const double as241_a[8] = {3.3871328727963666080e0,  1.3314166789178437745e+2,
                                   1.9715909503065514427e+3, 1.3731693765509461125e+4,
                                   4.5921953931549871457e+4, 6.7265770927008700853e+4,
                                   3.3430575583588128105e+4, 2.5090809287301226727e+3};
@@ -87,8 +87,7 @@ static const double as241_f[8] = {1.0,
 
 static inline double poly7(const double *c, double r)
 {
-    return ((((((c[7] * r + c[6]) * r + c[5]) * r + c[4]) * r + c[3]) * r + c[2]) * r + c[1]) *
-               r +
+    return ((((((c[7] * r + c[6]) * r + c[5]) * r + c[4]) * r + c[3]) * r + c[2]) * r + c[1]) * r +
            c[0];
 }
 

@@ -52,9 +52,11 @@ typedef struct tr__block {
 tr__block tr__rng_block(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uint32_t tag,
                         uint32_t block);
 
-/* A 64-bit word to a uniform in the open interval (0, 1): (k + 0.5) / 2^53
- * with k the top 53 bits, so neither 0 nor 1 is ever returned. */
-static inline double tr__u01(uint64_t w) { return ((double)(w >> 11) + 0.5) * 0x1p-53; }
+/* A 64-bit word to a uniform in the open interval (0, 1): (k + 0.5) / 2^52
+ * with k the top 52 bits. k + 0.5 < 2^52 needs at most 53 significant bits,
+ * so the result is exact, lies in [2^-53, 1 - 2^-53], is never 0 or 1, and
+ * 1 - u is exact too. (With 53 bits, k + 0.5 would round, up to 1.0.) */
+static inline double tr__u01(uint64_t w) { return ((double)(w >> 12) + 0.5) * 0x1p-52; }
 
 /* The uniform of element `element` of an owner: word element % 4 of block element / 4. */
 double tr__rng_uniform(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uint32_t tag,

@@ -147,6 +147,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
             report_progress(&pr, hi - lo, tid == 0);
         }
         if (ok) {
+            tr__acc_flush(&acc);
 #ifdef _OPENMP
 #pragma omp critical(tr_merge)
 #endif

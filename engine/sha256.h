@@ -13,9 +13,9 @@
 /* Streaming state: init, update any number of times, final. */
 typedef struct tr__sha256_ctx {
     uint32_t h[8];
-    uint64_t bytes;       /* message length so far */
+    uint64_t bytes;        /* message length so far */
     unsigned char buf[64]; /* partial block */
-    size_t fill;          /* bytes in buf */
+    size_t fill;           /* bytes in buf */
 } tr__sha256_ctx;
 
 void tr__sha256_init(tr__sha256_ctx *c);

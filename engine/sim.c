@@ -45,6 +45,15 @@ static double booked_total(double a, double ramp, int recurrent, double horizon)
     return tr__ramp_integral(end - a, ramp);
 }
 
+/* The latent threshold of an event of probability p: U > 1 - p exactly when
+ * the copula's argument exceeds F^{-1}(1 - p), so an event needs no CDF. */
+static double event_threshold(const tr_config *cfg, double p)
+{
+    if (p <= 0.0) return INFINITY;
+    if (p >= 1.0) return -INFINITY;
+    return cfg->copula == TR_COPULA_T ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
+}
+
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -61,7 +70,8 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
     plan->tq = calloc(plan->n_trusts * TR__TQ_COUNT + 1, sizeof *plan->tq);
     plan->fixed = calloc(plan->n_trusts * H + 1, sizeof *plan->fixed);
     plan->plan_total = calloc(plan->n_schemes + 1, sizeof *plan->plan_total);
-    if (!plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
+    plan->ev_c = calloc(plan->n_schemes * 3 + 1, sizeof *plan->ev_c);
+    if (!plan->ev_c || !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
         !plan->plan_total) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
@@ -106,6 +116,10 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
                 st = tr__qtable_build(&sc->stay_delay, &q[TR__SQ_STAYDELAY], err);
             if (st == TR_OK && sc->has_compromise)
                 st = tr__qtable_build(&sc->retained, &q[TR__SQ_RETAINED], err);
+            double probs[3] = {sc->paper, sc->has_compromise ? sc->compromise_probability : 0.0,
+                               sc->has_stay ? sc->stay_probability : 0.0};
+            for (int e = 0; e < 3; e++)
+                plan->ev_c[s * 3 + (size_t)e] = event_threshold(cfg, probs[e]);
             plan->plan_total[s] = sc->saving / 12.0 *
                                   booked_total(sc->start_month - 1.0, sc->ramp_months,
                                                sc->recurrent, (double)cfg->horizon);
@@ -129,6 +143,7 @@ void tr__plan_free(tr__plan *plan)
     free(plan->tq);
     free(plan->fixed);
     free(plan->plan_total);
+    free(plan->ev_c);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -203,18 +218,36 @@ static double factor_value(const tr__ws *ws, int f, size_t trust)
     }
 }
 
-/* The copula: U for an element whose own uniform is u, with loadings L. */
-static double element_u(const tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+/* The copula's argument for an element whose own uniform is u: X, or
+ * X / sqrt(W / nu) under the t copula. */
+static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
 {
-    const tr_config *cfg = ws->plan->cfg;
-    if (L->n == 0 && cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(u);
+    ws->n_normals++;
     double x = tr__norm_inv(u);
     if (L->n > 0) {
         x *= L->resid;
         for (size_t k = 0; k < L->n; k++) x += L->weight[k] * factor_value(ws, L->factor[k], trust);
     }
-    double U = cfg->copula == TR_COPULA_GAUSSIAN ? tr__norm_cdf(x) : tr__t_cdf(x * ws->tscale, cfg->dof);
-    return clamp_u(U);
+    return x * ws->tscale;
+}
+
+/* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
+static int plain(const tr__ws *ws, const tr_loadings *L)
+{
+    return L->n == 0 && ws->plan->cfg->copula == TR_COPULA_GAUSSIAN;
+}
+
+static double latent_to_u(const tr__ws *ws, double x)
+{
+    const tr_config *cfg = ws->plan->cfg;
+    return clamp_u(cfg->copula == TR_COPULA_GAUSSIAN ? tr__norm_cdf(x) : tr__t_cdf(x, cfg->dof));
+}
+
+/* The copula: U for an element whose own uniform is u, with loadings L. */
+static double element_u(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+{
+    if (plain(ws, L)) return clamp_u(u);
+    return latent_to_u(ws, element_latent(ws, L, trust, u));
 }
 
 static const tr_loadings *pick(const tr_dist *d, const tr_loadings *owner)
@@ -227,6 +260,7 @@ static int is_random(const tr_dist *d) { return d->kind != TR_DIST_FIXED; }
 
 /* Lazily fetched Philox blocks of one owner (a scheme has elements 0..6 in blocks 0 and 1). */
 typedef struct lazy_blocks {
+    tr__ws *ws;
     uint64_t seed, path, a, b;
     uint32_t tag;
     int have[2];
@@ -239,32 +273,42 @@ static double lazy_u(lazy_blocks *lb, uint32_t element)
     if (!lb->have[bi]) {
         lb->blk[bi] = tr__rng_block(lb->seed, lb->path, lb->a, lb->b, lb->tag, bi);
         lb->have[bi] = 1;
+        lb->ws->n_blocks++;
     }
     return tr__u01(lb->blk[bi].w[element & 3]);
 }
 
-/* An event with probability p: [U > 1 - p], drawing only when 0 < p < 1. */
-static int event(const tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, const tr_loadings *L,
-                 size_t trust, double *u_out)
+/* An event with probability p: [U > 1 - p], drawing only when 0 < p < 1.
+ * With loadings or the t copula it compares the latent with the threshold c
+ * (no CDF); U itself is computed only for a replay's trace. */
+static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c,
+                 const tr_loadings *L, size_t trust, double *u_out)
 {
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
-    double U = element_u(ws, L, trust, lazy_u(lb, el));
-    *u_out = U;
-    return U > 1.0 - p;
+    double u = lazy_u(lb, el);
+    if (plain(ws, L)) {
+        u = clamp_u(u);
+        *u_out = u;
+        return u > 1.0 - p;
+    }
+    double x = element_latent(ws, L, trust, u);
+    if (ws->trace) *u_out = latent_to_u(ws, x);
+    return x > c;
 }
 
 /* Draw one scheme's elements (MODEL.md section 5). */
-static void draw_scheme(const tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
+static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
                         uint64_t seed, uint64_t p, tr__scheme_draw *dr)
 {
     const tr__plan *pl = ws->plan;
     tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
-    lazy_blocks lb = {seed, p, pl->cfg->trusts[trust].key, sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
+    lazy_blocks lb = {ws, seed, p, pl->cfg->trusts[trust].key, sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
     for (int e = 0; e < 7; e++) dr->u[e] = NAN;
     const tr_loadings *own = &sc->loadings;
 
-    dr->paper = event(ws, &lb, TR__EL_PAPER, sc->paper, own, trust, &dr->u[TR__EL_PAPER]);
+    const double *c = &pl->ev_c[s * 3];
+    dr->paper = event(ws, &lb, TR__EL_PAPER, sc->paper, c[0], own, trust, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
     dr->compromise = 0.0;
     if (!dr->paper) {
@@ -276,8 +320,8 @@ static void draw_scheme(const tr__ws *ws, const tr_scheme *sc, size_t trust, siz
             dr->d0 = sc->delivery.value;
         }
         if (sc->has_compromise)
-            dr->compromise = event(ws, &lb, TR__EL_COMPROMISE, sc->compromise_probability, own,
-                                   trust, &dr->u[TR__EL_COMPROMISE]);
+            dr->compromise = event(ws, &lb, TR__EL_COMPROMISE, sc->compromise_probability, c[1],
+                                   own, trust, &dr->u[TR__EL_COMPROMISE]);
         if (dr->compromise) {
             if (is_random(&sc->retained)) {
                 double U =
@@ -306,7 +350,8 @@ static void draw_scheme(const tr__ws *ws, const tr_scheme *sc, size_t trust, siz
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
-        dr->stay = event(ws, &lb, TR__EL_STAY, sc->stay_probability, own, trust, &dr->u[TR__EL_STAY]);
+        dr->stay = event(ws, &lb, TR__EL_STAY, sc->stay_probability, c[2], own, trust,
+                         &dr->u[TR__EL_STAY]);
         if (dr->stay) {
             double v;
             if (is_random(&sc->stay_delay)) {
@@ -364,7 +409,9 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
 
-    /* Factors and the t copula's shared chi-square. */
+    /* Factors and the t copula's shared chi-square (one block and one normal each). */
+    ws->n_blocks += pl->nz + (cfg->copula == TR_COPULA_T);
+    ws->n_normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
         const tr_factor *fa = &cfg->factors[f];
         size_t off = pl->zoff[f];
@@ -412,7 +459,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
         }
 
         /* Income and cost growth: g_I = F^{-1}(1 - U), g_C = F^{-1}(U); below -100 % is -100 %. */
-        lazy_blocks lb = {seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}};
+        lazy_blocks lb = {ws, seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}};
         double gI = tr->income_growth.value, gC = tr->cost_growth.value;
         double uI = NAN, uC = NAN;
         if (is_random(&tr->income_growth)) {
@@ -432,8 +479,8 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             ws->tdraw[i * 4 + 2] = uC;
             ws->tdraw[i * 4 + 3] = gC;
         }
-        double fI = pow(fmax(0.0, 1.0 + gI), 1.0 / 12.0);
-        double fC = pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);
+        double fI = gI == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gI), 1.0 / 12.0);
+        double fC = gC == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);
         double inc = tr->income / 12.0, exp_ = tr->expenditure / 12.0;
 
         /* Month by month (MODEL.md section 6). */
@@ -448,7 +495,11 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             double noise = 0.0;
             if (tr->cash_noise > 0.0) {
                 int e = t - 1;
-                if ((e & 3) == 0) nb = tr__rng_block(seed, p, tr->key, 0, TR__TAG_NOISE, (uint32_t)(e >> 2));
+                if ((e & 3) == 0) {
+                    nb = tr__rng_block(seed, p, tr->key, 0, TR__TAG_NOISE, (uint32_t)(e >> 2));
+                    ws->n_blocks++;
+                }
+                ws->n_normals++;
                 noise = tr->cash_noise * tr__norm_inv(tr__u01(nb.w[e & 3]));
             }
             double flow = inc - exp_ - fixed[t - 1] + savings - ws->oneoff[t] + noise;

@@ -31,6 +31,8 @@ typedef struct tr__plan {
     tr__qtable **tq;     /* n_trusts * TR__TQ_COUNT tables */
     double *fixed;       /* n_trusts * H: fixed charges booked in month t */
     double *plan_total;  /* n_schemes: savings booked within the horizon as planned */
+    double *ev_c;        /* n_schemes * 3: latent thresholds of the paper, compromise and
+                            stay events, Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
 } tr__plan;
 
 /* Values drawn for one scheme on one path (also used by `path` replay). */
@@ -74,6 +76,10 @@ typedef struct tr__ws {
     int *exhaust_month;  /* n_consortia: first month the reserve fell short, 0 if none */
     double *q;           /* n_consortia * H scratch: requests by month */
     int n_failed;
+    /* draw census, cumulative over the paths this workspace simulated (for
+     * the benchmark's random-number floor): Philox blocks generated and
+     * standard-normal inversions made */
+    uint64_t n_blocks, n_normals;
     double total_bailout;
     double national_topup;
     /* optional trace (replay only; NULL in runs) */

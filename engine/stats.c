@@ -31,7 +31,8 @@
  * rounding can move a value within ~1e-16 relative of a boundary to the
  * neighbour, which changes the error bound by that much). Representatives
  * are clamped to the exact [min, max] seen, so the overflow buckets report
- * the extreme value and constant data is reported exactly. Within a
+ * the extreme value and constant data is reported exactly; a quantile whose
+ * rank is 1 or n is the exact min or max. Within a
  * bucket the representative is within 0.01 absolute (linear) or
  * sqrt(1.01) - 1 = 0.4988 % relative (log) of every value in the bucket,
  * hence MODEL.md section 8's bound "0.5 % relative or 0.01 absolute,
@@ -138,18 +139,21 @@ double tr__xsum_value(const tr__xsum *s)
         }
     }
     int top = TR__XSUM_WORDS - 1;
-    while (top >= 0 && mag[top] == 0) top--;
+    while (top >= 0 && mag[top] == 0)
+        top--;
     if (top < 0) return 0.0;
     /* Gather the 64 bits below and including the highest set bit, plus a
      * sticky bit for everything lower, then let the (round-to-nearest-even)
      * uint64 -> double conversion round once. */
     int lz = 0;
-    for (uint64_t w = mag[top]; !(w >> 63); w <<= 1) lz++;
+    for (uint64_t w = mag[top]; !(w >> 63); w <<= 1)
+        lz++;
     uint64_t hi = mag[top] << lz;
     uint64_t rest = top > 0 ? mag[top - 1] : 0;
     if (lz) hi |= rest >> (64 - lz);
     uint64_t sticky = lz ? (rest << lz) != 0 : rest != 0;
-    for (int i = top - 2; i >= 0 && !sticky; i--) sticky = mag[i] != 0;
+    for (int i = top - 2; i >= 0 && !sticky; i--)
+        sticky = mag[i] != 0;
     /* hi has 64 significant bits; bit 0 only matters as a sticky bit below
      * the 53 kept, so OR-ing it in keeps round-to-nearest-even correct. */
     double v = (double)(hi | sticky);
@@ -160,11 +164,11 @@ double tr__xsum_value(const tr__xsum *s)
 
 /* ---- Histograms --------------------------------------------------------- */
 
-#define H_NLIN 50   /* linear buckets per sign, width 1 / H_LINSCALE */
+#define H_NLIN 50 /* linear buckets per sign, width 1 / H_LINSCALE */
 #define H_LINSCALE 50.0
 #define H_NLOG 1620 /* ceil(log(1e7) / log(1.01)) */
 #define H_LOGMAX 1e7
-#define H_INV_LOG_RATIO 100.49917080713044 /* 1 / log(1.01) */
+#define H_INV_LOG_RATIO 100.49917080713044  /* 1 / log(1.01) */
 #define H_LOG_RATIO_LN 0.009950330853168092 /* log(1.01) */
 
 #define H_NEG_OVER 0
@@ -176,7 +180,10 @@ double tr__xsum_value(const tr__xsum *s)
 #define H_POS_OVER (H_POS_LOG + H_NLOG) /* 3342 */
 #define H_NBUCKETS (H_POS_OVER + 1)     /* 3343 */
 
-size_t tr__hist_nbuckets(void) { return H_NBUCKETS; }
+size_t tr__hist_nbuckets(void)
+{
+    return H_NBUCKETS;
+}
 
 size_t tr__hist_index(double x)
 {
@@ -220,11 +227,15 @@ void tr__hist_init(tr__hist *h, uint32_t *storage)
     tr__hist_reset(h);
 }
 
-void tr__hist_add(tr__hist *h, double x) { tr__hist_add_index(h, x, tr__hist_index(x)); }
+void tr__hist_add(tr__hist *h, double x)
+{
+    tr__hist_add_index(h, x, tr__hist_index(x));
+}
 
 void tr__hist_merge(tr__hist *dst, const tr__hist *src)
 {
-    for (size_t i = 0; i < H_NBUCKETS; i++) dst->counts[i] += src->counts[i];
+    for (size_t i = 0; i < H_NBUCKETS; i++)
+        dst->counts[i] += src->counts[i];
     dst->n += src->n;
     if (src->min < dst->min) dst->min = src->min;
     if (src->max > dst->max) dst->max = src->max;
@@ -258,6 +269,9 @@ double tr__hist_quantile(const tr__hist *h, double alpha)
 {
     if (h->n == 0 || !(alpha >= 0.0 && alpha <= 1.0)) return NAN;
     uint64_t rank = rank_of(alpha, h->n), cum = 0;
+    /* The extreme order statistics are known exactly. */
+    if (rank == h->n) return h->max;
+    if (rank == 1) return h->min;
     for (size_t i = 0; i < H_NBUCKETS; i++) {
         cum += h->counts[i];
         if (cum >= rank) return clamp_repr(h, i);
@@ -275,7 +289,8 @@ double tr__hist_es(const tr__hist *h, double alpha)
     double n = (double)h->n, m = alpha * n;
     double r = nearbyint(m);
     if (fabs(m - r) <= 1e-9 * fmax(1.0, m)) m = r; /* as in rank_of */
-    double sum = 0.0, mass = 0.0;
+    double mass = n - m, sum = 0.0;
+    if (!(mass > 0.0)) return h->max;
     uint64_t cum = 0;
     for (size_t i = 0; i < H_NBUCKETS; i++) {
         uint64_t c = h->counts[i];
@@ -284,11 +299,13 @@ double tr__hist_es(const tr__hist *h, double alpha)
         cum += c;
         double hi = (double)cum;
         if (hi <= m) continue;
-        double w = hi - (lo > m ? lo : m);
+        /* weights as fractions of the tail, so one bucket gives its value exactly */
+        double w = (hi - (lo > m ? lo : m)) / mass;
         sum += w * clamp_repr(h, i);
-        mass += w;
     }
-    return mass > 0.0 ? sum / mass : h->max;
+    if (sum < h->min) sum = h->min;
+    if (sum > h->max) sum = h->max;
+    return sum;
 }
 
 /* ---- Intervals ------------------------------------------------------------ */

@@ -73,7 +73,8 @@ void tr__hist_merge(tr__hist *dst, const tr__hist *src);
 
 /* q_alpha = the smallest x with P(V <= x) >= alpha (MODEL.md section 8),
  * as the representative of the bucket where the cumulative count first
- * reaches alpha * n, clamped to [min, max]. NaN when n == 0. */
+ * reaches alpha * n, clamped to [min, max] (the exact min or max when that
+ * rank is 1 or n). NaN when n == 0. */
 double tr__hist_quantile(const tr__hist *h, double alpha);
 
 /* Expected shortfall ES_alpha = 1/(1-alpha) * integral_alpha^1 q_u du,

@@ -7,4 +7,7 @@
  */
 #include "trustrisk/version.h"
 
-const char *tr_version(void) { return TR_VERSION_STRING; }
+const char *tr_version(void)
+{
+    return TR_VERSION_STRING;
+}

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static void make_tmp(void)
 
 static void remove_tmp(void)
 {
-    char cmd[512];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     cr_assert_eq(system(cmd), 0);
 }
@@ -39,10 +40,13 @@ static void remove_tmp(void)
 TestSuite(cli_run, .init = make_tmp, .fini = remove_tmp);
 
 /* Run a shell command line, return the exit status; stdout/stderr to files. */
-static int sh(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, fmt, a, b);
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
     int st = system(cmd);
     cr_assert(WIFEXITED(st), "command did not exit: %s", cmd);
     return WEXITSTATUS(st);
@@ -62,27 +66,37 @@ static char *slurp(const char *path)
     return s;
 }
 
+/* A formatted string the caller frees. */
+__attribute__((format(printf, 1, 2))) static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    char *s = malloc((size_t)n + 1);
+    va_start(ap, f);
+    vsnprintf(s, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return s;
+}
+
 static const char *example = TR_SOURCE_DIR "/configs/example.json";
 
 Test(cli_run, results_identical_at_1_2_7_threads_and_omp_env)
 {
-    char out[512], cmdtail[256];
     const char *variants[4] = {"--threads 1", "--threads 2", "--threads 7", ""};
     char *first = NULL;
     for (int k = 0; k < 4; k++) {
-        snprintf(out, sizeof out, "%s/t%d", tmpdir, k);
-        snprintf(cmdtail, sizeof cmdtail, "%s --paths 3000 %s >/dev/null 2>&1", out, variants[k]);
-        int rc = sh(k == 3 ? "OMP_NUM_THREADS=3 " TR_BINARY " run %s --out %s"
-                           : TR_BINARY " run %s --out %s",
-                    example, cmdtail);
+        int rc = sh("%s" TR_BINARY " run %s --out %s/t%d --paths 3000 %s >/dev/null 2>&1",
+                    k == 3 ? "OMP_NUM_THREADS=3 " : "", example, tmpdir, k, variants[k]);
         cr_assert_eq(rc, 0, "run %d failed", k);
-        char path[600];
-        snprintf(path, sizeof path, "%s/results.json", out);
+        char *path = fmt("%s/t%d/results.json", tmpdir, k);
         char *r = slurp(path);
+        free(path);
         cr_assert_not_null(r);
-        if (!first)
+        if (!first) {
             first = r;
-        else {
+        } else {
             cr_expect_str_eq(r, first, "results.json differs for '%s'", variants[k]);
             free(r);
         }
@@ -92,25 +106,28 @@ Test(cli_run, results_identical_at_1_2_7_threads_and_omp_env)
 
 Test(cli_run, writes_every_file_and_a_summary)
 {
-    char out[512], log[600];
-    snprintf(out, sizeof out, "%s/out", tmpdir);
-    snprintf(log, sizeof log, "%s --paths 2000 > %s/stdout.txt 2>&1", out, tmpdir);
-    cr_assert_eq(sh(TR_BINARY " run %s --out %s", example, log), 0);
-    const char *files[6] = {"results.json",       "run.json",   "trusts.csv",
-                            "consortia.csv",      "failure_curves.csv", "schemes.csv"};
+    cr_assert_eq(sh(TR_BINARY " run %s --out %s/out --paths 2000 > %s/stdout.txt 2>&1", example,
+                    tmpdir, tmpdir),
+                 0);
+    const char *files[6] = {"results.json",  "run.json",           "trusts.csv",
+                            "consortia.csv", "failure_curves.csv", "schemes.csv"};
     for (int k = 0; k < 6; k++) {
-        char p[700];
-        snprintf(p, sizeof p, "%s/%s", out, files[k]);
+        char *p = fmt("%s/out/%s", tmpdir, files[k]);
         struct stat sb;
         cr_expect(stat(p, &sb) == 0 && sb.st_size > 0, "%s missing or empty", files[k]);
+        free(p);
     }
     /* no temporary files left */
+    char *out = fmt("%s/out", tmpdir);
     DIR *d = opendir(out);
+    cr_assert_not_null(d);
     for (struct dirent *e; (e = readdir(d));)
         cr_expect(strstr(e->d_name, ".tmp") == NULL, "leftover %s", e->d_name);
     closedir(d);
-    snprintf(log, sizeof log, "%s/stdout.txt", tmpdir);
+    free(out);
+    char *log = fmt("%s/stdout.txt", tmpdir);
     char *s = slurp(log);
+    free(log);
     cr_assert_not_null(s);
     cr_expect(strstr(s, "P(fail)") != NULL, "summary table missing:\n%s", s);
     cr_expect(strstr(s, "95% interval") != NULL);
@@ -120,51 +137,53 @@ Test(cli_run, writes_every_file_and_a_summary)
 
 Test(cli_run, unwritable_output_folder_fails_cleanly)
 {
-    char blocker[512], out[600];
-    snprintf(blocker, sizeof blocker, "%s/file", tmpdir);
+    char *blocker = fmt("%s/file", tmpdir);
     FILE *fp = fopen(blocker, "w");
     fputs("x", fp);
     fclose(fp);
-    snprintf(out, sizeof out, "%s/sub --paths 100 2>%s/err.txt", blocker, tmpdir);
-    int rc = sh(TR_BINARY " run %s --out %s", example, out);
+    int rc = sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker,
+                tmpdir);
     cr_expect_eq(rc, 1, "exit %d", rc);
-    char p[600];
-    snprintf(p, sizeof p, "%s/err.txt", tmpdir);
+    char *p = fmt("%s/err.txt", tmpdir);
     char *e = slurp(p);
     cr_expect(strstr(e, "output folder") != NULL, "message: %s", e);
     free(e);
+    free(p);
+    free(blocker);
 }
 
 Test(cli_run, rejected_config_writes_nothing)
 {
-    char bad[512], out[600];
-    snprintf(bad, sizeof bad, "%s/bad.json", tmpdir);
+    char *bad = fmt("%s/bad.json", tmpdir);
     FILE *fp = fopen(bad, "w");
     fputs("{\"horizon_months\": 0, \"trusts\": []}", fp);
     fclose(fp);
-    snprintf(out, sizeof out, "%s/never 2>/dev/null", tmpdir);
-    cr_expect_eq(sh(TR_BINARY " run %s --out %s", bad, out), 2);
-    snprintf(out, sizeof out, "%s/never", tmpdir);
+    cr_expect_eq(sh(TR_BINARY " run %s --out %s/never 2>/dev/null", bad, tmpdir), 2);
+    char *out = fmt("%s/never", tmpdir);
     struct stat sb;
     cr_expect(stat(out, &sb) != 0, "output folder was created for a rejected config");
+    free(out);
+    free(bad);
 }
 
 Test(cli_run, bad_arguments_exit_2)
 {
-    cr_expect_eq(sh(TR_BINARY " run %s %s 2>/dev/null", example, "--paths 0"), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s %s 2>/dev/null", example, "--paths abc"), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s %s 2>/dev/null", example, "--threads -1"), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s %s 2>/dev/null", example, "--bogus 1"), 2);
-    cr_expect_eq(sh(TR_BINARY " path %s %s 2>/dev/null", example, ""), 2);
-    cr_expect_eq(sh(TR_BINARY " %s %s 2>/dev/null", "frobnicate", ""), 2);
+    cr_expect_eq(sh(TR_BINARY " run %s --paths 0 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " run %s --paths abc 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " run %s --threads -1 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " run %s --bogus 1 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " run %s --seed 99999999999999999999 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " path %s 2>/dev/null", example), 2);
+    cr_expect_eq(sh(TR_BINARY " frobnicate 2>/dev/null"), 2);
 }
 
 Test(cli_run, path_prints_csv)
 {
-    char out[512];
-    snprintf(out, sizeof out, "%s/path.csv", tmpdir);
-    cr_assert_eq(sh(TR_BINARY " path %s --index 17 > %s", example, out), 0);
-    char *s = slurp(out);
+    cr_assert_eq(sh(TR_BINARY " path %s --index 17 > %s/path.csv", example, tmpdir), 0);
+    char *p = fmt("%s/path.csv", tmpdir);
+    char *s = slurp(p);
+    free(p);
+    cr_assert_not_null(s);
     cr_expect(strncmp(s, "trust,month,income,", 19) == 0);
     cr_expect(strstr(s, "\ntrust,scheme,element,u,value\n") != NULL);
     cr_expect(strstr(s, ",delivery,") != NULL);

@@ -286,8 +286,7 @@ Test(cli_validate, invalid_corpus_rejected_with_expected_messages, .timeout = 30
             continue;
         }
         int f = check_invalid_case(dir, names[i]);
-        cr_expect_eq(f, 0, "invalid corpus case %s: %d problem(s), see the log above",
-                     names[i], f);
+        cr_expect_eq(f, 0, "invalid corpus case %s: %d problem(s), see the log above", names[i], f);
         failed += f != 0;
     }
     free_names(names, n);
@@ -371,8 +370,7 @@ Test(cli_validate, minimal_config_valid)
     const char *args[] = {"validate", path, NULL};
     cli_result r = run_cli(args);
     cr_expect_eq(r.exit_code, 0, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
-    cr_expect(mentions_trust_count(r.out, 1), "summary lacks \"1 trust\"\n--- stdout:\n%s",
-              r.out);
+    cr_expect(mentions_trust_count(r.out, 1), "summary lacks \"1 trust\"\n--- stdout:\n%s", r.out);
     cr_expect_eq(r.err[0], '\0', "valid config wrote to stderr:\n%s", r.err);
     cli_result_free(&r);
     unlink(path);
@@ -385,8 +383,7 @@ Test(cli_validate, help_exits_zero)
     const char *args[] = {"--help", NULL};
     cli_result r = run_cli(args);
     cr_expect_eq(r.exit_code, 0, "--help exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
-    cr_expect(strstr(r.out, "validate") != NULL, "--help does not mention validate:\n%s",
-              r.out);
+    cr_expect(strstr(r.out, "validate") != NULL, "--help does not mention validate:\n%s", r.out);
     cli_result_free(&r);
 }
 
@@ -394,10 +391,9 @@ Test(cli_validate, version_exits_zero)
 {
     const char *args[] = {"--version", NULL};
     cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 0, "--version exit code %d\n--- stderr:\n%s", r.exit_code,
-                 r.err);
-    cr_expect(strstr(r.out, tr_version()) != NULL, "--version does not print %s:\n%s",
-              tr_version(), r.out);
+    cr_expect_eq(r.exit_code, 0, "--version exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    cr_expect(strstr(r.out, tr_version()) != NULL, "--version does not print %s:\n%s", tr_version(),
+              r.out);
     cli_result_free(&r);
 }
 
@@ -430,8 +426,7 @@ Test(cli_validate, several_files_report_each)
     cr_expect(strstr(r.err, "must contain at least one trust") != NULL,
               "stderr lacks the reason:\n%s", r.err);
     cr_expect(mentions_trust_count(r.out, 1), "no summary of the good file:\n%s", r.out);
-    cr_expect(strstr(r.err, "good-config.json") == NULL, "the good file was reported:\n%s",
-              r.err);
+    cr_expect(strstr(r.err, "good-config.json") == NULL, "the good file was reported:\n%s", r.err);
     cli_result_free(&r);
 
     /* And the other way round. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "canon.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
@@ -28,8 +29,8 @@
 
 /* A shared prelude: two factors (one consortium-scoped), two consortia. */
 #define DECLS                                                                                      \
-    "'factors': [{'name': 'national', 'scope': 'global'}, {'name': 'regional', 'scope': "         \
-    "'consortium'}], 'consortia': [{'id': 'north', 'reserve': 10}, {'id': 'south', 'reserve': "   \
+    "'factors': [{'name': 'national', 'scope': 'global'}, {'name': 'regional', 'scope': "          \
+    "'consortium'}], 'consortia': [{'id': 'north', 'reserve': 10}, {'id': 'south', 'reserve': "    \
     "5}]"
 #define CFG(trusts) "{'horizon_months': 12, " DECLS ", 'trusts': [" trusts "]}"
 #define TRUST(x) "{'id': 't', 'cash': 1, 'income': 10, 'expenditure': 10" x "}"
@@ -105,7 +106,10 @@ static tr_config *expect_ok(const char *json)
     return cfg;
 }
 
-static bool close_to(double a, double b) { return fabs(a - b) <= 1e-12 * (1 + fabs(b)); }
+static bool close_to(double a, double b)
+{
+    return fabs(a - b) <= 1e-12 * (1 + fabs(b));
+}
 
 /* ---------------------------------------------------------------- SHA-256 */
 
@@ -166,18 +170,32 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
     cr_assert_eq(tr_config_factor_count(cfg), 1);
     cr_assert_str_eq(cfg->source, MINIMAL);
 
-    /* sha256 of the file's bytes */
+    /* sha256 of the canonical form (canon.c): not the raw bytes, and the same
+     * for the same config written with other whitespace */
     const char *sha = tr_config_sha256(cfg);
     cr_assert_eq(strlen(sha), 64);
     cr_assert_eq(strspn(sha, "0123456789abcdef"), 64);
+    char hex[65];
+    tr__config_hash(cfg, hex);
+    cr_assert_str_eq(sha, hex);
     FILE *fp = fopen(MINIMAL, "rb");
     cr_assert_not_null(fp);
-    static char raw[65536];
-    size_t n = fread(raw, 1, sizeof raw, fp);
+    static char raw[65536], squeezed[65536];
+    size_t n = fread(raw, 1, sizeof raw, fp), m = 0;
     fclose(fp);
-    char hex[65];
+    for (size_t k = 0; k < n; k++) /* drop the indentation (no string holds two spaces) */
+        if (!(raw[k] == ' ' && k + 1 < n && (raw[k + 1] == ' ' || raw[k - 1] == ' ')) &&
+            raw[k] != '\n')
+            squeezed[m++] = raw[k];
+    tr_config *again = NULL;
+    tr_error e2;
+    tr_error_init(&e2);
+    cr_assert_eq(tr_config_load_buffer(squeezed, m, "squeezed", &again, &e2), TR_OK);
+    cr_assert_str_eq(tr_config_sha256(again), sha);
     tr__sha256_hex(raw, n, hex);
-    cr_assert_str_eq(sha, hex);
+    cr_assert_str_neq(sha, hex);
+    tr_config_free(again);
+    tr_error_clear(&e2);
 
     cr_assert_str_eq(cfg->factors[0].name, "national");
     cr_assert_eq(cfg->factors[0].scope, TR_SCOPE_GLOBAL);
@@ -313,8 +331,11 @@ Test(config, defaults_and_derived_values)
     cr_assert_eq(a->lead_consortium, 1); /* largest share: south */
     cr_assert(close_to(a->national_share, 0.2));
     cr_assert_eq(a->loadings.n, 2);
-    cr_assert_eq(a->loadings.factor[0], 1);
-    cr_assert_eq(a->loadings.factor[1], 0);
+    /* canonical order (canon.c): factors by name, loadings by factor */
+    cr_assert_str_eq(cfg->factors[a->loadings.factor[0]].name, "national");
+    cr_assert_eq(a->loadings.weight[0], 0.8);
+    cr_assert_str_eq(cfg->factors[a->loadings.factor[1]].name, "regional");
+    cr_assert_eq(a->loadings.weight[1], 0.6);
     cr_assert(a->loadings.resid >= 0 && a->loadings.resid < 1e-7); /* 0.36 + 0.64 = 1 */
 
     const tr_trust *b = &cfg->trusts[1];
@@ -344,9 +365,8 @@ Test(config, defaults_and_derived_values)
 
 Test(config, discrete_cum_ends_at_exactly_one)
 {
-    tr_config *cfg = expect_ok(
-        DIST("{'dist': 'discrete', 'values': [1,2,3,4,5,6,7,8,9,10], "
-             "'probs': [0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]}"));
+    tr_config *cfg = expect_ok(DIST("{'dist': 'discrete', 'values': [1,2,3,4,5,6,7,8,9,10], "
+                                    "'probs': [0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]}"));
     const tr_dist *d = &cfg->trusts[0].schemes[0].delivery;
     cr_assert_eq(d->cum[9], 1.0);
     for (size_t i = 1; i < 10; i++)
@@ -384,7 +404,8 @@ Test(config, notes_and_names_allowed)
         "{'name': 'n', 'notes': 'sources', 'horizon_months': 120, 'paths': 4000000000,"
         " 'seed': 9007199254740992, 'consortia': [{'id': 'k', 'name': 'K', 'notes': 'x',"
         " 'reserve': 0}], 'trusts': [{'id': 't', 'name': 'T', 'notes': 'y', 'cash': 1000000,"
-        " 'income': 1, 'expenditure': 1, 'schemes': [" SCHEME(", 'name': 'S', 'notes': 'z'") "]}]}");
+        " 'income': 1, 'expenditure': 1, 'schemes': [" SCHEME(
+            ", 'name': 'S', 'notes': 'z'") "]}]}");
     cr_assert_str_eq(cfg->notes, "sources");
     cr_assert_str_eq(cfg->trusts[0].notes, "y");
     cr_assert_str_eq(cfg->trusts[0].schemes[0].notes, "z");
@@ -436,8 +457,8 @@ static const char *raw_error(const char *bytes, size_t len, int *line, int *col)
 Test(config, syntax_messages)
 {
     int line, col;
-    cr_assert_not_null(strstr(raw_error("{\"a\": NaN}", 10, &line, &col),
-                              "NaN/Infinity are not allowed"));
+    cr_assert_not_null(
+        strstr(raw_error("{\"a\": NaN}", 10, &line, &col), "NaN/Infinity are not allowed"));
     cr_assert_eq(line, 1);
     cr_assert_eq(col, 7);
     cr_assert_not_null(strstr(RAW("{\"a\": -Infinity}"), "NaN/Infinity are not allowed"));
@@ -573,18 +594,20 @@ Test(config, file_over_limit_refused_unread)
     tr_error_clear(&e);
 }
 
-Test(config, missing_file_is_io_error)
+Test(config, missing_file_is_input_error)
 {
     tr_error e;
     tr_error_init(&e);
     tr_config *cfg = (tr_config *)&e;
-    cr_assert_eq(tr_config_load_file("/nonexistent/dir/cfg.json", &cfg, &e), TR_E_IO);
+    /* a wrong name is a bad argument (exit code 2), not an I/O failure */
+    cr_assert_eq(tr_config_load_file("/nonexistent/dir/cfg.json", &cfg, &e), TR_E_INPUT);
     cr_assert_null(cfg);
     cr_assert_eq(e.count, 1);
     cr_assert_str_eq(e.diags[0].file, "/nonexistent/dir/cfg.json");
     cr_assert_not_null(strstr(e.diags[0].message, "cannot open"));
     tr_error_clear(&e);
-    cr_assert_eq(tr_config_load_file("/tmp", &cfg, &e), TR_E_IO);
+    cr_assert_eq(tr_config_load_file("/tmp", &cfg, &e), TR_E_INPUT);
+    cr_assert_not_null(strstr(e.diags[0].message, "directory"));
     tr_error_clear(&e);
 }
 
@@ -621,8 +644,8 @@ Test(config, unknown_keys)
                  "unknown key \"zzzzzzzz\"; expected one of: id, name, notes, cash");
     expect_error("{'horizon_month': 12, 'trusts': [" TRUST("") "]}", "horizon_month",
                  "unknown key \"horizon_month\"; did you mean \"horizon_months\"?");
-    expect_error("{'horizon_months': 12, 'trusts': [" TRUST("") "], 'my key': 1}",
-                 "[\"my key\"]", "unknown key \"my key\"");
+    expect_error("{'horizon_months': 12, 'trusts': [" TRUST("") "], 'my key': 1}", "[\"my key\"]",
+                 "unknown key \"my key\"");
     expect_error(DIST("{'dist': 'beta', 'meen': 0.5, 'mean': 0.5, 'sd': 0.1}"),
                  "trusts[0].schemes[0].delivery.meen", "did you mean \"mean\"?");
     expect_error(DIST("{'dist': 'uniform', 'min': 0, 'max': 1, 'mode': 0.5}"),
@@ -631,9 +654,10 @@ Test(config, unknown_keys)
     expect_error(WITH_SCHEME(", 'stay': {'probability': 0.1, 'delay': {'dist': 'fixed', "
                              "'value': 1}, 'dealy': 2}"),
                  "trusts[0].schemes[0].stay.dealy", "did you mean \"delay\"?");
-    expect_error("{'horizon_months': 12, 'copula': {'type': 'gaussian', 'dof': 4}, 'trusts': [" TRUST(
-                     "") "]}",
-                 "copula.dof", "only used by the t copula");
+    expect_error(
+        "{'horizon_months': 12, 'copula': {'type': 'gaussian', 'dof': 4}, 'trusts': [" TRUST(
+            "") "]}",
+        "copula.dof", "only used by the t copula");
 }
 
 Test(config, duplicate_keys)
@@ -659,17 +683,16 @@ Test(config, duplicate_ids)
                  "'f', 'scope': 'trust'}], 'trusts': [" TRUST("") "]}",
                  "factors[1].name", "duplicate factor name \"f\" (also at factors[0].name)");
     /* the same scheme id in two trusts is fine */
-    tr_config_free(expect_ok(CFG(TRUST(", 'schemes': [" SCHEME("") "]") ", {'id': 'u', 'cash': "
-                                                                          "1, 'income': 1, "
-                                                                          "'expenditure': 1, "
-                                                                          "'schemes': [" SCHEME(
-                                                                              "") "]}")));
+    tr_config_free(
+        expect_ok(CFG(TRUST(", 'schemes': [" SCHEME("") "]") ", {'id': 'u', 'cash': "
+                                                             "1, 'income': 1, "
+                                                             "'expenditure': 1, "
+                                                             "'schemes': [" SCHEME("") "]}")));
 }
 
 Test(config, missing_required_fields)
 {
-    expect_error("{'trusts': [" TRUST("") "]}", NULL,
-                 "missing required field \"horizon_months\"");
+    expect_error("{'trusts': [" TRUST("") "]}", NULL, "missing required field \"horizon_months\"");
     expect_error("{'horizon_months': 12}", NULL, "missing required field \"trusts\"");
     expect_error(CFG("{'cash': 1, 'income': 10, 'expenditure': 10}"), "trusts[0]",
                  "missing required field \"id\"");
@@ -679,8 +702,8 @@ Test(config, missing_required_fields)
                  "missing required field \"income\"");
     expect_error(CFG("{'id': 't', 'cash': 1, 'income': 10}"), "trusts[0]",
                  "missing required field \"expenditure\"");
-    expect_error(CFG(TRUST(", 'schemes': [{'id': 's', 'start_month': 1}]")),
-                 "trusts[0].schemes[0]", "missing required field \"saving\"");
+    expect_error(CFG(TRUST(", 'schemes': [{'id': 's', 'start_month': 1}]")), "trusts[0].schemes[0]",
+                 "missing required field \"saving\"");
     expect_error(CFG(TRUST(", 'schemes': [{'id': 's', 'saving': 1}]")), "trusts[0].schemes[0]",
                  "missing required field \"start_month\"");
     expect_error(CFG(TRUST(", 'schemes': [{'saving': 1, 'start_month': 1}]")),
@@ -689,9 +712,9 @@ Test(config, missing_required_fields)
                  "consortia[0]", "missing required field \"reserve\"");
     expect_error("{'horizon_months': 12, 'consortia': [{'reserve': 1}], 'trusts': [" TRUST("") "]}",
                  "consortia[0]", "missing required field \"id\"");
-    expect_error("{'horizon_months': 12, 'factors': [{'scope': 'global'}], 'trusts': [" TRUST(
-                     "") "]}",
-                 "factors[0]", "missing required field \"name\"");
+    expect_error(
+        "{'horizon_months': 12, 'factors': [{'scope': 'global'}], 'trusts': [" TRUST("") "]}",
+        "factors[0]", "missing required field \"name\"");
     expect_error("{'horizon_months': 12, 'factors': [{'name': 'f'}], 'trusts': [" TRUST("") "]}",
                  "factors[0]", "missing required field \"scope\"");
     expect_error(CFG(TRUST(", 'commissioners': [{'share': 0.5}]")), "trusts[0].commissioners[0]",
@@ -761,13 +784,12 @@ Test(config, ranges)
                  "number is not finite");
     expect_error("{'horizon_months': 12, 'paths': 0, 'trusts': [" TRUST("") "]}", "paths",
                  "must be in [1, 4000000000] (got 0)");
-    expect_error("{'horizon_months': 12, 'paths': 4000000001, 'trusts': [" TRUST("") "]}",
-                 "paths", "must be in [1, 4000000000] (got 4000000001)");
+    expect_error("{'horizon_months': 12, 'paths': 4000000001, 'trusts': [" TRUST("") "]}", "paths",
+                 "must be in [1, 4000000000] (got 4000000001)");
     expect_error("{'horizon_months': 12, 'seed': -1, 'trusts': [" TRUST("") "]}", "seed",
                  "must be in [0, 9007199254740992] (got -1)");
     expect_error(CFG(TRUST(", 'schemes': [{'id': 's', 'saving': -3, 'start_month': 1}]")),
-                 "trusts[0].schemes[0].saving",
-                 "must be >= 0 (got -3)");
+                 "trusts[0].schemes[0].saving", "must be >= 0 (got -3)");
     expect_error(WITH_SCHEME(", 'one_off_cost': 2e6"), "trusts[0].schemes[0].one_off_cost",
                  "must be <= 1000000 (got 2000000)");
     expect_error(CFG(TRUST(", 'min_cash': -1e7")), "trusts[0].min_cash",
@@ -775,8 +797,7 @@ Test(config, ranges)
     expect_error(WITH_SCHEME(", 'paper': 1.5"), "trusts[0].schemes[0].paper",
                  "must be in [0, 1] (got 1.5)");
     expect_error(CFG(TRUST(", 'schemes': [{'id': 's', 'saving': 3, 'start_month': 0}]")),
-                 "trusts[0].schemes[0].start_month",
-                 "must be in [1, 1200] (got 0)");
+                 "trusts[0].schemes[0].start_month", "must be in [1, 1200] (got 0)");
     expect_error(WITH_SCHEME(", 'ramp_months': -0.5"), "trusts[0].schemes[0].ramp_months",
                  "must be in [0, 1200] (got -0.5)");
     expect_error(CFG(TRUST(", 'fixed_indexation': -1")), "trusts[0].fixed_indexation",
@@ -786,9 +807,9 @@ Test(config, ranges)
                  "must be >= 0 (got -2)");
     expect_error(CFG(TRUST(", 'cash_noise': -0.1")), "trusts[0].cash_noise",
                  "must be >= 0 (got -0.1)");
-    expect_error("{'horizon_months': 12, 'copula': {'type': 't', 'dof': 2}, 'trusts': [" TRUST(
-                     "") "]}",
-                 "copula.dof", "must be > 2 (got 2)");
+    expect_error(
+        "{'horizon_months': 12, 'copula': {'type': 't', 'dof': 2}, 'trusts': [" TRUST("") "]}",
+        "copula.dof", "must be > 2 (got 2)");
     expect_error("{'horizon_months': 12, 'consortia': [{'id': 'k', 'reserve': -1}], 'trusts': "
                  "[" TRUST("") "]}",
                  "consortia[0].reserve", "must be >= 0 (got -1)");
@@ -813,12 +834,14 @@ Test(config, distributions)
                  "trusts[0].schemes[0].delivery.mode", "must be in [min, max] = [0, 1] (got 2)");
     expect_error(DIST("{'dist': 'pert', 'min': 0, 'mode': -1, 'max': 1}"),
                  "trusts[0].schemes[0].delivery.mode", "must be in [min, max]");
+    expect_error(DIST("{'dist': 'pert', 'min': 0.05, 'mode': 0.025, 'max': 0.01}"),
+                 "trusts[0].schemes[0].delivery.max", "must be >= min (got max 0.01, min 0.05)");
     expect_error(DIST("{'dist': 'pert', 'min': 1, 'mode': 1, 'max': 1}"),
                  "trusts[0].schemes[0].delivery.max", "must be > min (got max 1, min 1)");
     expect_error(DIST("{'dist': 'pert', 'min': 0, 'mode': 0.5, 'max': 1, 'lambda': 0}"),
                  "trusts[0].schemes[0].delivery.lambda", "must be > 0 (got 0)");
-    expect_error(DIST("{'dist': 'normal', 'mean': 1, 'sd': 0}"),
-                 "trusts[0].schemes[0].delivery.sd", "must be > 0 (got 0)");
+    expect_error(DIST("{'dist': 'normal', 'mean': 1, 'sd': 0}"), "trusts[0].schemes[0].delivery.sd",
+                 "must be > 0 (got 0)");
     expect_error(DIST("{'dist': 'normal', 'mean': 1, 'sd': -1}"),
                  "trusts[0].schemes[0].delivery.sd", "must be > 0 (got -1)");
     expect_error(DIST("{'dist': 'lognormal', 'median': 0, 'sigma': 1}"),
@@ -841,8 +864,8 @@ Test(config, distributions)
                  "trusts[0].schemes[0].delivery.probs", "as many entries as values");
     expect_error(DIST("{'dist': 'discrete', 'values': [], 'probs': []}"),
                  "trusts[0].schemes[0].delivery.values", "at least one value");
-    expect_error(DIST("{'dist': 'fixed', 'value': 1e999}"),
-                 "trusts[0].schemes[0].delivery.value", "number is not finite");
+    expect_error(DIST("{'dist': 'fixed', 'value': 1e999}"), "trusts[0].schemes[0].delivery.value",
+                 "number is not finite");
 }
 
 Test(config, enums)
@@ -914,15 +937,14 @@ Test(config, many_errors_all_reported)
     tr_error e;
     tr_error_init(&e);
     tr_config *cfg = NULL;
-    tr_status st = load(
-        "{'horizon_months': 0, 'paths': -5, 'bogus': 1, " DECLS ", 'trusts': ["
-        "{'id': 'a', 'cash': 'x', 'income': 10, 'expenditure': 10,"
-        " 'schemes': [{'id': 's', 'saving': -1, 'start_month': 1,"
-        "   'delivery': {'dist': 'normal', 'mean': 0.5, 'sd': -1}},"
-        "  {'id': 's', 'saving': 1, 'start_month': 1, 'paper': 2}]},"
-        "{'id': 'a', 'income': 10, 'expenditure': 10,"
-        " 'commissioners': [{'consortium': 'nrth', 'share': 0.5}]}]}",
-        &cfg, &e);
+    tr_status st = load("{'horizon_months': 0, 'paths': -5, 'bogus': 1, " DECLS ", 'trusts': ["
+                        "{'id': 'a', 'cash': 'x', 'income': 10, 'expenditure': 10,"
+                        " 'schemes': [{'id': 's', 'saving': -1, 'start_month': 1,"
+                        "   'delivery': {'dist': 'normal', 'mean': 0.5, 'sd': -1}},"
+                        "  {'id': 's', 'saving': 1, 'start_month': 1, 'paper': 2}]},"
+                        "{'id': 'a', 'income': 10, 'expenditure': 10,"
+                        " 'commissioners': [{'consortium': 'nrth', 'share': 0.5}]}]}",
+                        &cfg, &e);
     cr_assert_eq(st, TR_E_INPUT);
     cr_assert_null(cfg);
     cr_assert_not_null(find(&e, "horizon_months", "must be in [1, 120]"));

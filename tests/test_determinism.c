@@ -15,9 +15,9 @@
 /* A config that uses every feature: three factor scopes, t copula, every
  * distribution family, paper, slippage, stay, compromise, one-offs, a
  * one-off saving, fixed charges, growth, noise, facility, buffer, reserves. */
-static const char *head =
-    "{\"name\":\"order\",\"horizon_months\":24,\"copula\":{\"type\":\"t\",\"dof\":5},"
-    "\"factors\":[%s],\"consortia\":[%s],\"trusts\":[%s]}";
+#define HEAD                                                                                       \
+    "{\"name\":\"order\",\"horizon_months\":24,\"copula\":{\"type\":\"t\",\"dof\":5},"          \
+    "\"factors\":[%s],\"consortia\":[%s],\"trusts\":[%s]}"
 static const char *factors[3] = {"{\"name\":\"nat\",\"scope\":\"global\"}",
                                  "{\"name\":\"loc\",\"scope\":\"consortium\"}",
                                  "{\"name\":\"own\",\"scope\":\"trust\"}"};
@@ -54,9 +54,9 @@ static char *make_config(const int *fo, const int *co, const int *to)
     snprintf(f, sizeof f, "%s,%s,%s", factors[fo[0]], factors[fo[1]], factors[fo[2]]);
     snprintf(c, sizeof c, "%s,%s", consortia[co[0]], consortia[co[1]]);
     snprintf(t, sizeof t, "%s,%s,%s", trusts[to[0]], trusts[to[1]], trusts[to[2]]);
-    size_t cap = strlen(head) + strlen(f) + strlen(c) + strlen(t) + 1;
+    size_t cap = strlen(HEAD) + strlen(f) + strlen(c) + strlen(t) + 1;
     char *s = malloc(cap);
-    snprintf(s, cap, head, f, c, t);
+    snprintf(s, cap, HEAD, f, c, t);
     return s;
 }
 

@@ -47,8 +47,9 @@ Test(error, add_returns_status_and_copies_strings)
     tr_error e;
     tr_error_init(&e);
     char file[] = "cfg.json", path[] = "trusts[2].cash";
-    cr_assert_eq(tr_error_add(&e, TR_E_INPUT, file, path, 3, 7, "must be %s (got %g)", ">= 0", -1.5),
-                 TR_E_INPUT);
+    cr_assert_eq(
+        tr_error_add(&e, TR_E_INPUT, file, path, 3, 7, "must be %s (got %g)", ">= 0", -1.5),
+        TR_E_INPUT);
     file[0] = 'X';
     path[0] = 'X';
     const tr_diag *d = &e.diags[0];
@@ -125,12 +126,13 @@ Test(error, print_format)
     tr_error_add(&e, TR_E_INPUT, NULL, NULL, 0, 0, "bare message");
     tr_error_add(&e, TR_E_INPUT, "cfg.json", "a.b", 4, 0, "line but no column");
     char *out = printed(&e);
-    cr_assert_str_eq(out, "cfg.json: trusts[2].schemes[0].delivery.sd: must be > 0 (got -1)\n"
-                          "cfg.json:12:5: syntax error: expected ',' or '}' after an object member\n"
-                          "cfg.json: missing required field \"trusts\"\n"
-                          "horizon_months: must be in [1, 120] (got 0)\n"
-                          "bare message\n"
-                          "cfg.json:4: a.b: line but no column\n");
+    cr_assert_str_eq(out,
+                     "cfg.json: trusts[2].schemes[0].delivery.sd: must be > 0 (got -1)\n"
+                     "cfg.json:12:5: syntax error: expected ',' or '}' after an object member\n"
+                     "cfg.json: missing required field \"trusts\"\n"
+                     "horizon_months: must be in [1, 120] (got 0)\n"
+                     "bare message\n"
+                     "cfg.json:4: a.b: line but no column\n");
     free(out);
     tr_error_clear(&e);
 }

@@ -103,8 +103,7 @@ static tr_status load_one(const char *dir, const char *name)
         cr_expect_null(cfg, "%s: failure but a config was returned", name);
         cr_expect(err.count > 0, "%s: failure without a diagnostic", name);
         for (size_t i = 0; i < err.count; i++) {
-            cr_expect_not_null(err.diags[i].message, "%s: diagnostic %zu has no message", name,
-                               i);
+            cr_expect_not_null(err.diags[i].message, "%s: diagnostic %zu has no message", name, i);
         }
     }
     tr_config_free(cfg);
@@ -148,8 +147,8 @@ Test(fuzz_regressions, invalid_corpus_rejected_in_process)
 /* Degenerate buffers: empty, truncated and non-object documents. */
 Test(fuzz_regressions, degenerate_buffers)
 {
-    static const char *const inputs[] = {"", "{", "}", "[", "\"", "{}", "null", "0", "-",
-                                         "{\"trusts\":"};
+    static const char *const inputs[] = {"",   "{",    "}", "[", "\"",
+                                         "{}", "null", "0", "-", "{\"trusts\":"};
     for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
         tr_error err;
         tr_error_init(&err);

@@ -43,14 +43,16 @@ static char *contents(FILE *fp)
 static int count_char(const char *s, char c)
 {
     int n = 0;
-    for (; *s; s++) n += *s == c;
+    for (; *s; s++)
+        n += *s == c;
     return n;
 }
 
 /* Simulate a run of `total` paths reported in `steps` callbacks. */
 static void drive(cli_progress *p, uint64_t total, int steps)
 {
-    for (int i = 1; i <= steps; i++) cli_progress_update(p, total * (uint64_t)i / (uint64_t)steps, total);
+    for (int i = 1; i <= steps; i++)
+        cli_progress_update(p, total * (uint64_t)i / (uint64_t)steps, total);
     cli_progress_finish(p, total, 2.5);
 }
 
@@ -117,7 +119,8 @@ Test(progress, bar_redraws_at_most_ten_times_a_second)
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     cli_progress_init(&p, TR_CLI_PROGRESS_BAR, fp, NULL);
-    for (uint64_t i = 1; i <= 100000; i++) cli_progress_update(&p, i, 100000);
+    for (uint64_t i = 1; i <= 100000; i++)
+        cli_progress_update(&p, i, 100000);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double elapsed = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
     char *s = contents(fp);

@@ -170,8 +170,7 @@ static void assert_same(double shown, double json, const char *what)
     if (isnan(json))
         cr_assert(isnan(shown), "%s: page shows %.17g, results.json has null", what, shown);
     else
-        cr_assert(shown == json, "%s: page shows %.17g, results.json has %.17g", what, shown,
-                  json);
+        cr_assert(shown == json, "%s: page shows %.17g, results.json has %.17g", what, shown, json);
 }
 
 /* The part of the page from the element with id `id` to the next section. */
@@ -188,8 +187,8 @@ Test(report, every_section_is_there)
 {
     char dir[64];
     char *html = report_of_fixture(dir, sizeof dir);
-    static const char *const ids[] = {"summary", "ranking", "failure-curves", "bailouts",
-                                      "consortia", "cash", "schemes", "failures",
+    static const char *const ids[] = {"summary",    "ranking", "failure-curves", "bailouts",
+                                      "consortia",  "cash",    "schemes",        "failures",
                                       "provenance", "reading"};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char key[64];
@@ -309,7 +308,8 @@ Test(report, charts_embedded_when_gnuplot_is_installed)
     char dir[64];
     char *html = report_of_fixture(dir, sizeof dir);
     int svgs = 0;
-    for (const char *p = strstr(html, "<svg"); p; p = strstr(p + 1, "<svg")) svgs++;
+    for (const char *p = strstr(html, "<svg"); p; p = strstr(p + 1, "<svg"))
+        svgs++;
     /* failure curves, 2 exceedance charts, 5 fans, tornado, number failing */
     cr_expect_eq(svgs, 10, "%d SVG charts embedded", svgs);
     cr_expect_null(strstr(html, "<?xml"), "XML prolog left inside the page");

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "trustrisk/trustrisk.h"
 
 #define EXIT_INPUT 2
@@ -32,8 +33,12 @@ static const char usage[] =
     "      --paths N               number of paths (default: the config's, else 10000)\n"
     "      --seed S                seed (default: the config's, else 1)\n"
     "      --threads T             worker threads (default: all cores)\n"
+    "      --progress              always show the progress bar on stderr\n"
+    "      --quiet                 show no progress, not even the final line\n"
+    "      --report                also write OUT/report.html (see report)\n"
     "  path CONFIG --index P [--seed S]\n"
     "                              replay path P of a run as CSV on stdout\n"
+    "  report OUTDIR               turn a run's results into OUTDIR/report.html\n"
     "  --help, -h                  show this help\n"
     "  --version                   show the version\n"
     "\n"
@@ -119,6 +124,8 @@ typedef struct cli_opts {
     uint64_t paths, seed, index;
     int has_paths, has_seed, has_index;
     int threads;
+    int report;
+    cli_progress_mode progress;
 } cli_opts;
 
 static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int allow_path)
@@ -135,6 +142,18 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return -1;
+        }
+        if (allow_run && strcmp(a, "--quiet") == 0) {
+            o->progress = TR_CLI_PROGRESS_QUIET;
+            continue;
+        }
+        if (allow_run && strcmp(a, "--progress") == 0) {
+            o->progress = TR_CLI_PROGRESS_BAR;
+            continue;
+        }
+        if (allow_run && strcmp(a, "--report") == 0) {
+            o->report = 1;
+            continue;
         }
         if (v == NULL) return bad_usage("option '%s' needs a value", a);
         if (strcmp(a, "--seed") == 0) {
@@ -183,12 +202,17 @@ static int cmd_run(int argc, char **argv)
     if (o.has_paths) opt.paths = o.paths;
     if (o.has_seed) opt.seed = o.seed;
     opt.threads = o.threads;
+    cli_progress prog;
+    cli_progress_init(&prog, o.progress, stderr, "run");
+    opt.progress = cli_progress_update;
+    opt.progress_user = &prog;
 
     tr_results *res = NULL;
     if (tr_run(cfg, &opt, &res, &err) != TR_OK) {
         tr_config_free(cfg);
         return fail_with(&err);
     }
+    cli_progress_finish(&prog, opt.paths, tr_results_seconds(res));
     if (tr_results_write(res, o.out, &err) != TR_OK) {
         tr_results_free(res);
         tr_config_free(cfg);
@@ -198,6 +222,14 @@ static int cmd_run(int argc, char **argv)
     printf("\nresults written to %s/ (results.json, run.json, trusts.csv, consortia.csv, "
            "failure_curves.csv, schemes.csv)\n",
            o.out);
+    if (o.report) {
+        if (tr_report_write(o.out, &err) != TR_OK) {
+            tr_results_free(res);
+            tr_config_free(cfg);
+            return fail_with(&err);
+        }
+        printf("report written to %s/%s\n", o.out, TR_REPORT_FILE);
+    }
     tr_results_free(res);
     tr_config_free(cfg);
     return 0;
@@ -225,6 +257,20 @@ static int cmd_path(int argc, char **argv)
     return 0;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc != 1) return bad_usage("%s", "report needs exactly one OUTDIR (a folder written by run)");
+    tr_error err;
+    tr_error_init(&err);
+    if (tr_report_write(argv[0], &err) != TR_OK) return fail_with(&err);
+    printf("report written to %s/%s\n", argv[0], TR_REPORT_FILE);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -243,5 +289,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "path") == 0) return cmd_path(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     return bad_usage("unknown command '%s'", cmd);
 }

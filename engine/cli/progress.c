@@ -68,7 +68,8 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total)
     if (frac > 1) frac = 1;
     int cells = (int)(frac * BAR_CELLS);
     char bar[BAR_CELLS + 1];
-    for (int i = 0; i < BAR_CELLS; i++) bar[i] = i < cells ? '#' : '.';
+    for (int i = 0; i < BAR_CELLS; i++)
+        bar[i] = i < cells ? '#' : '.';
     bar[BAR_CELLS] = '\0';
 
     double elapsed = t - p->start;
@@ -82,9 +83,8 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total)
         format_duration(eta, sizeof eta, -1);
 
     char line[256];
-    int w = snprintf(line, sizeof line,
-                     "%s%s[%s] %5.1f %%  %llu/%llu paths  %.0f paths/s  ETA %s", p->label,
-                     *p->label ? " " : "", bar, 100.0 * frac, (unsigned long long)done,
+    int w = snprintf(line, sizeof line, "%s%s[%s] %5.1f %%  %llu/%llu paths  %.0f paths/s  ETA %s",
+                     p->label, *p->label ? " " : "", bar, 100.0 * frac, (unsigned long long)done,
                      (unsigned long long)total, rate, eta);
     if (w < 0) return;
     if (w >= (int)sizeof line) w = (int)sizeof line - 1;
@@ -107,7 +107,7 @@ void cli_progress_finish(cli_progress *p, uint64_t paths, double seconds)
         snprintf(took, sizeof took, " (%s)", d);
     }
     double rate = seconds > 0 ? (double)paths / seconds : 0.0;
-    fprintf(p->fp, "%s%s%llu paths in %.2f s%s, %.0f paths/s\n", p->label,
-            *p->label ? ": " : "", (unsigned long long)paths, seconds, took, rate);
+    fprintf(p->fp, "%s%s%llu paths in %.2f s%s, %.0f paths/s\n", p->label, *p->label ? ": " : "",
+            (unsigned long long)paths, seconds, took, rate);
     fflush(p->fp);
 }

@@ -22,14 +22,14 @@ typedef enum cli_progress_mode {
 
 /** State of one progress display; fill with cli_progress_init. */
 typedef struct cli_progress {
-    FILE *fp;           /**< where to write (stderr), not owned */
-    const char *label;  /**< word before the bar, e.g. "run"; not owned */
-    int bar;            /**< draw the bar */
-    int quiet;          /**< write nothing, not even the final line */
-    int drawn;          /**< the bar is on screen (needs clearing) */
-    int last_width;     /**< characters of the last bar drawn */
-    double start;       /**< monotonic seconds at init */
-    double last_draw;   /**< monotonic seconds of the last redraw */
+    FILE *fp;          /**< where to write (stderr), not owned */
+    const char *label; /**< word before the bar, e.g. "run"; not owned */
+    int bar;           /**< draw the bar */
+    int quiet;         /**< write nothing, not even the final line */
+    int drawn;         /**< the bar is on screen (needs clearing) */
+    int last_width;    /**< characters of the last bar drawn */
+    double start;      /**< monotonic seconds at init */
+    double last_draw;  /**< monotonic seconds of the last redraw */
 } cli_progress;
 
 /**

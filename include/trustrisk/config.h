@@ -29,7 +29,8 @@ typedef struct tr_config tr_config;
  * Load and validate the config in file `filename`. On success *out receives
  * a config the caller frees with tr_config_free. On failure *out is NULL,
  * every problem is appended to `err` (each naming the file) and the status
- * is TR_E_INPUT (bad config), TR_E_IO (unreadable) or TR_E_NOMEM.
+ * is TR_E_INPUT (bad config, or no such file), TR_E_IO (a file that exists
+ * but cannot be read) or TR_E_NOMEM.
  */
 tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *err);
 

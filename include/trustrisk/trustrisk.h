@@ -12,5 +12,6 @@
 #include "trustrisk/error.h"
 #include "trustrisk/config.h"
 #include "trustrisk/run.h"
+#include "trustrisk/report.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */
