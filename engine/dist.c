@@ -47,6 +47,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
 #include "rng.h"
@@ -323,6 +324,10 @@ tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err)
     return TR_OK;
 }
 
+double tr__qtable_alpha(const tr__qtable *t) { return t->a; }
+
+double tr__qtable_beta(const tr__qtable *t) { return t->b; }
+
 void tr__qtable_free(tr__qtable *t)
 {
     free(t);
@@ -539,3 +544,71 @@ double tr__t_inv(double u, double dof)
     if (u <= 0.5) return gsl_cdf_tdist_Pinv(u, dof);
     return -gsl_cdf_tdist_Pinv(1.0 - u, dof);
 }
+
+/* ---- Tabulated Student-t CDF ------------------------------------------ */
+
+#define TC_L 16.0
+#define TC_PER 64
+#define TC_N 1024 /* TC_L * TC_PER */
+
+struct tr__tcdf {
+    double dof;
+    double err;
+    double g[TC_N + 1];  /* log T(x_k), x_k = -L + k / TC_PER */
+    double dg[TC_N + 1]; /* d/dx log T = pdf / cdf, scaled by the step */
+};
+
+static double tc_interp(const tr__tcdf *t, double x) /* x in [-L, 0] */
+{
+    double pos = (x + TC_L) * TC_PER;
+    int k = (int)pos;
+    if (k >= TC_N) k = TC_N - 1;
+    double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
+    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
+           h11 = s3 - s2;
+    return exp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
+}
+
+tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
+{
+    *out = NULL;
+    gsl_quiet();
+    tr__tcdf *t = malloc(sizeof *t);
+    if (!t) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    t->dof = dof;
+    for (int k = 0; k <= TC_N; k++) {
+        double x = -TC_L + (double)k / TC_PER;
+        double c = gsl_cdf_tdist_P(x, dof), d = gsl_ran_tdist_pdf(x, dof);
+        if (!(c > 0.0) || !isfinite(d)) {
+            free(t);
+            return tr_error_add(err, TR_E_INTERNAL, NULL, NULL, 0, 0,
+                                "Student-t table: CDF failed at %g (dof %g)", x, dof);
+        }
+        t->g[k] = log(c);
+        t->dg[k] = d / c / TC_PER;
+    }
+    double worst = 0.0;
+    for (int k = 0; k < TC_N; k++) {
+        double x = -TC_L + ((double)k + 0.5) / TC_PER;
+        double exact = gsl_cdf_tdist_P(x, dof), e = fabs(tc_interp(t, x) / exact - 1.0);
+        if (e > worst) worst = e;
+    }
+    t->err = worst;
+    if (!(worst <= TR__TCDF_TOL)) { /* not accurate enough: callers use GSL */
+        free(t);
+        return TR_OK;
+    }
+    *out = t;
+    return TR_OK;
+}
+
+double tr__tcdf_eval(const tr__tcdf *t, double x)
+{
+    if (x <= 0.0) return x >= -TC_L ? tc_interp(t, x) : gsl_cdf_tdist_P(x, t->dof);
+    if (x <= TC_L) return 1.0 - tc_interp(t, -x);
+    return gsl_cdf_tdist_P(x, t->dof);
+}
+
+double tr__tcdf_error(const tr__tcdf *t) { return t->err; }
+
+void tr__tcdf_free(tr__tcdf *t) { free(t); }

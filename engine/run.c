@@ -53,6 +53,23 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     return st;
 }
 
+int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), void *ctx)
+{
+    int used = 1;
+#ifdef _OPENMP
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long long i = 0; i < (long long)n; i++) {
+        job(ctx, (size_t)i);
+        if (i == 0) used = omp_get_num_threads();
+    }
+#else
+    (void)threads;
+    for (size_t i = 0; i < n; i++) job(ctx, i);
+#endif
+    return used;
+}
+
 /* Progress reporting shared by the threads. */
 typedef struct progress {
     const tr_run_options *opt;
@@ -84,7 +101,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     res->paths = opt->paths;
     res->seed = opt->seed;
     res->first_path = opt->first_path;
-    tr_status st = tr__plan_init(&res->plan, cfg, err);
+    tr_status st = tr__plan_init_threads(&res->plan, cfg, opt->threads, err);
     if (st == TR_OK) st = tr__acc_init(&res->total, &res->plan, err);
     if (st != TR_OK) {
         tr_results_free(res);

@@ -54,7 +54,132 @@ static double event_threshold(const tr_config *cfg, double p)
     return cfg->copula == TR_COPULA_T ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
 }
 
+/* One distribution slot that wants a quantile table. */
+typedef struct qjob {
+    const tr_dist *d;
+    tr__qtable **slot;
+} qjob;
+
+static int cmp_shape(const void *x, const void *y)
+{
+    const tr_dist *a = ((const qjob *)x)->d, *b = ((const qjob *)y)->d;
+    if (a->alpha != b->alpha) return a->alpha < b->alpha ? -1 : 1;
+    if (a->beta != b->beta) return a->beta < b->beta ? -1 : 1;
+    return 0;
+}
+
+typedef struct qbuild {
+    qjob *first; /* the first job of each distinct shape */
+    tr__qtable **out;
+    tr_status *st;
+} qbuild;
+
+static void build_one(void *ctx, size_t i)
+{
+    qbuild *b = ctx;
+    tr_error e;
+    tr_error_init(&e);
+    b->st[i] = tr__qtable_build(b->first[i].d, &b->out[i], &e);
+    tr_error_clear(&e);
+}
+
+static int wants_table(const tr_dist *d)
+{
+    return (d->kind == TR_DIST_BETA || d->kind == TR_DIST_PERT) && d->max > d->min;
+}
+
+/* The table built for d's shapes (plan->qt is in cmp_shape order). */
+static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
+{
+    size_t lo = 0, hi = plan->n_qt;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const tr__qtable *t = plan->qt[mid];
+        double a = tr__qtable_alpha(t), b = tr__qtable_beta(t);
+        if (a < d->alpha || (a == d->alpha && b < d->beta))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < plan->n_qt ? plan->qt[lo] : NULL;
+}
+
+/*
+ * Quantile tables depend only on the Beta shapes (alpha, beta), so one table
+ * serves every distribution with the same shapes; the distinct ones are
+ * built in parallel (a national config has thousands, at milliseconds each).
+ */
+static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
+{
+    size_t cap = plan->n_schemes * TR__SQ_COUNT + plan->n_trusts * TR__TQ_COUNT + 1, nj = 0;
+    qjob *jobs = malloc(cap * sizeof *jobs);
+    if (!jobs) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    size_t s = 0;
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
+        for (int k = 0; k < TR__TQ_COUNT; k++)
+            if (wants_table(td[k])) jobs[nj++] = (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k]};
+        for (size_t j = 0; j < tr->n_schemes; j++, s++) {
+            const tr_scheme *sc = &tr->schemes[j];
+            const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
+                                               sc->has_stay ? &sc->stay_delay : NULL,
+                                               sc->has_compromise ? &sc->retained : NULL};
+            for (int k = 0; k < TR__SQ_COUNT; k++)
+                if (sd[k] && wants_table(sd[k]))
+                    jobs[nj++] = (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k]};
+        }
+    }
+    qsort(jobs, nj, sizeof *jobs, cmp_shape);
+    size_t nu = 0;
+    for (size_t k = 0; k < nj; k++)
+        if (k == 0 || cmp_shape(&jobs[k - 1], &jobs[k]) != 0) jobs[nu++] = jobs[k];
+    /* jobs[0..nu) now hold one distribution per distinct shape, in order */
+    tr_status st = TR_OK;
+    plan->qt = calloc(nu + 1, sizeof *plan->qt);
+    tr_status *sts = calloc(nu + 1, sizeof *sts);
+    qjob *firsts = malloc((nu + 1) * sizeof *firsts);
+    if (!plan->qt || !sts || !firsts) {
+        st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    } else {
+        memcpy(firsts, jobs, nu * sizeof *firsts);
+        qbuild b = {firsts, plan->qt, sts};
+        tr__parallel_for(nu, threads, build_one, &b);
+        plan->n_qt = nu;
+        for (size_t k = 0; k < nu && st == TR_OK; k++)
+            if (sts[k] != TR_OK) /* build it again here to report the message */
+                st = tr__qtable_build(firsts[k].d, &(tr__qtable *){NULL}, err);
+    }
+    free(sts);
+    free(firsts);
+    free(jobs);
+    if (st != TR_OK) return st;
+    /* Point every slot at the table of its shape (binary search over the unique list). */
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        size_t s0 = plan->scheme_base[i];
+        const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
+        for (int k = 0; k < TR__TQ_COUNT; k++)
+            if (wants_table(td[k])) plan->tq[i * TR__TQ_COUNT + (size_t)k] = find_table(plan, td[k]);
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            const tr_scheme *sc = &tr->schemes[j];
+            const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
+                                               sc->has_stay ? &sc->stay_delay : NULL,
+                                               sc->has_compromise ? &sc->retained : NULL};
+            for (int k = 0; k < TR__SQ_COUNT; k++)
+                if (sd[k] && wants_table(sd[k]))
+                    plan->sq[(s0 + j) * TR__SQ_COUNT + (size_t)k] = find_table(plan, sd[k]);
+        }
+    }
+    return TR_OK;
+}
+
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
+{
+    return tr__plan_init_threads(plan, cfg, 0, err);
+}
+
+tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
 {
     memset(plan, 0, sizeof *plan);
     plan->cfg = cfg;
@@ -71,8 +196,8 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
     plan->fixed = calloc(plan->n_trusts * H + 1, sizeof *plan->fixed);
     plan->plan_total = calloc(plan->n_schemes + 1, sizeof *plan->plan_total);
     plan->ev_c = calloc(plan->n_schemes * 3 + 1, sizeof *plan->ev_c);
-    if (!plan->ev_c || !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
-        !plan->plan_total) {
+    if (!plan->ev_c || !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq ||
+        !plan->fixed || !plan->plan_total) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
     }
@@ -95,8 +220,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
     plan->nz = nz;
 
     size_t s = 0;
-    tr_status st = TR_OK;
-    for (size_t i = 0; i < cfg->n_trusts && st == TR_OK; i++) {
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
         plan->scheme_base[i] = s;
         double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
@@ -104,18 +228,8 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
             plan->fixed[i * H + t] = tr->fixed_charges / 12.0 * m;
             m *= step;
         }
-        st = tr__qtable_build(&tr->income_growth, &plan->tq[i * TR__TQ_COUNT + TR__TQ_INCOME], err);
-        if (st == TR_OK)
-            st = tr__qtable_build(&tr->cost_growth, &plan->tq[i * TR__TQ_COUNT + TR__TQ_COST], err);
-        for (size_t j = 0; j < tr->n_schemes && st == TR_OK; j++, s++) {
+        for (size_t j = 0; j < tr->n_schemes; j++, s++) {
             const tr_scheme *sc = &tr->schemes[j];
-            tr__qtable **q = &plan->sq[s * TR__SQ_COUNT];
-            st = tr__qtable_build(&sc->delivery, &q[TR__SQ_DELIVERY], err);
-            if (st == TR_OK) st = tr__qtable_build(&sc->slippage, &q[TR__SQ_SLIPPAGE], err);
-            if (st == TR_OK && sc->has_stay)
-                st = tr__qtable_build(&sc->stay_delay, &q[TR__SQ_STAYDELAY], err);
-            if (st == TR_OK && sc->has_compromise)
-                st = tr__qtable_build(&sc->retained, &q[TR__SQ_RETAINED], err);
             double probs[3] = {sc->paper, sc->has_compromise ? sc->compromise_probability : 0.0,
                                sc->has_stay ? sc->stay_probability : 0.0};
             for (int e = 0; e < 3; e++)
@@ -126,6 +240,8 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
         }
     }
     plan->scheme_base[cfg->n_trusts] = s;
+    tr_status st = build_tables(plan, cfg, threads, err);
+    if (st == TR_OK && cfg->copula == TR_COPULA_T) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
     return st;
 }
@@ -133,10 +249,10 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
 void tr__plan_free(tr__plan *plan)
 {
     if (!plan) return;
-    if (plan->sq)
-        for (size_t k = 0; k < plan->n_schemes * TR__SQ_COUNT; k++) tr__qtable_free(plan->sq[k]);
-    if (plan->tq)
-        for (size_t k = 0; k < plan->n_trusts * TR__TQ_COUNT; k++) tr__qtable_free(plan->tq[k]);
+    if (plan->qt)
+        for (size_t k = 0; k < plan->n_qt; k++) tr__qtable_free(plan->qt[k]);
+    tr__tcdf_free(plan->tcdf);
+    free(plan->qt);
     free(plan->scheme_base);
     free(plan->zoff);
     free(plan->sq);
@@ -240,7 +356,9 @@ static int plain(const tr__ws *ws, const tr_loadings *L)
 static double latent_to_u(const tr__ws *ws, double x)
 {
     const tr_config *cfg = ws->plan->cfg;
-    return clamp_u(cfg->copula == TR_COPULA_GAUSSIAN ? tr__norm_cdf(x) : tr__t_cdf(x, cfg->dof));
+    if (cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(tr__norm_cdf(x));
+    const tr__tcdf *t = ws->plan->tcdf;
+    return clamp_u(t ? tr__tcdf_eval(t, x) : tr__t_cdf(x, cfg->dof));
 }
 
 /* The copula: U for an element whose own uniform is u, with loadings L. */

@@ -27,8 +27,11 @@ typedef struct tr__plan {
     size_t *scheme_base; /* first global scheme index of trust i */
     size_t *zoff;        /* factor f's first slot in the per-path factor array */
     size_t nz;           /* number of factor slots */
-    tr__qtable **sq;     /* n_schemes * TR__SQ_COUNT tables (NULL where none) */
-    tr__qtable **tq;     /* n_trusts * TR__TQ_COUNT tables */
+    tr__qtable **sq;     /* n_schemes * TR__SQ_COUNT tables (NULL where none; not owned) */
+    tr__qtable **tq;     /* n_trusts * TR__TQ_COUNT tables (not owned) */
+    tr__qtable **qt;     /* the distinct tables, one per Beta shape (owned) */
+    size_t n_qt;
+    tr__tcdf *tcdf;      /* t copula's CDF table, or NULL (then GSL) */
     double *fixed;       /* n_trusts * H: fixed charges booked in month t */
     double *plan_total;  /* n_schemes: savings booked within the horizon as planned */
     double *ev_c;        /* n_schemes * 3: latent thresholds of the paper, compromise and
@@ -88,7 +91,16 @@ typedef struct tr__ws {
     double *tdraw;               /* n_trusts * 4: U_income, g_I, U_cost, g_C */
 } tr__ws;
 
+/* Prepare a run; quantile tables are built on up to `threads` threads (0:
+ * OpenMP's default). */
+tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int threads,
+                                tr_error *err);
+/* The same on OpenMP's default number of threads. */
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err);
+
+/* Run job(ctx, i) for i in [0, n) on up to `threads` threads (run.c: the
+ * only place with OpenMP pragmas). Returns the number of threads used. */
+int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), void *ctx);
 void tr__plan_free(tr__plan *plan);
 
 /* Allocate a workspace; with_trace for replay. */
