@@ -87,7 +87,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
 
     /* Factors by name. */
     for (size_t f = 0; f < nf; f++) ix[f] = (named_index){cfg->factors[f].name, f};
-    qsort(ix, nf, sizeof *ix, cmp_named);
+    if (nf > 1) qsort(ix, nf, sizeof *ix, cmp_named);
     for (size_t k = 0; k < nf; k++) {
         fcopy[k] = cfg->factors[ix[k].old];
         fmap[ix[k].old] = (int)k;
@@ -96,7 +96,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
 
     /* Consortia by id. */
     for (size_t c = 0; c < nc; c++) ix[c] = (named_index){cfg->consortia[c].id, c};
-    qsort(ix, nc, sizeof *ix, cmp_named);
+    if (nc > 1) qsort(ix, nc, sizeof *ix, cmp_named);
     for (size_t k = 0; k < nc; k++) {
         ccopy[k] = cfg->consortia[ix[k].old];
         cmap[ix[k].old] = (int)k;
@@ -104,7 +104,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
     if (nc) memcpy(cfg->consortia, ccopy, nc * sizeof *ccopy);
 
     /* Trusts, their commissioners, schemes and every loading. */
-    qsort(cfg->trusts, cfg->n_trusts, sizeof *cfg->trusts, cmp_trust);
+    if (cfg->n_trusts > 1) qsort(cfg->trusts, cfg->n_trusts, sizeof *cfg->trusts, cmp_trust);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         tr_trust *t = &cfg->trusts[i];
         if (t->lead_consortium >= 0) t->lead_consortium = cmap[t->lead_consortium];
@@ -120,7 +120,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
         remap_loadings(&t->loadings, fmap);
         remap_dist(&t->income_growth, fmap);
         remap_dist(&t->cost_growth, fmap);
-        qsort(t->schemes, t->n_schemes, sizeof *t->schemes, cmp_scheme);
+        if (t->n_schemes > 1) qsort(t->schemes, t->n_schemes, sizeof *t->schemes, cmp_scheme);
         for (size_t j = 0; j < t->n_schemes; j++) {
             tr_scheme *s = &t->schemes[j];
             remap_loadings(&s->loadings, fmap);

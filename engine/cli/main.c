@@ -107,7 +107,7 @@ static int cmd_validate(int argc, char **argv)
             printf("\n");
             tr_config_free(cfg);
         } else {
-            fprintf(stderr, "%s: invalid config (%zu problem%s)\n", argv[i], err.count,
+            fprintf(stderr, "%s: rejected (%zu problem%s)\n", argv[i], err.count,
                     err.count == 1 ? "" : "s");
             int c = fail_with(&err);
             if (c > code) code = c;
