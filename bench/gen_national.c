@@ -45,10 +45,16 @@ static uint64_t sm_next(uint64_t *s)
 }
 
 /* Uniform in [0, 1): the top 53 bits. */
-static double unif(uint64_t *s) { return (double)(sm_next(s) >> 11) * 0x1p-53; }
+static double unif(uint64_t *s)
+{
+    return (double)(sm_next(s) >> 11) * 0x1p-53;
+}
 
 /* Uniform in [lo, hi). */
-static double between(uint64_t *s, double lo, double hi) { return lo + (hi - lo) * unif(s); }
+static double between(uint64_t *s, double lo, double hi)
+{
+    return lo + (hi - lo) * unif(s);
+}
 
 /* Integer in [lo, hi]. */
 static int pick_int(uint64_t *s, int lo, int hi)
@@ -56,25 +62,32 @@ static int pick_int(uint64_t *s, int lo, int hi)
     return lo + (int)(sm_next(s) % (uint64_t)(hi - lo + 1));
 }
 
-static int chance(uint64_t *s, double p) { return unif(s) < p; }
+static int chance(uint64_t *s, double p)
+{
+    return unif(s) < p;
+}
 
 /* ---- names ------------------------------------------------------------- */
 
-static const char *const REGIONS[N_REGIONS] = {
-    "North East and Yorkshire", "North West", "Midlands", "East of England",
-    "London",                   "South East", "South West"};
+static const char *const REGIONS[N_REGIONS] = {"North East and Yorkshire",
+                                               "North West",
+                                               "Midlands",
+                                               "East of England",
+                                               "London",
+                                               "South East",
+                                               "South West"};
 
-static const char *const PLACE_A[] = {"Ash",  "Bram", "Cal",   "Dun",  "Elm",  "Fern", "Glen",
-                                      "Hal",  "Ing",  "Kel",   "Lang", "Mar",  "Nor",  "Oak",
-                                      "Pen",  "Rad",  "Sand",  "Thorn", "Wes", "Whit", "Brook",
-                                      "Carr", "Dray", "Fair"};
-static const char *const PLACE_B[] = {"ford", "ton",   "bury", "ley",  "wick", "field",
-                                      "mouth", "ham",  "worth", "stead", "by",  "combe"};
+static const char *const PLACE_A[] = {
+    "Ash", "Bram", "Cal", "Dun", "Elm",  "Fern",  "Glen", "Hal",  "Ing",   "Kel",  "Lang", "Mar",
+    "Nor", "Oak",  "Pen", "Rad", "Sand", "Thorn", "Wes",  "Whit", "Brook", "Carr", "Dray", "Fair"};
+static const char *const PLACE_B[] = {"ford",  "ton", "bury",  "ley",   "wick", "field",
+                                      "mouth", "ham", "worth", "stead", "by",   "combe"};
 
 static void place_name(uint64_t *s, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s%s", PLACE_A[sm_next(s) % (sizeof PLACE_A / sizeof *PLACE_A)],
-             PLACE_B[sm_next(s) % (sizeof PLACE_B / sizeof *PLACE_B)]);
+    size_t a = (size_t)(sm_next(s) % (sizeof PLACE_A / sizeof *PLACE_A));
+    size_t b = (size_t)(sm_next(s) % (sizeof PLACE_B / sizeof *PLACE_B));
+    snprintf(buf, n, "%s%s", PLACE_A[a], PLACE_B[b]);
 }
 
 /* ---- trust types ------------------------------------------------------- */
@@ -152,45 +165,76 @@ static const tmpl OTHERS[] = {
 };
 #define N_OTHERS (sizeof OTHERS / sizeof *OTHERS)
 
+/* Up to four numbers drawn in order. (C leaves the order in which a call's
+ * arguments are evaluated unspecified, so no call below draws in its
+ * arguments: every draw is its own statement.) */
+typedef struct draws {
+    double v[4];
+} draws;
+
+static draws draw2(uint64_t *s, double lo0, double hi0, double lo1, double hi1)
+{
+    draws d = {{0}};
+    d.v[0] = between(s, lo0, hi0);
+    d.v[1] = between(s, lo1, hi1);
+    return d;
+}
+
 /* A delivery distribution (fraction delivered), in one of several families. */
 static void print_delivery(FILE *fp, uint64_t *s, skind kind)
 {
+    draws d;
     if (kind == CLOSURE) {
-        if (chance(s, 0.6))
-            fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
-                    between(s, 0.3, 0.55), between(s, 0.75, 0.95));
-        else
-            fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}",
-                    between(s, 0.65, 0.85), between(s, 0.1, 0.2));
+        if (chance(s, 0.6)) {
+            d = draw2(s, 0.3, 0.55, 0.75, 0.95);
+            fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}", d.v[0],
+                    d.v[1]);
+        } else {
+            d = draw2(s, 0.65, 0.85, 0.1, 0.2);
+            fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+        }
         return;
     }
     if (kind == OTHER) {
-        if (chance(s, 0.5))
-            fprintf(fp, "{\"dist\": \"normal\", \"mean\": %.2f, \"sd\": %.2f}",
-                    between(s, 0.7, 0.9), between(s, 0.1, 0.25));
-        else
+        if (chance(s, 0.5)) {
+            d = draw2(s, 0.7, 0.9, 0.1, 0.25);
+            fprintf(fp, "{\"dist\": \"normal\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+        } else {
             fprintf(fp, "{\"dist\": \"fixed\", \"value\": %.2f}", between(s, 0.8, 1.0));
+        }
         return;
     }
     double u = unif(s);
-    if (u < 0.6)
-        fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", between(s, 0.55, 0.88),
-                between(s, 0.08, 0.2));
-    else if (u < 0.8)
-        fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
-                between(s, 0.2, 0.5), between(s, 0.7, 0.95));
-    else if (u < 0.9)
+    if (u < 0.6) {
+        d = draw2(s, 0.55, 0.88, 0.08, 0.2);
+        fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+    } else if (u < 0.8) {
+        d = draw2(s, 0.2, 0.5, 0.7, 0.95);
+        fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}", d.v[0],
+                d.v[1]);
+    } else if (u < 0.9) {
+        d = draw2(s, 0.3, 0.5, 0.7, 0.9);
         fprintf(fp, "{\"dist\": \"triangular\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
-                between(s, 0.3, 0.5), between(s, 0.7, 0.9));
-    else
-        fprintf(fp, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}", between(s, 0.4, 0.6),
-                between(s, 0.9, 1.0));
+                d.v[0], d.v[1]);
+    } else {
+        d = draw2(s, 0.4, 0.6, 0.9, 1.0);
+        fprintf(fp, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}", d.v[0], d.v[1]);
+    }
+}
+
+/* Planned start and ramp, in months. */
+static void print_timing(FILE *fp, uint64_t *s, int s_lo, int s_hi, int r_lo, int r_hi)
+{
+    int start = pick_int(s, s_lo, s_hi);
+    int ramp = pick_int(s, r_lo, r_hi);
+    fprintf(fp, ", \"start_month\": %d, \"ramp_months\": %d", start, ramp);
 }
 
 /* One scheme as a JSON object on one line. */
 static void print_scheme(FILE *fp, uint64_t *s, skind kind, const tmpl *t, int dup, double saving)
 {
     char id[64];
+    draws d;
     if (dup)
         snprintf(id, sizeof id, "%s-%d", t->id, dup + 1);
     else
@@ -199,66 +243,73 @@ static void print_scheme(FILE *fp, uint64_t *s, skind kind, const tmpl *t, int d
     fprintf(fp, "{\"id\": \"%s\", \"name\": \"%s%s\", \"kind\": \"%s\", \"saving\": %.2f", id,
             t->name, dup ? " (phase 2)" : "", KIND[kind], saving);
     if (kind == CLOSURE) {
-        fprintf(fp, ", \"start_month\": %d, \"ramp_months\": %d", pick_int(s, 3, 18),
-                pick_int(s, 6, 12));
+        print_timing(fp, s, 3, 18, 6, 12);
         fputs(", \"delivery\": ", fp);
         print_delivery(fp, s, kind);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.03, 0.15));
+        d = draw2(s, 2.0, 6.0, 0.5, 1.0);
+        d.v[2] = between(s, 0.3, 0.5);
         fprintf(fp,
                 ", \"slippage\": {\"dist\": \"lognormal\", \"median\": %.1f, \"sigma\": %.2f, "
                 "\"factors\": {\"politics\": %.2f}}",
-                between(s, 2.0, 6.0), between(s, 0.5, 1.0), between(s, 0.3, 0.5));
+                d.v[0], d.v[1], d.v[2]);
         fprintf(fp, ", \"stay\": {\"probability\": %.2f, \"delay\": ", between(s, 0.1, 0.4));
         double u = unif(s);
-        if (u < 0.4)
-            fprintf(fp, "{\"dist\": \"uniform\", \"min\": %d, \"max\": %d}", pick_int(s, 2, 4),
-                    pick_int(s, 9, 15));
-        else if (u < 0.7)
+        if (u < 0.4) {
+            int lo = pick_int(s, 2, 4);
+            int hi = pick_int(s, 9, 15);
+            fprintf(fp, "{\"dist\": \"uniform\", \"min\": %d, \"max\": %d}", lo, hi);
+        } else if (u < 0.7) {
             fputs("{\"dist\": \"discrete\", \"values\": [6, 12, 24], \"probs\": [0.5, 0.3, 0.2]}",
                   fp);
-        else
+        } else {
             fprintf(fp, "{\"dist\": \"lognormal\", \"median\": %.1f, \"sigma\": 0.6}",
                     between(s, 4.0, 9.0));
+        }
         fputs("}", fp);
-        fprintf(fp, ", \"compromise\": {\"probability\": %.2f, \"retained\": ",
-                between(s, 0.15, 0.4));
-        if (chance(s, 0.6))
-            fprintf(fp, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}",
-                    between(s, 0.25, 0.45), between(s, 0.7, 0.9));
-        else
+        fprintf(fp,
+                ", \"compromise\": {\"probability\": %.2f, \"retained\": ", between(s, 0.15, 0.4));
+        if (chance(s, 0.6)) {
+            d = draw2(s, 0.25, 0.45, 0.7, 0.9);
+            fprintf(fp, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}", d.v[0], d.v[1]);
+        } else {
             fprintf(fp, "{\"dist\": \"triangular\", \"min\": 0.3, \"mode\": %.2f, \"max\": 0.9}",
                     between(s, 0.5, 0.7));
+        }
         fputs("}", fp);
         fprintf(fp, ", \"one_off_cost\": %.2f", saving * between(s, 0.2, 0.6));
-        fprintf(fp, ", \"factors\": {\"politics\": %.2f, \"local\": %.2f}", between(s, 0.35, 0.5),
-                between(s, 0.2, 0.35));
+        d = draw2(s, 0.35, 0.5, 0.2, 0.35);
+        fprintf(fp, ", \"factors\": {\"politics\": %.2f, \"local\": %.2f}", d.v[0], d.v[1]);
     } else if (kind == OTHER) {
-        fprintf(fp, ", \"start_month\": %d, \"ramp_months\": %d", pick_int(s, 1, 12),
-                pick_int(s, 0, 6));
+        print_timing(fp, s, 1, 12, 0, 6);
         fputs(", \"delivery\": ", fp);
         print_delivery(fp, s, kind);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.1, 0.35));
         fprintf(fp, ", \"factors\": {\"national\": %.2f}", between(s, 0.3, 0.5));
     } else {
         int one_off = strcmp(t->id, "vacancies") == 0 || chance(s, 0.15);
-        fprintf(fp, ", \"start_month\": %d, \"ramp_months\": %d", pick_int(s, 1, 6),
-                pick_int(s, 3, 12));
+        print_timing(fp, s, 1, 6, 3, 12);
         fputs(", \"delivery\": ", fp);
         print_delivery(fp, s, kind);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.05, 0.3));
-        if (chance(s, 0.4))
-            fprintf(fp, ", \"slippage\": {\"dist\": \"lognormal\", \"median\": %.1f, \"sigma\": %.2f}",
-                    between(s, 1.0, 3.0), between(s, 0.5, 0.9));
-        if (chance(s, 0.2))
+        if (chance(s, 0.4)) {
+            d = draw2(s, 1.0, 3.0, 0.5, 0.9);
+            fprintf(fp,
+                    ", \"slippage\": {\"dist\": \"lognormal\", \"median\": %.1f, \"sigma\": %.2f}",
+                    d.v[0], d.v[1]);
+        }
+        if (chance(s, 0.2)) {
+            d = draw2(s, 0.1, 0.3, 0.4, 0.6);
             fprintf(fp,
                     ", \"compromise\": {\"probability\": %.2f, \"retained\": {\"dist\": "
                     "\"uniform\", \"min\": %.2f, \"max\": 0.9}}",
-                    between(s, 0.1, 0.3), between(s, 0.4, 0.6));
+                    d.v[0], d.v[1]);
+        }
         if (strcmp(t->id, "rostering") == 0 || strcmp(t->id, "energy") == 0 || chance(s, 0.1))
             fprintf(fp, ", \"one_off_cost\": %.2f", saving * between(s, 0.1, 0.5));
         if (one_off) fputs(", \"recurrent\": false", fp);
-        fprintf(fp, ", \"factors\": {\"management\": %.2f, \"national\": %.2f}",
-                between(s, 0.35, 0.55), between(s, 0.15, 0.3));
+        d = draw2(s, 0.35, 0.55, 0.15, 0.3);
+        fprintf(fp, ", \"factors\": {\"management\": %.2f, \"national\": %.2f}", d.v[0], d.v[1]);
     }
     fputs("}", fp);
 }
@@ -271,7 +322,8 @@ static void split(uint64_t *s, double total, int n, double *out)
         out[k] = 0.5 + unif(s);
         w += out[k];
     }
-    for (int k = 0; k < n; k++) out[k] = total * out[k] / w;
+    for (int k = 0; k < n; k++)
+        out[k] = total * out[k] / w;
 }
 
 /* ---- the national config ----------------------------------------------- */
@@ -293,7 +345,7 @@ static int write_national(FILE *fp, uint64_t seed)
     for (int i = 0; i < N_TRUSTS; i++) {
         trust_row *r = &rows[i];
         double u = unif(&s);
-        r->type = u < 0.62 ? ACUTE
+        r->type = u < 0.62   ? ACUTE
                   : u < 0.76 ? MENTAL
                   : u < 0.86 ? COMMUNITY
                   : u < 0.91 ? AMBULANCE
@@ -365,6 +417,7 @@ static int write_national(FILE *fp, uint64_t seed)
         double cash = expenditure / 12.0 * between(&s, 0.25, 1.5);
         int ft = chance(&s, 0.6);
         double facility = ft ? expenditure / 12.0 * between(&s, 0.4, 1.0) : 0.0;
+        double indexation = pfi ? between(&s, 0.025, 0.035) : 0.0;
 
         fprintf(fp, "    {\n      \"id\": \"trust-%03d\", \"name\": \"%s %s\",\n", i + 1, place,
                 TYPE_NAME[r->type]);
@@ -377,24 +430,30 @@ static int write_national(FILE *fp, uint64_t seed)
                 "      \"cash\": %.2f, \"min_cash\": %.2f, \"facility\": %.2f,\n"
                 "      \"income\": %.2f, \"expenditure\": %.2f, \"fixed_charges\": %.2f, "
                 "\"fixed_indexation\": %.3f,\n",
-                cash, I * 0.005, facility, I, expenditure, fixed,
-                pfi ? between(&s, 0.025, 0.035) : 0.0);
+                cash, I * 0.005, facility, I, expenditure, fixed, indexation);
+        draws g = draw2(&s, -0.01, 0.005, 0.015, 0.025);
+        g.v[2] = between(&s, 0.03, 0.04);
         fprintf(fp,
                 "      \"income_growth\": {\"dist\": \"pert\", \"min\": %.3f, \"mode\": %.3f, "
                 "\"max\": %.3f, \"factors\": {\"national\": 0.4, \"local\": 0.3}},\n",
-                between(&s, -0.01, 0.005), between(&s, 0.015, 0.025), between(&s, 0.03, 0.04));
-        if (chance(&s, 0.3))
+                g.v[0], g.v[1], g.v[2]);
+        if (chance(&s, 0.3)) {
+            g = draw2(&s, 0.025, 0.032, 0.005, 0.01);
             fprintf(fp,
                     "      \"cost_growth\": {\"dist\": \"normal\", \"mean\": %.3f, \"sd\": %.3f, "
                     "\"factors\": {\"national\": 0.5}},\n",
-                    between(&s, 0.025, 0.032), between(&s, 0.005, 0.01));
-        else
+                    g.v[0], g.v[1]);
+        } else {
+            g = draw2(&s, 0.01, 0.02, 0.025, 0.032);
+            g.v[2] = between(&s, 0.04, 0.055);
             fprintf(fp,
                     "      \"cost_growth\": {\"dist\": \"pert\", \"min\": %.3f, \"mode\": %.3f, "
                     "\"max\": %.3f, \"factors\": {\"national\": 0.5}},\n",
-                    between(&s, 0.01, 0.02), between(&s, 0.025, 0.032), between(&s, 0.04, 0.055));
-        fprintf(fp, "      \"cash_noise\": %.2f, \"bailout_buffer\": %.2f,\n",
-                I * between(&s, 0.002, 0.006), chance(&s, 0.25) ? I * 0.01 : 0.0);
+                    g.v[0], g.v[1], g.v[2]);
+        }
+        double noise = I * between(&s, 0.002, 0.006);
+        double buffer = chance(&s, 0.25) ? I * 0.01 : 0.0;
+        fprintf(fp, "      \"cash_noise\": %.2f, \"bailout_buffer\": %.2f,\n", noise, buffer);
         fprintf(fp, "      \"commissioners\": [{\"consortium\": \"cons-%02d\", \"share\": %.2f}",
                 r->lead + 1, r->share_lead);
         if (r->second >= 0)
@@ -427,8 +486,7 @@ static int write_national(FILE *fp, uint64_t seed)
         start = (size_t)(sm_next(&s) % N_CLOSURES);
         for (int k = 0; k < n_clo; k++, written++) {
             fputs("        ", fp);
-            print_scheme(fp, &s, CLOSURE, &CLOSURES[(start + (size_t)k) % N_CLOSURES], 0,
-                         parts[k]);
+            print_scheme(fp, &s, CLOSURE, &CLOSURES[(start + (size_t)k) % N_CLOSURES], 0, parts[k]);
             fputs(",\n", fp);
         }
         split(&s, oth_total, n_oth, parts);

@@ -65,8 +65,8 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->have_last = calloc(nt, sizeof *a->have_last);
     a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
     a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->last_cash || !a->last_idx || !a->repeats || !a->have_last || !a->memo_x ||
-        !a->memo_i || !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
+    if (!a->last_cash || !a->last_idx || !a->repeats || !a->have_last || !a->memo_x || !a->memo_i ||
+        !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
         !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
         !a->storage) {
         tr__acc_free(a);
@@ -75,8 +75,10 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
                             nhist);
     }
     uint32_t *st = a->storage;
-    for (size_t i = 0; i < nt; i++, st += nb) tr__hist_init(&a->bo[i], st);
-    for (size_t k = 0; k < nt * H; k++, st += nb) tr__hist_init(&a->cash[k], st);
+    for (size_t i = 0; i < nt; i++, st += nb)
+        tr__hist_init(&a->bo[i], st);
+    for (size_t k = 0; k < nt * H; k++, st += nb)
+        tr__hist_init(&a->cash[k], st);
     for (size_t c = 0; c < nc; c++) {
         tr__hist_init(&a->req[c], st);
         st += nb;
@@ -88,7 +90,8 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     tr__hist_init(&a->sys_bo, st);
     st += nb;
     tr__hist_init(&a->sys_top, st);
-    for (size_t m = 0; m < a->nsums; m++) tr__xsum_zero(&a->xs[m]);
+    for (size_t m = 0; m < a->nsums; m++)
+        tr__xsum_zero(&a->xs[m]);
     for (size_t k = 0; k < nt + 3 * nc + 2; k++) { /* a value no path produces */
         a->memo_x[k] = NAN;
         a->memo_i[k] = 0;
@@ -148,7 +151,8 @@ static void flush_cash(tr__acc *a, size_t i)
 
 void tr__acc_flush(tr__acc *a)
 {
-    for (size_t i = 0; i < a->nt; i++) flush_cash(a, i);
+    for (size_t i = 0; i < a->nt; i++)
+        flush_cash(a, i);
 }
 
 static void add_cash(tr__acc *a, size_t i, const double *cash)
@@ -230,7 +234,8 @@ void tr__acc_end_block(tr__acc *a)
 
 static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
 {
-    for (size_t k = 0; k < n; k++) dst[k] += src[k];
+    for (size_t k = 0; k < n; k++)
+        dst[k] += src[k];
 }
 
 void tr__acc_merge(tr__acc *dst, const tr__acc *src)
@@ -243,8 +248,10 @@ void tr__acc_merge(tr__acc *dst, const tr__acc *src)
     add_u64(dst->exhausted, src->exhausted, dst->nc);
     add_u64(dst->ex_by_month, src->ex_by_month, dst->nc * H);
     add_u64(dst->nfail, src->nfail, dst->nt + 1);
-    for (size_t i = 0; i < dst->nt; i++) tr__hist_merge(&dst->bo[i], &src->bo[i]);
-    for (size_t k = 0; k < dst->nt * H; k++) tr__hist_merge(&dst->cash[k], &src->cash[k]);
+    for (size_t i = 0; i < dst->nt; i++)
+        tr__hist_merge(&dst->bo[i], &src->bo[i]);
+    for (size_t k = 0; k < dst->nt * H; k++)
+        tr__hist_merge(&dst->cash[k], &src->cash[k]);
     for (size_t c = 0; c < dst->nc; c++) {
         tr__hist_merge(&dst->req[c], &src->req[c]);
         tr__hist_merge(&dst->paid[c], &src->paid[c]);
@@ -252,5 +259,6 @@ void tr__acc_merge(tr__acc *dst, const tr__acc *src)
     }
     tr__hist_merge(&dst->sys_bo, &src->sys_bo);
     tr__hist_merge(&dst->sys_top, &src->sys_top);
-    for (size_t m = 0; m < dst->nsums; m++) tr__xsum_merge(&dst->xs[m], &src->xs[m]);
+    for (size_t m = 0; m < dst->nsums; m++)
+        tr__xsum_merge(&dst->xs[m], &src->xs[m]);
 }

@@ -46,12 +46,12 @@ typedef struct tr__acc {
      * is identical to its previous one (common when nothing random touched
      * it) only counts a repeat; repeats are added to the buckets of the
      * cached path on the next change and by tr__acc_flush. */
-    double *last_cash;   /* nt * H */
-    uint32_t *last_idx;  /* nt * H bucket indices of last_cash */
-    uint64_t *repeats;   /* nt: paths equal to last_cash not yet counted */
-    uint8_t *have_last;  /* nt */
+    double *last_cash;  /* nt * H */
+    uint32_t *last_idx; /* nt * H bucket indices of last_cash */
+    uint64_t *repeats;  /* nt: paths equal to last_cash not yet counted */
+    uint8_t *have_last; /* nt */
     /* one-entry memo per scalar histogram (bail-outs, requests, system) */
-    double *memo_x;      /* nt + 3 * nc + 2 */
+    double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;
 } tr__acc;
 

@@ -50,7 +50,8 @@ static int cmp_named(const void *a, const void *b)
 /* Sort loadings by (remapped) factor index, carrying weights along. */
 static void remap_loadings(tr_loadings *L, const int *fmap)
 {
-    for (size_t k = 0; k < L->n; k++) L->factor[k] = fmap[L->factor[k]];
+    for (size_t k = 0; k < L->n; k++)
+        L->factor[k] = fmap[L->factor[k]];
     for (size_t k = 1; k < L->n; k++) { /* insertion sort: lists are short */
         int f = L->factor[k];
         double w = L->weight[k];
@@ -86,7 +87,8 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
     }
 
     /* Factors by name. */
-    for (size_t f = 0; f < nf; f++) ix[f] = (named_index){cfg->factors[f].name, f};
+    for (size_t f = 0; f < nf; f++)
+        ix[f] = (named_index){cfg->factors[f].name, f};
     if (nf > 1) qsort(ix, nf, sizeof *ix, cmp_named);
     for (size_t k = 0; k < nf; k++) {
         fcopy[k] = cfg->factors[ix[k].old];
@@ -95,7 +97,8 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
     if (nf) memcpy(cfg->factors, fcopy, nf * sizeof *fcopy);
 
     /* Consortia by id. */
-    for (size_t c = 0; c < nc; c++) ix[c] = (named_index){cfg->consortia[c].id, c};
+    for (size_t c = 0; c < nc; c++)
+        ix[c] = (named_index){cfg->consortia[c].id, c};
     if (nc > 1) qsort(ix, nc, sizeof *ix, cmp_named);
     for (size_t k = 0; k < nc; k++) {
         ccopy[k] = cfg->consortia[ix[k].old];
@@ -167,12 +170,16 @@ static void put_str(tr__sha256_ctx *h, const char *key, const char *s)
     tr__sha256_update(h, ";", 1);
 }
 
-static void put_num(tr__sha256_ctx *h, const char *key, double x) { put(h, "%s=%.17g;", key, x); }
+static void put_num(tr__sha256_ctx *h, const char *key, double x)
+{
+    put(h, "%s=%.17g;", key, x);
+}
 
 static void put_loadings(tr__sha256_ctx *h, const tr_loadings *L)
 {
     put(h, "L%zu[", L->n);
-    for (size_t k = 0; k < L->n; k++) put(h, "%d:%.17g,", L->factor[k], L->weight[k]);
+    for (size_t k = 0; k < L->n; k++)
+        put(h, "%d:%.17g,", L->factor[k], L->weight[k]);
     put(h, "]");
 }
 
@@ -189,7 +196,8 @@ static void put_dist(tr__sha256_ctx *h, const char *key, const tr_dist *d)
     put_num(h, "med", d->median);
     put_num(h, "sig", d->sigma);
     put(h, "n%zu[", d->n);
-    for (size_t k = 0; k < d->n; k++) put(h, "%.17g:%.17g,", d->values[k], d->probs[k]);
+    for (size_t k = 0; k < d->n; k++)
+        put(h, "%.17g:%.17g,", d->values[k], d->probs[k]);
     put(h, "]");
     if (d->has_loadings) put_loadings(h, &d->loadings);
     put(h, "}");
@@ -262,5 +270,6 @@ void tr__config_hash(const tr_config *cfg, char hex[65])
     }
     unsigned char dig[32];
     tr__sha256_final(&h, dig);
-    for (int k = 0; k < 32; k++) snprintf(hex + 2 * k, 3, "%02x", dig[k]);
+    for (int k = 0; k < 32; k++)
+        snprintf(hex + 2 * k, 3, "%02x", dig[k]);
 }

@@ -324,9 +324,15 @@ tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err)
     return TR_OK;
 }
 
-double tr__qtable_alpha(const tr__qtable *t) { return t->a; }
+double tr__qtable_alpha(const tr__qtable *t)
+{
+    return t->a;
+}
 
-double tr__qtable_beta(const tr__qtable *t) { return t->b; }
+double tr__qtable_beta(const tr__qtable *t)
+{
+    return t->b;
+}
 
 void tr__qtable_free(tr__qtable *t)
 {
@@ -564,8 +570,7 @@ static double tc_interp(const tr__tcdf *t, double x) /* x in [-L, 0] */
     int k = (int)pos;
     if (k >= TC_N) k = TC_N - 1;
     double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
-    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
-           h11 = s3 - s2;
+    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
     return exp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
 }
 
@@ -609,6 +614,12 @@ double tr__tcdf_eval(const tr__tcdf *t, double x)
     return gsl_cdf_tdist_P(x, t->dof);
 }
 
-double tr__tcdf_error(const tr__tcdf *t) { return t->err; }
+double tr__tcdf_error(const tr__tcdf *t)
+{
+    return t->err;
+}
 
-void tr__tcdf_free(tr__tcdf *t) { free(t); }
+void tr__tcdf_free(tr__tcdf *t)
+{
+    free(t);
+}

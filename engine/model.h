@@ -17,14 +17,14 @@
 #include "trustrisk/config.h"
 
 /* Limits that keep a config sane (checked by the loader, documented in configs/README.md). */
-#define TR_MAX_HORIZON 120          /* months */
+#define TR_MAX_HORIZON 120 /* months */
 #define TR_MAX_TRUSTS 100000
 #define TR_MAX_SCHEMES_PER_TRUST 10000
 #define TR_MAX_FACTORS 1000
 #define TR_MAX_CONSORTIA 10000
 #define TR_MAX_DISCRETE_VALUES 10000
-#define TR_MAX_MONEY 1e6            /* £m: any money field's absolute value */
-#define TR_MAX_MONTHS_PARAM 1200.0  /* months: start_month and ramp_months */
+#define TR_MAX_MONEY 1e6           /* £m: any money field's absolute value */
+#define TR_MAX_MONTHS_PARAM 1200.0 /* months: start_month and ramp_months */
 #define TR_DEFAULT_PATHS 10000
 #define TR_DEFAULT_SEED 1
 
@@ -41,10 +41,10 @@ typedef enum tr_dist_kind {
 
 /* Factor loadings of one element (or of a scheme/trust, as the fallback). */
 typedef struct tr_loadings {
-    size_t n;        /* number of loadings (0 = independent) */
-    int *factor;     /* index into tr_config.factors */
-    double *weight;  /* w_k, with sum w_k^2 <= 1 */
-    double resid;    /* sqrt(1 - sum w_k^2), precomputed */
+    size_t n;       /* number of loadings (0 = independent) */
+    int *factor;    /* index into tr_config.factors */
+    double *weight; /* w_k, with sum w_k^2 <= 1 */
+    double resid;   /* sqrt(1 - sum w_k^2), precomputed */
 } tr_loadings;
 
 /*
@@ -68,8 +68,8 @@ typedef struct tr_dist {
     double alpha, beta;
     size_t n;
     double *values, *probs, *cum;
-    bool has_loadings;     /* the object had its own "factors" */
-    tr_loadings loadings;  /* its own loadings (valid when has_loadings) */
+    bool has_loadings;    /* the object had its own "factors" */
+    tr_loadings loadings; /* its own loadings (valid when has_loadings) */
 } tr_dist;
 
 typedef enum tr_factor_scope {
@@ -98,23 +98,23 @@ typedef enum tr_scheme_kind {
 
 typedef struct tr_scheme {
     char *id, *name, *notes;
-    tr_scheme_kind kind;        /* default other */
-    double saving;              /* £m/year, >= 0 (required) */
-    double start_month;         /* >= 1 (required); may be fractional */
-    double ramp_months;         /* >= 0, default 0 */
-    tr_dist delivery;           /* default fixed 1 */
-    double paper;               /* probability, default 0 */
-    tr_dist slippage;           /* default fixed 0 */
+    tr_scheme_kind kind; /* default other */
+    double saving;       /* £m/year, >= 0 (required) */
+    double start_month;  /* >= 1 (required); may be fractional */
+    double ramp_months;  /* >= 0, default 0 */
+    tr_dist delivery;    /* default fixed 1 */
+    double paper;        /* probability, default 0 */
+    tr_dist slippage;    /* default fixed 0 */
     bool has_stay;
-    double stay_probability;    /* valid when has_stay */
-    tr_dist stay_delay;         /* valid when has_stay */
+    double stay_probability; /* valid when has_stay */
+    tr_dist stay_delay;      /* valid when has_stay */
     bool has_compromise;
     double compromise_probability;
     tr_dist retained;
-    double one_off_cost;        /* £m, >= 0, default 0 */
-    bool recurrent;             /* default true */
-    tr_loadings loadings;       /* the scheme's own "factors" (n = 0 if none) */
-    uint64_t key;               /* tr__hash64 of id */
+    double one_off_cost;  /* £m, >= 0, default 0 */
+    bool recurrent;       /* default true */
+    tr_loadings loadings; /* the scheme's own "factors" (n = 0 if none) */
+    uint64_t key;         /* tr__hash64 of id */
 } tr_scheme;
 
 typedef struct tr_commissioner {
@@ -124,39 +124,39 @@ typedef struct tr_commissioner {
 
 typedef struct tr_trust {
     char *id, *name, *notes;
-    double cash, min_cash, facility;       /* £m; facility >= 0 */
-    double income, expenditure;            /* £m/year, >= 0 */
-    double fixed_charges;                  /* £m/year, >= 0, default 0 */
-    double fixed_indexation;               /* per year, > -1, default 0 */
-    tr_dist income_growth, cost_growth;    /* default fixed 0 */
-    double cash_noise;                     /* £m sd per month, >= 0, default 0 */
+    double cash, min_cash, facility;    /* £m; facility >= 0 */
+    double income, expenditure;         /* £m/year, >= 0 */
+    double fixed_charges;               /* £m/year, >= 0, default 0 */
+    double fixed_indexation;            /* per year, > -1, default 0 */
+    tr_dist income_growth, cost_growth; /* default fixed 0 */
+    double cash_noise;                  /* £m sd per month, >= 0, default 0 */
     size_t n_commissioners;
-    tr_commissioner *commissioners;        /* shares sum to <= 1 */
-    double national_share;                 /* 1 - sum of shares (>= 0) */
-    int lead_consortium;                   /* largest share, first on tie; -1 if none */
-    double bailout_buffer;                 /* £m, >= 0, default 0 */
-    tr_loadings loadings;                  /* the trust's own "factors" */
+    tr_commissioner *commissioners; /* shares sum to <= 1 */
+    double national_share;          /* 1 - sum of shares (>= 0) */
+    int lead_consortium;            /* largest share, first on tie; -1 if none */
+    double bailout_buffer;          /* £m, >= 0, default 0 */
+    tr_loadings loadings;           /* the trust's own "factors" */
     size_t n_schemes;
     tr_scheme *schemes;
-    uint64_t key;                          /* tr__hash64 of id */
+    uint64_t key; /* tr__hash64 of id */
 } tr_trust;
 
 typedef enum tr_copula_kind { TR_COPULA_GAUSSIAN = 0, TR_COPULA_T } tr_copula_kind;
 
 struct tr_config {
     char *name, *notes;
-    char *source;        /* file name (or "<buffer>") */
-    char sha256[65];     /* hex digest of the raw bytes */
-    int horizon;         /* 1..TR_MAX_HORIZON */
-    uint64_t paths;      /* default TR_DEFAULT_PATHS */
-    uint64_t seed;       /* default TR_DEFAULT_SEED; 0..2^64-1 (JSON integers up to 2^53) */
+    char *source;    /* file name (or "<buffer>") */
+    char sha256[65]; /* hex digest of the raw bytes */
+    int horizon;     /* 1..TR_MAX_HORIZON */
+    uint64_t paths;  /* default TR_DEFAULT_PATHS */
+    uint64_t seed;   /* default TR_DEFAULT_SEED; 0..2^64-1 (JSON integers up to 2^53) */
     tr_copula_kind copula;
-    double dof;          /* t copula degrees of freedom, > 2 */
+    double dof; /* t copula degrees of freedom, > 2 */
     size_t n_factors;
     tr_factor *factors;
     size_t n_consortia;
     tr_consortium *consortia;
-    size_t n_trusts;     /* >= 1 */
+    size_t n_trusts; /* >= 1 */
     tr_trust *trusts;
     size_t n_schemes_total;
 };

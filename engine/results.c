@@ -46,7 +46,8 @@ static cJSON *add(cJSON *obj, const char *key, cJSON *item)
 static cJSON *num_array(const double *x, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t k = 0; a && k < n; k++) cJSON_AddItemToArray(a, num(x[k]));
+    for (size_t k = 0; a && k < n; k++)
+        cJSON_AddItemToArray(a, num(x[k]));
     return a;
 }
 
@@ -74,7 +75,8 @@ static cJSON *exceedance(const tr__hist *h)
     cJSON *xs = add(o, "x", cJSON_CreateArray()), *ps = add(o, "p", cJSON_CreateArray());
     if (!o || !xs || !ps || h->n == 0) return o;
     size_t nb = tr__hist_nbuckets(), nonempty = 0;
-    for (size_t i = 0; i < nb; i++) nonempty += h->counts[i] != 0;
+    for (size_t i = 0; i < nb; i++)
+        nonempty += h->counts[i] != 0;
     size_t stride = (nonempty + EXCEEDANCE_POINTS - 1) / EXCEEDANCE_POINTS, seen = 0;
     uint64_t below = 0;
     for (size_t i = 0; i < nb; i++) {
@@ -100,9 +102,11 @@ static cJSON *dist(const tr__acc *a, const tr__hist *h, size_t sum_index)
     add(o, "se", num(se));
     add(o, "sd", num(sd));
     cJSON *q = add(o, "quantiles", cJSON_CreateObject());
-    for (int k = 0; k < 5; k++) add(q, QNAMES[k], num(tr__hist_quantile(h, QLEVELS[k])));
+    for (int k = 0; k < 5; k++)
+        add(q, QNAMES[k], num(tr__hist_quantile(h, QLEVELS[k])));
     cJSON *es = add(o, "es", cJSON_CreateObject());
-    for (int k = 0; k < 2; k++) add(es, ESNAMES[k], num(tr__hist_es(h, ESLEVELS[k])));
+    for (int k = 0; k < 2; k++)
+        add(es, ESNAMES[k], num(tr__hist_es(h, ESLEVELS[k])));
     add(o, "exceedance", exceedance(h));
     return o;
 }
@@ -169,7 +173,8 @@ static cJSON *build_json(const tr_results *res)
         static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
         static const char *const ln[5] = {"p5", "p25", "p50", "p75", "p95"};
         for (int k = 0; k < 5; k++) {
-            for (size_t m = 0; m < H; m++) band[m] = tr__hist_quantile(&a->cash[i * H + m], lv[k]);
+            for (size_t m = 0; m < H; m++)
+                band[m] = tr__hist_quantile(&a->cash[i * H + m], lv[k]);
             add(bands, ln[k], num_array(band, H));
         }
         cJSON *schemes = add(t, "schemes", cJSON_CreateArray());
@@ -225,7 +230,8 @@ tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
     cJSON *root = build_json(res);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
-    if (!text) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
+    if (!text)
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
     /* cJSON allocates with malloc by default: the caller frees with free(). */
     size_t len = strlen(text);
     char *out = malloc(len + 2);
@@ -252,7 +258,8 @@ typedef struct sbuf {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void sb_printf(sbuf *b, const char *fmt, ...)
+static void
+sb_printf(sbuf *b, const char *fmt, ...)
 {
     if (b->oom) return;
     for (;;) {
@@ -269,7 +276,8 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             return;
         }
         size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
         char *q = realloc(b->p, cap);
         if (!q) {
             b->oom = 1;
@@ -287,14 +295,17 @@ static void sb_str(sbuf *b, const char *s)
         return;
     }
     sb_printf(b, "\"");
-    for (; *s; s++) sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    for (; *s; s++)
+        sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
     sb_printf(b, "\"");
 }
 
 static void sb_num(sbuf *b, double x)
 {
-    if (isfinite(x)) sb_printf(b, ",%.10g", x + 0.0);
-    else sb_printf(b, ",");
+    if (isfinite(x))
+        sb_printf(b, ",%.10g", x + 0.0);
+    else
+        sb_printf(b, ",");
 }
 
 static void sb_dist(sbuf *b, const tr__acc *a, const tr__hist *h, size_t k)
@@ -303,8 +314,10 @@ static void sb_dist(sbuf *b, const tr__acc *a, const tr__hist *h, size_t k)
     moments(a, k, h->n, &mean, &sd, &se);
     sb_num(b, mean);
     sb_num(b, se);
-    for (int q = 0; q < 5; q++) sb_num(b, tr__hist_quantile(h, QLEVELS[q]));
-    for (int q = 0; q < 2; q++) sb_num(b, tr__hist_es(h, ESLEVELS[q]));
+    for (int q = 0; q < 5; q++)
+        sb_num(b, tr__hist_quantile(h, QLEVELS[q]));
+    for (int q = 0; q < 2; q++)
+        sb_num(b, tr__hist_es(h, ESLEVELS[q]));
 }
 
 #define DIST_HEADER(p)                                                                             \
@@ -369,7 +382,8 @@ static void csv_curves(const tr_results *res, sbuf *b)
             sb_printf(b, ",%zu", t + 1);
             sb_num(b, (double)c / (double)a->n);
             static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
-            for (int k = 0; k < 5; k++) sb_num(b, tr__hist_quantile(&a->cash[i * H + t], lv[k]));
+            for (int k = 0; k < 5; k++)
+                sb_num(b, tr__hist_quantile(&a->cash[i * H + t], lv[k]));
             sb_printf(b, "\n");
         }
     }
@@ -455,7 +469,8 @@ static tr_status make_dirs(const char *dir, tr_error *err)
     free(p);
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return tr_error_add(err, TR_E_IO, dir, NULL, 0, 0, "output path exists and is not a folder");
+        return tr_error_add(err, TR_E_IO, dir, NULL, 0, 0,
+                            "output path exists and is not a folder");
     return TR_OK;
 }
 
@@ -513,7 +528,8 @@ tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *
     csv_curves(res, &csv[2]);
     csv_schemes(res, &csv[3]);
     int oom = !rjson;
-    for (int k = 0; k < 4; k++) oom |= csv[k].oom || !csv[k].p;
+    for (int k = 0; k < 4; k++)
+        oom |= csv[k].oom || !csv[k].p;
     outfile files[6] = {
         {"results.json", json, strlen(json), ""},
         {"run.json", rjson, rjson ? strlen(rjson) : 0, ""},
@@ -524,7 +540,8 @@ tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *
     };
     if (oom) st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
     if (st == TR_OK) st = make_dirs(outdir, err);
-    for (int k = 0; k < 6 && st == TR_OK; k++) st = write_temp(outdir, &files[k], err);
+    for (int k = 0; k < 6 && st == TR_OK; k++)
+        st = write_temp(outdir, &files[k], err);
     for (int k = 0; k < 6 && st == TR_OK; k++) {
         char dst[4096];
         snprintf(dst, sizeof dst, "%s/%s", outdir, files[k].name);
@@ -538,7 +555,8 @@ tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *
         if (files[k].tmp[0]) unlink(files[k].tmp);
     free(json);
     cJSON_free(rjson);
-    for (int k = 0; k < 4; k++) free(csv[k].p);
+    for (int k = 0; k < 4; k++)
+        free(csv[k].p);
     return st;
 }
 
@@ -566,7 +584,8 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
             cfg->copula == TR_COPULA_T ? "t" : "Gaussian");
     rank *r = malloc(cfg->n_trusts * sizeof *r);
     if (!r) return;
-    for (size_t i = 0; i < cfg->n_trusts; i++) r[i] = (rank){i, (double)a->fail_count[i] / (double)n};
+    for (size_t i = 0; i < cfg->n_trusts; i++)
+        r[i] = (rank){i, (double)a->fail_count[i] / (double)n};
     qsort(r, cfg->n_trusts, sizeof *r, by_risk);
     fprintf(fp, "Trusts, most at risk first (bail-outs in GBP m over the horizon)\n");
     fprintf(fp, "  %-28s %8s  %-17s %9s %11s %11s\n", "trust", "P(fail)", "95% interval",
@@ -590,7 +609,8 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
                 "E[paid]", "E[top-up]", "P(exhausted)");
         for (size_t c = 0; c < cfg->n_consortia; c++) {
             double m[3], sd, se;
-            for (int q = 0; q < 3; q++) moments(a, tr__acc_cons(a, c, q, TR__S_SUM), n, &m[q], &sd, &se);
+            for (int q = 0; q < 3; q++)
+                moments(a, tr__acc_cons(a, c, q, TR__S_SUM), n, &m[q], &sd, &se);
             fprintf(fp, "  %-28.28s %9.2f %11.2f %11.2f %11.2f %11.2f%%\n", cfg->consortia[c].id,
                     cfg->consortia[c].reserve, m[0], m[1], m[2],
                     100.0 * (double)a->exhausted[c] / (double)n);
@@ -599,9 +619,11 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
     double mb, mt, sd, se, fsum = 0.0;
     moments(a, tr__acc_sys(a, 0, TR__S_SUM), n, &mb, &sd, &se);
     moments(a, tr__acc_sys(a, 1, TR__S_SUM), n, &mt, &sd, &se);
-    for (size_t k = 0; k <= cfg->n_trusts; k++) fsum += (double)k * (double)a->nfail[k];
-    fprintf(fp, "\nSystem: %.3f trusts fail on average; total bail-out mean %.2f (99%%: %.2f); "
-                "national top-up mean %.2f (99%%: %.2f)\n",
+    for (size_t k = 0; k <= cfg->n_trusts; k++)
+        fsum += (double)k * (double)a->nfail[k];
+    fprintf(fp,
+            "\nSystem: %.3f trusts fail on average; total bail-out mean %.2f (99%%: %.2f); "
+            "national top-up mean %.2f (99%%: %.2f)\n",
             fsum / (double)n, mb, tr__hist_quantile(&a->sys_bo, 0.99), mt,
             tr__hist_quantile(&a->sys_top, 0.99));
 }

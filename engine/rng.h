@@ -56,7 +56,10 @@ tr__block tr__rng_block(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, ui
  * with k the top 52 bits. k + 0.5 < 2^52 needs at most 53 significant bits,
  * so the result is exact, lies in [2^-53, 1 - 2^-53], is never 0 or 1, and
  * 1 - u is exact too. (With 53 bits, k + 0.5 would round, up to 1.0.) */
-static inline double tr__u01(uint64_t w) { return ((double)(w >> 12) + 0.5) * 0x1p-52; }
+static inline double tr__u01(uint64_t w)
+{
+    return ((double)(w >> 12) + 0.5) * 0x1p-52;
+}
 
 /* The uniform of element `element` of an owner: word element % 4 of block element / 4. */
 double tr__rng_uniform(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uint32_t tag,

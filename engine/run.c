@@ -48,8 +48,8 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     if (opt->first_path > UINT64_MAX - opt->paths)
         st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0, "too large");
     if (opt->threads < 0 || opt->threads > 4096)
-        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0,
-                          "must be in [1, 4096] (got %d)", opt->threads);
+        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0, "must be in [1, 4096] (got %d)",
+                          opt->threads);
     return st;
 }
 
@@ -65,7 +65,8 @@ int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), vo
     }
 #else
     (void)threads;
-    for (size_t i = 0; i < n; i++) job(ctx, i);
+    for (size_t i = 0; i < n; i++)
+        job(ctx, i);
 #endif
     return used;
 }
@@ -203,9 +204,15 @@ void tr_results_free(tr_results *res)
     free(res);
 }
 
-double tr_results_seconds(const tr_results *res) { return res->seconds; }
+double tr_results_seconds(const tr_results *res)
+{
+    return res->seconds;
+}
 
-int tr_results_threads(const tr_results *res) { return res->threads; }
+int tr_results_threads(const tr_results *res)
+{
+    return res->threads;
+}
 
 /* ---- replay ------------------------------------------------------------ */
 
@@ -290,9 +297,10 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
         for (size_t j = 0; j < tr->n_schemes; j++) {
             const tr__scheme_draw *d = &ws.sdraw[plan.scheme_base[i] + j];
             const char *sid = tr->schemes[j].id;
-            double vals[7] = {d->paper, d->d0, d->compromise, d->retained,
+            double vals[7] = {d->paper, d->d0,   d->compromise, d->retained,
                               d->slip,  d->stay, d->stay_delay};
-            for (int e = 0; e < 7; e++) draw_row(out, tr->id, sid, names[e], d->u[e], vals[e]);
+            for (int e = 0; e < 7; e++)
+                draw_row(out, tr->id, sid, names[e], d->u[e], vals[e]);
             draw_row(out, tr->id, sid, "delivered_fraction", NAN, d->d);
             draw_row(out, tr->id, sid, "actual_start", NAN, d->a);
             draw_row(out, tr->id, sid, "booked", NAN, d->booked);

@@ -28,7 +28,10 @@
 #define U_LO 0x1p-53
 #define U_HI (1.0 - 0x1p-53)
 
-static double clamp_u(double u) { return u < U_LO ? U_LO : (u > U_HI ? U_HI : u); }
+static double clamp_u(double u)
+{
+    return u < U_LO ? U_LO : (u > U_HI ? U_HI : u);
+}
 
 double tr__ramp_integral(double x, double ramp)
 {
@@ -119,7 +122,8 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
         const tr_trust *tr = &cfg->trusts[i];
         const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
-            if (wants_table(td[k])) jobs[nj++] = (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k]};
+            if (wants_table(td[k]))
+                jobs[nj++] = (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k]};
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
             const tr_scheme *sc = &tr->schemes[j];
             const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
@@ -160,7 +164,8 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
         size_t s0 = plan->scheme_base[i];
         const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
-            if (wants_table(td[k])) plan->tq[i * TR__TQ_COUNT + (size_t)k] = find_table(plan, td[k]);
+            if (wants_table(td[k]))
+                plan->tq[i * TR__TQ_COUNT + (size_t)k] = find_table(plan, td[k]);
         for (size_t j = 0; j < tr->n_schemes; j++) {
             const tr_scheme *sc = &tr->schemes[j];
             const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
@@ -250,7 +255,8 @@ void tr__plan_free(tr__plan *plan)
 {
     if (!plan) return;
     if (plan->qt)
-        for (size_t k = 0; k < plan->n_qt; k++) tr__qtable_free(plan->qt[k]);
+        for (size_t k = 0; k < plan->n_qt; k++)
+            tr__qtable_free(plan->qt[k]);
     tr__tcdf_free(plan->tcdf);
     free(plan->qt);
     free(plan->scheme_base);
@@ -342,7 +348,8 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
     double x = tr__norm_inv(u);
     if (L->n > 0) {
         x *= L->resid;
-        for (size_t k = 0; k < L->n; k++) x += L->weight[k] * factor_value(ws, L->factor[k], trust);
+        for (size_t k = 0; k < L->n; k++)
+            x += L->weight[k] * factor_value(ws, L->factor[k], trust);
     }
     return x * ws->tscale;
 }
@@ -374,7 +381,10 @@ static const tr_loadings *pick(const tr_dist *d, const tr_loadings *owner)
 }
 
 /* Is a distribution random at all? A fixed one needs no draw. */
-static int is_random(const tr_dist *d) { return d->kind != TR_DIST_FIXED; }
+static int is_random(const tr_dist *d)
+{
+    return d->kind != TR_DIST_FIXED;
+}
 
 /* Lazily fetched Philox blocks of one owner (a scheme has elements 0..6 in blocks 0 and 1). */
 typedef struct lazy_blocks {
@@ -399,8 +409,8 @@ static double lazy_u(lazy_blocks *lb, uint32_t element)
 /* An event with probability p: [U > 1 - p], drawing only when 0 < p < 1.
  * With loadings or the t copula it compares the latent with the threshold c
  * (no CDF); U itself is computed only for a replay's trace. */
-static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c,
-                 const tr_loadings *L, size_t trust, double *u_out)
+static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, const tr_loadings *L,
+                 size_t trust, double *u_out)
 {
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
@@ -416,13 +426,15 @@ static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c,
 }
 
 /* Draw one scheme's elements (MODEL.md section 5). */
-static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
-                        uint64_t seed, uint64_t p, tr__scheme_draw *dr)
+static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s, uint64_t seed,
+                        uint64_t p, tr__scheme_draw *dr)
 {
     const tr__plan *pl = ws->plan;
     tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
-    lazy_blocks lb = {ws, seed, p, pl->cfg->trusts[trust].key, sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
-    for (int e = 0; e < 7; e++) dr->u[e] = NAN;
+    lazy_blocks lb = {ws,      seed,           p,      pl->cfg->trusts[trust].key,
+                      sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
+    for (int e = 0; e < 7; e++)
+        dr->u[e] = NAN;
     const tr_loadings *own = &sc->loadings;
 
     const double *c = &pl->ev_c[s * 3];
@@ -473,8 +485,8 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
         if (dr->stay) {
             double v;
             if (is_random(&sc->stay_delay)) {
-                double U = element_u(ws, pick(&sc->stay_delay, own), trust,
-                                     lazy_u(&lb, TR__EL_STAYDELAY));
+                double U =
+                    element_u(ws, pick(&sc->stay_delay, own), trust, lazy_u(&lb, TR__EL_STAYDELAY));
                 dr->u[TR__EL_STAYDELAY] = U;
                 v = tr__dist_quantile(&sc->stay_delay, q[TR__SQ_STAYDELAY], U);
             } else {
@@ -664,7 +676,8 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             for (size_t k = 0; k < tr->n_commissioners; k++) {
                 double sh = tr->commissioners[k].share;
                 double *qc = ws->q + (size_t)tr->commissioners[k].consortium * Hs;
-                for (size_t t = 0; t < Hs; t++) qc[t] += sh * b[t];
+                for (size_t t = 0; t < Hs; t++)
+                    qc[t] += sh * b[t];
             }
         }
         for (size_t c = 0; c < cfg->n_consortia; c++) {

@@ -31,20 +31,20 @@ typedef struct tr__plan {
     tr__qtable **tq;     /* n_trusts * TR__TQ_COUNT tables (not owned) */
     tr__qtable **qt;     /* the distinct tables, one per Beta shape (owned) */
     size_t n_qt;
-    tr__tcdf *tcdf;      /* t copula's CDF table, or NULL (then GSL) */
-    double *fixed;       /* n_trusts * H: fixed charges booked in month t */
-    double *plan_total;  /* n_schemes: savings booked within the horizon as planned */
-    double *ev_c;        /* n_schemes * 3: latent thresholds of the paper, compromise and
-                            stay events, Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
+    tr__tcdf *tcdf;     /* t copula's CDF table, or NULL (then GSL) */
+    double *fixed;      /* n_trusts * H: fixed charges booked in month t */
+    double *plan_total; /* n_schemes: savings booked within the horizon as planned */
+    double *ev_c;       /* n_schemes * 3: latent thresholds of the paper, compromise and
+                           stay events, Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
 } tr__plan;
 
 /* Values drawn for one scheme on one path (also used by `path` replay). */
 typedef struct tr__scheme_draw {
-    double u[7];     /* the element uniforms U (NaN where not drawn) */
-    double paper;    /* 1 if paper */
+    double u[7];  /* the element uniforms U (NaN where not drawn) */
+    double paper; /* 1 if paper */
     double d0, compromise, retained, slip, stay, stay_delay;
-    double d, a;     /* delivered fraction and actual start */
-    double booked;   /* savings booked within the horizon */
+    double d, a;   /* delivered fraction and actual start */
+    double booked; /* savings booked within the horizon */
     double shortfall;
 } tr__scheme_draw;
 
@@ -64,20 +64,20 @@ enum {
 
 typedef struct tr__ws {
     const tr__plan *plan;
-    double *z;           /* nz factor draws of the current path */
-    double tscale;       /* t copula: 1 / sqrt(W / nu); 1 for Gaussian */
-    double *sav;         /* H + 2: one trust's savings by month (difference array) */
-    double *oneoff;      /* H + 1: one trust's one-off costs by month */
+    double *z;      /* nz factor draws of the current path */
+    double tscale;  /* t copula: 1 / sqrt(W / nu); 1 for Gaussian */
+    double *sav;    /* H + 2: one trust's savings by month (difference array) */
+    double *oneoff; /* H + 1: one trust's one-off costs by month */
     /* outputs of the current path */
-    int *fail_month;     /* n_trusts: failure month, 0 if none */
-    double *bailout;     /* n_trusts: BO */
-    double *cash;        /* n_trusts * H: month-end cash */
-    double *bmonth;      /* n_trusts * H: bail-out B_t */
-    double *shortfall;   /* n_schemes */
-    double *requested;   /* n_consortia */
-    double *paid;        /* n_consortia */
-    int *exhaust_month;  /* n_consortia: first month the reserve fell short, 0 if none */
-    double *q;           /* n_consortia * H scratch: requests by month */
+    int *fail_month;    /* n_trusts: failure month, 0 if none */
+    double *bailout;    /* n_trusts: BO */
+    double *cash;       /* n_trusts * H: month-end cash */
+    double *bmonth;     /* n_trusts * H: bail-out B_t */
+    double *shortfall;  /* n_schemes */
+    double *requested;  /* n_consortia */
+    double *paid;       /* n_consortia */
+    int *exhaust_month; /* n_consortia: first month the reserve fell short, 0 if none */
+    double *q;          /* n_consortia * H scratch: requests by month */
     int n_failed;
     /* draw census, cumulative over the paths this workspace simulated (for
      * the benchmark's random-number floor): Philox blocks generated and
@@ -86,15 +86,14 @@ typedef struct tr__ws {
     double total_bailout;
     double national_topup;
     /* optional trace (replay only; NULL in runs) */
-    double *trace;               /* n_trusts * H * TR__TR_COUNT */
-    tr__scheme_draw *sdraw;      /* n_schemes */
-    double *tdraw;               /* n_trusts * 4: U_income, g_I, U_cost, g_C */
+    double *trace;          /* n_trusts * H * TR__TR_COUNT */
+    tr__scheme_draw *sdraw; /* n_schemes */
+    double *tdraw;          /* n_trusts * 4: U_income, g_I, U_cost, g_C */
 } tr__ws;
 
 /* Prepare a run; quantile tables are built on up to `threads` threads (0:
  * OpenMP's default). */
-tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int threads,
-                                tr_error *err);
+tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err);
 /* The same on OpenMP's default number of threads. */
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err);
 

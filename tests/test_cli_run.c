@@ -141,8 +141,8 @@ Test(cli_run, unwritable_output_folder_fails_cleanly)
     FILE *fp = fopen(blocker, "w");
     fputs("x", fp);
     fclose(fp);
-    int rc = sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker,
-                tmpdir);
+    int rc =
+        sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker, tmpdir);
     cr_expect_eq(rc, 1, "exit %d", rc);
     char *p = fmt("%s/err.txt", tmpdir);
     char *e = slurp(p);
@@ -188,4 +188,73 @@ Test(cli_run, path_prints_csv)
     cr_expect(strstr(s, "\ntrust,scheme,element,u,value\n") != NULL);
     cr_expect(strstr(s, ",delivery,") != NULL);
     free(s);
+}
+
+Test(cli_run, every_bundled_config_validates_and_runs)
+{
+    DIR *d = opendir(TR_SOURCE_DIR "/configs");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+        n++;
+        cr_expect_eq(sh(TR_BINARY " validate " TR_SOURCE_DIR "/configs/%s > /dev/null", e->d_name),
+                     0, "%s does not validate", e->d_name);
+        cr_expect_eq(sh(TR_BINARY " run " TR_SOURCE_DIR "/configs/%s --paths 300 --quiet --out "
+                                  "%s/%s > /dev/null",
+                        e->d_name, tmpdir, e->d_name),
+                     0, "%s does not run", e->d_name);
+    }
+    closedir(d);
+    cr_expect_geq(n, 6, "expected the example and five analyst configs, found %d", n);
+}
+
+Test(cli_run, progress_is_one_final_line_when_not_a_terminal)
+{
+    cr_assert_eq(sh(TR_BINARY " run %s --paths 2000 --out %s/p > /dev/null 2> %s/err.txt", example,
+                    tmpdir, tmpdir),
+                 0);
+    char *p = fmt("%s/err.txt", tmpdir);
+    char *e = slurp(p);
+    free(p);
+    cr_assert_not_null(e);
+    int lines = 0;
+    for (const char *c = e; *c; c++)
+        lines += *c == '\n';
+    cr_expect_eq(lines, 1, "stderr should hold one final line, got:\n%s", e);
+    cr_expect(strstr(e, "2000 paths") != NULL, "final line: %s", e);
+    cr_expect(strchr(e, '\r') == NULL, "no bar redraws in a log");
+    free(e);
+    /* --quiet: nothing at all; --progress: the bar even into a file */
+    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --quiet --out %s/q > /dev/null 2> %s/q.txt",
+                    example, tmpdir, tmpdir),
+                 0);
+    p = fmt("%s/q.txt", tmpdir);
+    e = slurp(p);
+    cr_expect_str_empty(e);
+    free(e);
+    free(p);
+    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --progress --out %s/b > /dev/null 2> %s/b.txt",
+                    example, tmpdir, tmpdir),
+                 0);
+    p = fmt("%s/b.txt", tmpdir);
+    e = slurp(p);
+    cr_expect(strstr(e, "paths/s") != NULL, "bar missing: %s", e);
+    free(e);
+    free(p);
+}
+
+Test(cli_run, report_after_run)
+{
+    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --quiet --report --out %s/r > /dev/null",
+                    example, tmpdir),
+                 0);
+    char *p = fmt("%s/r/report.html", tmpdir);
+    char *h = slurp(p);
+    free(p);
+    cr_assert_not_null(h, "report.html missing");
+    cr_expect(strstr(h, "<html") != NULL);
+    free(h);
+    cr_expect_eq(sh(TR_BINARY " report %s/nothing-here 2>/dev/null", tmpdir), 2);
 }

@@ -16,7 +16,7 @@
  * distribution family, paper, slippage, stay, compromise, one-offs, a
  * one-off saving, fixed charges, growth, noise, facility, buffer, reserves. */
 #define HEAD                                                                                       \
-    "{\"name\":\"order\",\"horizon_months\":24,\"copula\":{\"type\":\"t\",\"dof\":5},"          \
+    "{\"name\":\"order\",\"horizon_months\":24,\"copula\":{\"type\":\"t\",\"dof\":5},"             \
     "\"factors\":[%s],\"consortia\":[%s],\"trusts\":[%s]}"
 static const char *factors[3] = {"{\"name\":\"nat\",\"scope\":\"global\"}",
                                  "{\"name\":\"loc\",\"scope\":\"consortium\"}",
@@ -115,7 +115,8 @@ Test(determinism, same_bytes_for_any_config_order)
     char *a = make_config(o, o, o), *b = make_config(r, r2, r), *c = make_config(s, r2, s);
     tr_config *ca = load(a), *cb = load(b), *cc = load(c);
     cr_expect_str_eq(tr_config_sha256(ca), tr_config_sha256(cb));
-    char *ra = results(ca, 3000, 0, 2), *rb = results(cb, 3000, 0, 2), *rc = results(cc, 3000, 0, 1);
+    char *ra = results(ca, 3000, 0, 2), *rb = results(cb, 3000, 0, 2),
+         *rc = results(cc, 3000, 0, 1);
     cr_expect_str_eq(ra, rb, "reversing the config's lists changed results.json");
     cr_expect_str_eq(ra, rc, "permuting the config's lists changed results.json");
     free(a);
@@ -148,7 +149,8 @@ static double replay_bailout(const tr_config *cfg, uint64_t index, const char *t
         if (strncmp(line, trust, tl) != 0 || line[tl] != ',') continue;
         /* columns: trust,month,income,expenditure,fixed,savings,one_off,noise,flow,bailout,cash */
         char *p = line;
-        for (int k = 0; k < 9; k++) p = strchr(p, ',') + 1;
+        for (int k = 0; k < 9; k++)
+            p = strchr(p, ',') + 1;
         sum += strtod(p, NULL);
         (*rows)++;
     }
@@ -178,8 +180,8 @@ Test(determinism, path_replay_matches_the_run)
             double rep = replay_bailout(cfg, picks[k], ids[i], &rows);
             cr_expect_eq(rows, 24);
             cr_expect(fabs(rep - run_bo) <= 1e-7 * (1 + fabs(run_bo)),
-                      "path %llu trust %s: replay %.10g vs run %.10g",
-                      (unsigned long long)picks[k], ids[i], rep, run_bo);
+                      "path %llu trust %s: replay %.10g vs run %.10g", (unsigned long long)picks[k],
+                      ids[i], rep, run_bo);
         }
         cJSON_Delete(j);
         free(r);
@@ -200,18 +202,18 @@ Test(determinism, split_runs_cover_the_same_paths)
     cJSON *ja = cJSON_Parse(all), *jl = cJSON_Parse(lo), *jh = cJSON_Parse(hi);
     for (int i = 0; i < 3; i++) {
         double pa = cJSON_GetObjectItem(
-                        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(ja, "trusts"), i),
-                                            "p_fail"),
+                        cJSON_GetObjectItem(
+                            cJSON_GetArrayItem(cJSON_GetObjectItem(ja, "trusts"), i), "p_fail"),
                         "estimate")
                         ->valuedouble;
         double pl = cJSON_GetObjectItem(
-                        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(jl, "trusts"), i),
-                                            "p_fail"),
+                        cJSON_GetObjectItem(
+                            cJSON_GetArrayItem(cJSON_GetObjectItem(jl, "trusts"), i), "p_fail"),
                         "estimate")
                         ->valuedouble;
         double ph = cJSON_GetObjectItem(
-                        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(jh, "trusts"), i),
-                                            "p_fail"),
+                        cJSON_GetObjectItem(
+                            cJSON_GetArrayItem(cJSON_GetObjectItem(jh, "trusts"), i), "p_fail"),
                         "estimate")
                         ->valuedouble;
         cr_expect_eq(llround(pa * 2048), llround(pl * 1024) + llround(ph * 1024));

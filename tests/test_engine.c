@@ -88,10 +88,11 @@ static void within_se(double est, double exact, double se, const char *what)
 /* d ~ Beta(mean 0.6, sd 0.2); cash 6, deficit 1/month, saving 1/month at d = 1
  * from month 1: raw cash after t months is 6 - t (1 - d), lowest at t = 12,
  * so the trust fails iff d < 0.5 and BO = max(0, 12 (1 - d) - 6). */
-static const char *beta_cfg = "{\"name\":\"beta\",\"horizon_months\":12,\"trusts\":[{\"id\":\"t\","
-                              "\"cash\":6,\"income\":120,\"expenditure\":132,\"schemes\":[{\"id\":"
-                              "\"s\",\"saving\":12,\"start_month\":1,\"delivery\":{\"dist\":\"beta\","
-                              "\"mean\":0.6,\"sd\":0.2}}]}]}";
+static const char *beta_cfg =
+    "{\"name\":\"beta\",\"horizon_months\":12,\"trusts\":[{\"id\":\"t\","
+    "\"cash\":6,\"income\":120,\"expenditure\":132,\"schemes\":[{\"id\":"
+    "\"s\",\"saving\":12,\"start_month\":1,\"delivery\":{\"dist\":\"beta\","
+    "\"mean\":0.6,\"sd\":0.2}}]}]}";
 
 static double beta_a, beta_b;
 static double bo_integrand(double d, void *p)
@@ -157,12 +158,14 @@ static char *paper_cfg(const char *copula)
 static void mixture_gaussian(double p, double w, double *out)
 {
     double c = gsl_cdf_ugaussian_Pinv(1 - p), r = sqrt(1 - w * w);
-    for (int k = 0; k <= NB; k++) out[k] = 0;
+    for (int k = 0; k <= NB; k++)
+        out[k] = 0;
     const int M = 4000;
     for (int m = 0; m < M; m++) {
         double z = -9 + 18 * (m + 0.5) / M, wt = gsl_ran_ugaussian_pdf(z) * 18.0 / M;
         double pi = gsl_cdf_ugaussian_P((w * z - c) / r);
-        for (int k = 0; k <= NB; k++) out[k] += wt * gsl_ran_binomial_pdf((unsigned)k, pi, NB);
+        for (int k = 0; k <= NB; k++)
+            out[k] += wt * gsl_ran_binomial_pdf((unsigned)k, pi, NB);
     }
 }
 
@@ -171,14 +174,16 @@ static void mixture_gaussian(double p, double w, double *out)
 static void mixture_t(double p, double w, double nu, double *out)
 {
     double c = gsl_cdf_tdist_Pinv(1 - p, nu), r = sqrt(1 - w * w);
-    for (int k = 0; k <= NB; k++) out[k] = 0;
+    for (int k = 0; k <= NB; k++)
+        out[k] = 0;
     const int M = 600, K = 600;
     for (int a = 0; a < K; a++) {
         double W = gsl_cdf_chisq_Pinv((a + 0.5) / K, nu), s = sqrt(W / nu);
         for (int m = 0; m < M; m++) {
             double z = -9 + 18 * (m + 0.5) / M, wt = gsl_ran_ugaussian_pdf(z) * 18.0 / M / K;
             double pi = gsl_cdf_ugaussian_P((w * z - c * s) / r);
-            for (int k = 0; k <= NB; k++) out[k] += wt * gsl_ran_binomial_pdf((unsigned)k, pi, NB);
+            for (int k = 0; k <= NB; k++)
+                out[k] += wt * gsl_ran_binomial_pdf((unsigned)k, pi, NB);
         }
     }
 }
@@ -196,9 +201,8 @@ static void check_failures(const char *copula, int is_t)
         mixture_t(0.1, 0.5, 4.0, exact);
     else
         mixture_gaussian(0.1, 0.5, exact);
-    const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "system"),
-                                                             "failures"),
-                                         "distribution");
+    const cJSON *d = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "system"), "failures"), "distribution");
     cr_assert_eq(cJSON_GetArraySize(d), NB + 1);
     double mean_exact = 0;
     for (int k = 0; k <= NB; k++) {
@@ -208,14 +212,21 @@ static void check_failures(const char *copula, int is_t)
         within_se(est, exact[k], sqrt(exact[k] * (1 - exact[k]) / (double)n), what);
         mean_exact += k * exact[k];
     }
-    cr_expect(fabs(mean_exact - NB * 0.1) < (is_t ? 1e-3 : 1e-6), "quadrature mean %.8f", mean_exact);
+    cr_expect(fabs(mean_exact - NB * 0.1) < (is_t ? 1e-3 : 1e-6), "quadrature mean %.8f",
+              mean_exact);
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
 
-Test(engine, paper_events_one_factor_gaussian) { check_failures("", 0); }
+Test(engine, paper_events_one_factor_gaussian)
+{
+    check_failures("", 0);
+}
 
-Test(engine, paper_events_one_factor_t) { check_failures("\"copula\":{\"type\":\"t\",\"dof\":4},", 1); }
+Test(engine, paper_events_one_factor_t)
+{
+    check_failures("\"copula\":{\"type\":\"t\",\"dof\":4},", 1);
+}
 
 /* ---- (c) deterministic config by hand ------------------------------------ */
 
@@ -288,7 +299,10 @@ static const char *slip_cfg =
     "\"slippage\":{\"dist\":\"lognormal\",\"median\":3,\"sigma\":0.7},"
     "\"stay\":{\"probability\":0.35,\"delay\":{\"dist\":\"uniform\",\"min\":3,\"max\":12}}}]}]}";
 
-static double ln_cdf(double x) { return x <= 0 ? 0 : gsl_cdf_lognormal_P(x, log(3.0), 0.7); }
+static double ln_cdf(double x)
+{
+    return x <= 0 ? 0 : gsl_cdf_lognormal_P(x, log(3.0), 0.7);
+}
 static double conv_t;
 static double conv_integrand(double y, void *p)
 {

@@ -69,7 +69,8 @@ static int fail_with(tr_error *err)
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static int bad_usage(const char *fmt, ...)
+static int
+bad_usage(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -173,7 +174,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
                 return bad_usage("--threads: expected an integer in [1, 4096], got '%s'", v);
             o->threads = (int)n;
         } else if (allow_path && strcmp(a, "--index") == 0) {
-            if (parse_u64(v, &n)) return bad_usage("--index: expected a non-negative integer, got '%s'", v);
+            if (parse_u64(v, &n))
+                return bad_usage("--index: expected a non-negative integer, got '%s'", v);
             o->index = n;
             o->has_index = 1;
         } else {
@@ -263,7 +265,8 @@ static int cmd_report(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (argc != 1) return bad_usage("%s", "report needs exactly one OUTDIR (a folder written by run)");
+    if (argc != 1)
+        return bad_usage("%s", "report needs exactly one OUTDIR (a folder written by run)");
     tr_error err;
     tr_error_init(&err);
     if (tr_report_write(argv[0], &err) != TR_OK) return fail_with(&err);

@@ -57,8 +57,7 @@ typedef struct tr_results tr_results;
  * Run the simulation. On success *out receives results the caller frees with
  * tr_results_free. Invalid options give TR_E_INPUT.
  */
-tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
-                 tr_error *err);
+tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err);
 
 /** Free results. NULL is allowed. */
 void tr_results_free(tr_results *res);
