@@ -286,6 +286,7 @@ tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error
     ws->paid = calloc(nc + 1, sizeof *ws->paid);
     ws->exhaust_month = calloc(nc + 1, sizeof *ws->exhaust_month);
     ws->q = calloc(nc * H + 1, sizeof *ws->q);
+    ws->ev_e = NAN; /* no threshold memoised yet */
     int ok = ws->z && ws->sav && ws->oneoff && ws->fail_month && ws->bailout && ws->cash &&
              ws->bmonth && ws->shortfall && ws->requested && ws->paid && ws->exhaust_month && ws->q;
     if (ok && with_trace) {
@@ -338,6 +339,15 @@ static double factor_value(const tr__ws *ws, int f, size_t trust)
     default:
         return ws->z[off];
     }
+}
+
+/* The factors' part of an element's latent variable, sum_k w_k Z_k. */
+static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < L->n; k++)
+        m += L->weight[k] * factor_value(ws, L->factor[k], trust);
+    return m;
 }
 
 /* The copula's argument for an element whose own uniform is u: X, or
@@ -406,9 +416,20 @@ static double lazy_u(lazy_blocks *lb, uint32_t element)
     return tr__u01(lb->blk[bi].w[element & 3]);
 }
 
-/* An event with probability p: [U > 1 - p], drawing only when 0 < p < 1.
- * With loadings or the t copula it compares the latent with the threshold c
- * (no CDF); U itself is computed only for a replay's trace. */
+/*
+ * An event with probability p: [U > 1 - p], drawing only when 0 < p < 1.
+ * With loadings or the t copula, U > 1 - p exactly when the copula's
+ * argument exceeds c = F^{-1}(1 - p), that is when (r E + m) s > c with
+ * E = Phi^{-1}(u) the element's own normal, m = sum_k w_k Z_k, r the
+ * residual weight and s the t copula's scale; and that is
+ *     u > Phi(e),   e = (c / s - m) / r,
+ * a comparison of the element's uniform with a threshold that no longer
+ * needs the normal quantile. Elements with the same loadings on the same
+ * factor draws (identical schemes loaded on global factors, the credit
+ * portfolio case) share e, so the last threshold is memoised. The two forms
+ * agree except where u is within rounding of the threshold (probability of
+ * order 1e-16). U itself is computed only for a replay's trace.
+ */
 static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, const tr_loadings *L,
                  size_t trust, double *u_out)
 {
@@ -420,9 +441,20 @@ static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, c
         *u_out = u;
         return u > 1.0 - p;
     }
-    double x = element_latent(ws, L, trust, u);
-    if (ws->trace) *u_out = latent_to_u(ws, x);
-    return x > c;
+    double m = factor_sum(ws, L, trust), s = ws->tscale, r = L->resid;
+    int hit;
+    if (r > 0.0) {
+        double e = (c / s - m) / r;
+        if (e != ws->ev_e) {
+            ws->ev_e = e;
+            ws->ev_u = tr__norm_cdf(e);
+        }
+        hit = u > ws->ev_u;
+    } else {
+        hit = m * s > c; /* fully loaded: the element's own draw plays no part */
+    }
+    if (ws->trace) *u_out = latent_to_u(ws, (r * tr__norm_inv(u) + m) * s);
+    return hit;
 }
 
 /* Draw one scheme's elements (MODEL.md section 5). */

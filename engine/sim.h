@@ -83,6 +83,8 @@ typedef struct tr__ws {
      * the benchmark's random-number floor): Philox blocks generated and
      * standard-normal inversions made */
     uint64_t n_blocks, n_normals;
+    /* one-entry memo of an event's uniform threshold Phi(e) (see event() in sim.c) */
+    double ev_e, ev_u;
     double total_bailout;
     double national_topup;
     /* optional trace (replay only; NULL in runs) */
