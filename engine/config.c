@@ -1855,7 +1855,6 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     } else {
         c.path[0] = '\0';
         c.cfg->source = xstrdup(&c, file);
-        tr__sha256_hex(data, len, c.cfg->sha256);
         parse_root(&c, root);
     }
     if (c.nomem)

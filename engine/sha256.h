@@ -1,8 +1,9 @@
 /*
  * sha256.h - SHA-256 (FIPS 180-4), for fingerprinting config files (private).
  *
- * results.json names the config it came from by the SHA-256 of the file's
- * bytes, so that two result files can be tied to the exact same input.
+ * results.json names the config it came from by the SHA-256 of the config's
+ * canonical form (canon.c), so that two result files can be tied to the
+ * same model whatever the order or formatting of the file.
  */
 #ifndef TR_SHA256_H
 #define TR_SHA256_H

@@ -47,7 +47,8 @@ void tr_config_free(tr_config *cfg);
 /** The config's `name` (never NULL). */
 const char *tr_config_name(const tr_config *cfg);
 
-/** Lower-case hex SHA-256 of the config file's bytes (64 characters). */
+/** Lower-case hex SHA-256 (64 characters) of the config's canonical form (canon.c):
+ *  the same for any order, formatting or spelled-out defaults of the file. */
 const char *tr_config_sha256(const tr_config *cfg);
 
 /** `horizon_months`. */
