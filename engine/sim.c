@@ -286,14 +286,17 @@ tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error
     ws->paid = calloc(nc + 1, sizeof *ws->paid);
     ws->exhaust_month = calloc(nc + 1, sizeof *ws->exhaust_month);
     ws->q = calloc(nc * H + 1, sizeof *ws->q);
+    ws->sdraw = calloc(plan->n_schemes + 1, sizeof *ws->sdraw);
+    ws->have_prev = calloc(nt + 1, sizeof *ws->have_prev);
+    ws->prev_g = calloc(2 * nt + 1, sizeof *ws->prev_g);
     ws->ev_e = NAN; /* no threshold memoised yet */
     int ok = ws->z && ws->sav && ws->oneoff && ws->fail_month && ws->bailout && ws->cash &&
-             ws->bmonth && ws->shortfall && ws->requested && ws->paid && ws->exhaust_month && ws->q;
+             ws->bmonth && ws->shortfall && ws->requested && ws->paid && ws->exhaust_month &&
+             ws->q && ws->sdraw && ws->have_prev && ws->prev_g;
     if (ok && with_trace) {
         ws->trace = calloc(nt * H * TR__TR_COUNT, sizeof *ws->trace);
-        ws->sdraw = calloc(plan->n_schemes + 1, sizeof *ws->sdraw);
         ws->tdraw = calloc(nt * 4, sizeof *ws->tdraw);
-        ok = ws->trace && ws->sdraw && ws->tdraw;
+        ok = ws->trace && ws->tdraw;
     }
     if (!ok) {
         tr__ws_free(ws);
@@ -320,6 +323,8 @@ void tr__ws_free(tr__ws *ws)
     free(ws->q);
     free(ws->trace);
     free(ws->sdraw);
+    free(ws->have_prev);
+    free(ws->prev_g);
     free(ws->tdraw);
     memset(ws, 0, sizeof *ws);
 }
@@ -602,22 +607,19 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
 
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
-        memset(ws->sav, 0, 2 * (Hs + 2) * sizeof *ws->sav);
-        memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
 
-        /* Schemes. */
+        /* Schemes. A trust whose schemes, growth and noise came out exactly
+         * as on its previous path (common when only rare events are random:
+         * the credit workload) has exactly the previous path's months, which
+         * the workspace still holds, so they are not recomputed. */
         size_t s0 = pl->scheme_base[i];
+        int same = ws->have_prev[i] && !ws->trace && tr->cash_noise == 0.0;
         for (size_t j = 0; j < tr->n_schemes; j++) {
-            const tr_scheme *sc = &tr->schemes[j];
-            tr__scheme_draw local, *dr = ws->sdraw ? &ws->sdraw[s0 + j] : &local;
-            draw_scheme(ws, sc, i, s0 + j, seed, p, dr);
+            tr__scheme_draw *dr = &ws->sdraw[s0 + j];
+            double pd = dr->d, pa = dr->a, pp = dr->paper;
+            draw_scheme(ws, &tr->schemes[j], i, s0 + j, seed, p, dr);
+            same = same && dr->d == pd && dr->a == pa && dr->paper == pp;
             ws->shortfall[s0 + j] = dr->shortfall;
-            book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
-                         sc->recurrent);
-            if (!dr->paper && sc->one_off_cost != 0.0) {
-                double m = floor(dr->a) + 1.0;
-                if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
-            }
         }
 
         /* Income and cost growth: g_I = F^{-1}(1 - U), g_C = F^{-1}(U); below -100 % is -100 %. */
@@ -640,6 +642,28 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             ws->tdraw[i * 4 + 1] = gI;
             ws->tdraw[i * 4 + 2] = uC;
             ws->tdraw[i * 4 + 3] = gC;
+        }
+        same = same && gI == ws->prev_g[2 * i] && gC == ws->prev_g[2 * i + 1];
+        ws->prev_g[2 * i] = gI;
+        ws->prev_g[2 * i + 1] = gC;
+        if (same) {
+            ws->n_failed += ws->fail_month[i] != 0;
+            ws->total_bailout += ws->bailout[i];
+            ws->national_topup += tr->national_share * ws->bailout[i];
+            continue;
+        }
+        ws->have_prev[i] = 1;
+        memset(ws->sav, 0, 2 * (Hs + 2) * sizeof *ws->sav);
+        memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            const tr_scheme *sc = &tr->schemes[j];
+            const tr__scheme_draw *dr = &ws->sdraw[s0 + j];
+            book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
+                         sc->recurrent);
+            if (!dr->paper && sc->one_off_cost != 0.0) {
+                double m = floor(dr->a) + 1.0;
+                if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
+            }
         }
         double fI = gI == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gI), 1.0 / 12.0);
         double fC = gC == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);

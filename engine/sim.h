@@ -87,6 +87,8 @@ typedef struct tr__ws {
     double ev_e, ev_u;
     double total_bailout;
     double national_topup;
+    unsigned char *have_prev; /* n_trusts: the months below hold a computed path */
+    double *prev_g;           /* n_trusts * 2: growths of that path */
     /* optional trace (replay only; NULL in runs) */
     double *trace;          /* n_trusts * H * TR__TR_COUNT */
     tr__scheme_draw *sdraw; /* n_schemes */
