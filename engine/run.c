@@ -103,7 +103,6 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     res->seed = opt->seed;
     res->first_path = opt->first_path;
     tr_status st = tr__plan_init_threads(&res->plan, cfg, opt->threads, err);
-    if (st == TR_OK) st = tr__acc_init(&res->total, &res->plan, err);
     if (st != TR_OK) {
         tr_results_free(res);
         return st;
@@ -114,7 +113,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     const uint64_t b0 = first / B, b1 = (last + B - 1) / B; /* blocks [b0, b1) */
     const long long nblocks = (long long)(b1 - b0);
     progress pr = {opt, 0, now_seconds()};
-    int failed = 0, used_threads = 1;
+    int failed = 0, used_threads = 1, have_total = 0;
     double t0 = now_seconds();
 
 #ifdef _OPENMP
@@ -166,11 +165,21 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
         }
         if (ok) {
             tr__acc_flush(&acc);
+            /* The first thread to finish hands its accumulator over as the
+             * total (no separate copy in memory); the others merge into it.
+             * Merging is exact, so the order does not matter. */
 #ifdef _OPENMP
 #pragma omp critical(tr_merge)
 #endif
-            tr__acc_merge(&res->total, &acc);
-            tr__acc_free(&acc);
+            {
+                if (!have_total) {
+                    res->total = acc;
+                    have_total = 1;
+                } else {
+                    tr__acc_merge(&res->total, &acc);
+                    tr__acc_free(&acc);
+                }
+            }
             tr__ws_free(&ws);
         } else {
 #ifdef _OPENMP

@@ -114,6 +114,7 @@ static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
  */
 static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
 {
+    /* Every slot that wants a table, with its distribution. */
     size_t cap = plan->n_schemes * TR__SQ_COUNT + plan->n_trusts * TR__TQ_COUNT + 1, nj = 0;
     qjob *jobs = malloc(cap * sizeof *jobs);
     if (!jobs) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
@@ -134,49 +135,32 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
                     jobs[nj++] = (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k]};
         }
     }
+    /* One table per distinct shape, built in parallel. */
     qsort(jobs, nj, sizeof *jobs, cmp_shape);
-    size_t nu = 0;
-    for (size_t k = 0; k < nj; k++)
-        if (k == 0 || cmp_shape(&jobs[k - 1], &jobs[k]) != 0) jobs[nu++] = jobs[k];
-    /* jobs[0..nu) now hold one distribution per distinct shape, in order */
+    qjob *firsts = malloc((nj + 1) * sizeof *firsts);
+    plan->qt = calloc(nj + 1, sizeof *plan->qt);
+    tr_status *sts = calloc(nj + 1, sizeof *sts);
     tr_status st = TR_OK;
-    plan->qt = calloc(nu + 1, sizeof *plan->qt);
-    tr_status *sts = calloc(nu + 1, sizeof *sts);
-    qjob *firsts = malloc((nu + 1) * sizeof *firsts);
-    if (!plan->qt || !sts || !firsts) {
+    if (!firsts || !plan->qt || !sts) {
         st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     } else {
-        memcpy(firsts, jobs, nu * sizeof *firsts);
+        size_t nu = 0;
+        for (size_t k = 0; k < nj; k++)
+            if (k == 0 || cmp_shape(&jobs[k - 1], &jobs[k]) != 0) firsts[nu++] = jobs[k];
         qbuild b = {firsts, plan->qt, sts};
         tr__parallel_for(nu, threads, build_one, &b);
         plan->n_qt = nu;
         for (size_t k = 0; k < nu && st == TR_OK; k++)
             if (sts[k] != TR_OK) /* build it again here to report the message */
                 st = tr__qtable_build(firsts[k].d, &(tr__qtable *){NULL}, err);
+        /* Point every slot at the table of its shape. */
+        for (size_t k = 0; k < nj && st == TR_OK; k++)
+            *jobs[k].slot = find_table(plan, jobs[k].d);
     }
     free(sts);
     free(firsts);
     free(jobs);
-    if (st != TR_OK) return st;
-    /* Point every slot at the table of its shape (binary search over the unique list). */
-    for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
-        size_t s0 = plan->scheme_base[i];
-        const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
-        for (int k = 0; k < TR__TQ_COUNT; k++)
-            if (wants_table(td[k]))
-                plan->tq[i * TR__TQ_COUNT + (size_t)k] = find_table(plan, td[k]);
-        for (size_t j = 0; j < tr->n_schemes; j++) {
-            const tr_scheme *sc = &tr->schemes[j];
-            const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
-                                               sc->has_stay ? &sc->stay_delay : NULL,
-                                               sc->has_compromise ? &sc->retained : NULL};
-            for (int k = 0; k < TR__SQ_COUNT; k++)
-                if (sd[k] && wants_table(sd[k]))
-                    plan->sq[(s0 + j) * TR__SQ_COUNT + (size_t)k] = find_table(plan, sd[k]);
-        }
-    }
-    return TR_OK;
+    return st;
 }
 
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, tr_error *err)
