@@ -79,7 +79,7 @@ static cJSON *exceedance(const tr__hist *h)
         nonempty += h->counts[i] != 0;
     size_t stride = (nonempty + EXCEEDANCE_POINTS - 1) / EXCEEDANCE_POINTS, seen = 0;
     uint64_t below = 0;
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t i = h->lo; i <= h->hi; i++) {
         if (!h->counts[i]) continue;
         below += h->counts[i];
         if (seen++ % stride != 0 && below != h->n) continue;

@@ -213,18 +213,32 @@ double tr__hist_repr(size_t i)
     return -exp(((double)(H_NLOG - 1 - (i - H_NEG_LOG)) + 0.5) * H_LOG_RATIO_LN);
 }
 
-void tr__hist_reset(tr__hist *h)
+static void hist_empty(tr__hist *h)
 {
     h->n = 0;
     h->min = INFINITY;
     h->max = -INFINITY;
-    memset(h->counts, 0, H_NBUCKETS * sizeof *h->counts);
+    h->lo = (uint32_t)H_NBUCKETS;
+    h->hi = 0;
+}
+
+void tr__hist_reset(tr__hist *h)
+{
+    if (h->lo <= h->hi) memset(h->counts + h->lo, 0, (h->hi - h->lo + 1) * sizeof *h->counts);
+    hist_empty(h);
 }
 
 void tr__hist_init(tr__hist *h, uint32_t *storage)
 {
     h->counts = storage;
-    tr__hist_reset(h);
+    memset(h->counts, 0, H_NBUCKETS * sizeof *h->counts);
+    hist_empty(h);
+}
+
+void tr__hist_attach_zeroed(tr__hist *h, uint32_t *storage)
+{
+    h->counts = storage;
+    hist_empty(h);
 }
 
 void tr__hist_add(tr__hist *h, double x)
@@ -234,8 +248,10 @@ void tr__hist_add(tr__hist *h, double x)
 
 void tr__hist_merge(tr__hist *dst, const tr__hist *src)
 {
-    for (size_t i = 0; i < H_NBUCKETS; i++)
+    for (size_t i = src->lo; i <= src->hi && i < H_NBUCKETS; i++)
         dst->counts[i] += src->counts[i];
+    if (src->lo < dst->lo) dst->lo = src->lo;
+    if (src->hi > dst->hi) dst->hi = src->hi;
     dst->n += src->n;
     if (src->min < dst->min) dst->min = src->min;
     if (src->max > dst->max) dst->max = src->max;
@@ -272,7 +288,7 @@ double tr__hist_quantile(const tr__hist *h, double alpha)
     /* The extreme order statistics are known exactly. */
     if (rank == h->n) return h->max;
     if (rank == 1) return h->min;
-    for (size_t i = 0; i < H_NBUCKETS; i++) {
+    for (size_t i = h->lo; i <= h->hi && i < H_NBUCKETS; i++) {
         cum += h->counts[i];
         if (cum >= rank) return clamp_repr(h, i);
     }
@@ -292,7 +308,7 @@ double tr__hist_es(const tr__hist *h, double alpha)
     double mass = n - m, sum = 0.0;
     if (!(mass > 0.0)) return h->max;
     uint64_t cum = 0;
-    for (size_t i = 0; i < H_NBUCKETS; i++) {
+    for (size_t i = h->lo; i <= h->hi && i < H_NBUCKETS; i++) {
         uint64_t c = h->counts[i];
         if (!c) continue;
         double lo = (double)cum;

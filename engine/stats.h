@@ -48,6 +48,9 @@ double tr__xsum_value(const tr__xsum *s);
 typedef struct tr__hist {
     uint64_t n;       /* values added */
     double min, max;  /* exact extremes (+inf/-inf when n == 0) */
+    uint32_t lo, hi;  /* the buckets in use lie in [lo, hi] (lo > hi when empty): merging,
+                         resetting and quantiles touch only those, so a mostly empty
+                         histogram costs little (and its untouched memory is never paged in) */
     uint32_t *counts; /* tr__hist_nbuckets() counters, caller-provided storage */
 } tr__hist;
 
@@ -60,11 +63,15 @@ double tr__hist_repr(size_t i);
 
 /* Attach storage of tr__hist_nbuckets() uint32_t and zero everything. */
 void tr__hist_init(tr__hist *h, uint32_t *storage);
+/* The same for storage already zeroed (calloc): does not write to it. */
+void tr__hist_attach_zeroed(tr__hist *h, uint32_t *storage);
 void tr__hist_reset(tr__hist *h);
 static inline void tr__hist_add_index(tr__hist *h, double x, size_t i)
 {
     h->counts[i]++;
     h->n++;
+    if (i < h->lo) h->lo = (uint32_t)i;
+    if (i > h->hi) h->hi = (uint32_t)i;
     if (x < h->min) h->min = x;
     if (x > h->max) h->max = x;
 }
