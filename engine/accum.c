@@ -74,22 +74,25 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
                             "out of memory allocating the run's statistics (%zu histograms)",
                             nhist);
     }
+    /* tr__hist_init writes every bucket: the memory is paged in now, so a run's
+     * peak memory is known at its start and does not creep up as more paths
+     * reach new buckets. */
     uint32_t *st = a->storage;
     for (size_t i = 0; i < nt; i++, st += nb)
-        tr__hist_attach_zeroed(&a->bo[i], st);
+        tr__hist_init(&a->bo[i], st);
     for (size_t k = 0; k < nt * H; k++, st += nb)
-        tr__hist_attach_zeroed(&a->cash[k], st);
+        tr__hist_init(&a->cash[k], st);
     for (size_t c = 0; c < nc; c++) {
-        tr__hist_attach_zeroed(&a->req[c], st);
+        tr__hist_init(&a->req[c], st);
         st += nb;
-        tr__hist_attach_zeroed(&a->paid[c], st);
+        tr__hist_init(&a->paid[c], st);
         st += nb;
-        tr__hist_attach_zeroed(&a->top[c], st);
+        tr__hist_init(&a->top[c], st);
         st += nb;
     }
-    tr__hist_attach_zeroed(&a->sys_bo, st);
+    tr__hist_init(&a->sys_bo, st);
     st += nb;
-    tr__hist_attach_zeroed(&a->sys_top, st);
+    tr__hist_init(&a->sys_top, st);
     for (size_t m = 0; m < a->nsums; m++)
         tr__xsum_zero(&a->xs[m]);
     for (size_t k = 0; k < nt + 3 * nc + 2; k++) { /* a value no path produces */

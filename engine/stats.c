@@ -235,12 +235,6 @@ void tr__hist_init(tr__hist *h, uint32_t *storage)
     hist_empty(h);
 }
 
-void tr__hist_attach_zeroed(tr__hist *h, uint32_t *storage)
-{
-    h->counts = storage;
-    hist_empty(h);
-}
-
 void tr__hist_add(tr__hist *h, double x)
 {
     tr__hist_add_index(h, x, tr__hist_index(x));

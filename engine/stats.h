@@ -49,8 +49,7 @@ typedef struct tr__hist {
     uint64_t n;       /* values added */
     double min, max;  /* exact extremes (+inf/-inf when n == 0) */
     uint32_t lo, hi;  /* the buckets in use lie in [lo, hi] (lo > hi when empty): merging,
-                         resetting and quantiles touch only those, so a mostly empty
-                         histogram costs little (and its untouched memory is never paged in) */
+                         resetting and quantiles touch only those */
     uint32_t *counts; /* tr__hist_nbuckets() counters, caller-provided storage */
 } tr__hist;
 
@@ -63,8 +62,6 @@ double tr__hist_repr(size_t i);
 
 /* Attach storage of tr__hist_nbuckets() uint32_t and zero everything. */
 void tr__hist_init(tr__hist *h, uint32_t *storage);
-/* The same for storage already zeroed (calloc): does not write to it. */
-void tr__hist_attach_zeroed(tr__hist *h, uint32_t *storage);
 void tr__hist_reset(tr__hist *h);
 static inline void tr__hist_add_index(tr__hist *h, double x, size_t i)
 {
