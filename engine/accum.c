@@ -33,6 +33,16 @@ size_t tr__acc_sys(const tr__acc *a, int quantity, int which)
     return a->nt * 2 + a->ns * 2 + a->nc * 6 + (size_t)quantity * 2 + (size_t)which;
 }
 
+double tr__acc_bytes(const tr__plan *plan)
+{
+    double nt = (double)plan->n_trusts, H = (double)plan->horizon, nc = (double)plan->n_consortia;
+    double nhist = nt + nt * H + 3 * nc + 2;
+    double hist = nhist * ((double)tr__hist_nbuckets() * sizeof(uint32_t) + sizeof(tr__hist));
+    double sums =
+        (nt * 2 + (double)plan->n_schemes * 2 + nc * 6 + 4) * (sizeof(double) + sizeof(tr__xsum));
+    return hist + sums + nt * H * 28 + nc * H * 8;
+}
+
 tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
 {
     memset(a, 0, sizeof *a);

@@ -63,6 +63,9 @@ size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity /* 0 req 1
 size_t tr__acc_sys(const tr__acc *a, int quantity /* 0 bail-out 1 top-up */, int which);
 
 tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
+
+/* Bytes one accumulator for `plan` takes (almost all of it histograms). */
+double tr__acc_bytes(const tr__plan *plan);
 void tr__acc_free(tr__acc *a);
 
 /* Add the path held in ws (after tr__sim_path). Allocates nothing. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -71,6 +72,13 @@ int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), vo
     return used;
 }
 
+/* Physical memory in bytes, or 0 if unknown. */
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
+}
+
 /* Progress reporting shared by the threads. */
 typedef struct progress {
     const tr_run_options *opt;
@@ -116,8 +124,25 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     int failed = 0, used_threads = 1, have_total = 0;
     double t0 = now_seconds();
 
+    /* Each thread keeps its own statistics (tr__acc_bytes), so more threads
+     * need more memory; results do not depend on the thread count, so use no
+     * more threads than there are blocks of paths or than fit in 80 % of the
+     * machine's memory, and refuse plainly a config whose statistics alone
+     * would not fit. */
+    double need = tr__acc_bytes(&res->plan), avail = physical_memory() * 0.8;
+    if (avail > 0 && need > avail) {
+        tr_results_free(res);
+        return tr_error_add(err, TR_E_NOMEM, cfg->source, NULL, 0, 0,
+                            "this config's statistics need %.1f GiB (about 13 KB for each trust "
+                            "and month), more than the %.1f GiB this machine can give; shorten "
+                            "the horizon or split the trusts",
+                            need / 1073741824.0, avail / 1073741824.0);
+    }
 #ifdef _OPENMP
     int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    if (nthreads > nblocks) nthreads = (int)nblocks;
+    if (avail > 0 && (double)nthreads * need > avail) nthreads = (int)(avail / need);
+    if (nthreads < 1) nthreads = 1;
 #pragma omp parallel num_threads(nthreads)
 #endif
     {

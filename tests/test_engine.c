@@ -331,3 +331,33 @@ Test(engine, slippage_and_stay_convolution)
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
+
+/* A config whose statistics cannot fit in memory is refused with a clear
+ * message before any path runs (100,000 trusts x 120 months of cash bands
+ * need about 160 GB). */
+Test(engine, statistics_too_large_for_memory_are_refused)
+{
+    const int n = 100000;
+    size_t cap = (size_t)n * 80 + 256, off = 0;
+    char *s = malloc(cap);
+    off += (size_t)snprintf(s + off, cap - off, "{\"horizon_months\":120,\"trusts\":[");
+    for (int i = 0; i < n; i++)
+        off += (size_t)snprintf(s + off, cap - off,
+                                "%s{\"id\":\"t%06d\",\"cash\":1,\"income\":1,\"expenditure\":1}",
+                                i ? "," : "", i);
+    snprintf(s + off, cap - off, "]}");
+    tr_config *cfg = load(s);
+    free(s);
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    opt.paths = 10;
+    tr_error err;
+    tr_error_init(&err);
+    tr_results *res = NULL;
+    cr_expect_eq(tr_run(cfg, &opt, &res, &err), TR_E_NOMEM);
+    cr_expect_null(res);
+    cr_assert_geq(err.count, 1);
+    cr_expect(strstr(err.diags[0].message, "GiB") != NULL, "message: %s", err.diags[0].message);
+    tr_error_clear(&err);
+    tr_config_free(cfg);
+}
