@@ -69,13 +69,13 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
     a->storage = calloc(nhist * nb, sizeof *a->storage);
-    a->last_cash = calloc(nt * H, sizeof *a->last_cash);
-    a->last_idx = calloc(nt * H, sizeof *a->last_idx);
-    a->repeats = calloc(nt, sizeof *a->repeats);
-    a->have_last = calloc(nt, sizeof *a->have_last);
+    a->cc_cash = calloc(nt * 2 * H, sizeof *a->cc_cash);
+    a->cc_idx = calloc(nt * 2 * H, sizeof *a->cc_idx);
+    a->cc_count = calloc(nt * 2, sizeof *a->cc_count);
+    a->cc_mru = calloc(nt, sizeof *a->cc_mru);
     a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
     a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->last_cash || !a->last_idx || !a->repeats || !a->have_last || !a->memo_x || !a->memo_i ||
+    if (!a->cc_cash || !a->cc_idx || !a->cc_count || !a->cc_mru || !a->memo_x || !a->memo_i ||
         !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
         !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
         !a->storage) {
@@ -129,10 +129,10 @@ void tr__acc_free(tr__acc *a)
     free(a->bs);
     free(a->xs);
     free(a->storage);
-    free(a->last_cash);
-    free(a->last_idx);
-    free(a->repeats);
-    free(a->have_last);
+    free(a->cc_cash);
+    free(a->cc_idx);
+    free(a->cc_count);
+    free(a->cc_mru);
     free(a->memo_x);
     free(a->memo_i);
     memset(a, 0, sizeof *a);
@@ -148,43 +148,50 @@ static inline void add_memo(tr__hist *h, double x, double *mx, uint32_t *mi)
     tr__hist_add_index(h, x, *mi);
 }
 
-static void flush_cash(tr__acc *a, size_t i)
+/* Add cache entry e (of trust i) into the histograms and empty it. */
+static void flush_entry(tr__acc *a, size_t i, size_t e)
 {
-    uint64_t r = a->repeats[i];
+    uint32_t r = a->cc_count[e];
     if (!r) return;
     size_t H = (size_t)a->H;
     tr__hist *ch = a->cash + i * H;
-    const uint32_t *idx = a->last_idx + i * H;
-    for (size_t t = 0; t < H; t++) {
-        ch[t].counts[idx[t]] += (uint32_t)r;
-        ch[t].n += r;
-    }
-    a->repeats[i] = 0;
+    const double *cash = a->cc_cash + e * H;
+    const uint32_t *idx = a->cc_idx + e * H;
+    for (size_t t = 0; t < H; t++)
+        tr__hist_add_count(&ch[t], cash[t], idx[t], r);
+    a->cc_count[e] = 0;
 }
 
 void tr__acc_flush(tr__acc *a)
 {
-    for (size_t i = 0; i < a->nt; i++)
-        flush_cash(a, i);
+    for (size_t i = 0; i < a->nt; i++) {
+        flush_entry(a, i, 2 * i);
+        flush_entry(a, i, 2 * i + 1);
+    }
 }
 
 static void add_cash(tr__acc *a, size_t i, const double *cash)
 {
-    size_t H = (size_t)a->H;
-    double *last = a->last_cash + i * H;
-    if (a->have_last[i] && memcmp(last, cash, H * sizeof *cash) == 0) {
-        a->repeats[i]++;
+    size_t H = (size_t)a->H, m = 2 * i + a->cc_mru[i], o = 2 * i + (1 - a->cc_mru[i]);
+    if (a->cc_count[m] && a->cc_count[m] < UINT32_MAX &&
+        memcmp(a->cc_cash + m * H, cash, H * sizeof *cash) == 0) {
+        a->cc_count[m]++;
         return;
     }
-    flush_cash(a, i);
-    tr__hist *ch = a->cash + i * H;
-    uint32_t *idx = a->last_idx + i * H;
-    for (size_t t = 0; t < H; t++) {
-        idx[t] = (uint32_t)tr__hist_index(cash[t]);
-        tr__hist_add_index(&ch[t], cash[t], idx[t]);
+    if (a->cc_count[o] && a->cc_count[o] < UINT32_MAX &&
+        memcmp(a->cc_cash + o * H, cash, H * sizeof *cash) == 0) {
+        a->cc_count[o]++;
+        a->cc_mru[i] = (uint8_t)(o - 2 * i);
+        return;
     }
-    memcpy(last, cash, H * sizeof *cash);
-    a->have_last[i] = 1;
+    /* A new cash path replaces the entry used less recently. */
+    flush_entry(a, i, o);
+    memcpy(a->cc_cash + o * H, cash, H * sizeof *cash);
+    uint32_t *idx = a->cc_idx + o * H;
+    for (size_t t = 0; t < H; t++)
+        idx[t] = (uint32_t)tr__hist_index(cash[t]);
+    a->cc_count[o] = 1;
+    a->cc_mru[i] = (uint8_t)(o - 2 * i);
 }
 
 static void add_moment(double *bs, size_t k, double x)

@@ -42,14 +42,17 @@ typedef struct tr__acc {
     double *bs;
     tr__xsum *xs;
     uint32_t *storage; /* every histogram's buckets */
-    /* Repeat cache for the cash histograms: a trust whose month-end cash path
-     * is identical to its previous one (common when nothing random touched
-     * it) only counts a repeat; repeats are added to the buckets of the
-     * cached path on the next change and by tr__acc_flush. */
-    double *last_cash;  /* nt * H */
-    uint32_t *last_idx; /* nt * H bucket indices of last_cash */
-    uint64_t *repeats;  /* nt: paths equal to last_cash not yet counted */
-    uint8_t *have_last; /* nt */
+    /* Repeat cache for the cash histograms: two recent month-end cash paths
+     * per trust, each with its bucket indices and a count of the paths equal
+     * to it not yet added. A trust whose cash path is one of the two (common
+     * when only rare events are random, which flip it between two paths)
+     * only counts; an entry's count goes into the histograms when the entry
+     * is evicted and by tr__acc_flush. Counting in a different order changes
+     * nothing: histogram counts are integers. */
+    double *cc_cash;    /* nt * 2 * H */
+    uint32_t *cc_idx;   /* nt * 2 * H */
+    uint32_t *cc_count; /* nt * 2: pending paths (0 = empty entry) */
+    uint8_t *cc_mru;    /* nt: the entry used last */
     /* one-entry memo per scalar histogram (bail-outs, requests, system) */
     double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;

@@ -72,6 +72,16 @@ static inline void tr__hist_add_index(tr__hist *h, double x, size_t i)
     if (x < h->min) h->min = x;
     if (x > h->max) h->max = x;
 }
+/* Add r copies of x, whose bucket is i. */
+static inline void tr__hist_add_count(tr__hist *h, double x, size_t i, uint32_t r)
+{
+    h->counts[i] += r;
+    h->n += r;
+    if (x < h->min) h->min = x;
+    if (x > h->max) h->max = x;
+    if (i < h->lo) h->lo = (uint32_t)i;
+    if (i > h->hi) h->hi = (uint32_t)i;
+}
 void tr__hist_add(tr__hist *h, double x);
 void tr__hist_merge(tr__hist *dst, const tr__hist *src);
 
