@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Install trustrisk into a temporary prefix and build a tiny program against
-# it twice: through CMake's find_package(trustrisk) and through pkg-config.
+# it twice, through CMake's find_package(trustrisk) and through pkg-config,
+# then run both and the installed command. Done for the default static
+# library and for a shared one (-DBUILD_SHARED_LIBS=ON). Everything happens
+# in a temporary folder, removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-cmake -S "$root" -B "$work/build" -DCMAKE_INSTALL_PREFIX="$work/prefix" \
-  -DTR_BUILD_TESTS=OFF -DTR_BUILD_BENCH=OFF >/dev/null
-cmake --build "$work/build" -j2 >/dev/null
-cmake --install "$work/build" >/dev/null
+jobs=${TR_JOBS:-2}
 
 mkdir -p "$work/consumer"
 cat > "$work/consumer/main.c" <<'C'
@@ -38,15 +37,39 @@ C
 cat > "$work/consumer/CMakeLists.txt" <<'C'
 cmake_minimum_required(VERSION 3.18)
 project(consumer C)
-find_package(trustrisk REQUIRED)
+find_package(trustrisk 0.1 REQUIRED)
 add_executable(consumer main.c)
 target_link_libraries(consumer PRIVATE trustrisk::trustrisk)
 C
-cmake -S "$work/consumer" -B "$work/consumer/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-cmake --build "$work/consumer/build" >/dev/null
-"$work/consumer/build/consumer"
 
-export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
-cc -o "$work/consumer/pc" "$work/consumer/main.c" $(pkg-config --cflags --static --libs trustrisk)
-"$work/consumer/pc"
-echo "install test: find_package and pkg-config consumers built and ran"
+for kind in static shared; do
+  shared=OFF
+  [ "$kind" = shared ] && shared=ON
+  prefix="$work/prefix-$kind"
+  echo "test-install: $kind library: build and install into a temporary prefix"
+  cmake -S "$root" -B "$work/build-$kind" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS="$shared" \
+    -DTR_BUILD_TESTS=OFF -DTR_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$work/build-$kind" -j"$jobs" >/dev/null
+  cmake --install "$work/build-$kind" >/dev/null
+  for f in include/trustrisk/trustrisk.h lib/pkgconfig/trustrisk.pc bin/trustrisk \
+           lib/cmake/trustrisk/trustriskConfig.cmake lib/cmake/trustrisk/trustriskConfigVersion.cmake \
+           lib/cmake/trustrisk/trustriskTargets.cmake; do
+    [ -e "$prefix/$f" ] || { echo "test-install: $f was not installed" >&2; exit 1; }
+  done
+  "$prefix/bin/trustrisk" --version
+
+  echo "test-install: $kind library: consumer through find_package(trustrisk)"
+  cmake -S "$work/consumer" -B "$work/consumer/build-$kind" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$work/consumer/build-$kind" >/dev/null
+  "$work/consumer/build-$kind/consumer"
+
+  echo "test-install: $kind library: consumer through pkg-config"
+  static=""
+  [ "$kind" = static ] && static="--static"
+  # shellcheck disable=SC2046
+  cc -o "$work/consumer/pc-$kind" "$work/consumer/main.c" \
+    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags $static --libs trustrisk)
+  LD_LIBRARY_PATH="$prefix/lib" "$work/consumer/pc-$kind"
+done
+echo "test-install: find_package and pkg-config consumers built and ran (static and shared)"
