@@ -100,8 +100,8 @@ static void usage(FILE *fp)
           "  --threads LIST    thread counts, e.g. 1,2,4 (default 1, 2, 4, ... and the core "
           "count)\n"
           "  --repeat R        runs per measurement; the median is reported (default 3)\n"
-          "  --rss-paths A,B   path counts of the two peak-memory runs (default paths/8 and "
-          "paths)\n"
+          "  --rss-paths A,B   path counts of the two peak-memory runs (default T x 1024 and "
+          "8 T x 1024, T the largest thread count)\n"
           "  --no-rss          skip the peak-memory runs\n"
           "  --census N        paths sampled to count the draws a path consumes (default "
           "1024)\n"
@@ -733,11 +733,15 @@ static cJSON *run_workload(const options *o, int w, double *sink)
         printf("   (efficiency is relative to %d threads, the smallest count measured)\n",
                rows[0].threads);
 
-    /* Peak memory at two path counts, at the largest thread count. */
+    /* Peak memory at two path counts, at the largest thread count. The engine
+     * gives each thread at least one block of 1,024 paths (and runs no more
+     * threads than blocks), so the smaller count is one block per thread and
+     * the larger eight times that: both keep every thread's statistics. */
     long rss[2] = {-1, -1};
-    uint64_t rp[2] = {o->rss_paths[0] ? o->rss_paths[0] : (paths / 8 ? paths / 8 : 1),
-                      o->rss_paths[1] ? o->rss_paths[1] : paths};
     int rt = o->threads[o->n_threads - 1];
+    uint64_t rbase = (uint64_t)rt * 1024u;
+    uint64_t rp[2] = {o->rss_paths[0] ? o->rss_paths[0] : rbase,
+                      o->rss_paths[1] ? o->rss_paths[1] : 8 * rbase};
     if (o->rss) {
         for (int k = 0; k < 2; k++)
             rss[k] = rss_of_run(file, rp[k], rt);
