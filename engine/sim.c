@@ -340,7 +340,9 @@ static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
 }
 
 /* The copula's argument for an element whose own uniform is u: X, or
- * X / sqrt(W / nu) under the t copula. */
+ * X / sqrt(W / nu) under the t copula. (It adds the loadings onto r E term
+ * by term rather than calling factor_sum: a different order of the
+ * floating-point additions would change every result's last bits.) */
 static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
 {
     ws->n_normals++;
