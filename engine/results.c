@@ -28,6 +28,8 @@ static const double QLEVELS[5] = {0.5, 0.9, 0.95, 0.99, 0.995};
 static const char *const QNAMES[5] = {"0.5", "0.9", "0.95", "0.99", "0.995"};
 static const double ESLEVELS[2] = {0.95, 0.99};
 static const char *const ESNAMES[2] = {"0.95", "0.99"};
+static const double BAND_LEVELS[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+static const char *const BAND_NAMES[5] = {"p5", "p25", "p50", "p75", "p95"};
 #define EXCEEDANCE_POINTS 60
 
 /* A JSON number, with null for NaN/inf and no negative zero. */
@@ -170,12 +172,10 @@ static cJSON *build_json(const tr_results *res)
                              : cJSON_CreateNull());
         add(t, "bailout", dist(a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM)));
         cJSON *bands = add(t, "cash_bands", cJSON_CreateObject());
-        static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
-        static const char *const ln[5] = {"p5", "p25", "p50", "p75", "p95"};
         for (int k = 0; k < 5; k++) {
             for (size_t m = 0; m < H; m++)
-                band[m] = tr__hist_quantile(&a->cash[i * H + m], lv[k]);
-            add(bands, ln[k], num_array(band, H));
+                band[m] = tr__hist_quantile(&a->cash[i * H + m], BAND_LEVELS[k]);
+            add(bands, BAND_NAMES[k], num_array(band, H));
         }
         cJSON *schemes = add(t, "schemes", cJSON_CreateArray());
         for (size_t j = 0; j < tr->n_schemes; j++) {
@@ -247,68 +247,38 @@ tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
     return TR_OK;
 }
 
-/* ---- a growable text buffer for CSVs ----------------------------------- */
+/* ---- CSV ----------------------------------------------------------------
+ * The CSV views (and `path`'s replay in run.c) are written to FILE streams;
+ * here they go to memory (open_memstream) first so that writing the files
+ * stays all-or-nothing. */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
-
-static void sb_str(sbuf *b, const char *s)
+void tr__csv_str(FILE *fp, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {
-        sb_printf(b, "%s", s);
+        fputs(s, fp);
         return;
     }
-    sb_printf(b, "\"");
-    for (; *s; s++)
-        sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-    sb_printf(b, "\"");
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
 }
 
-static void sb_num(sbuf *b, double x)
+void tr__csv_num(FILE *fp, double x)
 {
-    if (isfinite(x))
-        sb_printf(b, ",%.10g", x + 0.0);
-    else
-        sb_printf(b, ",");
+    if (isfinite(x)) fprintf(fp, "%.10g", x + 0.0);
 }
 
-static void sb_dist(sbuf *b, const tr__acc *a, const tr__hist *h, size_t k)
+/* A field after a comma. */
+static void sb_num(FILE *b, double x)
+{
+    fputc(',', b);
+    tr__csv_num(b, x);
+}
+
+static void sb_dist(FILE *b, const tr__acc *a, const tr__hist *h, size_t k)
 {
     double mean, sd, se;
     moments(a, k, h->n, &mean, &sd, &se);
@@ -323,40 +293,40 @@ static void sb_dist(sbuf *b, const tr__acc *a, const tr__hist *h, size_t k)
 #define DIST_HEADER(p)                                                                             \
     p "_mean," p "_se," p "_q50," p "_q90," p "_q95," p "_q99," p "_q995," p "_es95," p "_es99"
 
-static void csv_trusts(const tr_results *res, sbuf *b)
+static void csv_trusts(const tr_results *res, FILE *b)
 {
     const tr_config *cfg = res->cfg;
     const tr__acc *a = &res->total;
-    sb_printf(b, "id,name,p_fail,p_fail_se,p_fail_lo95,p_fail_hi95,failure_month_mean," DIST_HEADER(
-                     "bailout") "\n");
+    fprintf(b, "id,name,p_fail,p_fail_se,p_fail_lo95,p_fail_hi95,failure_month_mean," DIST_HEADER(
+                   "bailout") "\n");
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         double p = (double)a->fail_count[i] / (double)a->n, lo, hi;
         tr__wilson(a->fail_count[i], a->n, &lo, &hi);
-        sb_str(b, cfg->trusts[i].id);
-        sb_printf(b, ",");
-        sb_str(b, cfg->trusts[i].name);
+        tr__csv_str(b, cfg->trusts[i].id);
+        fprintf(b, ",");
+        tr__csv_str(b, cfg->trusts[i].name);
         sb_num(b, p);
         sb_num(b, sqrt(p * (1 - p) / (double)a->n));
         sb_num(b, lo);
         sb_num(b, hi);
         sb_num(b, a->fail_count[i] ? (double)a->tau_sum[i] / (double)a->fail_count[i] : NAN);
         sb_dist(b, a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM));
-        sb_printf(b, "\n");
+        fprintf(b, "\n");
     }
 }
 
-static void csv_consortia(const tr_results *res, sbuf *b)
+static void csv_consortia(const tr_results *res, FILE *b)
 {
     const tr_config *cfg = res->cfg;
     const tr__acc *a = &res->total;
-    sb_printf(b, "id,name,reserve,p_exhausted,p_exhausted_lo95,p_exhausted_hi95," DIST_HEADER(
-                     "requested") "," DIST_HEADER("paid") "," DIST_HEADER("national_topup") "\n");
+    fprintf(b, "id,name,reserve,p_exhausted,p_exhausted_lo95,p_exhausted_hi95," DIST_HEADER(
+                   "requested") "," DIST_HEADER("paid") "," DIST_HEADER("national_topup") "\n");
     for (size_t c = 0; c < cfg->n_consortia; c++) {
         double lo, hi;
         tr__wilson(a->exhausted[c], a->n, &lo, &hi);
-        sb_str(b, cfg->consortia[c].id);
-        sb_printf(b, ",");
-        sb_str(b, cfg->consortia[c].name);
+        tr__csv_str(b, cfg->consortia[c].id);
+        fprintf(b, ",");
+        tr__csv_str(b, cfg->consortia[c].name);
         sb_num(b, cfg->consortia[c].reserve);
         sb_num(b, (double)a->exhausted[c] / (double)a->n);
         sb_num(b, lo);
@@ -364,53 +334,52 @@ static void csv_consortia(const tr_results *res, sbuf *b)
         sb_dist(b, a, &a->req[c], tr__acc_cons(a, c, 0, TR__S_SUM));
         sb_dist(b, a, &a->paid[c], tr__acc_cons(a, c, 1, TR__S_SUM));
         sb_dist(b, a, &a->top[c], tr__acc_cons(a, c, 2, TR__S_SUM));
-        sb_printf(b, "\n");
+        fprintf(b, "\n");
     }
 }
 
-static void csv_curves(const tr_results *res, sbuf *b)
+static void csv_curves(const tr_results *res, FILE *b)
 {
     const tr_config *cfg = res->cfg;
     const tr__acc *a = &res->total;
     size_t H = (size_t)cfg->horizon;
-    sb_printf(b, "trust,month,p_failed_by,cash_p5,cash_p25,cash_p50,cash_p75,cash_p95\n");
+    fprintf(b, "trust,month,p_failed_by,cash_p5,cash_p25,cash_p50,cash_p75,cash_p95\n");
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         uint64_t c = 0;
         for (size_t t = 0; t < H; t++) {
             c += a->fail_by_month[i * H + t];
-            sb_str(b, cfg->trusts[i].id);
-            sb_printf(b, ",%zu", t + 1);
+            tr__csv_str(b, cfg->trusts[i].id);
+            fprintf(b, ",%zu", t + 1);
             sb_num(b, (double)c / (double)a->n);
-            static const double lv[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
             for (int k = 0; k < 5; k++)
-                sb_num(b, tr__hist_quantile(&a->cash[i * H + t], lv[k]));
-            sb_printf(b, "\n");
+                sb_num(b, tr__hist_quantile(&a->cash[i * H + t], BAND_LEVELS[k]));
+            fprintf(b, "\n");
         }
     }
 }
 
-static void csv_schemes(const tr_results *res, sbuf *b)
+static void csv_schemes(const tr_results *res, FILE *b)
 {
     const tr_config *cfg = res->cfg;
     const tr__acc *a = &res->total;
-    sb_printf(b, "trust,scheme,name,kind,planned,shortfall_mean,shortfall_mean_given_fail\n");
+    fprintf(b, "trust,scheme,name,kind,planned,shortfall_mean,shortfall_mean_given_fail\n");
     static const char *const kinds[3] = {"efficiency", "closure", "other"};
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
         for (size_t j = 0; j < tr->n_schemes; j++) {
             size_t s = res->plan.scheme_base[i] + j;
-            sb_str(b, tr->id);
-            sb_printf(b, ",");
-            sb_str(b, tr->schemes[j].id);
-            sb_printf(b, ",");
-            sb_str(b, tr->schemes[j].name);
-            sb_printf(b, ",%s", kinds[tr->schemes[j].kind]);
+            tr__csv_str(b, tr->id);
+            fprintf(b, ",");
+            tr__csv_str(b, tr->schemes[j].id);
+            fprintf(b, ",");
+            tr__csv_str(b, tr->schemes[j].name);
+            fprintf(b, ",%s", kinds[tr->schemes[j].kind]);
             sb_num(b, res->plan.plan_total[s]);
             sb_num(b, tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 0)]) / (double)a->n);
             sb_num(b, a->fail_count[i] ? tr__xsum_value(&a->xs[tr__acc_shortfall(a, s, 1)]) /
                                              (double)a->fail_count[i]
                                        : NAN);
-            sb_printf(b, "\n");
+            fprintf(b, "\n");
         }
     }
 }
@@ -518,25 +487,31 @@ static tr_status write_temp(const char *dir, outfile *f, tr_error *err)
 
 tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *err)
 {
-    char *json = NULL, *rjson = NULL;
-    sbuf csv[4] = {{0}};
+    char *json = NULL, *rjson = NULL, *csv[4] = {NULL, NULL, NULL, NULL};
+    size_t csvlen[4] = {0, 0, 0, 0};
     tr_status st = tr_results_json(res, &json, err);
     if (st != TR_OK) return st;
     rjson = run_json(res);
-    csv_trusts(res, &csv[0]);
-    csv_consortia(res, &csv[1]);
-    csv_curves(res, &csv[2]);
-    csv_schemes(res, &csv[3]);
+    void (*const writers[4])(const tr_results *, FILE *) = {csv_trusts, csv_consortia, csv_curves,
+                                                            csv_schemes};
     int oom = !rjson;
-    for (int k = 0; k < 4; k++)
-        oom |= csv[k].oom || !csv[k].p;
+    for (int k = 0; k < 4; k++) {
+        FILE *fp = open_memstream(&csv[k], &csvlen[k]);
+        if (!fp) {
+            oom = 1;
+            continue;
+        }
+        writers[k](res, fp);
+        oom |= ferror(fp) != 0;
+        oom |= fclose(fp) != 0 || !csv[k];
+    }
     outfile files[6] = {
         {"results.json", json, strlen(json), ""},
         {"run.json", rjson, rjson ? strlen(rjson) : 0, ""},
-        {"trusts.csv", csv[0].p, csv[0].len, ""},
-        {"consortia.csv", csv[1].p, csv[1].len, ""},
-        {"failure_curves.csv", csv[2].p, csv[2].len, ""},
-        {"schemes.csv", csv[3].p, csv[3].len, ""},
+        {"trusts.csv", csv[0], csvlen[0], ""},
+        {"consortia.csv", csv[1], csvlen[1], ""},
+        {"failure_curves.csv", csv[2], csvlen[2], ""},
+        {"schemes.csv", csv[3], csvlen[3], ""},
     };
     if (oom) st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
     if (st == TR_OK) st = make_dirs(outdir, err);
@@ -556,7 +531,7 @@ tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *
     free(json);
     cJSON_free(rjson);
     for (int k = 0; k < 4; k++)
-        free(csv[k].p);
+        free(csv[k]);
     return st;
 }
 

@@ -4,6 +4,8 @@
 #ifndef TR_RESULTS_H
 #define TR_RESULTS_H
 
+#include <stdio.h>
+
 #include "accum.h"
 #include "trustrisk/run.h"
 
@@ -15,5 +17,10 @@ struct tr_results {
     int threads;
     double seconds;
 };
+
+/* CSV output shared by the CSV views and `path`: a field quoted per RFC 4180
+ * when needed; a number as %.10g (no "-0"), nothing for NaN or infinity. */
+void tr__csv_str(FILE *fp, const char *s);
+void tr__csv_num(FILE *fp, double x);
 
 #endif /* TR_RESULTS_H */

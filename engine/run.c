@@ -250,38 +250,16 @@ int tr_results_threads(const tr_results *res)
 
 /* ---- replay ------------------------------------------------------------ */
 
-/* CSV number: empty for NaN, else %.10g (and no "-0"). */
-static void csv_num(FILE *fp, double x)
-{
-    if (isnan(x)) return;
-    fprintf(fp, "%.10g", x + 0.0);
-}
-
-/* CSV field, quoted per RFC 4180 when needed. */
-static void csv_str(FILE *fp, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static void draw_row(FILE *fp, const char *trust, const char *scheme, const char *element, double u,
                      double value)
 {
-    csv_str(fp, trust);
+    tr__csv_str(fp, trust);
     fputc(',', fp);
-    csv_str(fp, scheme);
+    tr__csv_str(fp, scheme);
     fprintf(fp, ",%s,", element);
-    csv_num(fp, u);
+    tr__csv_num(fp, u);
     fputc(',', fp);
-    csv_num(fp, value);
+    tr__csv_num(fp, value);
     fputc('\n', fp);
 }
 
@@ -310,11 +288,11 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         for (size_t t = 0; t < H; t++) {
             const double *r = ws.trace + (i * H + t) * TR__TR_COUNT;
-            csv_str(out, cfg->trusts[i].id);
+            tr__csv_str(out, cfg->trusts[i].id);
             fprintf(out, ",%zu", t + 1);
             for (int k = 0; k < TR__TR_COUNT; k++) {
                 fputc(',', out);
-                csv_num(out, r[k]);
+                tr__csv_num(out, r[k]);
             }
             fputc('\n', out);
         }
@@ -347,22 +325,22 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
 
     fputs("\nconsortium,requested,paid,national_topup,exhausted_month\n", out);
     for (size_t c = 0; c < cfg->n_consortia; c++) {
-        csv_str(out, cfg->consortia[c].id);
+        tr__csv_str(out, cfg->consortia[c].id);
         fputc(',', out);
-        csv_num(out, ws.requested[c]);
+        tr__csv_num(out, ws.requested[c]);
         fputc(',', out);
-        csv_num(out, ws.paid[c]);
+        tr__csv_num(out, ws.paid[c]);
         fputc(',', out);
-        csv_num(out, ws.requested[c] - ws.paid[c]);
+        tr__csv_num(out, ws.requested[c] - ws.paid[c]);
         fputc(',', out);
         if (ws.exhaust_month[c]) fprintf(out, "%d", ws.exhaust_month[c]);
         fputc('\n', out);
     }
     fprintf(out, "\nsystem,trusts_failed,total_bailout,national_topup\npath %llu,%d,",
             (unsigned long long)index, ws.n_failed);
-    csv_num(out, ws.total_bailout);
+    tr__csv_num(out, ws.total_bailout);
     fputc(',', out);
-    csv_num(out, ws.national_topup);
+    tr__csv_num(out, ws.national_topup);
     fputc('\n', out);
 
     tr__ws_free(&ws);
