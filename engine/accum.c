@@ -69,16 +69,11 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
     a->storage = calloc(nhist * nb, sizeof *a->storage);
-    a->cc_cash = calloc(nt * 2 * H, sizeof *a->cc_cash);
-    a->cc_idx = calloc(nt * 2 * H, sizeof *a->cc_idx);
-    a->cc_count = calloc(nt * 2, sizeof *a->cc_count);
-    a->cc_mru = calloc(nt, sizeof *a->cc_mru);
     a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
     a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->cc_cash || !a->cc_idx || !a->cc_count || !a->cc_mru || !a->memo_x || !a->memo_i ||
-        !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
-        !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
-        !a->storage) {
+    if (!a->memo_x || !a->memo_i || !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo ||
+        !a->cash || !a->req || !a->paid || !a->top || !a->exhausted || !a->ex_by_month ||
+        !a->nfail || !a->bs || !a->xs || !a->storage) {
         tr__acc_free(a);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
                             "out of memory allocating the run's statistics (%zu histograms)",
@@ -129,10 +124,6 @@ void tr__acc_free(tr__acc *a)
     free(a->bs);
     free(a->xs);
     free(a->storage);
-    free(a->cc_cash);
-    free(a->cc_idx);
-    free(a->cc_count);
-    free(a->cc_mru);
     free(a->memo_x);
     free(a->memo_i);
     memset(a, 0, sizeof *a);
@@ -148,100 +139,81 @@ static inline void add_memo(tr__hist *h, double x, double *mx, uint32_t *mi)
     tr__hist_add_index(h, x, *mi);
 }
 
-/* Add cache entry e (of trust i) into the histograms and empty it. */
-static void flush_entry(tr__acc *a, size_t i, size_t e)
-{
-    uint32_t r = a->cc_count[e];
-    if (!r) return;
-    size_t H = (size_t)a->H;
-    tr__hist *ch = a->cash + i * H;
-    const double *cash = a->cc_cash + e * H;
-    const uint32_t *idx = a->cc_idx + e * H;
-    for (size_t t = 0; t < H; t++)
-        tr__hist_add_count(&ch[t], cash[t], idx[t], r);
-    a->cc_count[e] = 0;
-}
-
-void tr__acc_flush(tr__acc *a)
-{
-    for (size_t i = 0; i < a->nt; i++) {
-        flush_entry(a, i, 2 * i);
-        flush_entry(a, i, 2 * i + 1);
-    }
-}
-
-static void add_cash(tr__acc *a, size_t i, const double *cash)
-{
-    size_t H = (size_t)a->H, m = 2 * i + a->cc_mru[i], o = 2 * i + (1 - a->cc_mru[i]);
-    if (a->cc_count[m] && a->cc_count[m] < UINT32_MAX &&
-        memcmp(a->cc_cash + m * H, cash, H * sizeof *cash) == 0) {
-        a->cc_count[m]++;
-        return;
-    }
-    if (a->cc_count[o] && a->cc_count[o] < UINT32_MAX &&
-        memcmp(a->cc_cash + o * H, cash, H * sizeof *cash) == 0) {
-        a->cc_count[o]++;
-        a->cc_mru[i] = (uint8_t)(o - 2 * i);
-        return;
-    }
-    /* A new cash path replaces the entry used less recently. */
-    flush_entry(a, i, o);
-    memcpy(a->cc_cash + o * H, cash, H * sizeof *cash);
-    uint32_t *idx = a->cc_idx + o * H;
-    for (size_t t = 0; t < H; t++)
-        idx[t] = (uint32_t)tr__hist_index(cash[t]);
-    a->cc_count[o] = 1;
-    a->cc_mru[i] = (uint8_t)(o - 2 * i);
-}
-
 static void add_moment(double *bs, size_t k, double x)
 {
     bs[k] += x;
     bs[k + 1] += x * x;
 }
 
-void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
+/* Add trust i's cash rows, each as many times as lanes use it. */
+static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
 {
-    size_t H = (size_t)a->H;
-    a->n++;
+    const size_t C = TR__CHUNK, H = (size_t)a->H;
+    uint32_t count[TR__CHUNK] = {0};
+    for (size_t k = 0; k < ch->n; k++)
+        count[ch->cref[i * C + k]]++;
+    tr__hist *hist = a->cash + i * H;
+    for (size_t r = 0; r < ch->nrows[i]; r++) {
+        const double *row = ch->cash + (i * C + r) * H;
+        for (size_t t = 0; t < H; t++)
+            tr__hist_add_count(&hist[t], row[t], tr__hist_index(row[t]), count[r]);
+    }
+}
+
+void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan)
+{
+    const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
+    a->n += n;
     for (size_t i = 0; i < a->nt; i++) {
-        int f = ws->fail_month[i];
-        if (f) {
-            a->fail_count[i]++;
-            a->fail_by_month[i * H + (size_t)(f - 1)]++;
-            a->tau_sum[i] += (uint64_t)f;
+        const uint8_t *fail = ch->fail + i * C;
+        const double *bo = ch->bo + i * C;
+        for (size_t k = 0; k < n; k++) {
+            int f = fail[k];
+            if (f) {
+                a->fail_count[i]++;
+                a->fail_by_month[i * H + (size_t)(f - 1)]++;
+                a->tau_sum[i] += (uint64_t)f;
+            }
+            add_memo(&a->bo[i], bo[k], &a->memo_x[i], &a->memo_i[i]);
+            add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo[k]);
         }
-        double bo = ws->bailout[i];
-        add_memo(&a->bo[i], bo, &a->memo_x[i], &a->memo_i[i]);
-        add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo);
-        add_cash(a, i, ws->cash + i * H);
+        add_cash_rows(a, i, ch);
         size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
         for (size_t s = s0; s < s1; s++) {
-            double sf = ws->shortfall[s];
-            a->bs[tr__acc_shortfall(a, s, 0)] += sf;
-            if (f) a->bs[tr__acc_shortfall(a, s, 1)] += sf;
+            const double *sf = ch->sf + s * C;
+            double *sum = &a->bs[tr__acc_shortfall(a, s, 0)];
+            double *given = &a->bs[tr__acc_shortfall(a, s, 1)];
+            for (size_t k = 0; k < n; k++) {
+                *sum += sf[k];
+                if (fail[k]) *given += sf[k];
+            }
         }
     }
     for (size_t c = 0; c < a->nc; c++) {
-        double req = ws->requested[c], paid = ws->paid[c], top = req - paid;
         size_t m = a->nt + 3 * c;
-        add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
-        add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
-        add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
-        add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
-        add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
-        add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
-        if (ws->exhaust_month[c]) {
-            a->exhausted[c]++;
-            a->ex_by_month[c * H + (size_t)(ws->exhaust_month[c] - 1)]++;
+        for (size_t k = 0; k < n; k++) {
+            double req = ch->req[c * C + k], paid = ch->paid[c * C + k], top = req - paid;
+            add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
+            add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
+            add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
+            add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
+            add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
+            add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
+            int ex = ch->exh[c * C + k];
+            if (ex) {
+                a->exhausted[c]++;
+                a->ex_by_month[c * H + (size_t)(ex - 1)]++;
+            }
         }
     }
-    a->nfail[ws->n_failed]++;
     size_t ms = a->nt + 3 * a->nc;
-    add_memo(&a->sys_bo, ws->total_bailout, &a->memo_x[ms], &a->memo_i[ms]);
-    add_memo(&a->sys_top, ws->national_topup, &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
-    add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ws->total_bailout);
-    add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ws->national_topup);
+    for (size_t k = 0; k < n; k++) {
+        a->nfail[ch->nfail[k]]++;
+        add_memo(&a->sys_bo, ch->sys_bo[k], &a->memo_x[ms], &a->memo_i[ms]);
+        add_memo(&a->sys_top, ch->sys_top[k], &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
+        add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ch->sys_bo[k]);
+        add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ch->sys_top[k]);
+    }
 }
 
 void tr__acc_end_block(tr__acc *a)

@@ -1,8 +1,8 @@
 /*
  * accum.h - per-thread accumulators of a run and their exact merge (private).
  *
- * Each thread adds its paths into its own tr__acc; at the end the threads'
- * accumulators are merged into one. Everything merges exactly, in any order:
+ * Each thread adds chunks of paths (kernel.h) into its own tr__acc; at the
+ * end the threads' accumulators are merged into one. Everything merges exactly, in any order:
  * counts are integers, histograms have integer counts and exact min/max, and
  * sums of doubles are formed in fixed blocks of TR_PATH_BLOCK consecutive
  * paths (summed in path order, whoever runs the block) and then added into
@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "sim.h"
+#include "kernel.h"
 #include "stats.h"
 
 /* Sums kept per item, by index into tr__acc.xs / .bs. */
@@ -42,18 +42,8 @@ typedef struct tr__acc {
     double *bs;
     tr__xsum *xs;
     uint32_t *storage; /* every histogram's buckets */
-    /* Repeat cache for the cash histograms: two recent month-end cash paths
-     * per trust, each with its bucket indices and a count of the paths equal
-     * to it not yet added. A trust whose cash path is one of the two (common
-     * when only rare events are random, which flip it between two paths)
-     * only counts; an entry's count goes into the histograms when the entry
-     * is evicted and by tr__acc_flush. Counting in a different order changes
-     * nothing: histogram counts are integers. */
-    double *cc_cash;    /* nt * 2 * H */
-    uint32_t *cc_idx;   /* nt * 2 * H */
-    uint32_t *cc_count; /* nt * 2: pending paths (0 = empty entry) */
-    uint8_t *cc_mru;    /* nt: the entry used last */
-    /* one-entry memo per scalar histogram (bail-outs, requests, system) */
+    /* one-entry memo per scalar histogram (bail-outs, requests, system): the
+     * bucket of the last value added (consecutive paths often repeat) */
     double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;
 } tr__acc;
@@ -71,16 +61,14 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
 double tr__acc_bytes(const tr__plan *plan);
 void tr__acc_free(tr__acc *a);
 
-/* Add the path held in ws (after tr__sim_path). Allocates nothing. */
-void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan);
+/* Add a chunk of paths (after tr__kernel_chunk), lanes in path order.
+ * Allocates nothing. */
+void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan);
 
 /* End of a block of paths: move the block partial sums into the exact sums. */
 void tr__acc_end_block(tr__acc *a);
 
-/* Count pending repeats into the histograms (before merging or reading). */
-void tr__acc_flush(tr__acc *a);
-
-/* dst += src (exact; any order gives the same dst). src must be flushed. */
+/* dst += src (exact; any order gives the same dst). */
 void tr__acc_merge(tr__acc *dst, const tr__acc *src);
 
 #endif /* TR_ACCUM_H */

@@ -1,11 +1,11 @@
 /*
  * run.c - running the paths in parallel, and replaying one of them.
  *
- * This is the only file with OpenMP pragmas. Paths are grouped into blocks
- * of TR_PATH_BLOCK consecutive indices; threads take blocks dynamically and
- * each block's sums are formed in path order, so the merged statistics are
- * the same bytes whatever the thread count (accum.h). Without OpenMP the
- * same code runs on one thread.
+ * Paths are grouped into blocks of TR_PATH_BLOCK consecutive indices;
+ * threads take blocks dynamically (parallel.h), simulate each block chunk by
+ * chunk with the kernel (kernel.h) and add the chunks into their own
+ * statistics, whose sums are formed per block in path order, so the merged
+ * statistics are the same bytes whatever the thread count (accum.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,13 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "accum.h"
+#include "kernel.h"
+#include "parallel.h"
 #include "results.h"
-#include "rng.h"
 #include "sim.h"
 
 static double now_seconds(void)
@@ -54,24 +51,6 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     return st;
 }
 
-int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), void *ctx)
-{
-    int used = 1;
-#ifdef _OPENMP
-    int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long long i = 0; i < (long long)n; i++) {
-        job(ctx, (size_t)i);
-        if (i == 0) used = omp_get_num_threads();
-    }
-#else
-    (void)threads;
-    for (size_t i = 0; i < n; i++)
-        job(ctx, i);
-#endif
-    return used;
-}
-
 /* Physical memory in bytes, or 0 if unknown. */
 static double physical_memory(void)
 {
@@ -88,16 +67,103 @@ typedef struct progress {
 
 static void report_progress(progress *pr, uint64_t add, int may_call)
 {
-    uint64_t done;
-#ifdef _OPENMP
-#pragma omp atomic capture
-#endif
-    done = pr->done += add;
+    uint64_t done = tr__atomic_add(&pr->done, add);
     if (!pr->opt->progress || !may_call) return;
     double t = now_seconds();
     if (t - pr->last < 0.1) return;
     pr->last = t;
     pr->opt->progress(pr->opt->progress_user, done, pr->opt->paths);
+}
+
+/* What the threads of a run share. */
+typedef struct run_ctx {
+    tr_results *res;
+    const tr_run_options *opt;
+    uint64_t first, last; /* paths [first, last) */
+    progress pr;
+    int have_total;
+    tr_error *err;
+    uint64_t b0;          /* first block */
+    int progress_claimed; /* a thread reports progress */
+} run_ctx;
+
+/* One thread's state. */
+typedef struct worker {
+    tr__kws kws;
+    tr__chunk_out chunk;
+    tr__acc acc;
+    tr_error local;
+    int is_first; /* the thread that reports progress */
+} worker;
+
+static int worker_start(void *ctx, void **local)
+{
+    run_ctx *rc = ctx;
+    worker *w = calloc(1, sizeof *w);
+    *local = w;
+    if (!w) return -1;
+    tr_error_init(&w->local);
+    const tr__plan *plan = &rc->res->plan;
+    if (tr__kws_init(&w->kws, plan, &w->local) != TR_OK) return -1;
+    if (tr__chunk_init(&w->chunk, plan, &w->local) != TR_OK) {
+        tr__kws_free(&w->kws);
+        return -1;
+    }
+    if (tr__acc_init(&w->acc, plan, &w->local) != TR_OK) {
+        tr__chunk_free(&w->chunk);
+        tr__kws_free(&w->kws);
+        return -1;
+    }
+    w->is_first = tr__flag_claim(&rc->progress_claimed);
+    return 0;
+}
+
+/* Block b0 + k: its paths chunk by chunk, then the block's sums. */
+static void worker_block(void *ctx, void *local, size_t k)
+{
+    run_ctx *rc = ctx;
+    worker *w = local;
+    const uint64_t B = TR_PATH_BLOCK;
+    uint64_t lo = (rc->b0 + (uint64_t)k) * B, hi = lo + B;
+    if (lo < rc->first) lo = rc->first;
+    if (hi > rc->last) hi = rc->last;
+    for (uint64_t p = lo; p < hi; p += TR__CHUNK) {
+        size_t n = hi - p < TR__CHUNK ? (size_t)(hi - p) : TR__CHUNK;
+        tr__kernel_chunk(&w->kws, rc->opt->seed, p, n, &w->chunk);
+        tr__acc_add_chunk(&w->acc, &w->chunk, &rc->res->plan);
+    }
+    tr__acc_end_block(&w->acc);
+    report_progress(&rc->pr, hi - lo, w->is_first);
+}
+
+/* Called one thread at a time: the first thread to finish hands its
+ * accumulator over as the total (no separate copy in memory); the others
+ * merge into it. Merging is exact, so the order does not matter. */
+static void worker_finish(void *ctx, void *local, int ok)
+{
+    run_ctx *rc = ctx;
+    worker *w = local;
+    if (!w) {
+        tr_error_add(rc->err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory starting a thread");
+        return;
+    }
+    if (ok) {
+        if (!rc->have_total) {
+            rc->res->total = w->acc;
+            rc->have_total = 1;
+        } else {
+            tr__acc_merge(&rc->res->total, &w->acc);
+            tr__acc_free(&w->acc);
+        }
+        tr__chunk_free(&w->chunk);
+        tr__kws_free(&w->kws);
+    } else {
+        for (size_t d = 0; d < w->local.count; d++)
+            tr_error_add(rc->err, w->local.diags[d].status, NULL, NULL, 0, 0, "%s",
+                         w->local.diags[d].message);
+    }
+    tr_error_clear(&w->local);
+    free(w);
 }
 
 tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err)
@@ -110,18 +176,18 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     res->paths = opt->paths;
     res->seed = opt->seed;
     res->first_path = opt->first_path;
-    tr_status st = tr__plan_init_threads(&res->plan, cfg, opt->threads, err);
+    tr_status st = tr__plan_init(&res->plan, cfg, opt->threads, err);
     if (st != TR_OK) {
         tr_results_free(res);
         return st;
     }
 
-    const uint64_t first = opt->first_path, last = first + opt->paths; /* [first, last) */
+    run_ctx rc = {
+        res, opt, opt->first_path, opt->first_path + opt->paths, {opt, 0, now_seconds()}, 0, err,
+        0,   0};
     const uint64_t B = TR_PATH_BLOCK;
-    const uint64_t b0 = first / B, b1 = (last + B - 1) / B; /* blocks [b0, b1) */
-    const long long nblocks = (long long)(b1 - b0);
-    progress pr = {opt, 0, now_seconds()};
-    int failed = 0, used_threads = 1, have_total = 0;
+    const uint64_t b0 = rc.first / B, b1 = (rc.last + B - 1) / B; /* blocks [b0, b1) */
+    rc.b0 = b0;
     double t0 = now_seconds();
 
     /* Each thread keeps its own statistics (tr__acc_bytes), so more threads
@@ -138,88 +204,15 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
                             "the horizon or split the trusts",
                             need / 1073741824.0, avail / 1073741824.0);
     }
-#ifdef _OPENMP
-    int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    if (nthreads > nblocks) nthreads = (int)nblocks;
+    int nthreads = tr__threads_default(opt->threads);
+    if ((uint64_t)nthreads > b1 - b0) nthreads = (int)(b1 - b0);
     if (avail > 0 && (double)nthreads * need > avail) nthreads = (int)(avail / need);
     if (nthreads < 1) nthreads = 1;
-#pragma omp parallel num_threads(nthreads)
-#endif
-    {
-        tr__ws ws;
-        tr__acc acc;
-        tr_error local;
-        tr_error_init(&local);
-        int ok = tr__ws_init(&ws, &res->plan, 0, &local) == TR_OK;
-        if (ok && tr__acc_init(&acc, &res->plan, &local) != TR_OK) {
-            tr__ws_free(&ws);
-            ok = 0;
-        }
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#pragma omp single
-        used_threads = omp_get_num_threads();
-#endif
-        if (!ok) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
-#ifdef _OPENMP
-#pragma omp barrier
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (long long k = 0; k < nblocks; k++) {
-            int stop;
-#ifdef _OPENMP
-#pragma omp atomic read
-#endif
-            stop = failed;
-            if (stop) continue;
-            uint64_t lo = (b0 + (uint64_t)k) * B, hi = lo + B;
-            if (lo < first) lo = first;
-            if (hi > last) hi = last;
-            for (uint64_t p = lo; p < hi; p++) {
-                tr__sim_path(&ws, opt->seed, p);
-                tr__acc_add_path(&acc, &ws, &res->plan);
-            }
-            tr__acc_end_block(&acc);
-            report_progress(&pr, hi - lo, tid == 0);
-        }
-        if (ok) {
-            tr__acc_flush(&acc);
-            /* The first thread to finish hands its accumulator over as the
-             * total (no separate copy in memory); the others merge into it.
-             * Merging is exact, so the order does not matter. */
-#ifdef _OPENMP
-#pragma omp critical(tr_merge)
-#endif
-            {
-                if (!have_total) {
-                    res->total = acc;
-                    have_total = 1;
-                } else {
-                    tr__acc_merge(&res->total, &acc);
-                    tr__acc_free(&acc);
-                }
-            }
-            tr__ws_free(&ws);
-        } else {
-#ifdef _OPENMP
-#pragma omp critical(tr_merge)
-#endif
-            {
-                for (size_t d = 0; d < local.count; d++)
-                    tr_error_add(err, local.diags[d].status, NULL, NULL, 0, 0, "%s",
-                                 local.diags[d].message);
-            }
-        }
-        tr_error_clear(&local);
-    }
+    static const tr__workers workers = {worker_start, worker_block, worker_finish};
+    int failed = 0;
+    int used_threads = tr__parallel_workers((size_t)(b1 - b0), nthreads, &workers, &rc, &failed);
 
-    if (failed) {
+    if (failed || !rc.have_total) {
         tr_results_free(res);
         return tr_error_status(err) != TR_OK ? tr_error_status(err) : TR_E_NOMEM;
     }
@@ -272,7 +265,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
                             (unsigned long long)seed);
     tr__plan plan;
     tr__ws ws;
-    tr_status st = tr__plan_init(&plan, cfg, err);
+    tr_status st = tr__plan_init(&plan, cfg, 0, err);
     if (st != TR_OK) return st;
     st = tr__ws_init(&ws, &plan, 1, err);
     if (st != TR_OK) {
