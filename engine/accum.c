@@ -69,11 +69,16 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
     a->storage = calloc(nhist * nb, sizeof *a->storage);
+    a->rc_cash = calloc(nt * 2 * H + 1, sizeof *a->rc_cash);
+    a->rc_idx = calloc(nt * 2 * H + 1, sizeof *a->rc_idx);
+    a->rc_count = calloc(nt * 2 + 1, sizeof *a->rc_count);
+    a->rc_mru = calloc(nt + 1, sizeof *a->rc_mru);
     a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
     a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->memo_x || !a->memo_i || !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo ||
-        !a->cash || !a->req || !a->paid || !a->top || !a->exhausted || !a->ex_by_month ||
-        !a->nfail || !a->bs || !a->xs || !a->storage) {
+    if (!a->rc_cash || !a->rc_idx || !a->rc_count || !a->rc_mru || !a->memo_x || !a->memo_i ||
+        !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
+        !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
+        !a->storage) {
         tr__acc_free(a);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
                             "out of memory allocating the run's statistics (%zu histograms)",
@@ -124,6 +129,10 @@ void tr__acc_free(tr__acc *a)
     free(a->bs);
     free(a->xs);
     free(a->storage);
+    free(a->rc_cash);
+    free(a->rc_idx);
+    free(a->rc_count);
+    free(a->rc_mru);
     free(a->memo_x);
     free(a->memo_i);
     memset(a, 0, sizeof *a);
@@ -145,6 +154,52 @@ static void add_moment(double *bs, size_t k, double x)
     bs[k + 1] += x * x;
 }
 
+/* Add cache entry e (of trust i) into the histograms and empty it. */
+static void flush_entry(tr__acc *a, size_t i, size_t e)
+{
+    uint32_t r = a->rc_count[e];
+    if (!r) return;
+    size_t H = (size_t)a->H;
+    tr__hist *ch = a->cash + i * H;
+    const double *cash = a->rc_cash + e * H;
+    const uint32_t *idx = a->rc_idx + e * H;
+    for (size_t t = 0; t < H; t++)
+        tr__hist_add_count(&ch[t], cash[t], idx[t], r);
+    a->rc_count[e] = 0;
+}
+
+void tr__acc_flush(tr__acc *a)
+{
+    for (size_t i = 0; i < a->nt; i++) {
+        flush_entry(a, i, 2 * i);
+        flush_entry(a, i, 2 * i + 1);
+    }
+}
+
+/* Add r paths whose trust i has month-end cash `cash`. */
+static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r)
+{
+    size_t H = (size_t)a->H;
+    for (size_t back = 0; back < 2; back++) {
+        size_t e = 2 * i + (back == 0 ? a->rc_mru[i] : 1u - a->rc_mru[i]);
+        if (a->rc_count[e] && a->rc_count[e] <= UINT32_MAX - r &&
+            memcmp(a->rc_cash + e * H, cash, H * sizeof *cash) == 0) {
+            a->rc_count[e] += r;
+            a->rc_mru[i] = (uint8_t)(e - 2 * i);
+            return;
+        }
+    }
+    /* A new cash path replaces the entry used less recently. */
+    size_t o = 2 * i + (1u - a->rc_mru[i]);
+    flush_entry(a, i, o);
+    memcpy(a->rc_cash + o * H, cash, H * sizeof *cash);
+    uint32_t *idx = a->rc_idx + o * H;
+    for (size_t t = 0; t < H; t++)
+        idx[t] = (uint32_t)tr__hist_index(cash[t]);
+    a->rc_count[o] = r;
+    a->rc_mru[i] = (uint8_t)(o - 2 * i);
+}
+
 /* Add trust i's cash rows, each as many times as lanes use it. */
 static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
 {
@@ -152,12 +207,8 @@ static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
     uint32_t count[TR__CHUNK] = {0};
     for (size_t k = 0; k < ch->n; k++)
         count[ch->cref[i * C + k]]++;
-    tr__hist *hist = a->cash + i * H;
-    for (size_t r = 0; r < ch->nrows[i]; r++) {
-        const double *row = ch->cash + (i * C + r) * H;
-        for (size_t t = 0; t < H; t++)
-            tr__hist_add_count(&hist[t], row[t], tr__hist_index(row[t]), count[r]);
-    }
+    for (size_t r = 0; r < ch->nrows[i]; r++)
+        add_cash(a, i, ch->cash + (i * C + r) * H, count[r]);
 }
 
 void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan)

@@ -42,6 +42,17 @@ typedef struct tr__acc {
     double *bs;
     tr__xsum *xs;
     uint32_t *storage; /* every histogram's buckets */
+    /* Repeat cache for the cash histograms: two recent month-end cash paths
+     * per trust, each with its bucket indices and a count of the paths equal
+     * to it not yet added. A trust whose cash path is one of the two (common
+     * when only rare events are random, which flip it between two paths)
+     * only counts; an entry's count goes into the histograms when the entry
+     * is evicted and by tr__acc_flush. Counting in a different order changes
+     * nothing: histogram counts are integers. */
+    double *rc_cash;    /* nt * 2 * H */
+    uint32_t *rc_idx;   /* nt * 2 * H */
+    uint32_t *rc_count; /* nt * 2: pending paths (0 = empty entry) */
+    uint8_t *rc_mru;    /* nt: the entry used last */
     /* one-entry memo per scalar histogram (bail-outs, requests, system): the
      * bucket of the last value added (consecutive paths often repeat) */
     double *memo_x; /* nt + 3 * nc + 2 */
@@ -68,7 +79,10 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
 /* End of a block of paths: move the block partial sums into the exact sums. */
 void tr__acc_end_block(tr__acc *a);
 
-/* dst += src (exact; any order gives the same dst). */
+/* Count pending repeats into the histograms (before merging or reading). */
+void tr__acc_flush(tr__acc *a);
+
+/* dst += src (exact; any order gives the same dst). src must be flushed. */
 void tr__acc_merge(tr__acc *dst, const tr__acc *src);
 
 #endif /* TR_ACCUM_H */

@@ -71,11 +71,17 @@ void tr__chunk_free(tr__chunk_out *out)
     memset(out, 0, sizeof *out);
 }
 
-/* Put lane k's cash path of trust i into a row: an existing one (the last
+/* Put lane k's cash path of trust i into a row: the previous lane's when
+ * the simulator reused that path's months, else an existing one (the last
  * two are compared) or a new one. */
-static void store_cash(tr__chunk_out *out, size_t i, size_t k, const double *cash, size_t H)
+static void store_cash(tr__chunk_out *out, size_t i, size_t k, const double *cash, size_t H,
+                       int reused)
 {
     const size_t C = TR__CHUNK;
+    if (reused && k > 0) {
+        out->cref[i * C + k] = out->cref[i * C + k - 1];
+        return;
+    }
     double *rows = out->cash + i * C * H;
     size_t r = out->nrows[i];
     for (size_t back = 0; back < 2 && back < r; back++) {
@@ -104,7 +110,7 @@ void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__
         for (size_t i = 0; i < pl->n_trusts; i++) {
             out->fail[i * C + k] = (uint8_t)ws->fail_month[i];
             out->bo[i * C + k] = ws->bailout[i];
-            store_cash(out, i, k, ws->cash + i * H, H);
+            store_cash(out, i, k, ws->cash + i * H, H, ws->memo.reused[i]);
         }
         for (size_t s = 0; s < pl->n_schemes; s++)
             out->sf[s * C + k] = ws->shortfall[s];

@@ -148,6 +148,7 @@ static void worker_finish(void *ctx, void *local, int ok)
         return;
     }
     if (ok) {
+        tr__acc_flush(&w->acc);
         if (!rc->have_total) {
             rc->res->total = w->acc;
             rc->have_total = 1;

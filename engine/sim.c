@@ -57,10 +57,11 @@ tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error
     ws->sdraw = calloc(plan->n_schemes + 1, sizeof *ws->sdraw);
     ws->memo.have_prev = calloc(nt + 1, sizeof *ws->memo.have_prev);
     ws->memo.prev_g = calloc(2 * nt + 1, sizeof *ws->memo.prev_g);
+    ws->memo.reused = calloc(nt + 1, sizeof *ws->memo.reused);
     ws->memo.ev_e = NAN; /* no threshold memoised yet */
     int ok = ws->z && ws->sav && ws->oneoff && ws->fail_month && ws->bailout && ws->cash &&
              ws->bmonth && ws->shortfall && ws->requested && ws->paid && ws->exhaust_month &&
-             ws->q && ws->sdraw && ws->memo.have_prev && ws->memo.prev_g;
+             ws->q && ws->sdraw && ws->memo.have_prev && ws->memo.prev_g && ws->memo.reused;
     if (ok && with_trace) {
         ws->trace = calloc(nt * H * TR__TR_COUNT, sizeof *ws->trace);
         ws->tdraw = calloc(nt * 4, sizeof *ws->tdraw);
@@ -93,6 +94,7 @@ void tr__ws_free(tr__ws *ws)
     free(ws->sdraw);
     free(ws->memo.have_prev);
     free(ws->memo.prev_g);
+    free(ws->memo.reused);
     free(ws->tdraw);
     memset(ws, 0, sizeof *ws);
 }
@@ -521,6 +523,7 @@ void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
            gI == m->prev_g[2 * i] && gC == m->prev_g[2 * i + 1];
     m->prev_g[2 * i] = gI;
     m->prev_g[2 * i + 1] = gC;
+    m->reused[i] = (unsigned char)same;
     if (!same) {
         m->have_prev[i] = 1;
         book_schemes(ws, i);

@@ -52,6 +52,7 @@ typedef struct tr__sim_memo {
     double ev_e, ev_u;        /* the last event threshold Phi(e) (see event() in sim.c) */
     unsigned char *have_prev; /* n_trusts: the outputs below hold a computed path */
     double *prev_g;           /* n_trusts * 2: the growths of that path */
+    unsigned char *reused;    /* n_trusts: this path's months are the previous path's */
 } tr__sim_memo;
 
 typedef struct tr__ws {
