@@ -35,6 +35,7 @@
 
 #include "model.h"
 #include "canon.h"
+#include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
@@ -191,6 +192,12 @@ static const char *suggest(const char *word, const char *const *names, size_t n)
     }
     if (best && best_d <= limit && best_d < len && best_d > 0) return best;
     return NULL;
+}
+
+/* The same rule for other modules (import.c's column and trust names). */
+const char *tr__suggest(const char *word, const char *const *names, size_t n)
+{
+    return suggest(word, names, n);
 }
 
 /* "a, b, c" into buf (truncated with "..." if it does not fit). */
