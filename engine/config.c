@@ -1,5 +1,5 @@
 /*
- * config.c - loading and validating a config (MODEL.md sections 3-6 and 9).
+ * config.c - loading and validating a config (docs/model.md sections 3-6 and 9).
  *
  * A config goes through three gates, and the first that fails stops it:
  *
@@ -9,7 +9,7 @@
  *      on ("expected ',' or '}' after an object member", "NaN/Infinity are not
  *      allowed"). cJSON then builds the tree; it accepts some non-JSON (leading
  *      zeros, "-.5"), which the scanner has already refused;
- *   3. rules: every rule of MODEL.md is checked while the validated model of
+ *   3. rules: every rule of docs/model.md is checked while the validated model of
  *      engine/model.h is filled in. This gate never stops early: every
  *      problem is reported with the JSON path of the offending value
  *      ("trusts[2].schemes[0].delivery.sd"), so that an author fixes a config
@@ -607,7 +607,7 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 }
 
 /* ------------------------------------------------------------------------- */
-/* Factor loadings (MODEL.md section 3)                                      */
+/* Factor loadings (docs/model.md section 3)                                 */
 /* ------------------------------------------------------------------------- */
 
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
@@ -682,7 +682,7 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Distributions (MODEL.md section 4)                                        */
+/* Distributions (docs/model.md section 4)                                   */
 /* ------------------------------------------------------------------------- */
 
 static const char *const DIST_NAMES[] = {"fixed", "uniform", "triangular", "pert",

@@ -31,7 +31,7 @@ extern "C" {
  * is stated on the page and is not an error.
  *
  * Returns TR_OK; TR_E_INPUT when results.json is missing, is not JSON or
- * lacks the fields of MODEL.md section 10 (the message names the file);
+ * lacks the fields docs/results.md lists (the message names the file);
  * TR_E_IO when the page cannot be written; TR_E_NOMEM.
  */
 tr_status tr_report_write(const char *outdir, tr_error *err);

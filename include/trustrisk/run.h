@@ -1,7 +1,7 @@
 /*
  * trustrisk/run.h - running the Monte Carlo simulation and writing results.
  *
- * tr_run simulates `paths` independent paths of a config (MODEL.md sections
+ * tr_run simulates `paths` independent paths of a config (docs/model.md sections
  * 1-8) across threads and returns the summary statistics. The results are a
  * pure function of (config, seed, paths, engine version): bit-for-bit the
  * same for any number of threads, because every path's randomness is
@@ -63,7 +63,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
 void tr_results_free(tr_results *res);
 
 /**
- * The results.json document (MODEL.md section 10) as a NUL-terminated string
+ * The results.json document (docs/results.md) as a NUL-terminated string
  * in *json, which the caller frees with free(). Deterministic: no timings.
  */
 tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
