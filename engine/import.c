@@ -1657,6 +1657,12 @@ static void map_diag(imp *im, const tr_diag *d)
         t = &im->consortia;
         row = (size_t)i;
     }
+    if (!t && !d->path && strncmp(d->message, "file is too large", 17) == 0) {
+        im->nproblems++;
+        tr_error_add(im->err, d->status, NULL, NULL, 0, 0,
+                     "the config built from these files is too large to load %s", d->message + 18);
+        return;
+    }
     if (!t) {
         const char *file = d->file;
         if (strcmp(path, "trusts") == 0)

@@ -738,3 +738,18 @@ Test(import_cli, arguments)
     cr_expect_eq(sh("'%s' import --help | grep -q -- '--consortia C.csv'", TR_BINARY), 0);
     cr_expect_eq(sh("'%s' --help | grep -q '^  import '", TR_BINARY), 0);
 }
+
+Test(import, a_config_too_large_to_load)
+{
+    /* one note of 65 MiB makes a config over TR_CONFIG_MAX_BYTES */
+    size_t n = TR_CONFIG_MAX_BYTES + (1u << 20);
+    const char *head = "id,cash,income,expenditure,notes\ngen,8,240,252,";
+    char *t = malloc(strlen(head) + n + 2);
+    cr_assert_not_null(t);
+    strcpy(t, head);
+    memset(t + strlen(head), 'x', n);
+    strcpy(t + strlen(head) + n, "\n");
+    expect_problem(t, "trust,id,saving,start_month\n", NULL, BASE, NULL, 0, NULL,
+                   "the config built from these files is too large to load (");
+    free(t);
+}
