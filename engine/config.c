@@ -234,6 +234,9 @@ typedef struct ctx {
     /* the trust being read, for the consortium-scope rule */
     const char *trust_id;
     bool trust_has_commissioners;
+    /* the top-level "seed" as written in the file (not NUL-terminated), or NULL */
+    const char *seed_text;
+    size_t seed_len;
 } ctx;
 
 static void *xcalloc(ctx *c, size_t n, size_t size)
@@ -1352,6 +1355,29 @@ static void parse_copula(ctx *c, const cJSON *root)
     path_pop(c, mark);
 }
 
+/*
+ * The seed as written. A JSON number is read as a double, which rounds any
+ * integer above 2^53 and any long fraction without a word
+ * (9007199254740993 reads as 9007199254740992, 1.0000000000000001 as 1), so
+ * the rule of --seed is checked on the text: a whole number in digits, at
+ * most 2^53.
+ */
+static void check_seed_text(ctx *c)
+{
+    static const char max[] = "9007199254740992";
+    const char *t = c->seed_text;
+    size_t n = c->seed_len, k = 0;
+    while (k < n && t[k] >= '0' && t[k] <= '9')
+        k++;
+    int shown = n > 40 ? 40 : (int)n;
+    if (k != n || n == 0)
+        report_at(c, "seed",
+                  "expected a whole number written in digits, 0 to %s (as --seed), got %.*s%s", max,
+                  shown, t, n > 40 ? "..." : "");
+    else if (n > sizeof max - 1 || (n == sizeof max - 1 && memcmp(t, max, n) > 0))
+        report_at(c, "seed", "must be in [0, %s] (got %.*s%s)", max, shown, t, n > 40 ? "..." : "");
+}
+
 static void parse_root(ctx *c, const cJSON *root)
 {
     tr_config *cfg = c->cfg;
@@ -1363,7 +1389,7 @@ static void parse_root(ctx *c, const cJSON *root)
     double h = 0, paths = TR_DEFAULT_PATHS, seed = TR_DEFAULT_SEED;
     get_number(c, root, "horizon_months", &R_HORIZON, true, &h);
     get_number(c, root, "paths", &R_PATHS, false, &paths);
-    get_number(c, root, "seed", &R_SEED, false, &seed);
+    if (get_number(c, root, "seed", &R_SEED, false, &seed) == 1 && c->seed_text) check_seed_text(c);
     cfg->horizon = (int)h;
     cfg->paths = (uint64_t)paths;
     cfg->seed = (uint64_t)seed;
@@ -1437,6 +1463,9 @@ typedef struct scanner {
     size_t err_at;
     char msg[200];
     bool failed;
+    /* the top-level "seed" value's text, seed_len 0 if none (a key spelled
+     * with \u escapes is not seen here and gets the number rules only) */
+    size_t seed_at, seed_len;
 } scanner;
 
 static bool scan_fail(scanner *sc, size_t at, const char *fmt, ...) TR_PRINTF(3, 4);
@@ -1646,13 +1675,20 @@ static bool scan_object(scanner *sc, int depth)
                 return scan_fail(sc, sc->i, "object keys must be strings in double quotes");
             return scan_unexpected(sc, sc->i, "a string key");
         }
+        size_t key_at = sc->i;
         if (!scan_string(sc)) return false;
+        bool seed = depth == 0 && sc->i - key_at == 6 && memcmp(sc->s + key_at, "\"seed\"", 6) == 0;
         scan_ws(sc);
         if (sc->i >= sc->n || sc->s[sc->i] != ':')
             return scan_unexpected(sc, sc->i, "':' after an object key");
         sc->i++;
         scan_ws(sc);
+        size_t value_at = sc->i;
         if (!scan_value(sc, depth + 1)) return false;
+        if (seed) {
+            sc->seed_at = value_at;
+            sc->seed_len = sc->i - value_at;
+        }
         scan_ws(sc);
         if (sc->i < sc->n && sc->s[sc->i] == ',') {
             sc->i++;
@@ -1862,6 +1898,10 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     } else {
         c.path[0] = '\0';
         c.cfg->source = xstrdup(&c, file);
+        if (sc.seed_len) {
+            c.seed_text = s + sc.seed_at;
+            c.seed_len = sc.seed_len;
+        }
         parse_root(&c, root);
     }
     if (c.nomem)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "trustrisk/error.h"
 
 /* Most diagnostics one list keeps; later ones only set `truncated`. */
@@ -145,6 +146,78 @@ tr_status tr_error_status(const tr_error *err)
     return worst;
 }
 
+/* Bytes in the well-formed UTF-8 sequence at s (2-4), or 0 if none starts there. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char b = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+        need = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        need = 2;
+        if (b == 0xE0) lo = 0xA0;
+        if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 3;
+        if (b == 0xF0) lo = 0x90;
+        if (b == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi) return 0; /* also stops at a NUL */
+    for (size_t k = 2; k <= need; k++)
+        if ((s[k] & 0xC0) != 0x80) return 0;
+    return need + 1;
+}
+
+/* The printable form of the character at *p (advanced past it) in `piece`;
+ * returns its length. C0 controls, DEL and bytes that are not UTF-8 become
+ * \xHH, C1 controls \u00HH; everything else is copied. */
+static size_t escape_one(const unsigned char **p, char piece[8])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = *p;
+    size_t n = utf8_seq(s);
+    if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) {
+        *p += 2;
+        return (size_t)snprintf(piece, 8, "\\u00%c%c", hex[s[1] >> 4], hex[s[1] & 15]);
+    }
+    if (n == 0 && (*s < 0x20 || *s >= 0x7F)) {
+        *p += 1;
+        return (size_t)snprintf(piece, 8, "\\x%c%c", hex[*s >> 4], hex[*s & 15]);
+    }
+    if (n == 0) n = 1;
+    memcpy(piece, s, n);
+    *p += n;
+    return n;
+}
+
+size_t tr__text_escape(char *dst, size_t cap, const char *src)
+{
+    size_t len = 0;
+    if (cap == 0) return 0;
+    for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p;) {
+        char piece[8];
+        size_t n = escape_one(&p, piece);
+        if (len + n >= cap) break; /* never cut a character or an escape */
+        memcpy(dst + len, piece, n);
+        len += n;
+    }
+    dst[len] = '\0';
+    return len;
+}
+
+void tr_text_print(FILE *fp, const char *s)
+{
+    if (!fp || !s) return;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        char piece[8];
+        size_t n = escape_one(&p, piece);
+        fwrite(piece, 1, n, fp);
+    }
+}
+
 void tr_error_print(const tr_error *err, FILE *fp)
 {
     if (!err || !fp) return;
@@ -152,7 +225,7 @@ void tr_error_print(const tr_error *err, FILE *fp)
         const tr_diag *d = &err->diags[i];
         int where = 0;
         if (d->file) {
-            fputs(d->file, fp);
+            tr_text_print(fp, d->file);
             where = 1;
         }
         if (d->line > 0) {
@@ -161,8 +234,12 @@ void tr_error_print(const tr_error *err, FILE *fp)
             if (d->column > 0) fprintf(fp, ":%d", d->column);
         }
         if (where) fputs(": ", fp);
-        if (d->path && d->path[0]) fprintf(fp, "%s: ", d->path);
-        fprintf(fp, "%s\n", d->message ? d->message : "");
+        if (d->path && d->path[0]) {
+            tr_text_print(fp, d->path);
+            fputs(": ", fp);
+        }
+        tr_text_print(fp, d->message ? d->message : "");
+        fputc('\n', fp);
     }
     if (err->truncated) fputs("... and more errors\n", fp);
 }

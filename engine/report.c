@@ -15,10 +15,11 @@
  * page says what the results say.
  *
  * Charts are drawn by gnuplot's SVG terminal. Each chart is one gnuplot
- * process started with posix_spawn (never through a shell), reading a
- * script from a file in a private mkdtemp folder and writing the SVG to
- * another; data travel inside the script as a datablock, so no name from
- * the config is ever interpreted as a file name or a command. Strings from
+ * process started with posix_spawn (never through a shell), reading its
+ * script on standard input and writing the SVG on standard output, both
+ * pipes: no temporary file exists at any moment, so a report that is killed
+ * leaves nothing behind. Data travel inside the script as a datablock, so
+ * no name from the config is ever interpreted as a file name or a command. Strings from
  * the config reach gnuplot only inside quoted strings with the quote
  * characters replaced, and with enhanced text off; gnuplot escapes them for
  * XML itself. The ids inside each SVG are prefixed per chart so that several
@@ -34,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -388,8 +391,6 @@ static void cell_interval(sbuf *b, const cJSON *est)
 
 typedef struct plotter {
     char *gnuplot; /* full path of the gnuplot program, or NULL if not found */
-    char dir[PATH_MAX];
-    int have_dir;
     int count;
     int failed;    /* charts gnuplot could not draw */
     char why[256]; /* why the last chart failed */
@@ -423,36 +424,12 @@ static void plotter_init(plotter *pl)
 {
     memset(pl, 0, sizeof *pl);
     pl->gnuplot = find_on_path("gnuplot");
-    if (pl->gnuplot == NULL) return;
-    const char *tmp = getenv("TMPDIR");
-    if (tmp == NULL || *tmp != '/') tmp = "/tmp";
-    int n = snprintf(pl->dir, sizeof pl->dir, "%s/trustrisk-report-XXXXXX", tmp);
-    if (n > 0 && (size_t)n < sizeof pl->dir && mkdtemp(pl->dir) != NULL) {
-        pl->have_dir = 1;
-    } else {
-        snprintf(pl->why, sizeof pl->why, "cannot make a temporary folder in %s: %s", tmp,
-                 strerror(errno));
-    }
 }
 
 static void plotter_free(plotter *pl)
 {
-    if (pl->have_dir) rmdir(pl->dir);
     free(pl->gnuplot);
     pl->gnuplot = NULL;
-}
-
-static int read_small(const char *file, sbuf *out)
-{
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL) return -1;
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        sb_putn(out, buf, n);
-    int bad = ferror(fp);
-    fclose(fp);
-    return bad || out->oom ? -1 : 0;
 }
 
 /*
@@ -487,10 +464,114 @@ static void embed_svg(sbuf *page, const char *svg, int chart)
     }
 }
 
+/* Close *fd if open and mark it closed. */
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+/*
+ * Run gnuplot with `script` on its standard input; its standard output (the
+ * SVG) goes to `out` and its standard error to `log`. Everything travels
+ * through pipes, so no file is made anywhere and nothing is left behind if
+ * this process is killed (gnuplot then reads end of input and stops).
+ * Standard input is one end of a socket pair, written with MSG_NOSIGNAL, so
+ * that a gnuplot that exits early cannot kill this process with SIGPIPE.
+ * Returns NULL on success, else why (in `whybuf` or static).
+ */
+static const char *run_gnuplot(const char *prog, const sbuf *script, sbuf *out, sbuf *log,
+                               char *whybuf, size_t whylen)
+{
+    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, in) != 0 || pipe(o) != 0 || pipe(e) != 0) {
+        snprintf(whybuf, whylen, "cannot start gnuplot: %s", strerror(errno));
+        for (int k = 0; k < 2; k++) {
+            close_fd(&in[k]);
+            close_fd(&o[k]);
+            close_fd(&e[k]);
+        }
+        return whybuf;
+    }
+    /* The child gets copies on 0, 1 and 2; the originals close on exec. */
+    int all[6] = {in[0], in[1], o[0], o[1], e[0], e[1]};
+    for (int k = 0; k < 6; k++)
+        fcntl(all[k], F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    pid_t pid = 0;
+    char *argv[] = {(char *)prog, NULL};
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc == 0) {
+        rc = posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, o[1], 1);
+        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+        if (rc == 0) rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    close_fd(&in[0]);
+    close_fd(&o[1]);
+    close_fd(&e[1]);
+    if (rc != 0) {
+        close_fd(&in[1]);
+        close_fd(&o[0]);
+        close_fd(&e[0]);
+        snprintf(whybuf, whylen, "cannot start gnuplot: %s", strerror(rc));
+        return whybuf;
+    }
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    size_t sent = 0;
+    const char *why = NULL;
+    while (in[1] >= 0 || o[0] >= 0 || e[0] >= 0) {
+        struct pollfd pf[3] = {{in[1], POLLOUT, 0}, {o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
+        if (poll(pf, 3, -1) < 0) {
+            if (errno == EINTR) continue;
+            why = "cannot talk to gnuplot";
+            break;
+        }
+        if (pf[0].revents) {
+            ssize_t w = send(in[1], script->p + sent, script->len - sent, MSG_NOSIGNAL);
+            if (w > 0) sent += (size_t)w;
+            /* All sent, or gnuplot stopped reading: it sees end of input. */
+            if (sent == script->len || (w < 0 && errno != EAGAIN && errno != EINTR))
+                close_fd(&in[1]);
+        }
+        for (int k = 1; k < 3; k++) {
+            if (!pf[k].revents) continue;
+            char buf[16384];
+            ssize_t r = read(pf[k].fd, buf, sizeof buf);
+            if (r > 0)
+                sb_putn(k == 1 ? out : log, buf, (size_t)r);
+            else if (r == 0 || errno != EINTR)
+                close_fd(k == 1 ? &o[0] : &e[0]);
+        }
+    }
+    close_fd(&in[1]);
+    close_fd(&o[0]);
+    close_fd(&e[0]);
+    int status = 0;
+    pid_t w;
+    do {
+        w = waitpid(pid, &status, 0);
+    } while (w < 0 && errno == EINTR);
+    if (why == NULL && (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        /* gnuplot's first error line says what went wrong. */
+        const char *m = "";
+        size_t k = 0;
+        if (log->p && !log->oom) {
+            m = strstr(log->p, "line ") ? strstr(log->p, "line ") : log->p;
+            while (m[k] && m[k] != '\n' && k < 160)
+                k++;
+        }
+        snprintf(whybuf, whylen, "gnuplot failed%s%.*s", k ? ": " : "", (int)k, m);
+        why = whybuf;
+    }
+    return why;
+}
+
 /*
  * Run one gnuplot script and append the SVG to `page`; on failure append a
  * plain note instead. The script must not set the terminal's output: the
- * SVG comes back on gnuplot's standard output, redirected to a file here.
+ * SVG comes back on gnuplot's standard output.
  */
 static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
 {
@@ -499,89 +580,27 @@ static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
         return;
     }
     if (script->oom) return;
-    if (!pl->have_dir) {
-        sb_puts(page, "<p class=\"nochart\">Chart not drawn: ");
-        sb_html(page, pl->why);
-        sb_puts(page, ".</p>\n");
-        pl->failed++;
-        return;
-    }
     int id = pl->count++;
-    char gp[PATH_MAX + 32], out[PATH_MAX + 32], log[PATH_MAX + 32];
-    snprintf(gp, sizeof gp, "%s/chart%d.gp", pl->dir, id);
-    snprintf(out, sizeof out, "%s/chart%d.svg", pl->dir, id);
-    snprintf(log, sizeof log, "%s/chart%d.err", pl->dir, id);
-
-    const char *why = NULL;
     char whybuf[256];
-    FILE *fp = fopen(gp, "wb");
-    if (fp == NULL || fwrite(script->p, 1, script->len, fp) != script->len) why = strerror(errno);
-    if (fp != NULL && fclose(fp) != 0 && why == NULL) why = strerror(errno);
-
+    sbuf svg = {0}, log = {0};
+    const char *why = run_gnuplot(pl->gnuplot, script, &svg, &log, whybuf, sizeof whybuf);
+    if (why == NULL && (svg.oom || svg.p == NULL || strstr(svg.p, "<svg") == NULL))
+        why = "gnuplot wrote no SVG";
     if (why == NULL) {
-        posix_spawn_file_actions_t fa;
-        pid_t pid = 0;
-        char *argv[] = {pl->gnuplot, NULL};
-        int rc = posix_spawn_file_actions_init(&fa);
-        if (rc == 0) {
-            rc = posix_spawn_file_actions_addopen(&fa, 0, gp, O_RDONLY, 0);
-            if (rc == 0)
-                rc = posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
-                                                      0600);
-            if (rc == 0)
-                rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC,
-                                                      0600);
-            if (rc == 0) rc = posix_spawn(&pid, pl->gnuplot, &fa, NULL, argv, environ);
-            posix_spawn_file_actions_destroy(&fa);
-        }
-        if (rc != 0) {
-            snprintf(whybuf, sizeof whybuf, "cannot start gnuplot: %s", strerror(rc));
-            why = whybuf;
-        } else {
-            int status = 0;
-            pid_t w;
-            do {
-                w = waitpid(pid, &status, 0);
-            } while (w < 0 && errno == EINTR);
-            if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                /* gnuplot's first error line says what went wrong. */
-                sbuf e = {0};
-                const char *m = "";
-                size_t k = 0;
-                if (read_small(log, &e) == 0 && e.p) {
-                    m = strstr(e.p, "line ") ? strstr(e.p, "line ") : e.p;
-                    while (m[k] && m[k] != '\n' && k < 160)
-                        k++;
-                }
-                snprintf(whybuf, sizeof whybuf, "gnuplot failed%s%.*s", k ? ": " : "", (int)k, m);
-                free(e.p);
-                why = whybuf;
-            }
-        }
-    }
-    if (why == NULL) {
-        sbuf svg = {0};
-        if (read_small(out, &svg) != 0 || svg.p == NULL || strstr(svg.p, "<svg") == NULL) {
-            why = "gnuplot wrote no SVG";
-        } else {
-            sb_printf(page, "<div class=\"chart\" role=\"img\" aria-label=\"");
-            sb_html(page, alt);
-            sb_puts(page, "\">\n");
-            embed_svg(page, svg.p, id);
-            sb_puts(page, "</div>\n");
-        }
-        free(svg.p);
-    }
-    if (why != NULL) {
+        sb_printf(page, "<div class=\"chart\" role=\"img\" aria-label=\"");
+        sb_html(page, alt);
+        sb_puts(page, "\">\n");
+        embed_svg(page, svg.p, id);
+        sb_puts(page, "</div>\n");
+    } else {
         pl->failed++;
         snprintf(pl->why, sizeof pl->why, "%s", why);
         sb_puts(page, "<p class=\"nochart\">Chart not drawn (");
         sb_html(page, why);
         sb_puts(page, ").</p>\n");
     }
-    unlink(gp);
-    unlink(out);
-    unlink(log);
+    free(svg.p);
+    free(log.p);
 }
 
 /* Line colours (matplotlib's "tab10", readable and distinct in print). */
@@ -1280,8 +1299,11 @@ static tr_status build_page(const cJSON *root, const char *file, sbuf *b)
     return b->oom ? TR_E_NOMEM : TR_OK;
 }
 
-/* Write `data` to dir/name through a temporary file in dir and a rename. */
-static tr_status write_atomic(const char *dir, const char *name, const sbuf *data, tr_error *err)
+/* Write `data` to dir/name through a temporary file in dir, flushed to disk
+ * (fsync) before the rename, so the page is either the old one or the new
+ * one, whole. */
+static tr_status write_atomic(const char *dir, const char *name, const char *data, size_t len,
+                              tr_error *err)
 {
     size_t dl = strlen(dir);
     char *final = malloc(dl + strlen(name) + 2);
@@ -1292,7 +1314,7 @@ static tr_status write_atomic(const char *dir, const char *name, const sbuf *dat
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     }
     sprintf(final, "%s/%s", dir, name);
-    sprintf(tmp, "%s/.%s.XXXXXX", dir, name);
+    sprintf(tmp, "%s/.%s.tmp-XXXXXX", dir, name);
     tr_status st = TR_OK;
     int fd = mkstemp(tmp);
     if (fd < 0) {
@@ -1300,16 +1322,20 @@ static tr_status write_atomic(const char *dir, const char *name, const sbuf *dat
                           strerror(errno));
     } else {
         size_t off = 0;
-        while (off < data->len) {
-            ssize_t w = write(fd, data->p + off, data->len - off);
+        while (off < len) {
+            ssize_t w = write(fd, data + off, len - off);
             if (w < 0 && errno == EINTR) continue;
             if (w <= 0) break;
             off += (size_t)w;
         }
-        int bad = off != data->len;
-        int saved = errno;
+        int bad = off != len;
+        int saved = bad ? errno : 0;
         /* mkstemp makes the file 0600; a report is meant to be shared. */
         if (!bad && fchmod(fd, 0644) != 0) { /* not fatal */
+        }
+        if (!bad && fsync(fd) != 0 && errno != EINVAL) {
+            bad = 1;
+            saved = errno;
         }
         if (close(fd) != 0 && !bad) {
             bad = 1;
@@ -1330,6 +1356,47 @@ static tr_status write_atomic(const char *dir, const char *name, const sbuf *dat
     return st;
 }
 
+tr_status tr_report_html(const char *results_json, size_t len, const char *source_name, char **html,
+                         tr_error *err)
+{
+    *html = NULL;
+    const char *file = source_name ? source_name : "results.json";
+    if (results_json == NULL)
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no results given for the report");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(results_json, len, &end, 0);
+    if (root == NULL) {
+        /* Line and column of where the parser stopped. */
+        int line = 1, col = 1;
+        const char *stop =
+            end && end >= results_json && end <= results_json + len ? end : results_json;
+        for (const char *p = results_json; p < stop; p++) {
+            if (*p == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
+                            "not valid JSON; expected the results.json written by "
+                            "'trustrisk run'");
+    }
+    tr_status st = check_results(root, file, err);
+    if (st == TR_OK) {
+        sbuf page = {0};
+        st = build_page(root, file, &page);
+        if (st == TR_OK)
+            *html = page.p;
+        else
+            free(page.p);
+        if (st == TR_E_NOMEM)
+            tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the report");
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
 tr_status tr_report_write(const char *outdir, tr_error *err)
 {
     if (outdir == NULL || *outdir == '\0')
@@ -1340,41 +1407,12 @@ tr_status tr_report_write(const char *outdir, tr_error *err)
     if (file == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     sprintf(file, "%s/results.json", outdir);
 
-    char *data = NULL;
+    char *data = NULL, *html = NULL;
     size_t len = 0;
     tr_status st = read_file(file, &data, &len, err);
-    cJSON *root = NULL;
-    if (st == TR_OK) {
-        const char *end = NULL;
-        root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
-        if (root == NULL) {
-            /* Line and column of where the parser stopped. */
-            int line = 1, col = 1;
-            const char *stop = end && end >= data && end <= data + len ? end : data;
-            for (const char *p = data; p < stop; p++) {
-                if (*p == '\n') {
-                    line++;
-                    col = 1;
-                } else {
-                    col++;
-                }
-            }
-            st = tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
-                              "not valid JSON; expected the results.json written by "
-                              "'trustrisk run'");
-        }
-    }
-    if (st == TR_OK) st = check_results(root, file, err);
-    if (st == TR_OK) {
-        sbuf page = {0};
-        st = build_page(root, file, &page);
-        if (st == TR_E_NOMEM)
-            tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the report");
-        else
-            st = write_atomic(outdir, TR_REPORT_FILE, &page, err);
-        free(page.p);
-    }
-    cJSON_Delete(root);
+    if (st == TR_OK) st = tr_report_html(data, len, file, &html, err);
+    if (st == TR_OK) st = write_atomic(outdir, TR_REPORT_FILE, html, strlen(html), err);
+    free(html);
     free(data);
     free(file);
     return st;

@@ -3,18 +3,16 @@
  * views and the summary table (docs/model.md sections 8 and 10).
  *
  * results.json is a pure function of (config, seed, paths, engine version):
- * no timings, hosts or dates, which go into run.json. Every file is first
- * written under a temporary name in the output folder and renamed into place
- * only when all of them were written, so a failure (disk full, permissions)
- * leaves no half-written file behind.
+ * no timings, hosts or dates, which go into run.json. The library only makes
+ * the documents (strings, or CSV written to a caller's FILE); putting them
+ * into an output folder, all or nothing, is the application's job (the
+ * command does it in engine/cli/outdir.c).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 
 #include "results.h"
 #include "stats.h"
+#include "text.h"
 #include "trustrisk/version.h"
 
 static const double QLEVELS[5] = {0.5, 0.9, 0.95, 0.99, 0.995};
@@ -224,10 +223,11 @@ static cJSON *build_json(const tr_results *res)
     return root;
 }
 
-tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
+/* The text of `root` (deleted here) with a final newline, as a string the
+ * caller frees with free(). */
+static tr_status print_json(cJSON *root, char **json, tr_error *err)
 {
     *json = NULL;
-    cJSON *root = build_json(res);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)
@@ -247,18 +247,30 @@ tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
     return TR_OK;
 }
 
+tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
+{
+    return print_json(build_json(res), json, err);
+}
+
 /* ---- CSV ----------------------------------------------------------------
- * The CSV views (and `path`'s replay in run.c) are written to FILE streams;
- * here they go to memory (open_memstream) first so that writing the files
- * stays all-or-nothing. */
+ * The CSV views (and `path`'s replay in run.c) are written to FILE streams. */
+
+/* A text cell that a spreadsheet would run as a formula (OWASP's "CSV
+ * injection"): it starts with =, +, -, @, a tab or a carriage return. */
+static int formula_like(const char *s)
+{
+    return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
 
 void tr__csv_str(FILE *fp, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    int formula = formula_like(s);
+    if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
         fputs(s, fp);
         return;
     }
     fputc('"', fp);
+    if (formula) fputc('\'', fp); /* shown as text, not run */
     for (; *s; s++) {
         if (*s == '"') fputc('"', fp);
         fputc(*s, fp);
@@ -384,7 +396,7 @@ static void csv_schemes(const tr_results *res, FILE *b)
     }
 }
 
-static char *run_json(const tr_results *res)
+tr_status tr_results_run_json(const tr_results *res, char **json, tr_error *err)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *eng = add(o, "engine", cJSON_CreateObject());
@@ -410,129 +422,28 @@ static char *run_json(const tr_results *res)
     struct tm tmv;
     if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     add(o, "finished_at", cJSON_CreateString(when));
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    return text;
+    return print_json(o, json, err);
 }
 
-/* ---- atomic writing ---------------------------------------------------- */
+static void (*const csv_writers[TR_CSV_VIEWS])(const tr_results *, FILE *) = {
+    csv_trusts, csv_consortia, csv_curves, csv_schemes};
 
-static tr_status make_dirs(const char *dir, tr_error *err)
+const char *tr_csv_view_file(tr_csv_view view)
 {
-    char *p = strdup(dir);
-    if (!p) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
-    for (char *s = p + 1;; s++) {
-        int end = *s == '\0';
-        if (*s == '/' || end) {
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                tr_status st = tr_error_add(err, TR_E_IO, p, NULL, 0, 0,
-                                            "cannot create output folder: %s", strerror(errno));
-                free(p);
-                return st;
-            }
-            if (end) break;
-            *s = '/';
-        }
-    }
-    free(p);
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return tr_error_add(err, TR_E_IO, dir, NULL, 0, 0,
-                            "output path exists and is not a folder");
+    static const char *const names[TR_CSV_VIEWS] = {"trusts.csv", "consortia.csv",
+                                                    "failure_curves.csv", "schemes.csv"};
+    return (unsigned)view < TR_CSV_VIEWS ? names[view] : NULL;
+}
+
+tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err)
+{
+    if ((unsigned)view >= TR_CSV_VIEWS || !fp)
+        return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0, "no such CSV view (%d)", (int)view);
+    csv_writers[view](res, fp);
+    if (ferror(fp))
+        return tr_error_add(err, TR_E_IO, tr_csv_view_file(view), NULL, 0, 0,
+                            "writing the CSV failed");
     return TR_OK;
-}
-
-typedef struct outfile {
-    const char *name;
-    const char *data;
-    size_t len;
-    char tmp[4096];
-} outfile;
-
-static tr_status write_temp(const char *dir, outfile *f, tr_error *err)
-{
-    int n = snprintf(f->tmp, sizeof f->tmp, "%s/.%s.tmp-XXXXXX", dir, f->name);
-    if (n < 0 || (size_t)n >= sizeof f->tmp)
-        return tr_error_add(err, TR_E_INPUT, dir, NULL, 0, 0, "output folder name is too long");
-    int fd = mkstemp(f->tmp);
-    if (fd < 0) {
-        tr_status st = tr_error_add(err, TR_E_IO, dir, NULL, 0, 0,
-                                    "cannot write into output folder: %s", strerror(errno));
-        f->tmp[0] = '\0';
-        return st;
-    }
-    size_t off = 0;
-    while (off < f->len) {
-        ssize_t w = write(fd, f->data + off, f->len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s",
-                                w < 0 ? strerror(e) : "no space written");
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 && errno != EINVAL) {
-        int e = errno;
-        close(fd);
-        return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s", strerror(e));
-    }
-    if (close(fd) != 0)
-        return tr_error_add(err, TR_E_IO, f->tmp, NULL, 0, 0, "write failed: %s", strerror(errno));
-    chmod(f->tmp, 0644);
-    return TR_OK;
-}
-
-tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *err)
-{
-    char *json = NULL, *rjson = NULL, *csv[4] = {NULL, NULL, NULL, NULL};
-    size_t csvlen[4] = {0, 0, 0, 0};
-    tr_status st = tr_results_json(res, &json, err);
-    if (st != TR_OK) return st;
-    rjson = run_json(res);
-    void (*const writers[4])(const tr_results *, FILE *) = {csv_trusts, csv_consortia, csv_curves,
-                                                            csv_schemes};
-    int oom = !rjson;
-    for (int k = 0; k < 4; k++) {
-        FILE *fp = open_memstream(&csv[k], &csvlen[k]);
-        if (!fp) {
-            oom = 1;
-            continue;
-        }
-        writers[k](res, fp);
-        oom |= ferror(fp) != 0;
-        oom |= fclose(fp) != 0 || !csv[k];
-    }
-    outfile files[6] = {
-        {"results.json", json, strlen(json), ""},
-        {"run.json", rjson, rjson ? strlen(rjson) : 0, ""},
-        {"trusts.csv", csv[0], csvlen[0], ""},
-        {"consortia.csv", csv[1], csvlen[1], ""},
-        {"failure_curves.csv", csv[2], csvlen[2], ""},
-        {"schemes.csv", csv[3], csvlen[3], ""},
-    };
-    if (oom) st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory writing results");
-    if (st == TR_OK) st = make_dirs(outdir, err);
-    for (int k = 0; k < 6 && st == TR_OK; k++)
-        st = write_temp(outdir, &files[k], err);
-    for (int k = 0; k < 6 && st == TR_OK; k++) {
-        char dst[4096];
-        snprintf(dst, sizeof dst, "%s/%s", outdir, files[k].name);
-        if (rename(files[k].tmp, dst) != 0)
-            st = tr_error_add(err, TR_E_IO, dst, NULL, 0, 0, "cannot rename into place: %s",
-                              strerror(errno));
-        else
-            files[k].tmp[0] = '\0';
-    }
-    for (int k = 0; k < 6; k++)
-        if (files[k].tmp[0]) unlink(files[k].tmp);
-    free(json);
-    cJSON_free(rjson);
-    for (int k = 0; k < 4; k++)
-        free(csv[k]);
-    return st;
 }
 
 /* ---- the summary table ------------------------------------------------- */
@@ -554,8 +465,10 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
     const tr_config *cfg = res->cfg;
     const tr__acc *a = &res->total;
     uint64_t n = a->n;
-    fprintf(fp, "%s: %llu paths, seed %llu, %d months, %s copula\n\n", cfg->name,
-            (unsigned long long)res->paths, (unsigned long long)res->seed, cfg->horizon,
+    char id[29]; /* an id as shown: escaped, cut to the column's 28 bytes */
+    tr_text_print(fp, cfg->name);
+    fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)res->paths,
+            (unsigned long long)res->seed, cfg->horizon,
             cfg->copula == TR_COPULA_T ? "t" : "Gaussian");
     rank *r = malloc(cfg->n_trusts * sizeof *r);
     if (!r) return;
@@ -573,9 +486,9 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
         char when[16] = "-";
         if (a->fail_count[i])
             snprintf(when, sizeof when, "m%.1f", (double)a->tau_sum[i] / (double)a->fail_count[i]);
-        fprintf(fp, "  %-28.28s %7.2f%%  [%5.2f%%, %6.2f%%] %9s %11.2f %11.2f\n", cfg->trusts[i].id,
-                100.0 * r[k].p, 100.0 * lo, 100.0 * hi, when, mean,
-                tr__hist_quantile(&a->bo[i], 0.99));
+        tr__text_escape(id, sizeof id, cfg->trusts[i].id);
+        fprintf(fp, "  %-28s %7.2f%%  [%5.2f%%, %6.2f%%] %9s %11.2f %11.2f\n", id, 100.0 * r[k].p,
+                100.0 * lo, 100.0 * hi, when, mean, tr__hist_quantile(&a->bo[i], 0.99));
     }
     free(r);
     if (cfg->n_consortia) {
@@ -586,7 +499,8 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
             double m[3], sd, se;
             for (int q = 0; q < 3; q++)
                 moments(a, tr__acc_cons(a, c, q, TR__S_SUM), n, &m[q], &sd, &se);
-            fprintf(fp, "  %-28.28s %9.2f %11.2f %11.2f %11.2f %11.2f%%\n", cfg->consortia[c].id,
+            tr__text_escape(id, sizeof id, cfg->consortia[c].id);
+            fprintf(fp, "  %-28s %9.2f %11.2f %11.2f %11.2f %11.2f%%\n", id,
                     cfg->consortia[c].reserve, m[0], m[1], m[2],
                     100.0 * (double)a->exhausted[c] / (double)n);
         }

@@ -1009,3 +1009,34 @@ Test(config, many_trusts_load)
     tr_config_free(cfg);
     free(json);
 }
+
+/* The seed follows --seed's rule on the text as written: a JSON number above
+ * 2^53 or with a fraction would otherwise be rounded without a word. */
+Test(config, seed_is_a_whole_number_up_to_2_53_as_written)
+{
+    const char *bad[][2] = {
+        {"9007199254740993", "must be in [0, 9007199254740992] (got 9007199254740993)"},
+        {"18446744073709551616", "must be in [0, 9007199254740992]"},
+        {"1.0", "expected a whole number written in digits"},
+        {"1.0000000000000001", "expected a whole number written in digits"},
+        {"1e3", "expected a whole number written in digits"},
+        {"-0", "expected a whole number written in digits"},
+        {"-1", "must be in [0, 9007199254740992] (got -1)"},
+        {"2.5", "expected an integer"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char json[256];
+        snprintf(json, sizeof json, "{'horizon_months': 12, 'seed': %s, 'trusts': [" TRUST("") "]}",
+                 bad[k][0]);
+        expect_error(json, "seed", bad[k][1]);
+    }
+    tr_config *cfg =
+        expect_ok("{'horizon_months': 12, 'seed': 9007199254740992, 'trusts': [" TRUST("") "]}");
+    cr_assert_eq(tr_config_seed(cfg), UINT64_C(9007199254740992));
+    tr_config_free(cfg);
+    cfg = expect_ok("{'horizon_months': 12, 'seed': 0, 'trusts': [" TRUST("") "]}");
+    cr_assert_eq(tr_config_seed(cfg), 0);
+    tr_config_free(cfg);
+    /* a nested "seed" is not the run's seed (it is an unknown key there) */
+    expect_error(CFG(TRUST(", 'seed': 1.5")), "trusts[0].seed", "unknown key");
+}

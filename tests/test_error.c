@@ -172,3 +172,52 @@ Test(version, matches_header)
 {
     cr_assert_str_eq(tr_version(), TR_VERSION_STRING);
 }
+
+/* What tr_text_print shows for s, as a string the caller frees. */
+static char *shown(const char *s)
+{
+    char buf[256] = "";
+    FILE *fp = fmemopen(buf, sizeof buf - 1, "w");
+    cr_assert_not_null(fp);
+    tr_text_print(fp, s);
+    fclose(fp);
+    return strdup(buf);
+}
+
+/* No C0 or C1 control, DEL or stray byte reaches a terminal: each is shown
+ * as an escape; UTF-8 text is printed as it is. */
+Test(error, text_print_escapes_terminal_controls)
+{
+    const char *cases[][2] = {
+        {"plain id-1", "plain id-1"},
+        {"red\x1b[31m", "red\\x1B[31m"},
+        {"bell\a tab\t nl\n cr\r", "bell\\x07 tab\\x09 nl\\x0A cr\\x0D"},
+        {"del\x7f", "del\\x7F"},
+        {"csi\xc2\x9b"
+         "2J",
+         "csi\\u009B2J"},                    /* U+009B, a C1 control */
+        {"nel\xc2\x85", "nel\\u0085"},       /* U+0085 */
+        {"lone\x9b byte", "lone\\x9B byte"}, /* not UTF-8 */
+        {"cut\xe2\x82", "cut\\xE2\\x82"},    /* a truncated sequence */
+        {"\xc2\xa3m for St Thomas\xe2\x80\x99", "\xc2\xa3m for St Thomas\xe2\x80\x99"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *s = shown(cases[k][0]);
+        cr_expect_str_eq(s, cases[k][1], "case %zu", k);
+        free(s);
+    }
+}
+
+Test(error, print_escapes_every_part)
+{
+    tr_error e;
+    tr_error_init(&e);
+    tr_error_add(&e, TR_E_INPUT, "a\x1b.json", "trusts[0].x\x1b", 0, 0, "unknown key \"k\x1b[2J\"");
+    char *s = printed(&e);
+    cr_expect_str_eq(s, "a\\x1B.json: trusts[0].x\\x1B: unknown key \"k\\x1B[2J\"\n");
+    cr_expect_null(strchr(s, '\x1b'));
+    /* the stored message keeps the text as it was */
+    cr_expect_str_eq(e.diags[0].message, "unknown key \"k\x1b[2J\"");
+    free(s);
+    tr_error_clear(&e);
+}

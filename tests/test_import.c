@@ -726,6 +726,8 @@ Test(import_cli, arguments)
 {
     cr_expect_eq(sh("'%s' import --trusts x.csv >/dev/null 2>&1", TR_BINARY), 2);
     cr_expect_eq(sh("'%s' import --trusts x.csv --schemes >/dev/null 2>&1", TR_BINARY), 2);
+    cr_expect_eq(
+        sh("'%s' import --trusts --schemes s.csv 2>&1 | grep -q 'got the option'", TR_BINARY), 0);
     cr_expect_eq(sh("'%s' import --trusts a --schemes b --colour c >/dev/null 2>&1", TR_BINARY), 2);
     cr_expect_eq(sh("cd '%s' && '%s' import --trusts none.csv --schemes none.csv >/dev/null 2>err",
                     tmpdir, TR_BINARY),

@@ -6,7 +6,8 @@
  * import (a config from CSV files).
  * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
  * run-time error (I/O, memory). Everything the command does goes through
- * include/trustrisk/; it has no access to the engine's internals.
+ * include/trustrisk/; it has no access to the engine's internals. The
+ * library makes the documents; the command stores them (outdir.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outdir.h"
 #include "progress.h"
 #include "trustrisk/trustrisk.h"
 
@@ -30,7 +32,8 @@ static const char usage[] =
     "commands:\n"
     "  validate CONFIG...          check configs; print a summary or every problem\n"
     "  run CONFIG [options]        simulate and write results into a folder\n"
-    "      --out DIR               output folder (default: out)\n"
+    "      --out DIR               output folder (default: out), replaced as a whole:\n"
+    "                              a new folder, or one an earlier run wrote\n"
     "      --paths N               number of paths (default: the config's, else 10000)\n"
     "      --seed S                seed (default: the config's, else 1)\n"
     "      --threads T             worker threads (default: all cores)\n"
@@ -38,15 +41,17 @@ static const char usage[] =
     "      --quiet                 show no progress, not even the final line\n"
     "      --report                also write OUT/report.html (see report)\n"
     "  path CONFIG --index P [--seed S]\n"
-    "                              replay path P of a run as CSV on stdout\n"
+    "                              replay path P of a run as CSV on stdout (a note\n"
+    "                              on stderr when P is beyond the config's paths)\n"
     "  report OUTDIR               turn a run's results into OUTDIR/report.html\n"
     "  import --trusts T.csv --schemes S.csv [--consortia C.csv] [--base BASE.json]\n"
     "                              build a config from spreadsheets; JSON on stdout\n"
     "  --help, -h                  show this help\n"
     "  --version                   show the version\n"
     "\n"
-    "exit codes: 0 success, 2 invalid input (config or arguments),\n"
-    "            1 internal or run-time error (I/O, memory).\n";
+    "exit codes: 0 success, 2 invalid input (config, arguments, an --out that\n"
+    "            holds files trustrisk did not write), 1 internal or run-time\n"
+    "            error (I/O, memory).\n";
 
 /* Map a library status onto the documented exit codes. */
 static int exit_code(tr_status st)
@@ -75,13 +80,22 @@ __attribute__((format(printf, 1, 2)))
 static int
 bad_usage(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "trustrisk: ");
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "trustrisk: ");
+    tr_text_print(stderr, msg); /* arguments may hold control characters */
     fprintf(stderr, "\nrun 'trustrisk --help' for usage\n");
     return EXIT_INPUT;
+}
+
+/* Print `s` escaped, then `after` as it is. */
+static void print_text(FILE *fp, const char *s, const char *after)
+{
+    tr_text_print(fp, s);
+    fputs(after, fp);
 }
 
 /* Parse a whole non-negative decimal integer; reject signs, blanks, overflow. */
@@ -96,6 +110,23 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* The config's one-line description, with its name and file name escaped
+ * like every other text from a config. */
+static void describe(const tr_config *cfg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) return;
+    tr_config_describe(cfg, mem);
+    if (fclose(mem) == 0 && text) {
+        int newline = len > 0 && text[len - 1] == '\n';
+        if (newline) text[len - 1] = '\0';
+        print_text(stdout, text, newline ? "\n" : "");
+    }
+    free(text);
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     if (argc < 1) return bad_usage("%s", "validate needs at least one CONFIG file");
@@ -106,13 +137,13 @@ static int cmd_validate(int argc, char **argv)
         tr_config *cfg = NULL;
         tr_status st = tr_config_load_file(argv[i], &cfg, &err);
         if (st == TR_OK) {
-            printf("%s: ok\n", argv[i]);
-            tr_config_describe(cfg, stdout);
+            print_text(stdout, argv[i], ": ok\n");
+            describe(cfg);
             printf("\n");
             tr_config_free(cfg);
         } else {
-            fprintf(stderr, "%s: rejected (%zu problem%s)\n", argv[i], err.count,
-                    err.count == 1 ? "" : "s");
+            print_text(stderr, argv[i], "");
+            fprintf(stderr, ": rejected (%zu problem%s)\n", err.count, err.count == 1 ? "" : "s");
             int c = fail_with(&err);
             if (c > code) code = c;
         }
@@ -160,12 +191,19 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
             continue;
         }
         if (v == NULL) return bad_usage("option '%s' needs a value", a);
+        if (v[0] == '-' && v[1] == '-')
+            return bad_usage("option '%s' needs a value, got the option '%s'", a, v);
         if (strcmp(a, "--seed") == 0) {
             if (parse_u64(v, &n) || n > (UINT64_C(1) << 53))
                 return bad_usage("--seed: expected an integer in [0, 2^53], got '%s'", v);
             o->seed = n;
             o->has_seed = 1;
         } else if (allow_run && strcmp(a, "--out") == 0) {
+            if (v[0] == '\0') return bad_usage("%s", "--out: expected a folder, got ''");
+            if (v[0] == '-')
+                return bad_usage("--out: '%s' looks like an option, not a folder (write ./%s for "
+                                 "a folder of that name)",
+                                 v, v);
             o->out = v;
         } else if (allow_run && strcmp(a, "--paths") == 0) {
             if (parse_u64(v, &n) || n < 1)
@@ -190,6 +228,45 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
     return 0;
 }
 
+/* Write a run's files into the prepared output folder and swap it in. */
+static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char *out, int report,
+                               tr_error *err)
+{
+    char *json = NULL, *rjson = NULL, *html = NULL;
+    tr_status st = tr_results_json(res, &json, err);
+    if (st == TR_OK) st = cli_outdir_add(od, "results.json", json, strlen(json), err);
+    cli_test_pause("staging");
+    if (st == TR_OK) st = tr_results_run_json(res, &rjson, err);
+    if (st == TR_OK) st = cli_outdir_add(od, "run.json", rjson, strlen(rjson), err);
+    for (int v = 0; v < TR_CSV_VIEWS && st == TR_OK; v++) {
+        const char *name = tr_csv_view_file((tr_csv_view)v);
+        FILE *fp = cli_outdir_open(od, name, err);
+        if (fp == NULL) {
+            st = TR_E_IO;
+            break;
+        }
+        st = tr_results_csv(res, (tr_csv_view)v, fp, err);
+        tr_status closed = cli_outdir_close(od, fp, name, err);
+        if (st == TR_OK) st = closed;
+    }
+    if (st == TR_OK && report) {
+        size_t n = strlen(out);
+        char *source = malloc(n + sizeof "/results.json");
+        if (source) snprintf(source, n + sizeof "/results.json", "%s/results.json", out);
+        st = tr_report_html(json, strlen(json), source, &html, err);
+        if (st == TR_OK) st = cli_outdir_add(od, TR_REPORT_FILE, html, strlen(html), err);
+        free(source);
+    }
+    free(json);
+    free(rjson);
+    free(html);
+    if (st != TR_OK) {
+        cli_outdir_abandon(od);
+        return st;
+    }
+    return cli_outdir_commit(od, err);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     cli_opts o = {0};
@@ -212,28 +289,34 @@ static int cmd_run(int argc, char **argv)
     opt.progress = cli_progress_update;
     opt.progress_user = &prog;
 
+    /* The output folder is checked, and its staging folder made, before a
+     * single path runs: a bad --out costs a second, not the whole run. */
+    cli_outdir od;
+    if (cli_outdir_prepare(&od, o.out, &err) != TR_OK) {
+        tr_config_free(cfg);
+        return fail_with(&err);
+    }
+    cli_test_pause("prepared");
     tr_results *res = NULL;
     if (tr_run(cfg, &opt, &res, &err) != TR_OK) {
+        cli_outdir_abandon(&od);
         tr_config_free(cfg);
         return fail_with(&err);
     }
     cli_progress_finish(&prog, opt.paths, tr_results_seconds(res));
-    if (tr_results_write(res, o.out, &err) != TR_OK) {
+    if (write_outputs(&od, res, o.out, o.report, &err) != TR_OK) {
         tr_results_free(res);
         tr_config_free(cfg);
         return fail_with(&err);
     }
     tr_results_print_summary(res, stdout);
-    printf("\nresults written to %s/ (results.json, run.json, trusts.csv, consortia.csv, "
-           "failure_curves.csv, schemes.csv)\n",
-           o.out);
+    printf("\nresults written to ");
+    print_text(stdout, o.out,
+               "/ (results.json, run.json, trusts.csv, consortia.csv, "
+               "failure_curves.csv, schemes.csv)\n");
     if (o.report) {
-        if (tr_report_write(o.out, &err) != TR_OK) {
-            tr_results_free(res);
-            tr_config_free(cfg);
-            return fail_with(&err);
-        }
-        printf("report written to %s/%s\n", o.out, TR_REPORT_FILE);
+        printf("report written to ");
+        print_text(stdout, o.out, "/" TR_REPORT_FILE "\n");
     }
     tr_results_free(res);
     tr_config_free(cfg);
@@ -252,6 +335,12 @@ static int cmd_path(int argc, char **argv)
     tr_config *cfg = NULL;
     if (tr_config_load_file(o.config, &cfg, &err) != TR_OK) return fail_with(&err);
     uint64_t seed = o.has_seed ? o.seed : tr_config_seed(cfg);
+    if (o.index >= tr_config_paths(cfg))
+        fprintf(stderr,
+                "trustrisk: note: path %" PRIu64 " is beyond the config's %" PRIu64
+                " paths (0 to %" PRIu64 "): only a run with --paths above %" PRIu64
+                " simulates it; replaying it anyway\n",
+                o.index, tr_config_paths(cfg), tr_config_paths(cfg) - 1, o.index);
     tr_status st = tr_path_replay(cfg, seed, o.index, stdout, &err);
     tr_config_free(cfg);
     if (st != TR_OK) return fail_with(&err);
@@ -262,6 +351,34 @@ static int cmd_path(int argc, char **argv)
     return 0;
 }
 
+/* The whole of a results.json, NUL-terminated, for the report. */
+static tr_status read_results(const char *file, char **data, size_t *len, tr_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *fp = fopen(file, "rb");
+    if (fp == NULL)
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                            "cannot read the run's results (%s); make them with "
+                            "'trustrisk run CONFIG --out DIR' first",
+                            strerror(errno));
+    FILE *mem = open_memstream(data, len);
+    char buf[65536];
+    size_t n;
+    while (mem && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        fwrite(buf, 1, n, mem);
+    int bad = ferror(fp), oom = mem == NULL || ferror(mem);
+    if (mem && fclose(mem) != 0) oom = 1;
+    fclose(fp);
+    if (!bad && !oom) return TR_OK;
+    free(*data);
+    *data = NULL;
+    if (bad)
+        return tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
+                            strerror(errno));
+    return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
+}
+
 static int cmd_report(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -270,10 +387,25 @@ static int cmd_report(int argc, char **argv)
     }
     if (argc != 1)
         return bad_usage("%s", "report needs exactly one OUTDIR (a folder written by run)");
+    const char *dir = argv[0];
     tr_error err;
     tr_error_init(&err);
-    if (tr_report_write(argv[0], &err) != TR_OK) return fail_with(&err);
-    printf("report written to %s/%s\n", argv[0], TR_REPORT_FILE);
+    size_t n = strlen(dir);
+    char *file = malloc(n + sizeof "/results.json");
+    if (file == NULL) return EXIT_INTERNAL;
+    snprintf(file, n + sizeof "/results.json", "%s/results.json", dir);
+    char *data = NULL, *html = NULL;
+    size_t len = 0;
+    tr_status st = read_results(file, &data, &len, &err);
+    if (st == TR_OK) st = tr_report_html(data, len, file, &html, &err);
+    /* report.html alone is replaced, atomically; the run's files stay. */
+    if (st == TR_OK) st = cli_file_replace(dir, TR_REPORT_FILE, html, strlen(html), &err);
+    free(html);
+    free(data);
+    free(file);
+    if (st != TR_OK) return fail_with(&err);
+    printf("report written to ");
+    print_text(stdout, dir, "/" TR_REPORT_FILE "\n");
     return 0;
 }
 
@@ -291,6 +423,8 @@ static int cmd_import(int argc, char **argv)
             k++;
         if (k == 4) return bad_usage("import: unexpected argument '%s'", argv[i]);
         if (i + 1 >= argc) return bad_usage("option '%s' needs a file", argv[i]);
+        if (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')
+            return bad_usage("option '%s' needs a file, got the option '%s'", argv[i], argv[i + 1]);
         file[k] = argv[++i];
     }
     if (!file[0] || !file[1]) return bad_usage("%s", "import needs --trusts and --schemes");

@@ -69,8 +69,18 @@ tr_status tr_error_status(const tr_error *err);
 /**
  * Print every diagnostic, one per line, as
  * "file:line:column: path: message" (parts that are unknown are left out).
+ * Each part is printed with tr_text_print, so no control character from a
+ * config or a file name reaches the terminal.
  */
 void tr_error_print(const tr_error *err, FILE *fp);
+
+/**
+ * Print `s` with every character that could drive a terminal shown as an
+ * escape: C0 controls (tab and newline included), DEL and bytes that are not
+ * UTF-8 as \xHH (ESC is "\x1B"), C1 controls (U+0080-U+009F) as \u00HH.
+ * Other text, UTF-8 included, is printed as it is. NULL prints nothing.
+ */
+void tr_text_print(FILE *fp, const char *s);
 
 /** A short English name for a status ("invalid input", ...). */
 const char *tr_status_string(tr_status status);

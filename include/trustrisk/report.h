@@ -9,9 +9,13 @@
  * distribution of the number of trusts failing, and the run's provenance.
  * Charts are drawn by gnuplot (SVG, embedded inline); when gnuplot is not on
  * PATH the page says so plainly and still carries every table.
+ * tr_report_html makes the page from the results in memory; tr_report_write
+ * is the convenience that reads and writes the files of an output folder.
  */
 #ifndef TRUSTRISK_REPORT_H
 #define TRUSTRISK_REPORT_H
+
+#include <stddef.h>
 
 #include "trustrisk/error.h"
 
@@ -23,16 +27,30 @@ extern "C" {
 #define TR_REPORT_FILE "report.html"
 
 /**
- * Read `outdir`/results.json and write `outdir`/report.html. The page is
- * written to a temporary name in `outdir` and renamed, so a failure never
- * leaves a half-written report. gnuplot is looked up on PATH and run
- * directly (no shell) on scripts in a private temporary folder that is
- * removed afterwards; a missing gnuplot, or a chart gnuplot fails to draw,
- * is stated on the page and is not an error.
+ * The report of the results.json text in `results_json` (`len` bytes, need
+ * not be NUL-terminated) as one NUL-terminated HTML page in *html, which
+ * the caller frees with free(); on failure *html is NULL. `source_name`
+ * (may be NULL) names the results in messages and on the page. gnuplot is
+ * looked up on PATH and run directly (no shell), one process per chart,
+ * with the script on its standard input and the SVG read from its standard
+ * output: no file is written anywhere, temporary or not. A missing gnuplot,
+ * or a chart gnuplot fails to draw, is stated on the page and is not an
+ * error.
  *
- * Returns TR_OK; TR_E_INPUT when results.json is missing, is not JSON or
- * lacks the fields docs/results.md lists (the message names the file);
- * TR_E_IO when the page cannot be written; TR_E_NOMEM.
+ * Returns TR_OK; TR_E_INPUT when the text is not JSON or lacks the fields of
+ * a run's results (the message names `source_name`); TR_E_NOMEM.
+ */
+tr_status tr_report_html(const char *results_json, size_t len, const char *source_name, char **html,
+                         tr_error *err);
+
+/**
+ * Read `outdir`/results.json and write `outdir`/report.html (tr_report_html
+ * and a file). The page is written to a temporary name in `outdir`, flushed
+ * to disk and renamed, so a failure never leaves a half-written report.
+ *
+ * Returns TR_OK; TR_E_INPUT when results.json is missing or is not a run's
+ * results (the message names the file); TR_E_IO when the page cannot be
+ * written; TR_E_NOMEM.
  */
 tr_status tr_report_write(const char *outdir, tr_error *err);
 

@@ -1,8 +1,11 @@
 /*
- * trustrisk/run.h - running the Monte Carlo simulation and writing results.
+ * trustrisk/run.h - running the Monte Carlo simulation and its results.
  *
  * tr_run simulates `paths` independent paths of a config (docs/model.md sections
- * 1-8) across threads and returns the summary statistics. The results are a
+ * 1-8) across threads and returns the summary statistics, which the
+ * tr_results_ functions turn into documents: strings, and CSV written to the
+ * caller's stream. Storing them (the command's output folder) is up to the
+ * application. The results are a
  * pure function of (config, seed, paths, engine version): bit-for-bit the
  * same for any number of threads, because every path's randomness is
  * addressed by (seed, path, what is drawn) and every statistic is merged
@@ -65,20 +68,46 @@ void tr_results_free(tr_results *res);
 /**
  * The results.json document (docs/results.md) as a NUL-terminated string
  * in *json, which the caller frees with free(). Deterministic: no timings.
+ * On failure *json is NULL.
  */
 tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
 
 /**
- * Write results.json, run.json (timings, threads, host) and the CSV views
- * (trusts.csv, consortia.csv, failure_curves.csv, schemes.csv) into `outdir`,
- * creating the folder if needed. Each file is written to a temporary name and
- * renamed, so a failure leaves no half-written file behind.
+ * The run.json document (engine, config name and file, paths, seed,
+ * threads, seconds, paths per second, host, time finished) as a
+ * NUL-terminated string in *json, which the caller frees with free(). Not
+ * deterministic: it records how and when this run ran. On failure *json is
+ * NULL.
  */
-tr_status tr_results_write(const tr_results *res, const char *outdir, tr_error *err);
+tr_status tr_results_run_json(const tr_results *res, char **json, tr_error *err);
+
+/** The CSV views of a run, each a file in the command's output folder. */
+typedef enum tr_csv_view {
+    TR_CSV_TRUSTS = 0,     /**< trusts.csv: a row per trust */
+    TR_CSV_CONSORTIA,      /**< consortia.csv: a row per consortium */
+    TR_CSV_FAILURE_CURVES, /**< failure_curves.csv: a row per trust and month */
+    TR_CSV_SCHEMES,        /**< schemes.csv: a row per scheme */
+    TR_CSV_VIEWS           /**< how many views there are */
+} tr_csv_view;
+
+/** The file name of a view ("trusts.csv", ...; static storage), NULL if unknown. */
+const char *tr_csv_view_file(tr_csv_view view);
+
+/**
+ * Write one CSV view to `fp` (the caller's stream: it is neither flushed nor
+ * closed here). Text cells are quoted per RFC 4180 when needed, and a text
+ * cell that starts with =, +, -, @, a tab or a carriage return is written
+ * quoted with a leading apostrophe ("'=1+2"), so that a spreadsheet shows
+ * it as text instead of running it as a formula; numbers are plain.
+ * Returns TR_E_IO when the stream reports an error, TR_E_INPUT for an
+ * unknown view.
+ */
+tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
 
 /**
  * Print the human summary: trusts ranked by probability of failure with 95 %
  * intervals, expected and 99 % bail-out, and the consortia's exposure.
+ * Names and ids are printed as tr_text_print shows them.
  */
 void tr_results_print_summary(const tr_results *res, FILE *fp);
 
@@ -92,7 +121,8 @@ int tr_results_threads(const tr_results *res);
  * Replay path `index` of a run with `seed` and write, as CSV, every trust's
  * month-by-month flows, savings, bail-outs and cash, followed by the values
  * the path drew for each element. The path is exactly the one tr_run
- * simulated as path `index`.
+ * simulated as path `index` (any index may be replayed, also one beyond the
+ * paths of a run). Text cells are written as tr_results_csv writes them.
  */
 tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
                          tr_error *err);

@@ -1,0 +1,649 @@
+/*
+ * outdir.c - the command's output folder, written all or nothing (see
+ * outdir.h for the design).
+ *
+ * Staging folders are named ".trustrisk-<hash of the output folder's
+ * name>-<process>-<n>" in the output folder's parent, so that the next run
+ * into the same folder finds what a killed run left. A live run holds an
+ * exclusive flock on its staging folder; a folder whose lock can be taken
+ * belongs to a dead run and is removed. Removal only ever deletes regular
+ * files with the names trustrisk writes; a folder holding anything else is
+ * left where it is, with a warning.
+ *
+ * SIGINT, SIGTERM and SIGHUP remove the staging folder before the process
+ * dies (the one piece of process-wide state here, as a signal handler needs
+ * it). Once the swap has begun they no longer do, and end the process as
+ * SIGKILL would: the swap is one atomic step wherever the file system
+ * supports it.
+ */
+#define _GNU_SOURCE /* renameat2's flags, O_TMPFILE, flock, realpath */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "outdir.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1u << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1u << 1)
+#endif
+
+/* A file made in a staging folder to check that it can be written. */
+#define PROBE_FILE ".trustrisk-probe"
+
+/* renameat2 through syscall(), whether or not the C library wraps it. */
+static int rename2(int dir, const char *from, const char *to, unsigned flags)
+{
+#ifdef SYS_renameat2
+    return (int)syscall(SYS_renameat2, dir, from, dir, to, flags);
+#else
+    (void)dir, (void)from, (void)to, (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Errors that mean "this file system (or kernel) cannot do that flag". */
+static int unsupported(int e)
+{
+    return e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == ENOTTY;
+}
+
+/* ---- the files trustrisk writes ---------------------------------------- */
+
+enum { N_OURS = 4 + TR_CSV_VIEWS + 1 };
+static const char *ours[N_OURS];
+
+static void ours_init(void)
+{
+    if (ours[0]) return;
+    int k = 0;
+    ours[k++] = "results.json";
+    ours[k++] = "run.json";
+    ours[k++] = TR_REPORT_FILE;
+    ours[k++] = CLI_CHECKPOINT_FILE;
+    for (int v = 0; v < TR_CSV_VIEWS; v++)
+        ours[k++] = tr_csv_view_file((tr_csv_view)v);
+    ours[k] = PROBE_FILE;
+}
+
+/* A name trustrisk writes, or a temporary form of one (".results.json.tmp-1"). */
+static int is_ours(const char *name)
+{
+    ours_init();
+    for (int k = 0; k < N_OURS; k++) {
+        size_t n = strlen(ours[k]);
+        if (strcmp(name, ours[k]) == 0) return 1;
+        if (name[0] == '.' && strncmp(name + 1, ours[k], n) == 0 && name[n + 1] == '.') return 1;
+    }
+    return 0;
+}
+
+/* ---- signals ------------------------------------------------------------
+ * A signal handler may run in any thread (the simulation's threads too), so
+ * it and the swap claim the staging folder with one atomic step: either the
+ * handler removes the staging folder and the swap never happens, or the
+ * swap has begun and the handler only lets the signal kill the process,
+ * which is then no different from SIGKILL at that instant. */
+
+enum { STAGE_IDLE, STAGE_REMOVING, STAGE_SWAPPING };
+static _Atomic int stage_state = STAGE_IDLE;
+static cli_outdir *volatile active; /* the staging folder a signal removes */
+
+static void on_signal(int sig)
+{
+    cli_outdir *o = active;
+    int idle = STAGE_IDLE;
+    if (o && atomic_compare_exchange_strong(&stage_state, &idle, STAGE_REMOVING)) {
+        int fd = openat(o->parent_fd, o->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            for (int k = 0; k < N_OURS; k++)
+                unlinkat(fd, ours[k], 0);
+            close(fd);
+        }
+        unlinkat(o->parent_fd, o->stage, AT_REMOVEDIR);
+    }
+    raise(sig); /* SA_RESETHAND: now the default action, which ends the process */
+}
+
+static void catch_signals(cli_outdir *o)
+{
+    ours_init();
+    active = o;
+    atomic_store(&stage_state, STAGE_IDLE);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    static const int caught[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int k = 0; k < 3; k++)
+        sigaction(caught[k], &sa, NULL);
+}
+
+/* Claim the staging folder for the swap; if a handler is already removing
+ * it, wait for the signal to end the process. */
+static void claim_stage(void)
+{
+    int idle = STAGE_IDLE;
+    if (!atomic_compare_exchange_strong(&stage_state, &idle, STAGE_SWAPPING))
+        for (;;)
+            pause();
+}
+
+void cli_test_pause(const char *point)
+{
+    const char *want = getenv("TRUSTRISK_TEST_PAUSE");
+    if (want == NULL || strcmp(want, point) != 0) return;
+    fprintf(stderr, "trustrisk: paused at %s\n", point);
+    fflush(stderr);
+    raise(SIGSTOP);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (s) snprintf(s, na + nb + 2, "%s%s%s", a, na && a[na - 1] != '/' ? "/" : "", b);
+    return s;
+}
+
+/* 64-bit FNV-1a of a name, for the staging folders' prefix. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
+static void stage_prefix(const cli_outdir *o, char *buf, size_t n)
+{
+    snprintf(buf, n, ".trustrisk-%016llx-", (unsigned long long)name_hash(o->base));
+}
+
+/*
+ * Delete the files trustrisk writes in folder `name` of `dir`, then the
+ * folder. -1 with errno (ENOTEMPTY when something else is in it); a folder
+ * already gone counts as removed. `pause` names a test pause point after
+ * the first file, or is NULL.
+ */
+static int remove_ours(int dir, const char *name, const char *pause)
+{
+    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return -1;
+    }
+    int first = 1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        struct stat sb;
+        if (!is_ours(e->d_name) || fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(sb.st_mode))
+            continue;
+        if (unlinkat(fd, e->d_name, 0) == 0 && first && pause) {
+            first = 0;
+            cli_test_pause(pause);
+        }
+    }
+    closedir(d);
+    if (unlinkat(dir, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -1;
+    return 0;
+}
+
+/* Remove the staging folders of this output folder that no live run holds. */
+static void clean_leftovers(const cli_outdir *o)
+{
+    char prefix[64];
+    stage_prefix(o, prefix, sizeof prefix);
+    size_t plen = strlen(prefix);
+    int fd = openat(o->parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0) close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, plen) != 0) continue;
+        int sfd = openat(o->parent_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sfd < 0) continue;
+        if (flock(sfd, LOCK_EX | LOCK_NB) == 0) remove_ours(o->parent_fd, e->d_name, NULL);
+        close(sfd);
+    }
+    closedir(d);
+}
+
+static void outdir_free(cli_outdir *o)
+{
+    if (active == o) active = NULL;
+    if (o->stage_fd >= 0) close(o->stage_fd);
+    if (o->parent_fd >= 0) close(o->parent_fd);
+    free(o->target);
+    free(o->parent);
+    free(o->base);
+    memset(o, 0, sizeof *o);
+    o->parent_fd = o->stage_fd = -1;
+}
+
+/* Exit code 2 (a bad --out) for a name that cannot be, else 1. */
+static tr_status io_status(int e)
+{
+    return e == ENAMETOOLONG ? TR_E_INPUT : TR_E_IO;
+}
+
+/* Split path (no trailing slash, not "/") into o->parent and o->base. */
+static int split_path(cli_outdir *o, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    free(o->parent);
+    free(o->base);
+    if (slash == NULL) {
+        o->parent = strdup(".");
+        o->base = strdup(path);
+    } else {
+        o->parent = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+        o->base = strdup(slash + 1);
+    }
+    return o->parent && o->base ? 0 : -1;
+}
+
+/* mkdir -p of `dir`; the first component that fails is named. */
+static tr_status make_parents(const cli_outdir *o, const char *dir, tr_error *err)
+{
+    char *p = strdup(dir);
+    if (p == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    tr_status st = TR_OK;
+    for (char *s = p + 1;; s++) {
+        int end = *s == '\0';
+        if (*s != '/' && !end) continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            st = tr_error_add(err, io_status(e), o->target, NULL, 0, 0,
+                              "cannot create the output folder: cannot make %s: %s%s", p,
+                              strerror(e),
+                              e == ENOTDIR ? " (a part of the path is a file, not a folder)" : "");
+            break;
+        }
+        if (end) break;
+        *s = '/';
+    }
+    free(p);
+    return st;
+}
+
+/* Refuse a folder holding anything trustrisk did not write. */
+static tr_status check_contents(const cli_outdir *o, tr_error *err)
+{
+    int fd = openat(o->parent_fd, o->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                            "cannot read the output folder: %s", strerror(e));
+    }
+    tr_status st = TR_OK;
+    for (struct dirent *e; st == TR_OK && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        struct stat sb;
+        int stat_ok = fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name)) continue;
+        const char *kind = !stat_ok              ? ""
+                           : S_ISDIR(sb.st_mode) ? "a folder "
+                           : S_ISLNK(sb.st_mode) ? "a symbolic link "
+                           : S_ISREG(sb.st_mode) ? "a file "
+                                                 : "a special file ";
+        st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                          "not a trustrisk output folder: it holds %s\"%s\", which trustrisk did "
+                          "not write. A run replaces its output folder as a whole, so it will not "
+                          "use this one; give --out a new folder or one written by an earlier run",
+                          kind, e->d_name);
+    }
+    closedir(d);
+    return st;
+}
+
+/* An existing output folder: can it be replaced? */
+static tr_status check_existing(cli_outdir *o, const struct stat *sb, tr_error *err)
+{
+    struct stat ps;
+    if (fstat(o->parent_fd, &ps) != 0)
+        return tr_error_add(err, TR_E_IO, o->parent, NULL, 0, 0, "cannot read the folder: %s",
+                            strerror(errno));
+    if (!S_ISDIR(sb->st_mode))
+        return tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                            "exists and is not a folder; --out names the folder the results go "
+                            "into");
+    if (sb->st_dev != ps.st_dev)
+        return tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                            "is a mount point; a run replaces its output folder as a whole, so "
+                            "give --out a folder inside it");
+    tr_status st = check_contents(o, err);
+    if (st != TR_OK) return st;
+    if (faccessat(o->parent_fd, o->base, W_OK | X_OK, 0) != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                            "cannot replace the output folder's files: %s", strerror(errno));
+    uid_t me = geteuid();
+    if ((ps.st_mode & S_ISVTX) && sb->st_uid != me && ps.st_uid != me && me != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                            "cannot replace the output folder: it belongs to another user in a "
+                            "shared folder");
+    return TR_OK;
+}
+
+/* Make, lock and probe a fresh staging folder. */
+static tr_status make_stage(cli_outdir *o, mode_t mode, tr_error *err)
+{
+    char prefix[64];
+    stage_prefix(o, prefix, sizeof prefix);
+    static unsigned counter;
+    int e = 0;
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(o->stage, sizeof o->stage, "%s%lx-%x", prefix, (long)getpid(), counter++);
+        if (mkdirat(o->parent_fd, o->stage, 0777) == 0) {
+            e = 0;
+            break;
+        }
+        e = errno;
+        if (e != EEXIST) break;
+    }
+    if (e != 0) {
+        o->stage[0] = '\0';
+        return tr_error_add(err, io_status(e), o->target, NULL, 0, 0,
+                            "cannot write the output folder: cannot create a folder in %s: %s",
+                            o->parent, strerror(e));
+    }
+    /* The lock tells a later run that this folder is in use (a failure to
+     * lock only loses that); the probe, that files can be written in it. */
+    o->stage_fd = openat(o->parent_fd, o->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (o->stage_fd < 0) {
+        e = errno;
+    } else {
+        (void)flock(o->stage_fd, LOCK_EX | LOCK_NB);
+        int fd = -1;
+        if (mode != 0 && fchmod(o->stage_fd, mode) != 0)
+            e = errno;
+        else if ((fd = openat(o->stage_fd, PROBE_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                              0600)) < 0)
+            e = errno;
+        else if (write(fd, "x", 1) != 1)
+            e = errno ? errno : EIO;
+        if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
+        if (fd >= 0) unlinkat(o->stage_fd, PROBE_FILE, 0);
+    }
+    if (e != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                            "cannot write the output folder: %s", strerror(e));
+    return TR_OK;
+}
+
+tr_status cli_outdir_prepare(cli_outdir *o, const char *dir, tr_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->parent_fd = o->stage_fd = -1;
+    if (dir == NULL || *dir == '\0')
+        return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0, "no output folder given");
+    size_t n = strlen(dir);
+    if (n >= PATH_MAX)
+        return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0,
+                            "output folder's path is too long (%zu bytes; at most %d)", n,
+                            PATH_MAX - 1);
+    o->target = strdup(dir);
+    char *path = strdup(dir);
+    if (o->target == NULL || path == NULL) {
+        free(path);
+        outdir_free(o);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    }
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    tr_status st = TR_OK;
+    if (strcmp(path, "/") == 0)
+        st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                          "the root folder cannot be an output folder");
+    if (st == TR_OK && split_path(o, path) != 0)
+        st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    /* A symbolic link, "." or "..": work on the folder it stands for. */
+    struct stat sb;
+    int linked = st == TR_OK && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+    if (st == TR_OK && (linked || strcmp(o->base, ".") == 0 || strcmp(o->base, "..") == 0)) {
+        char *real = realpath(path, NULL);
+        if (real == NULL)
+            st = tr_error_add(err, io_status(errno), o->target, NULL, 0, 0,
+                              "cannot find the output folder: %s", strerror(errno));
+        else if (strcmp(real, "/") == 0)
+            st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                              "the root folder cannot be an output folder");
+        else if (split_path(o, real) != 0)
+            st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+        free(real);
+    }
+    free(path);
+    /* (checked again below against the file system's own limit) */
+    if (st == TR_OK && strlen(o->base) > NAME_MAX)
+        st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                          "the output folder's name is too long (%zu bytes; at most %d)",
+                          strlen(o->base), NAME_MAX);
+    if (st == TR_OK && strcmp(o->parent, ".") != 0) st = make_parents(o, o->parent, err);
+    if (st == TR_OK) {
+        o->parent_fd = open(o->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (o->parent_fd < 0)
+            st = tr_error_add(err, io_status(errno), o->target, NULL, 0, 0,
+                              "cannot use the output folder's parent %s: %s", o->parent,
+                              strerror(errno));
+    }
+    if (st == TR_OK) {
+        long max = fpathconf(o->parent_fd, _PC_NAME_MAX);
+        if (max <= 0) max = NAME_MAX;
+        if ((long)strlen(o->base) > max)
+            st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                              "the output folder's name is too long (%zu bytes; at most %ld)",
+                              strlen(o->base), max);
+    }
+    mode_t mode = 0;
+    if (st == TR_OK) {
+        if (fstatat(o->parent_fd, o->base, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+            o->existed = 1;
+            mode = sb.st_mode & 07777;
+            st = check_existing(o, &sb, err);
+        } else if (errno != ENOENT) {
+            st = tr_error_add(err, io_status(errno), o->target, NULL, 0, 0,
+                              "cannot use the output folder: %s", strerror(errno));
+        }
+    }
+    if (st == TR_OK) {
+        clean_leftovers(o);
+        st = make_stage(o, mode, err);
+    }
+    if (st != TR_OK) {
+        cli_outdir_abandon(o);
+        return st;
+    }
+    catch_signals(o);
+    return TR_OK;
+}
+
+FILE *cli_outdir_open(cli_outdir *o, const char *name, tr_error *err)
+{
+    int fd = openat(o->stage_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fp == NULL) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write %s: %s", name, strerror(e));
+    }
+    return fp;
+}
+
+tr_status cli_outdir_close(cli_outdir *o, FILE *fp, const char *name, tr_error *err)
+{
+    int e = 0;
+    if (fflush(fp) != 0 || ferror(fp)) e = errno ? errno : EIO;
+    if (e == 0 && fsync(fileno(fp)) != 0 && errno != EINVAL) e = errno;
+    if (fclose(fp) != 0 && e == 0) e = errno;
+    if (e != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write %s: %s", name,
+                            strerror(e));
+    return TR_OK;
+}
+
+tr_status cli_outdir_add(cli_outdir *o, const char *name, const char *data, size_t len,
+                         tr_error *err)
+{
+    FILE *fp = cli_outdir_open(o, name, err);
+    if (fp == NULL) return TR_E_IO;
+    fwrite(data, 1, len, fp);
+    return cli_outdir_close(o, fp, name, err);
+}
+
+/* The swap itself; `old` receives the name the previous folder now has
+ * ("" if none). 0, or -1 with errno. */
+static int swap_in(cli_outdir *o, char *old, size_t oldlen)
+{
+    old[0] = '\0';
+    if (!o->existed) {
+        int r = rename2(o->parent_fd, o->stage, o->base, RENAME_NOREPLACE);
+        if (r != 0 && unsupported(errno))
+            r = renameat(o->parent_fd, o->stage, o->parent_fd, o->base);
+        return r;
+    }
+    if (rename2(o->parent_fd, o->stage, o->base, RENAME_EXCHANGE) == 0) {
+        snprintf(old, oldlen, "%s", o->stage);
+        return 0;
+    }
+    if (!unsupported(errno)) return -1;
+    /* No exchange here: the old folder aside, the new one in. */
+    char prefix[64];
+    stage_prefix(o, prefix, sizeof prefix);
+    snprintf(old, oldlen, "%sold-%lx", prefix, (long)getpid());
+    if (renameat(o->parent_fd, o->base, o->parent_fd, old) != 0) {
+        old[0] = '\0';
+        return -1;
+    }
+    if (renameat(o->parent_fd, o->stage, o->parent_fd, o->base) != 0) {
+        int e = errno;
+        renameat(o->parent_fd, old, o->parent_fd, o->base);
+        old[0] = '\0';
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+tr_status cli_outdir_commit(cli_outdir *o, tr_error *err)
+{
+    tr_status st = TR_OK;
+    if (fsync(o->stage_fd) != 0 && errno != EINVAL)
+        st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write the output folder: %s",
+                          strerror(errno));
+    cli_test_pause("staged");
+    claim_stage();
+    active = NULL;
+    char old[128];
+    if (st == TR_OK && swap_in(o, old, sizeof old) != 0) {
+        int e = errno;
+        st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                          "cannot put the new results in place: %s; they are in %s/%s until the "
+                          "next run into this folder",
+                          strerror(e), o->parent, o->stage);
+    }
+    if (st == TR_OK) {
+        fsync(o->parent_fd);
+        cli_test_pause("exchanged");
+        if (old[0] && remove_ours(o->parent_fd, old, "removing") != 0) {
+            int e = errno;
+            fputs("trustrisk: warning: the previous results were replaced, but their folder ",
+                  stderr);
+            tr_text_print(stderr, o->parent);
+            fputc('/', stderr);
+            tr_text_print(stderr, old);
+            fprintf(stderr, " was not removed: %s\n",
+                    e == ENOTEMPTY ? "it holds files trustrisk did not write" : strerror(e));
+        }
+    }
+    outdir_free(o);
+    return st;
+}
+
+void cli_outdir_abandon(cli_outdir *o)
+{
+    if (active == o) active = NULL;
+    if (o->parent_fd >= 0 && o->stage[0]) remove_ours(o->parent_fd, o->stage, NULL);
+    outdir_free(o);
+}
+
+/* Write all of data to fd and flush it to disk; 0 or an errno value. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : EIO;
+        off += (size_t)w;
+    }
+    return fsync(fd) != 0 && errno != EINVAL ? errno : 0;
+}
+
+tr_status cli_file_replace(const char *dir, const char *name, const char *data, size_t len,
+                           tr_error *err)
+{
+    char *final = join(dir, name);
+    if (final == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        tr_status st = tr_error_add(err, io_status(errno), dir, NULL, 0, 0,
+                                    "cannot use the folder: %s", strerror(errno));
+        free(final);
+        return st;
+    }
+    char tmp[NAME_MAX + 1];
+    snprintf(tmp, sizeof tmp, ".%s.tmp-%lx", name, (long)getpid());
+    unlinkat(dfd, tmp, 0); /* left by an earlier process with the same id */
+    /* First an unnamed file, which a kill leaves nowhere; it gets its
+     * temporary name only once complete. */
+    int e = 0, named = 0;
+    int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        e = write_all(fd, data, len);
+        if (e == 0 && linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) == 0) named = 1;
+        close(fd);
+    }
+    if (!named && e == 0) {
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        e = fd < 0 ? errno : write_all(fd, data, len);
+        if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
+        named = fd >= 0;
+    }
+    if (e == 0) {
+        cli_test_pause("replacing");
+        if (renameat(dfd, tmp, dfd, name) != 0) e = errno;
+    }
+    if (e != 0 && named) unlinkat(dfd, tmp, 0);
+    if (e == 0) fsync(dfd);
+    close(dfd);
+    tr_status st = TR_OK;
+    if (e != 0) st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot write: %s", strerror(e));
+    free(final);
+    return st;
+}
