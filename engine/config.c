@@ -1,5 +1,5 @@
 /*
- * config.c - loading and validating a config (MODEL.md sections 3-6 and 9).
+ * config.c - loading and validating a config (docs/model.md sections 3-6 and 9).
  *
  * A config goes through three gates, and the first that fails stops it:
  *
@@ -9,7 +9,7 @@
  *      on ("expected ',' or '}' after an object member", "NaN/Infinity are not
  *      allowed"). cJSON then builds the tree; it accepts some non-JSON (leading
  *      zeros, "-.5"), which the scanner has already refused;
- *   3. rules: every rule of MODEL.md is checked while the validated model of
+ *   3. rules: every rule of docs/model.md is checked while the validated model of
  *      engine/model.h is filled in. This gate never stops early: every
  *      problem is reported with the JSON path of the offending value
  *      ("trusts[2].schemes[0].delivery.sd"), so that an author fixes a config
@@ -35,6 +35,7 @@
 
 #include "model.h"
 #include "canon.h"
+#include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
@@ -191,6 +192,12 @@ static const char *suggest(const char *word, const char *const *names, size_t n)
     }
     if (best && best_d <= limit && best_d < len && best_d > 0) return best;
     return NULL;
+}
+
+/* The same rule for other modules (import.c's column and trust names). */
+const char *tr__suggest(const char *word, const char *const *names, size_t n)
+{
+    return suggest(word, names, n);
 }
 
 /* "a, b, c" into buf (truncated with "..." if it does not fit). */
@@ -603,7 +610,7 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 }
 
 /* ------------------------------------------------------------------------- */
-/* Factor loadings (MODEL.md section 3)                                      */
+/* Factor loadings (docs/model.md section 3)                                 */
 /* ------------------------------------------------------------------------- */
 
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
@@ -678,7 +685,7 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Distributions (MODEL.md section 4)                                        */
+/* Distributions (docs/model.md section 4)                                   */
 /* ------------------------------------------------------------------------- */
 
 static const char *const DIST_NAMES[] = {"fixed", "uniform", "triangular", "pert",

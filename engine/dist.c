@@ -1,5 +1,5 @@
 /*
- * dist.c - quantiles and CDFs of MODEL.md section 4's distributions.
+ * dist.c - quantiles and CDFs of docs/model.md section 4's distributions.
  *
  * Every family is sampled by inversion, F^{-1}(u), so that the copula's U
  * carries the dependence. Most families have a closed-form inverse. The

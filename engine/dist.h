@@ -1,7 +1,7 @@
 /*
  * dist.h - distributions sampled by inversion (private).
  *
- * Every distribution of MODEL.md section 4 is sampled as F^{-1}(u) so the
+ * Every distribution of docs/model.md section 4 is sampled as F^{-1}(u) so the
  * copula applies. The Beta-based families (beta, pert) have no cheap
  * closed-form inverse; GSL's gsl_cdf_beta_Pinv is slow, so for them a
  * quantile table is built once per run and evaluated by interpolation, with

@@ -2,7 +2,7 @@
  * model.h - the validated in-memory model of a config (private).
  *
  * The loader (config.c) builds a tr_config from JSON, applying every default
- * of MODEL.md and checking every rule; the simulator (sim.c) reads it and
+ * of docs/model.md and checking every rule; the simulator (sim.c) reads it and
  * never needs to check anything again. All strings and arrays are owned by
  * the config and freed by tr_config_free. Nothing here is modified after
  * loading, so one config is shared read-only by every thread.
@@ -48,7 +48,7 @@ typedef struct tr_loadings {
 } tr_loadings;
 
 /*
- * A distribution, sampled as F^{-1}(u). Parameters as in MODEL.md section 4;
+ * A distribution, sampled as F^{-1}(u). Parameters as in docs/model.md section 4;
  * derived shape parameters are precomputed by the loader:
  *   fixed:      value
  *   uniform:    min, max

@@ -1,6 +1,6 @@
 /*
  * results.c - turning a run's statistics into results.json, run.json, CSV
- * views and the summary table (MODEL.md sections 8 and 10).
+ * views and the summary table (docs/model.md sections 8 and 10).
  *
  * results.json is a pure function of (config, seed, paths, engine version):
  * no timings, hosts or dates, which go into run.json. The library only makes
@@ -93,7 +93,7 @@ static cJSON *exceedance(const tr__hist *h)
     return o;
 }
 
-/* DIST of MODEL.md section 10 (plus "exceedance"). */
+/* A DIST (docs/model.md section 8, docs/results.md), with its "exceedance". */
 static cJSON *dist(const tr__acc *a, const tr__hist *h, size_t sum_index)
 {
     cJSON *o = cJSON_CreateObject();

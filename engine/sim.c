@@ -1,6 +1,6 @@
 /*
  * sim.c - one Monte Carlo path: savings schemes, trusts' cash, bail-outs and
- * who pays them (MODEL.md sections 3, 5, 6 and 7).
+ * who pays them (docs/model.md sections 3, 5, 6 and 7).
  *
  * Every uncertain element gets its uniform from rng.c at an address made of
  * what it is (trust, scheme, element), so the draw behind an element never
@@ -448,7 +448,7 @@ static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, c
     return hit;
 }
 
-/* Draw one scheme's elements (MODEL.md section 5). */
+/* Draw one scheme's elements (docs/model.md section 5). */
 static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s, uint64_t seed,
                         uint64_t p, tr__scheme_draw *dr)
 {
@@ -655,7 +655,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
         double fC = gC == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);
         double inc = tr->income / 12.0, exp_ = tr->expenditure / 12.0;
 
-        /* Month by month (MODEL.md section 6). */
+        /* Month by month (docs/model.md section 6). */
         double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0;
         int fail = 0;
         tr__block nb = {{0, 0, 0, 0}};
@@ -708,7 +708,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
         ws->national_topup += tr->national_share * bo;
     }
 
-    /* Who pays (MODEL.md section 7): consortia in month order, each from its reserve. */
+    /* Who pays (docs/model.md section 7): consortia in month order, each from its reserve. */
     if (cfg->n_consortia > 0) {
         memset(ws->q, 0, cfg->n_consortia * Hs * sizeof *ws->q);
         for (size_t i = 0; i < cfg->n_trusts; i++) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the invalid-config corpus in tests/invalid/ (see README.md).
 
-Each case is the small valid config BASE (MODEL.md section 9's minimal
+Each case is the small valid config BASE (docs/model.md section 9's minimal
 config) with one rule broken, or a few for the several-errors cases. It is
 written as NN-name.json with its NN-name.expect sidecar: substrings that must
 all appear in `trustrisk validate`'s stderr. For syntax errors the expected
