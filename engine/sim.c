@@ -530,9 +530,11 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 static void book_savings(double *diff, double *direct, int H, double k, double a, double ramp,
                          int recurrent)
 {
-    if (k == 0.0) return;
-    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a */
-    if (first > H) return;
+    /* A start at or beyond the horizon books nothing. Compared in double
+     * before any cast: a may be as large as a delay distribution allows, or
+     * infinite, and (int) of that is undefined (it crashed). */
+    if (k == 0.0 || !(a < (double)H)) return;
+    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a: <= H */
     double end = recurrent ? INFINITY : a + 12.0;
     int last = recurrent ? H : (int)fmin((double)H, ceil(end));
     double plat_lo_d = ceil(a + ramp + 1.0);
@@ -647,7 +649,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
                          sc->recurrent);
             if (!dr->paper && sc->one_off_cost != 0.0) {
-                double m = floor(dr->a) + 1.0;
+                double m = floor(dr->a) + 1.0; /* in double: a may be huge or infinite */
                 if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
             }
         }
