@@ -48,13 +48,22 @@ static double booked_total(double a, double ramp, int recurrent, double horizon)
     return tr__ramp_integral(end - a, ramp);
 }
 
+/* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
+ * freedom on it is indistinguishable from the Gaussian, and computed as the
+ * Gaussian (model.h says why); the chi-square draw has its own address, so
+ * every other draw is unchanged and results equal a Gaussian run's. */
+static int t_copula(const tr_config *cfg)
+{
+    return cfg->copula == TR_COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
+}
+
 /* The latent threshold of an event of probability p: U > 1 - p exactly when
  * the copula's argument exceeds F^{-1}(1 - p), so an event needs no CDF. */
 static double event_threshold(const tr_config *cfg, double p)
 {
     if (p <= 0.0) return INFINITY;
     if (p >= 1.0) return -INFINITY;
-    return cfg->copula == TR_COPULA_T ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
+    return t_copula(cfg) ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
 }
 
 /* One distribution slot that wants a quantile table. */
@@ -230,7 +239,7 @@ tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int thread
     }
     plan->scheme_base[cfg->n_trusts] = s;
     tr_status st = build_tables(plan, cfg, threads, err);
-    if (st == TR_OK && cfg->copula == TR_COPULA_T) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
+    if (st == TR_OK && t_copula(cfg)) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
     return st;
 }
@@ -358,13 +367,13 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
 /* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
 static int plain(const tr__ws *ws, const tr_loadings *L)
 {
-    return L->n == 0 && ws->plan->cfg->copula == TR_COPULA_GAUSSIAN;
+    return L->n == 0 && !t_copula(ws->plan->cfg);
 }
 
 static double latent_to_u(const tr__ws *ws, double x)
 {
     const tr_config *cfg = ws->plan->cfg;
-    if (cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(tr__norm_cdf(x));
+    if (!t_copula(cfg)) return clamp_u(tr__norm_cdf(x));
     const tr__tcdf *t = ws->plan->tcdf;
     return clamp_u(t ? tr__tcdf_eval(t, x) : tr__t_cdf(x, cfg->dof));
 }
@@ -565,7 +574,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
     const size_t Hs = (size_t)H;
 
     /* Factors and the t copula's shared chi-square (one block and one normal each). */
-    ws->n_blocks += pl->nz + (cfg->copula == TR_COPULA_T);
+    ws->n_blocks += pl->nz + (size_t)t_copula(cfg);
     ws->n_normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
         const tr_factor *fa = &cfg->factors[f];
@@ -583,7 +592,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
         }
     }
     ws->tscale = 1.0;
-    if (cfg->copula == TR_COPULA_T) {
+    if (t_copula(cfg)) {
         double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
