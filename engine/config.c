@@ -710,6 +710,41 @@ static bool check_mode(ctx *c, double lo, double mode, double hi)
     return false;
 }
 
+/* The Beta shapes of a beta or pert must lie in [TR_BETA_SHAPE_MIN,
+ * TR_BETA_SHAPE_MAX] (model.h), where the quantile tables are tested; outside,
+ * a run would be wrong or fail. Reported at the member that sets them. */
+static void check_shapes(ctx *c, const tr_dist *d)
+{
+    double lo = fmin(d->alpha, d->beta), hi = fmax(d->alpha, d->beta);
+    if (lo >= TR_BETA_SHAPE_MIN && hi <= TR_BETA_SHAPE_MAX) return;
+    char a[40], b[40], l[40], g[40];
+    snprintf(a, sizeof a, "%.6g", d->alpha);
+    snprintf(b, sizeof b, "%.6g", d->beta);
+    if (d->kind == TR_DIST_PERT) {
+        /* shapes are 1 + lambda f and 1 + lambda (1 - f): only the top can break */
+        double f = (d->mode - d->min) / (d->max - d->min);
+        snprintf(l, sizeof l, "%.6g", floor((TR_BETA_SHAPE_MAX - 1.0) / fmax(f, 1.0 - f)));
+        report_at(c, "lambda",
+                  "pert too concentrated: lambda %s gives Beta shapes (alpha, beta) = (%s, %s), "
+                  "and each must be at most %g, so lambda at most %s for this mode; for a value "
+                  "this certain use {\"dist\": \"normal\"} or {\"dist\": \"fixed\"}",
+                  fmt_num(d->lambda, g), a, b, TR_BETA_SHAPE_MAX, l);
+    } else if (hi > TR_BETA_SHAPE_MAX) {
+        report_at(c, "sd",
+                  "beta too concentrated: mean and sd give Beta shapes (alpha, beta) = (%s, %s), "
+                  "and each must be in [%g, %g]; for an sd this small use {\"dist\": \"normal\"} "
+                  "or {\"dist\": \"fixed\"}",
+                  a, b, TR_BETA_SHAPE_MIN, TR_BETA_SHAPE_MAX);
+    } else {
+        report_at(c, "sd",
+                  "beta too close to all-or-nothing: mean and sd give Beta shapes (alpha, beta) = "
+                  "(%s, %s), and each must be in [%g, %g] (almost all the mass would sit at min "
+                  "or max); use a smaller sd, or {\"dist\": \"discrete\"} for a value that is "
+                  "either min or max",
+                  a, b, TR_BETA_SHAPE_MIN, TR_BETA_SHAPE_MAX);
+    }
+}
+
 /* values / probs of a discrete distribution. */
 static bool parse_discrete(ctx *c, const cJSON *obj, tr_dist *d)
 {
@@ -817,6 +852,7 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         if (r.kind == TR_DIST_PERT && r.max > r.min) {
             r.alpha = 1 + r.lambda * (r.mode - r.min) / (r.max - r.min);
             r.beta = 1 + r.lambda * (r.max - r.mode) / (r.max - r.min);
+            if (c->nerr == before) check_shapes(c, &r);
         }
         break;
     }
@@ -843,6 +879,7 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
                 double common = m * (1 - m) / v - 1;
                 r.alpha = m * common;
                 r.beta = (1 - m) * common;
+                check_shapes(c, &r);
             }
         }
         break;
@@ -1262,6 +1299,7 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
                 for (const cJSON *s = arr->child; s; s = s->next, k++) {
                     size_t m2 = path_push_index(c, k);
                     dist_fixed(&t->schemes[k].delivery, 1.0);
+                    t->schemes[k].file_index = k;
                     if (expect_object(c, s)) parse_scheme(c, s, &t->schemes[k], &sids, k, mark_len);
                     path_pop(c, m2);
                 }
@@ -1309,6 +1347,7 @@ static void parse_trusts(ctx *c, const cJSON *root)
         tr_trust *t = &cfg->trusts[i];
         t->lead_consortium = -1;
         t->national_share = 1.0;
+        t->file_index = i;
         if (expect_object(c, e)) parse_trust(c, e, t, &ids, i, arr_len);
         cfg->n_schemes_total += t->n_schemes;
         path_pop(c, m2);

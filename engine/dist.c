@@ -26,9 +26,14 @@
  *   - v < 2^-40 (u within 9.1e-13 of 0 or 1) falls back to the exact inverse.
  *
  * Error budget (tested in tests/test_dist.c against gsl_cdf_beta_Pinv on a
- * dense grid, shapes 0.3..50): worst absolute error <= 1e-9 of (max - min)
- * (TR__QTABLE_TOL; measured worst 1.9e-10); memory 5-11 KB per table; build
- * 0.4-11 ms; evaluation about 7 ns (the exact inverse: 1-3 us).
+ * dense grid, shapes 0.3..50, and in tests/test_edges.c at the corners of the
+ * shapes the loader allows, TR_BETA_SHAPE_MIN..MAX = 0.01..1e5): worst
+ * absolute error <= 1e-9 of (max - min) (TR__QTABLE_TOL; measured worst
+ * 1.9e-10, 2.5e-10 over the allowed range); memory 5-11 KB per table; build
+ * 0.4-11 ms (up to about 45 ms for shapes in the thousands and above);
+ * evaluation about 7 ns (the exact inverse: 1-3 us). Outside the allowed
+ * range the tables fail: both shapes below 0.01 miss the tolerance (2e-5 at
+ * 0.002), and GSL's incomplete beta function fails from about 6e5.
  *
  * The exact inverse solves log I_{e^w}(p, q) = log v for w = log y by Newton's
  * method with a bisection safeguard; in w the tails are nearly linear

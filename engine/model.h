@@ -129,6 +129,7 @@ typedef struct tr_scheme {
     bool recurrent;       /* default true */
     tr_loadings loadings; /* the scheme's own "factors" (n = 0 if none) */
     uint64_t key;         /* tr__hash64 of id */
+    size_t file_index;    /* position in its trust's "schemes" in the file (for messages) */
 } tr_scheme;
 
 typedef struct tr_commissioner {
@@ -152,7 +153,8 @@ typedef struct tr_trust {
     tr_loadings loadings;           /* the trust's own "factors" */
     size_t n_schemes;
     tr_scheme *schemes;
-    uint64_t key; /* tr__hash64 of id */
+    uint64_t key;      /* tr__hash64 of id */
+    size_t file_index; /* position in "trusts" in the file (for messages) */
 } tr_trust;
 
 typedef enum tr_copula_kind { TR_COPULA_GAUSSIAN = 0, TR_COPULA_T } tr_copula_kind;
