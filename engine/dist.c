@@ -444,6 +444,29 @@ double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u)
     return NAN;
 }
 
+void tr__dist_range(const tr_dist *d, double *lo, double *hi)
+{
+    switch (d->kind) {
+    case TR_DIST_PERT:
+    case TR_DIST_BETA: /* min + (max - min) y with y in [0, 1] */
+        *lo = d->min;
+        *hi = d->max > d->min ? d->min + (d->max - d->min) : d->min;
+        return;
+    case TR_DIST_DISCRETE:
+        *lo = INFINITY;
+        *hi = -INFINITY;
+        for (size_t i = 0; i < d->n; i++) {
+            if (d->values[i] < *lo) *lo = d->values[i];
+            if (d->values[i] > *hi) *hi = d->values[i];
+        }
+        return;
+    default: /* every other quantile function is monotone and closed-form */
+        *lo = tr__dist_quantile(d, NULL, TR__U_LO);
+        *hi = tr__dist_quantile(d, NULL, TR__U_HI);
+        return;
+    }
+}
+
 double tr__dist_cdf(const tr_dist *d, double x)
 {
     if (x != x) return NAN;

@@ -26,8 +26,8 @@
 #include "rng.h"
 #include "sim.h"
 
-#define U_LO 0x1p-53
-#define U_HI (1.0 - 0x1p-53)
+#define U_LO TR__U_LO
+#define U_HI TR__U_HI
 
 static double clamp_u(double u)
 {
