@@ -7,6 +7,7 @@
  * exhaustion, and exact sums for means and variances.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,53 @@ void tr__acc_flush(tr__acc *a)
     }
 }
 
+/* Remember the first non-finite value (see tr__bad). */
+static void note_bad(tr__acc *a, tr__bad_kind kind, size_t item, size_t month, double x)
+{
+    if (a->bad.kind == TR__BAD_NONE) a->bad = (tr__bad){kind, item, month, x};
+}
+
+/* A scalar that is about to reach the statistics, checked. */
+static inline void check(tr__acc *a, double x, tr__bad_kind kind, size_t item)
+{
+    if (!isfinite(x)) note_bad(a, kind, item, 0, x);
+}
+
+void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size)
+{
+    const tr_config *cfg = plan->cfg;
+    size_t k = a->bad.item, i = 0;
+    switch (a->bad.kind) {
+    case TR__BAD_BAILOUT:
+        snprintf(buf, size, "trust \"%s\": bail-out", cfg->trusts[k].id);
+        return;
+    case TR__BAD_CASH:
+        snprintf(buf, size, "trust \"%s\": cash at the end of month %zu", cfg->trusts[k].id,
+                 a->bad.month);
+        return;
+    case TR__BAD_SHORTFALL:
+        while (i + 1 < cfg->n_trusts && plan->scheme_base[i + 1] <= k)
+            i++;
+        snprintf(buf, size, "trust \"%s\", scheme \"%s\": shortfall", cfg->trusts[i].id,
+                 cfg->trusts[i].schemes[k - plan->scheme_base[i]].id);
+        return;
+    case TR__BAD_REQUESTED:
+    case TR__BAD_PAID:
+        snprintf(buf, size, "consortium \"%s\": %s", cfg->consortia[k].id,
+                 a->bad.kind == TR__BAD_PAID ? "paid" : "requested");
+        return;
+    case TR__BAD_SYS_BAILOUT:
+        snprintf(buf, size, "system: total bail-out");
+        return;
+    case TR__BAD_SYS_TOPUP:
+        snprintf(buf, size, "system: national top-up");
+        return;
+    case TR__BAD_NONE:
+        break;
+    }
+    snprintf(buf, size, "nothing");
+}
+
 static void add_cash(tr__acc *a, size_t i, const double *cash)
 {
     size_t H = (size_t)a->H, m = 2 * i + a->cc_mru[i], o = 2 * i + (1 - a->cc_mru[i]);
@@ -188,8 +236,10 @@ static void add_cash(tr__acc *a, size_t i, const double *cash)
     flush_entry(a, i, o);
     memcpy(a->cc_cash + o * H, cash, H * sizeof *cash);
     uint32_t *idx = a->cc_idx + o * H;
-    for (size_t t = 0; t < H; t++)
+    for (size_t t = 0; t < H; t++) {
         idx[t] = (uint32_t)tr__hist_index(cash[t]);
+        if (!isfinite(cash[t])) note_bad(a, TR__BAD_CASH, i, t + 1, cash[t]);
+    }
     a->cc_count[o] = 1;
     a->cc_mru[i] = (uint8_t)(o - 2 * i);
 }
@@ -212,18 +262,22 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
             a->tau_sum[i] += (uint64_t)f;
         }
         double bo = ws->bailout[i];
+        check(a, bo, TR__BAD_BAILOUT, i);
         add_memo(&a->bo[i], bo, &a->memo_x[i], &a->memo_i[i]);
         add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo);
         add_cash(a, i, ws->cash + i * H);
         size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
         for (size_t s = s0; s < s1; s++) {
             double sf = ws->shortfall[s];
+            check(a, sf, TR__BAD_SHORTFALL, s);
             a->bs[tr__acc_shortfall(a, s, 0)] += sf;
             if (f) a->bs[tr__acc_shortfall(a, s, 1)] += sf;
         }
     }
     for (size_t c = 0; c < a->nc; c++) {
         double req = ws->requested[c], paid = ws->paid[c], top = req - paid;
+        check(a, req, TR__BAD_REQUESTED, c);
+        check(a, paid, TR__BAD_PAID, c);
         size_t m = a->nt + 3 * c;
         add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
         add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
@@ -238,6 +292,8 @@ void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
     }
     a->nfail[ws->n_failed]++;
     size_t ms = a->nt + 3 * a->nc;
+    check(a, ws->total_bailout, TR__BAD_SYS_BAILOUT, 0);
+    check(a, ws->national_topup, TR__BAD_SYS_TOPUP, 0);
     add_memo(&a->sys_bo, ws->total_bailout, &a->memo_x[ms], &a->memo_i[ms]);
     add_memo(&a->sys_top, ws->national_topup, &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
     add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ws->total_bailout);
@@ -262,6 +318,7 @@ void tr__acc_merge(tr__acc *dst, const tr__acc *src)
 {
     size_t H = (size_t)dst->H;
     dst->n += src->n;
+    if (dst->bad.kind == TR__BAD_NONE) dst->bad = src->bad;
     add_u64(dst->fail_count, src->fail_count, dst->nt);
     add_u64(dst->fail_by_month, src->fail_by_month, dst->nt * H);
     add_u64(dst->tau_sum, src->tau_sum, dst->nt);

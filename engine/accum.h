@@ -17,6 +17,27 @@
 #include "sim.h"
 #include "stats.h"
 
+/* What a non-finite value was, when one reached the statistics (tr__acc.bad). */
+typedef enum tr__bad_kind {
+    TR__BAD_NONE = 0,
+    TR__BAD_BAILOUT,   /* item: trust */
+    TR__BAD_CASH,      /* item: trust, month: 1-based */
+    TR__BAD_SHORTFALL, /* item: scheme (global index) */
+    TR__BAD_REQUESTED, /* item: consortium */
+    TR__BAD_PAID,      /* item: consortium */
+    TR__BAD_SYS_BAILOUT,
+    TR__BAD_SYS_TOPUP
+} tr__bad_kind;
+
+/* The first non-finite value added (kind TR__BAD_NONE while there is none).
+ * The loader's limits keep every value finite, so one is a bug; the run
+ * stops and says what it was rather than report NaN or infinity. */
+typedef struct tr__bad {
+    tr__bad_kind kind;
+    size_t item, month;
+    double value;
+} tr__bad;
+
 /* Sums kept per item, by index into tr__acc.xs / .bs. */
 enum { TR__S_SUM = 0, TR__S_SQ = 1 };
 
@@ -56,6 +77,7 @@ typedef struct tr__acc {
     /* one-entry memo per scalar histogram (bail-outs, requests, system) */
     double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;
+    tr__bad bad; /* the first non-finite value added, if any */
 } tr__acc;
 
 /* Index of each sum in bs / xs. */
@@ -73,6 +95,9 @@ void tr__acc_free(tr__acc *a);
 
 /* Add the path held in ws (after tr__sim_path). Allocates nothing. */
 void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan);
+
+/* What a.bad is, in words ("trust \"x\": bail-out"), into buf. */
+void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size);
 
 /* End of a block of paths: move the block partial sums into the exact sums. */
 void tr__acc_end_block(tr__acc *a);

@@ -100,6 +100,22 @@ static void report_progress(progress *pr, uint64_t add, int may_call)
     pr->opt->progress(pr->opt->progress_user, done, pr->opt->paths);
 }
 
+/* A non-finite value reached the statistics on path p: never reported as
+ * null, always an internal error that says what and where (returns 0). */
+static int bad_value(const tr__acc *acc, const tr__plan *plan, const tr_run_options *opt,
+                     uint64_t p, tr_error *local)
+{
+    char what[512];
+    tr__acc_describe_bad(acc, plan, what, sizeof what);
+    tr_error_add(local, TR_E_INTERNAL, plan->cfg->source, NULL, 0, 0,
+                 "internal error: %s is %g on path %llu, seed %llu (replay it with `trustrisk "
+                 "path CONFIG --index %llu --seed %llu`); every value should be finite for a "
+                 "config that passed validation: please report this",
+                 what, acc->bad.value, (unsigned long long)p, (unsigned long long)opt->seed,
+                 (unsigned long long)p, (unsigned long long)opt->seed);
+    return 0;
+}
+
 tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err)
 {
     *out = NULL;
@@ -181,9 +197,19 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
             uint64_t lo = (b0 + (uint64_t)k) * B, hi = lo + B;
             if (lo < first) lo = first;
             if (hi > last) hi = last;
-            for (uint64_t p = lo; p < hi; p++) {
+            for (uint64_t p = lo; p < hi && ok; p++) {
                 tr__sim_path(&ws, opt->seed, p);
                 tr__acc_add_path(&acc, &ws, &res->plan);
+                if (acc.bad.kind != TR__BAD_NONE) ok = bad_value(&acc, &res->plan, opt, p, &local);
+            }
+            if (!ok) {
+                tr__acc_free(&acc);
+                tr__ws_free(&ws);
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                failed = 1;
+                continue;
             }
             tr__acc_end_block(&acc);
             report_progress(&pr, hi - lo, tid == 0);
@@ -212,7 +238,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
 #endif
             {
                 for (size_t d = 0; d < local.count; d++)
-                    tr_error_add(err, local.diags[d].status, NULL, NULL, 0, 0, "%s",
+                    tr_error_add(err, local.diags[d].status, local.diags[d].file, NULL, 0, 0, "%s",
                                  local.diags[d].message);
             }
         }

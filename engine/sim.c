@@ -19,14 +19,15 @@
  * O(ramp) work rather than O(horizon).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rng.h"
 #include "sim.h"
 
-#define U_LO 0x1p-53
-#define U_HI (1.0 - 0x1p-53)
+#define U_LO TR__U_LO
+#define U_HI TR__U_HI
 
 static double clamp_u(double u)
 {
@@ -48,19 +49,32 @@ static double booked_total(double a, double ramp, int recurrent, double horizon)
     return tr__ramp_integral(end - a, ramp);
 }
 
+/* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
+ * freedom on it is indistinguishable from the Gaussian, and computed as the
+ * Gaussian (model.h says why); the chi-square draw has its own address, so
+ * every other draw is unchanged and results equal a Gaussian run's. */
+static int t_copula(const tr_config *cfg)
+{
+    return cfg->copula == TR_COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
+}
+
 /* The latent threshold of an event of probability p: U > 1 - p exactly when
  * the copula's argument exceeds F^{-1}(1 - p), so an event needs no CDF. */
 static double event_threshold(const tr_config *cfg, double p)
 {
     if (p <= 0.0) return INFINITY;
     if (p >= 1.0) return -INFINITY;
-    return cfg->copula == TR_COPULA_T ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
+    return t_copula(cfg) ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
 }
 
-/* One distribution slot that wants a quantile table. */
+/* One distribution slot that wants a quantile table, and whose it is (for
+ * messages: trust index, scheme index or SIZE_MAX for the trust's own, and
+ * the member's name). */
 typedef struct qjob {
     const tr_dist *d;
     tr__qtable **slot;
+    size_t trust, scheme;
+    const char *member;
 } qjob;
 
 static int cmp_shape(const void *x, const void *y)
@@ -107,6 +121,29 @@ static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
     return lo < plan->n_qt ? plan->qt[lo] : NULL;
 }
 
+/* Report a table that could not be built, at its distribution's JSON path
+ * in the file (the loader's limits should make this unreachable). */
+static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *err)
+{
+    tr_error e;
+    tr_error_init(&e);
+    tr__qtable *t = NULL;
+    tr_status st = tr__qtable_build(j->d, &t, &e); /* again, for its message */
+    tr__qtable_free(t);
+    if (st == TR_OK) st = TR_E_INTERNAL;
+    const tr_trust *tr = &cfg->trusts[j->trust];
+    char path[128];
+    if (j->scheme == SIZE_MAX)
+        snprintf(path, sizeof path, "trusts[%zu].%s", tr->file_index, j->member);
+    else
+        snprintf(path, sizeof path, "trusts[%zu].schemes[%zu].%s", tr->file_index,
+                 tr->schemes[j->scheme].file_index, j->member);
+    tr_error_add(err, st, cfg->source, path, 0, 0, "%s",
+                 e.count ? e.diags[0].message : "cannot build this distribution's quantile table");
+    tr_error_clear(&e);
+    return st;
+}
+
 /*
  * Quantile tables depend only on the Beta shapes (alpha, beta), so one table
  * serves every distribution with the same shapes; the distinct ones are
@@ -118,13 +155,17 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
     size_t cap = plan->n_schemes * TR__SQ_COUNT + plan->n_trusts * TR__TQ_COUNT + 1, nj = 0;
     qjob *jobs = malloc(cap * sizeof *jobs);
     if (!jobs) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    static const char *const tnames[TR__TQ_COUNT] = {"income_growth", "cost_growth"};
+    static const char *const snames[TR__SQ_COUNT] = {"delivery", "slippage", "stay.delay",
+                                                     "compromise.retained"};
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
         const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
             if (wants_table(td[k]))
-                jobs[nj++] = (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k]};
+                jobs[nj++] =
+                    (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k], i, SIZE_MAX, tnames[k]};
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
             const tr_scheme *sc = &tr->schemes[j];
             const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
@@ -132,7 +173,8 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
                                                sc->has_compromise ? &sc->retained : NULL};
             for (int k = 0; k < TR__SQ_COUNT; k++)
                 if (sd[k] && wants_table(sd[k]))
-                    jobs[nj++] = (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k]};
+                    jobs[nj++] =
+                        (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k], i, j, snames[k]};
         }
     }
     /* One table per distinct shape, built in parallel. */
@@ -151,8 +193,7 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
         tr__parallel_for(nu, threads, build_one, &b);
         plan->n_qt = nu;
         for (size_t k = 0; k < nu && st == TR_OK; k++)
-            if (sts[k] != TR_OK) /* build it again here to report the message */
-                st = tr__qtable_build(firsts[k].d, &(tr__qtable *){NULL}, err);
+            if (sts[k] != TR_OK) st = table_failure(cfg, &firsts[k], err);
         /* Point every slot at the table of its shape. */
         for (size_t k = 0; k < nj && st == TR_OK; k++)
             *jobs[k].slot = find_table(plan, jobs[k].d);
@@ -230,7 +271,7 @@ tr_status tr__plan_init_threads(tr__plan *plan, const tr_config *cfg, int thread
     }
     plan->scheme_base[cfg->n_trusts] = s;
     tr_status st = build_tables(plan, cfg, threads, err);
-    if (st == TR_OK && cfg->copula == TR_COPULA_T) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
+    if (st == TR_OK && t_copula(cfg)) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
     return st;
 }
@@ -358,13 +399,13 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
 /* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
 static int plain(const tr__ws *ws, const tr_loadings *L)
 {
-    return L->n == 0 && ws->plan->cfg->copula == TR_COPULA_GAUSSIAN;
+    return L->n == 0 && !t_copula(ws->plan->cfg);
 }
 
 static double latent_to_u(const tr__ws *ws, double x)
 {
     const tr_config *cfg = ws->plan->cfg;
-    if (cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(tr__norm_cdf(x));
+    if (!t_copula(cfg)) return clamp_u(tr__norm_cdf(x));
     const tr__tcdf *t = ws->plan->tcdf;
     return clamp_u(t ? tr__tcdf_eval(t, x) : tr__t_cdf(x, cfg->dof));
 }
@@ -530,9 +571,11 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 static void book_savings(double *diff, double *direct, int H, double k, double a, double ramp,
                          int recurrent)
 {
-    if (k == 0.0) return;
-    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a */
-    if (first > H) return;
+    /* A start at or beyond the horizon books nothing. Compared in double
+     * before any cast: a may be as large as a delay distribution allows, or
+     * infinite, and (int) of that is undefined (it crashed). */
+    if (k == 0.0 || !(a < (double)H)) return;
+    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a: <= H */
     double end = recurrent ? INFINITY : a + 12.0;
     int last = recurrent ? H : (int)fmin((double)H, ceil(end));
     double plat_lo_d = ceil(a + ramp + 1.0);
@@ -563,7 +606,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
     const size_t Hs = (size_t)H;
 
     /* Factors and the t copula's shared chi-square (one block and one normal each). */
-    ws->n_blocks += pl->nz + (cfg->copula == TR_COPULA_T);
+    ws->n_blocks += pl->nz + (size_t)t_copula(cfg);
     ws->n_normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
         const tr_factor *fa = &cfg->factors[f];
@@ -581,7 +624,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
         }
     }
     ws->tscale = 1.0;
-    if (cfg->copula == TR_COPULA_T) {
+    if (t_copula(cfg)) {
         double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
@@ -647,7 +690,7 @@ void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
             book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
                          sc->recurrent);
             if (!dr->paper && sc->one_off_cost != 0.0) {
-                double m = floor(dr->a) + 1.0;
+                double m = floor(dr->a) + 1.0; /* in double: a may be huge or infinite */
                 if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
             }
         }
