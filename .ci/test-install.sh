@@ -54,7 +54,9 @@ for kind in static shared; do
   cmake --install "$work/build-$kind" >/dev/null
   for f in include/trustrisk/trustrisk.h lib/pkgconfig/trustrisk.pc bin/trustrisk \
            lib/cmake/trustrisk/trustriskConfig.cmake lib/cmake/trustrisk/trustriskConfigVersion.cmake \
-           lib/cmake/trustrisk/trustriskTargets.cmake; do
+           lib/cmake/trustrisk/trustriskTargets.cmake share/man/man1/trustrisk.1 \
+           share/trustrisk/schemas/config.schema.json share/trustrisk/schemas/manifest.schema.json \
+           share/trustrisk/schemas/results.schema.json; do
     [ -e "$prefix/$f" ] || { echo "test-install: $f was not installed" >&2; exit 1; }
   done
   "$prefix/bin/trustrisk" --version

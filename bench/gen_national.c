@@ -7,7 +7,7 @@
  * freezes, consultant job plans, ...), phased closures (slippage, stays,
  * compromises, one-off costs) and other schemes, with global, consortium and
  * trust factors under a Student-t copula, over 36 months. The magnitudes
- * follow DOMAIN.md: income £150m-£1.5bn, two trusts in three in deficit, PFI
+ * follow published figures: income £150m-£1.5bn, two trusts in three in deficit, PFI
  * on about a quarter of trusts, savings plans of 4-6 % of costs delivered
  * about 75-85 %, reserves about 1 % of each consortium's allocation. Every
  * trust and consortium is invented.

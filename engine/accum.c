@@ -176,8 +176,56 @@ void tr__acc_flush(tr__acc *a)
     }
 }
 
-/* Add r paths whose trust i has month-end cash `cash`. */
-static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r)
+/* Remember the first non-finite value (see tr__bad). */
+static void note_bad(tr__acc *a, tr__bad_kind kind, size_t item, size_t month, double x,
+                     uint64_t path)
+{
+    if (a->bad.kind == TR__BAD_NONE) a->bad = (tr__bad){kind, item, month, x, path};
+}
+
+/* A scalar that is about to reach the statistics, checked. */
+static inline void check(tr__acc *a, double x, tr__bad_kind kind, size_t item, uint64_t path)
+{
+    if (!isfinite(x)) note_bad(a, kind, item, 0, x, path);
+}
+
+void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size)
+{
+    const tr_config *cfg = plan->cfg;
+    size_t k = a->bad.item, i = 0;
+    switch (a->bad.kind) {
+    case TR__BAD_BAILOUT:
+        snprintf(buf, size, "trust \"%s\": bail-out", cfg->trusts[k].id);
+        return;
+    case TR__BAD_CASH:
+        snprintf(buf, size, "trust \"%s\": cash at the end of month %zu", cfg->trusts[k].id,
+                 a->bad.month);
+        return;
+    case TR__BAD_SHORTFALL:
+        while (i + 1 < cfg->n_trusts && plan->scheme_base[i + 1] <= k)
+            i++;
+        snprintf(buf, size, "trust \"%s\", scheme \"%s\": shortfall", cfg->trusts[i].id,
+                 cfg->trusts[i].schemes[k - plan->scheme_base[i]].id);
+        return;
+    case TR__BAD_REQUESTED:
+    case TR__BAD_PAID:
+        snprintf(buf, size, "consortium \"%s\": %s", cfg->consortia[k].id,
+                 a->bad.kind == TR__BAD_PAID ? "paid" : "requested");
+        return;
+    case TR__BAD_SYS_BAILOUT:
+        snprintf(buf, size, "system: total bail-out");
+        return;
+    case TR__BAD_SYS_TOPUP:
+        snprintf(buf, size, "system: national top-up");
+        return;
+    case TR__BAD_NONE:
+        break;
+    }
+    snprintf(buf, size, "nothing");
+}
+
+/* Add r paths whose trust i has month-end cash `cash` (path: one of them). */
+static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r, uint64_t path)
 {
     size_t H = (size_t)a->H;
     for (size_t back = 0; back < 2; back++) {
@@ -194,8 +242,10 @@ static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r)
     flush_entry(a, i, o);
     memcpy(a->rc_cash + o * H, cash, H * sizeof *cash);
     uint32_t *idx = a->rc_idx + o * H;
-    for (size_t t = 0; t < H; t++)
+    for (size_t t = 0; t < H; t++) {
         idx[t] = (uint32_t)tr__hist_index(cash[t]);
+        if (!isfinite(cash[t])) note_bad(a, TR__BAD_CASH, i, t + 1, cash[t], path);
+    }
     a->rc_count[o] = r;
     a->rc_mru[i] = (uint8_t)(o - 2 * i);
 }
@@ -205,10 +255,13 @@ static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
 {
     const size_t C = TR__CHUNK, H = (size_t)a->H;
     uint32_t count[TR__CHUNK] = {0};
-    for (size_t k = 0; k < ch->n; k++)
-        count[ch->cref[i * C + k]]++;
+    size_t lane[TR__CHUNK]; /* a lane using the row */
+    for (size_t k = 0; k < ch->n; k++) {
+        size_t r = ch->cref[i * C + k];
+        if (count[r]++ == 0) lane[r] = k;
+    }
     for (size_t r = 0; r < ch->nrows[i]; r++)
-        add_cash(a, i, ch->cash + (i * C + r) * H, count[r]);
+        add_cash(a, i, ch->cash + (i * C + r) * H, count[r], ch->first + lane[r]);
 }
 
 void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan)
@@ -225,6 +278,7 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
                 a->fail_by_month[i * H + (size_t)(f - 1)]++;
                 a->tau_sum[i] += (uint64_t)f;
             }
+            check(a, bo[k], TR__BAD_BAILOUT, i, ch->first + k);
             add_memo(&a->bo[i], bo[k], &a->memo_x[i], &a->memo_i[i]);
             add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo[k]);
         }
@@ -235,6 +289,7 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
             double *sum = &a->bs[tr__acc_shortfall(a, s, 0)];
             double *given = &a->bs[tr__acc_shortfall(a, s, 1)];
             for (size_t k = 0; k < n; k++) {
+                check(a, sf[k], TR__BAD_SHORTFALL, s, ch->first + k);
                 *sum += sf[k];
                 if (fail[k]) *given += sf[k];
             }
@@ -244,6 +299,8 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
         size_t m = a->nt + 3 * c;
         for (size_t k = 0; k < n; k++) {
             double req = ch->req[c * C + k], paid = ch->paid[c * C + k], top = req - paid;
+            check(a, req, TR__BAD_REQUESTED, c, ch->first + k);
+            check(a, paid, TR__BAD_PAID, c, ch->first + k);
             add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
             add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
             add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
@@ -260,6 +317,8 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
     size_t ms = a->nt + 3 * a->nc;
     for (size_t k = 0; k < n; k++) {
         a->nfail[ch->nfail[k]]++;
+        check(a, ch->sys_bo[k], TR__BAD_SYS_BAILOUT, 0, ch->first + k);
+        check(a, ch->sys_top[k], TR__BAD_SYS_TOPUP, 0, ch->first + k);
         add_memo(&a->sys_bo, ch->sys_bo[k], &a->memo_x[ms], &a->memo_i[ms]);
         add_memo(&a->sys_top, ch->sys_top[k], &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
         add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ch->sys_bo[k]);

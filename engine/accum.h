@@ -17,6 +17,28 @@
 #include "kernel.h"
 #include "stats.h"
 
+/* What a non-finite value was, when one reached the statistics (tr__acc.bad). */
+typedef enum tr__bad_kind {
+    TR__BAD_NONE = 0,
+    TR__BAD_BAILOUT,   /* item: trust */
+    TR__BAD_CASH,      /* item: trust, month: 1-based */
+    TR__BAD_SHORTFALL, /* item: scheme (global index) */
+    TR__BAD_REQUESTED, /* item: consortium */
+    TR__BAD_PAID,      /* item: consortium */
+    TR__BAD_SYS_BAILOUT,
+    TR__BAD_SYS_TOPUP
+} tr__bad_kind;
+
+/* The first non-finite value added (kind TR__BAD_NONE while there is none).
+ * The loader's limits keep every value finite, so one is a bug; the run
+ * stops and says what it was rather than report NaN or infinity. */
+typedef struct tr__bad {
+    tr__bad_kind kind;
+    size_t item, month;
+    double value;
+    uint64_t path; /* a path on which it happened */
+} tr__bad;
+
 /* Sums kept per item, by index into tr__acc.xs / .bs. */
 enum { TR__S_SUM = 0, TR__S_SQ = 1 };
 
@@ -57,6 +79,7 @@ typedef struct tr__acc {
      * bucket of the last value added (consecutive paths often repeat) */
     double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;
+    tr__bad bad; /* the first non-finite value added, if any */
 } tr__acc;
 
 /* Index of each sum in bs / xs. */
@@ -75,6 +98,9 @@ void tr__acc_free(tr__acc *a);
 /* Add a chunk of paths (after tr__kernel_chunk), lanes in path order.
  * Allocates nothing. */
 void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan);
+
+/* What a.bad is, in words ("trust \"x\": bail-out"), into buf. */
+void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size);
 
 /* End of a block of paths: move the block partial sums into the exact sums. */
 void tr__acc_end_block(tr__acc *a);

@@ -1,7 +1,7 @@
 /*
  * canon.c - putting a loaded config into canonical order, and its hash.
  *
- * MODEL.md promises that reordering a config changes no draw; trustrisk goes
+ * docs/model.md promises that reordering a config changes no draw; trustrisk goes
  * further and promises that results.json is the same bytes for any order of
  * the trusts, schemes, consortia, factors, loadings and commissioners in the
  * file. Draws are already addressed by id (rng.h), but floating-point sums

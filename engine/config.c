@@ -1,5 +1,5 @@
 /*
- * config.c - loading and validating a config (MODEL.md sections 3-6 and 9).
+ * config.c - loading and validating a config (docs/model.md sections 3-6 and 9).
  *
  * A config goes through three gates, and the first that fails stops it:
  *
@@ -9,7 +9,7 @@
  *      on ("expected ',' or '}' after an object member", "NaN/Infinity are not
  *      allowed"). cJSON then builds the tree; it accepts some non-JSON (leading
  *      zeros, "-.5"), which the scanner has already refused;
- *   3. rules: every rule of MODEL.md is checked while the validated model of
+ *   3. rules: every rule of docs/model.md is checked while the validated model of
  *      engine/model.h is filled in. This gate never stops early: every
  *      problem is reported with the JSON path of the offending value
  *      ("trusts[2].schemes[0].delivery.sd"), so that an author fixes a config
@@ -35,6 +35,8 @@
 
 #include "model.h"
 #include "canon.h"
+#include "dist.h"
+#include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
@@ -72,6 +74,18 @@ static const char *fmt_num(double x, char buf[40])
         snprintf(buf, 40, "%.*g", prec, x);
         if (strtod(buf, NULL) == x) break;
     }
+    return buf;
+}
+
+/* A computed figure for a message, to 6 digits (the extremes of a
+ * distribution come out as 999999999.9999999 for a max of 1e9), or words
+ * when it overflowed. */
+static const char *fmt_fig(double x, char buf[40])
+{
+    if (isfinite(x))
+        snprintf(buf, 40, "%.6g", x);
+    else
+        snprintf(buf, 40, "%s", x > 0 ? "more than 1e308" : x < 0 ? "less than -1e308" : "NaN");
     return buf;
 }
 
@@ -191,6 +205,12 @@ static const char *suggest(const char *word, const char *const *names, size_t n)
     }
     if (best && best_d <= limit && best_d < len && best_d > 0) return best;
     return NULL;
+}
+
+/* The same rule for other modules (import.c's column and trust names). */
+const char *tr__suggest(const char *word, const char *const *names, size_t n)
+{
+    return suggest(word, names, n);
 }
 
 /* "a, b, c" into buf (truncated with "..." if it does not fit). */
@@ -603,7 +623,7 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 }
 
 /* ------------------------------------------------------------------------- */
-/* Factor loadings (MODEL.md section 3)                                      */
+/* Factor loadings (docs/model.md section 3)                                 */
 /* ------------------------------------------------------------------------- */
 
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
@@ -678,7 +698,7 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Distributions (MODEL.md section 4)                                        */
+/* Distributions (docs/model.md section 4)                                   */
 /* ------------------------------------------------------------------------- */
 
 static const char *const DIST_NAMES[] = {"fixed", "uniform", "triangular", "pert",
@@ -711,6 +731,61 @@ static bool check_mode(ctx *c, double lo, double mode, double hi)
     report_at(c, "mode", "must be in [min, max] = [%s, %s] (got %s)", fmt_num(lo, a),
               fmt_num(hi, b), fmt_num(mode, m));
     return false;
+}
+
+/* The Beta shapes of a beta or pert must lie in [TR_BETA_SHAPE_MIN,
+ * TR_BETA_SHAPE_MAX] (model.h), where the quantile tables are tested; outside,
+ * a run would be wrong or fail. Reported at the member that sets them. */
+static void check_shapes(ctx *c, const tr_dist *d)
+{
+    double lo = fmin(d->alpha, d->beta), hi = fmax(d->alpha, d->beta);
+    if (lo >= TR_BETA_SHAPE_MIN && hi <= TR_BETA_SHAPE_MAX) return;
+    char a[40], b[40], l[40], g[40];
+    snprintf(a, sizeof a, "%.6g", d->alpha);
+    snprintf(b, sizeof b, "%.6g", d->beta);
+    if (d->kind == TR_DIST_PERT) {
+        /* shapes are 1 + lambda f and 1 + lambda (1 - f): only the top can break */
+        double f = (d->mode - d->min) / (d->max - d->min);
+        snprintf(l, sizeof l, "%.6g", floor((TR_BETA_SHAPE_MAX - 1.0) / fmax(f, 1.0 - f)));
+        report_at(c, "lambda",
+                  "pert too concentrated: lambda %s gives Beta shapes (alpha, beta) = (%s, %s), "
+                  "and each must be at most %g, so lambda at most %s for this mode; for a value "
+                  "this certain use {\"dist\": \"normal\"} or {\"dist\": \"fixed\"}",
+                  fmt_num(d->lambda, g), a, b, TR_BETA_SHAPE_MAX, l);
+    } else if (hi > TR_BETA_SHAPE_MAX) {
+        report_at(c, "sd",
+                  "beta too concentrated: mean and sd give Beta shapes (alpha, beta) = (%s, %s), "
+                  "and each must be in [%g, %g]; for an sd this small use {\"dist\": \"normal\"} "
+                  "or {\"dist\": \"fixed\"}",
+                  a, b, TR_BETA_SHAPE_MIN, TR_BETA_SHAPE_MAX);
+    } else {
+        report_at(c, "sd",
+                  "beta too close to all-or-nothing: mean and sd give Beta shapes (alpha, beta) = "
+                  "(%s, %s), and each must be in [%g, %g] (almost all the mass would sit at min "
+                  "or max); use a smaller sd, or {\"dist\": \"discrete\"} for a value that is "
+                  "either min or max",
+                  a, b, TR_BETA_SHAPE_MIN, TR_BETA_SHAPE_MAX);
+    }
+}
+
+/* Every value the engine can draw (U is clamped to [2^-53, 1 - 2^-53]) must
+ * be a finite number: a range wider than the largest double, or a huge sd or
+ * sigma, would put infinities or NaN into the months. */
+static void check_range(ctx *c, const tr_dist *d)
+{
+    double lo, hi;
+    tr__dist_range(d, &lo, &hi);
+    if (isfinite(lo) && isfinite(hi)) return;
+    char a[40], b[40];
+    bool bounded = d->kind == TR_DIST_UNIFORM || d->kind == TR_DIST_TRIANGULAR ||
+                   d->kind == TR_DIST_PERT || d->kind == TR_DIST_BETA;
+    if (bounded && !isfinite(d->max - d->min))
+        report(c, "values overflow: max - min is more than 1e308; narrow the distribution");
+    else
+        report(c,
+               "values overflow: the engine would draw values from %s to %s (the quantiles at "
+               "u = 2^-53 and 1 - 2^-53); narrow the distribution",
+               fmt_fig(lo, a), fmt_fig(hi, b));
 }
 
 /* values / probs of a discrete distribution. */
@@ -820,6 +895,7 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         if (r.kind == TR_DIST_PERT && r.max > r.min) {
             r.alpha = 1 + r.lambda * (r.mode - r.min) / (r.max - r.min);
             r.beta = 1 + r.lambda * (r.max - r.mode) / (r.max - r.min);
+            if (c->nerr == before) check_shapes(c, &r);
         }
         break;
     }
@@ -846,6 +922,7 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
                 double common = m * (1 - m) / v - 1;
                 r.alpha = m * common;
                 r.beta = (1 - m) * common;
+                check_shapes(c, &r);
             }
         }
         break;
@@ -865,6 +942,7 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         parse_discrete(c, obj, &r);
         break;
     }
+    if (c->nerr == before) check_range(c, &r);
     r.has_loadings = parse_loadings(c, obj, &r.loadings);
     /* *d takes ownership of r's arrays whether or not r is valid, so that
      * tr_config_free releases them */
@@ -908,15 +986,15 @@ static double dist_floor(const tr_dist *d, const char **key, size_t *index)
 /* obj[key] as a distribution (the default stays in *d if it is absent). A
  * growth rate must stay above -1 (a fall of 100 % a year) wherever the
  * distribution is bounded; an unbounded one is the simulator's to clamp. */
-static void parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bool required,
+static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bool required,
                        bool growth)
 {
     const cJSON *n = member(obj, key);
     if (!n) {
         if (required) report_missing(c, key);
-        return;
+        return !required;
     }
-    size_t mark = path_push_key(c, key);
+    size_t mark = path_push_key(c, key), before = c->nerr;
     if (parse_dist_node(c, n, d) && growth) {
         const char *k;
         size_t i;
@@ -930,6 +1008,7 @@ static void parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bo
         }
     }
     path_pop(c, mark);
+    return c->nerr == before;
 }
 
 static void dist_fixed(tr_dist *d, double v)
@@ -1080,6 +1159,56 @@ static const char *const KEYS_TRUST[] = {"id",
 static const char *const KEYS_COMMISSIONER[] = {"consortium", "share"};
 
 /* "stay" or "compromise": {probability, <dist>}; returns true if present. */
+/*
+ * Every month's flow must stay within TR_MAX_MONEY, like every money field,
+ * so that no month, cash balance or statistic can overflow (an overflow would
+ * reach results.json as a non-finite number). Income, expenditure and fixed
+ * charges grow as annual / 12 * (1 + g)^((t - 1) / 12) (MODEL.md section 6),
+ * so with the largest g the engine can draw (tr__dist_range) the worst month
+ * is month H. Reported at the growth (or indexation) that breaks it.
+ */
+static void check_monthly(ctx *c, const char *key, const char *what, const char *annual_key,
+                          double annual, double g_max, int horizon)
+{
+    double worst = annual / 12.0 * pow(1.0 + fmax(g_max, 0.0), (horizon - 1) / 12.0);
+    if (worst <= TR_MAX_MONEY) return;
+    char w[40], a[40], g[40];
+    report_at(c, key,
+              "monthly %s would reach %s (GBP m) in month %d (%s %s a year, growing at up to %s "
+              "a year); every month's income, expenditure and fixed charges must stay within "
+              "%g (GBP m)",
+              what, fmt_fig(worst, w), horizon, annual_key, fmt_num(annual, a), fmt_fig(g_max, g),
+              TR_MAX_MONEY);
+}
+
+/* A scheme's monthly saving is d * saving / 12 with d = delivery, times
+ * retained when compromised: it must stay within TR_MAX_MONEY too. */
+static void check_saving(ctx *c, const tr_scheme *s)
+{
+    double lo, hi;
+    tr__dist_range(&s->delivery, &lo, &hi);
+    double d = fmax(fabs(lo), fabs(hi)), k = s->saving / 12.0 * d;
+    char w[40], a[40], f[40], q[40];
+    if (k > TR_MAX_MONEY) {
+        report_at(c, "delivery",
+                  "monthly saving could reach %s (GBP m): saving %s a year times a delivered "
+                  "fraction of up to %s; every month's flow must stay within %g (GBP m)",
+                  fmt_fig(k, w), fmt_num(s->saving, a), fmt_fig(d, f), TR_MAX_MONEY);
+        return;
+    }
+    if (!s->has_compromise) return;
+    tr__dist_range(&s->retained, &lo, &hi);
+    double r = fmax(1.0, fmax(fabs(lo), fabs(hi)));
+    if (!(k * r > TR_MAX_MONEY)) return;
+    size_t mark = path_push_key(c, "compromise");
+    report_at(c, "retained",
+              "monthly saving could reach %s (GBP m): saving %s a year times a delivered "
+              "fraction of up to %s times a retained fraction of up to %s; every month's flow "
+              "must stay within %g (GBP m)",
+              fmt_fig(k * r, w), fmt_num(s->saving, a), fmt_fig(d, f), fmt_fig(r, q), TR_MAX_MONEY);
+    path_pop(c, mark);
+}
+
 static bool parse_event(ctx *c, const cJSON *obj, const char *key, const char *const *keys,
                         double *prob, tr_dist *d)
 {
@@ -1112,24 +1241,27 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
     s->kind = TR_SCHEME_OTHER;
     int kind = get_enum(c, e, "kind", "kind", KIND_NAMES, COUNT(KIND_NAMES), false);
     if (kind >= 0) s->kind = (tr_scheme_kind)kind;
-    get_number(c, e, "saving", &R_MONEY_POS, true, &s->saving);
+    bool flows_ok = get_number(c, e, "saving", &R_MONEY_POS, true, &s->saving) == 1;
     s->start_month = 1;
     get_number(c, e, "start_month", &R_START, true, &s->start_month);
     get_number(c, e, "ramp_months", &R_RAMP, false, &s->ramp_months);
     dist_fixed(&s->delivery, 1.0);
-    parse_dist(c, e, "delivery", &s->delivery, false, false);
+    flows_ok = parse_dist(c, e, "delivery", &s->delivery, false, false) && flows_ok;
     get_number(c, e, "paper", &R_PROB, false, &s->paper);
     dist_fixed(&s->slippage, 0.0);
     parse_dist(c, e, "slippage", &s->slippage, false, false);
     dist_fixed(&s->stay_delay, 0.0);
     s->has_stay = parse_event(c, e, "stay", KEYS_STAY, &s->stay_probability, &s->stay_delay);
     dist_fixed(&s->retained, 1.0);
+    size_t before = c->nerr;
     s->has_compromise =
         parse_event(c, e, "compromise", KEYS_COMPROMISE, &s->compromise_probability, &s->retained);
+    flows_ok = flows_ok && c->nerr == before;
     get_number(c, e, "one_off_cost", &R_MONEY_POS, false, &s->one_off_cost);
     s->recurrent = true;
     get_bool(c, e, "recurrent", &s->recurrent);
     parse_loadings(c, e, &s->loadings);
+    if (flows_ok) check_saving(c, s);
 }
 
 /* commissioners: resolve each consortium, refuse one listed twice, check the
@@ -1232,10 +1364,12 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
     get_number(c, e, "cash", &R_MONEY, true, &t->cash);
     get_number(c, e, "min_cash", &R_MONEY, false, &t->min_cash);
     get_number(c, e, "facility", &R_MONEY_POS, false, &t->facility);
-    get_number(c, e, "income", &R_MONEY_POS, true, &t->income);
-    get_number(c, e, "expenditure", &R_MONEY_POS, true, &t->expenditure);
-    get_number(c, e, "fixed_charges", &R_MONEY_POS, false, &t->fixed_charges);
-    get_number(c, e, "fixed_indexation", &R_INDEXATION, false, &t->fixed_indexation);
+    bool inc_ok = get_number(c, e, "income", &R_MONEY_POS, true, &t->income) == 1;
+    bool exp_ok = get_number(c, e, "expenditure", &R_MONEY_POS, true, &t->expenditure) == 1;
+    bool fix_ok = get_number(c, e, "fixed_charges", &R_MONEY_POS, false, &t->fixed_charges) >= 0;
+    fix_ok =
+        get_number(c, e, "fixed_indexation", &R_INDEXATION, false, &t->fixed_indexation) >= 0 &&
+        fix_ok;
     get_number(c, e, "cash_noise", &R_MONEY_POS, false, &t->cash_noise);
     get_number(c, e, "bailout_buffer", &R_MONEY_POS, false, &t->bailout_buffer);
 
@@ -1246,10 +1380,23 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
     parse_commissioners(c, e, t);
 
     dist_fixed(&t->income_growth, 0.0);
-    parse_dist(c, e, "income_growth", &t->income_growth, false, true);
+    inc_ok = parse_dist(c, e, "income_growth", &t->income_growth, false, true) && inc_ok;
     dist_fixed(&t->cost_growth, 0.0);
-    parse_dist(c, e, "cost_growth", &t->cost_growth, false, true);
+    exp_ok = parse_dist(c, e, "cost_growth", &t->cost_growth, false, true) && exp_ok;
     parse_loadings(c, e, &t->loadings);
+    int H = c->cfg->horizon; /* 0 if horizon_months was invalid: nothing to check against */
+    double lo, g_max;
+    if (inc_ok && H >= 1) {
+        tr__dist_range(&t->income_growth, &lo, &g_max);
+        check_monthly(c, "income_growth", "income", "income", t->income, g_max, H);
+    }
+    if (exp_ok && H >= 1) {
+        tr__dist_range(&t->cost_growth, &lo, &g_max);
+        check_monthly(c, "cost_growth", "expenditure", "expenditure", t->expenditure, g_max, H);
+    }
+    if (fix_ok && H >= 1)
+        check_monthly(c, "fixed_indexation", "fixed charges", "fixed_charges", t->fixed_charges,
+                      t->fixed_indexation, H);
 
     const cJSON *arr = member(e, "schemes");
     size_t n;
@@ -1265,6 +1412,7 @@ static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t
                 for (const cJSON *s = arr->child; s; s = s->next, k++) {
                     size_t m2 = path_push_index(c, k);
                     dist_fixed(&t->schemes[k].delivery, 1.0);
+                    t->schemes[k].file_index = k;
                     if (expect_object(c, s)) parse_scheme(c, s, &t->schemes[k], &sids, k, mark_len);
                     path_pop(c, m2);
                 }
@@ -1312,6 +1460,7 @@ static void parse_trusts(ctx *c, const cJSON *root)
         tr_trust *t = &cfg->trusts[i];
         t->lead_consortium = -1;
         t->national_share = 1.0;
+        t->file_index = i;
         if (expect_object(c, e)) parse_trust(c, e, t, &ids, i, arr_len);
         cfg->n_schemes_total += t->n_schemes;
         path_pop(c, m2);

@@ -1,5 +1,5 @@
 /*
- * dist.c - quantiles and CDFs of MODEL.md section 4's distributions.
+ * dist.c - quantiles and CDFs of docs/model.md section 4's distributions.
  *
  * Every family is sampled by inversion, F^{-1}(u), so that the copula's U
  * carries the dependence. Most families have a closed-form inverse. The
@@ -26,9 +26,14 @@
  *   - v < 2^-40 (u within 9.1e-13 of 0 or 1) falls back to the exact inverse.
  *
  * Error budget (tested in tests/test_dist.c against gsl_cdf_beta_Pinv on a
- * dense grid, shapes 0.3..50): worst absolute error <= 1e-9 of (max - min)
- * (TR__QTABLE_TOL; measured worst 1.9e-10); memory 5-11 KB per table; build
- * 0.4-11 ms; evaluation about 7 ns (the exact inverse: 1-3 us).
+ * dense grid, shapes 0.3..50, and in tests/test_edges.c at the corners of the
+ * shapes the loader allows, TR_BETA_SHAPE_MIN..MAX = 0.01..1e5): worst
+ * absolute error <= 1e-9 of (max - min) (TR__QTABLE_TOL; measured worst
+ * 1.9e-10, 2.5e-10 over the allowed range); memory 5-11 KB per table; build
+ * 0.4-11 ms (up to about 45 ms for shapes in the thousands and above);
+ * evaluation about 7 ns (the exact inverse: 1-3 us). Outside the allowed
+ * range the tables fail: both shapes below 0.01 miss the tolerance (2e-5 at
+ * 0.002), and GSL's incomplete beta function fails from about 6e5.
  *
  * The exact inverse solves log I_{e^w}(p, q) = log v for w = log y by Newton's
  * method with a bisection safeguard; in w the tails are nearly linear
@@ -437,6 +442,29 @@ double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u)
         return d->n ? discrete_quantile(d, u) : NAN;
     }
     return NAN;
+}
+
+void tr__dist_range(const tr_dist *d, double *lo, double *hi)
+{
+    switch (d->kind) {
+    case TR_DIST_PERT:
+    case TR_DIST_BETA: /* min + (max - min) y with y in [0, 1] */
+        *lo = d->min;
+        *hi = d->max > d->min ? d->min + (d->max - d->min) : d->min;
+        return;
+    case TR_DIST_DISCRETE:
+        *lo = INFINITY;
+        *hi = -INFINITY;
+        for (size_t i = 0; i < d->n; i++) {
+            if (d->values[i] < *lo) *lo = d->values[i];
+            if (d->values[i] > *hi) *hi = d->values[i];
+        }
+        return;
+    default: /* every other quantile function is monotone and closed-form */
+        *lo = tr__dist_quantile(d, NULL, TR__U_LO);
+        *hi = tr__dist_quantile(d, NULL, TR__U_HI);
+        return;
+    }
 }
 
 double tr__dist_cdf(const tr_dist *d, double x)

@@ -1,7 +1,7 @@
 /*
  * dist.h - distributions sampled by inversion (private).
  *
- * Every distribution of MODEL.md section 4 is sampled as F^{-1}(u) so the
+ * Every distribution of docs/model.md section 4 is sampled as F^{-1}(u) so the
  * copula applies. The Beta-based families (beta, pert) have no cheap
  * closed-form inverse; GSL's gsl_cdf_beta_Pinv is slow, so for them a
  * quantile table is built once per run and evaluated by interpolation, with
@@ -40,6 +40,19 @@ double tr__qtable_beta(const tr__qtable *t);
 #define TR__QTABLE_TOL 1e-9
 double tr__qtable_error(const tr__qtable *t);
 size_t tr__qtable_bytes(const tr__qtable *t);
+
+/* The range of U the copula hands to a quantile function: sim.c clamps U to
+ * [TR__U_LO, TR__U_HI], so even an unbounded family has a largest and a
+ * smallest value the engine can draw. */
+#define TR__U_LO 0x1p-53
+#define TR__U_HI (1.0 - 0x1p-53)
+
+/* The smallest and largest values the engine can draw from d: F^{-1} at
+ * TR__U_LO and TR__U_HI (min and min + (max - min) for beta and pert, the
+ * extreme values for discrete). Either is non-finite when the parameters
+ * overflow (a range wider than DBL_MAX, a huge sd or sigma); the loader
+ * rejects such distributions. Needs no table. */
+void tr__dist_range(const tr_dist *d, double *lo, double *hi);
 
 /* F^{-1}(u) for u in (0, 1). `t` is the table built for d, or NULL (then the
  * exact, slow inverse is used). For discrete: the smallest value (in the

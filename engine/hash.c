@@ -2,7 +2,7 @@
  * hash.c - stable 64-bit names for things drawn at random.
  *
  * A trust, scheme, consortium or factor is addressed in the random streams
- * by a hash of its id (MODEL.md section 2: a draw depends on what it is, so
+ * by a hash of its id (docs/model.md section 2: a draw depends on what it is, so
  * that reordering a config or adding a trust changes no other draw). The
  * hash is 64-bit FNV-1a followed by the SplitMix64 finaliser (Steele, Lea
  * and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014),

@@ -2,7 +2,7 @@
  * model.h - the validated in-memory model of a config (private).
  *
  * The loader (config.c) builds a tr_config from JSON, applying every default
- * of MODEL.md and checking every rule; the simulator (sim.c) reads it and
+ * of docs/model.md and checking every rule; the simulator (sim.c) reads it and
  * never needs to check anything again. All strings and arrays are owned by
  * the config and freed by tr_config_free. Nothing here is modified after
  * loading, so one config is shared read-only by every thread.
@@ -25,6 +25,20 @@
 #define TR_MAX_DISCRETE_VALUES 10000
 #define TR_MAX_MONEY 1e6           /* £m: any money field's absolute value */
 #define TR_MAX_MONTHS_PARAM 1200.0 /* months: start_month and ramp_months */
+/* Beta shapes (alpha, beta) of a beta or pert distribution: the range on which
+ * the quantile tables (dist.c) are tested to TR__QTABLE_TOL and build in tens
+ * of milliseconds. Below 0.01 (both shapes small: almost all the mass at min
+ * and max) the tables miss their accuracy; GSL's incomplete beta function
+ * fails from about 6e5 (tests/test_edges.c tests both sides). */
+#define TR_BETA_SHAPE_MIN 0.01
+#define TR_BETA_SHAPE_MAX 1e5
+/* A t copula with at least this many degrees of freedom is computed as the
+ * Gaussian copula: T_nu differs from Phi by at most 1.2e-5 relative over the
+ * whole clamped range of U (7e-7 at |x| = 4), below what any run can
+ * resolve, and the t functions lose accuracy or fail beyond it (the tabulated
+ * CDF from about 3.5e8, GSL's t quantile from about 9e15; tested below it in
+ * tests/test_edges.c). */
+#define TR_T_DOF_GAUSSIAN 1e8
 #define TR_DEFAULT_PATHS 10000
 #define TR_DEFAULT_SEED 1
 
@@ -48,7 +62,7 @@ typedef struct tr_loadings {
 } tr_loadings;
 
 /*
- * A distribution, sampled as F^{-1}(u). Parameters as in MODEL.md section 4;
+ * A distribution, sampled as F^{-1}(u). Parameters as in docs/model.md section 4;
  * derived shape parameters are precomputed by the loader:
  *   fixed:      value
  *   uniform:    min, max
@@ -115,6 +129,7 @@ typedef struct tr_scheme {
     bool recurrent;       /* default true */
     tr_loadings loadings; /* the scheme's own "factors" (n = 0 if none) */
     uint64_t key;         /* tr__hash64 of id */
+    size_t file_index;    /* position in its trust's "schemes" in the file (for messages) */
 } tr_scheme;
 
 typedef struct tr_commissioner {
@@ -138,7 +153,8 @@ typedef struct tr_trust {
     tr_loadings loadings;           /* the trust's own "factors" */
     size_t n_schemes;
     tr_scheme *schemes;
-    uint64_t key; /* tr__hash64 of id */
+    uint64_t key;      /* tr__hash64 of id */
+    size_t file_index; /* position in "trusts" in the file (for messages) */
 } tr_trust;
 
 typedef enum tr_copula_kind { TR_COPULA_GAUSSIAN = 0, TR_COPULA_T } tr_copula_kind;

@@ -7,6 +7,7 @@
  * ones are built in parallel (a national config has thousands).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +22,17 @@ static double event_threshold(const tr_config *cfg, double p)
 {
     if (p <= 0.0) return INFINITY;
     if (p >= 1.0) return -INFINITY;
-    return cfg->copula == TR_COPULA_T ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
+    return tr__t_copula(cfg) ? tr__t_inv(1.0 - p, cfg->dof) : tr__norm_inv(1.0 - p);
 }
 
-/* One distribution slot that wants a quantile table. */
+/* One distribution slot that wants a quantile table, and whose it is (for
+ * messages: trust index, scheme index or SIZE_MAX for the trust's own, and
+ * the member's name). */
 typedef struct qjob {
     const tr_dist *d;
     tr__qtable **slot;
+    size_t trust, scheme;
+    const char *member;
 } qjob;
 
 static int cmp_shape(const void *x, const void *y)
@@ -74,6 +79,29 @@ static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
     return lo < plan->n_qt ? plan->qt[lo] : NULL;
 }
 
+/* Report a table that could not be built, at its distribution's JSON path
+ * in the file (the loader's limits should make this unreachable). */
+static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *err)
+{
+    tr_error e;
+    tr_error_init(&e);
+    tr__qtable *t = NULL;
+    tr_status st = tr__qtable_build(j->d, &t, &e); /* again, for its message */
+    tr__qtable_free(t);
+    if (st == TR_OK) st = TR_E_INTERNAL;
+    const tr_trust *tr = &cfg->trusts[j->trust];
+    char path[128];
+    if (j->scheme == SIZE_MAX)
+        snprintf(path, sizeof path, "trusts[%zu].%s", tr->file_index, j->member);
+    else
+        snprintf(path, sizeof path, "trusts[%zu].schemes[%zu].%s", tr->file_index,
+                 tr->schemes[j->scheme].file_index, j->member);
+    tr_error_add(err, st, cfg->source, path, 0, 0, "%s",
+                 e.count ? e.diags[0].message : "cannot build this distribution's quantile table");
+    tr_error_clear(&e);
+    return st;
+}
+
 /* Build one table per distinct Beta shape, in parallel, and point every
  * slot that wants one at the table of its shape. */
 static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
@@ -82,13 +110,17 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
     size_t cap = plan->n_schemes * TR__SQ_COUNT + plan->n_trusts * TR__TQ_COUNT + 1, nj = 0;
     qjob *jobs = malloc(cap * sizeof *jobs);
     if (!jobs) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    static const char *const tnames[TR__TQ_COUNT] = {"income_growth", "cost_growth"};
+    static const char *const snames[TR__SQ_COUNT] = {"delivery", "slippage", "stay.delay",
+                                                     "compromise.retained"};
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
         const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
             if (wants_table(td[k]))
-                jobs[nj++] = (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k]};
+                jobs[nj++] =
+                    (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k], i, SIZE_MAX, tnames[k]};
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
             const tr_scheme *sc = &tr->schemes[j];
             const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
@@ -96,7 +128,8 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
                                                sc->has_compromise ? &sc->retained : NULL};
             for (int k = 0; k < TR__SQ_COUNT; k++)
                 if (sd[k] && wants_table(sd[k]))
-                    jobs[nj++] = (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k]};
+                    jobs[nj++] =
+                        (qjob){sd[k], &plan->sq[s * TR__SQ_COUNT + (size_t)k], i, j, snames[k]};
         }
     }
     /* One table per distinct shape, built in parallel. */
@@ -115,8 +148,7 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
         tr__parallel_for(nu, threads, build_one, &b);
         plan->n_qt = nu;
         for (size_t k = 0; k < nu && st == TR_OK; k++)
-            if (sts[k] != TR_OK) /* build it again here to report the message */
-                st = tr__qtable_build(firsts[k].d, &(tr__qtable *){NULL}, err);
+            if (sts[k] != TR_OK) st = table_failure(cfg, &firsts[k], err);
         /* Point every slot at the table of its shape. */
         for (size_t k = 0; k < nj && st == TR_OK; k++)
             *jobs[k].slot = find_table(plan, jobs[k].d);
@@ -190,7 +222,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     }
     plan->scheme_base[cfg->n_trusts] = s;
     tr_status st = build_tables(plan, cfg, threads, err);
-    if (st == TR_OK && cfg->copula == TR_COPULA_T) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
+    if (st == TR_OK && tr__t_copula(cfg)) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
     return st;
 }

@@ -41,6 +41,15 @@ typedef struct tr__plan {
                            Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
 } tr__plan;
 
+/* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
+ * freedom on it is indistinguishable from the Gaussian, and computed as the
+ * Gaussian (model.h says why); the chi-square draw has its own address, so
+ * every other draw is unchanged and results equal a Gaussian run's. */
+static inline int tr__t_copula(const tr_config *cfg)
+{
+    return cfg->copula == TR_COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
+}
+
 /* Prepare a run; quantile tables are built on up to `threads` threads (0:
  * OpenMP's default). On failure the plan is left empty (safe to free). */
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err);

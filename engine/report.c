@@ -1,8 +1,8 @@
 /*
  * report.c - the self-contained HTML report of a run (trustrisk/report.h).
  *
- * The report is built from results.json alone (MODEL.md section 10, plus the
- * engine's "exceedance" curves and scheme names), so it can be made long
+ * The report is built from results.json alone (docs/results.md, including the
+ * "exceedance" curves and scheme names), so it can be made long
  * after the run, on another machine, from an archived output folder. The
  * page is one file with inline CSS and inline SVG: analysts mail it, put it
  * on a shared drive or open it on a laptop with no network, and it must

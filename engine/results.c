@@ -1,6 +1,6 @@
 /*
  * results.c - turning a run's statistics into results.json, run.json, CSV
- * views and the summary table (MODEL.md sections 8 and 10).
+ * views and the summary table (docs/model.md sections 8 and 10).
  *
  * results.json is a pure function of (config, seed, paths, engine version):
  * no timings, hosts or dates, which go into run.json. The library only makes
@@ -31,11 +31,35 @@ static const double BAND_LEVELS[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
 static const char *const BAND_NAMES[5] = {"p5", "p25", "p50", "p75", "p95"};
 #define EXCEEDANCE_POINTS 60
 
-/* A JSON number, with null for NaN/inf and no negative zero. */
+/* A JSON number, with no negative zero. A non-finite x is never written:
+ * it becomes a null that remembers x (in valuedouble, which a null does not
+ * otherwise use), and tr_results_json refuses to print a tree holding one.
+ * null in results.json means "undefined" only (cJSON_CreateNull below). */
 static cJSON *num(double x)
 {
-    if (!isfinite(x)) return cJSON_CreateNull();
-    return cJSON_CreateNumber(x + 0.0);
+    if (isfinite(x)) return cJSON_CreateNumber(x + 0.0);
+    cJSON *n = cJSON_CreateNull();
+    if (n) n->valuedouble = x;
+    return n;
+}
+
+/* The path of the first non-finite number num() met (into path), or 0. */
+static int find_nonfinite(const cJSON *n, char *path, size_t len, size_t size, double *x)
+{
+    if (cJSON_IsNull(n) && !isfinite(n->valuedouble)) {
+        *x = n->valuedouble;
+        return 1;
+    }
+    size_t i = 0;
+    for (const cJSON *c = n->child; c; c = c->next, i++) {
+        int w = c->string ? snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string)
+                          : snprintf(path + len, size - len, "[%zu]", i);
+        size_t end = w < 0 ? len : len + (size_t)w;
+        if (end >= size) end = size - 1;
+        if (find_nonfinite(c, path, end, size, x)) return 1;
+        path[len] = '\0';
+    }
+    return 0;
 }
 
 static cJSON *add(cJSON *obj, const char *key, cJSON *item)
@@ -93,7 +117,7 @@ static cJSON *exceedance(const tr__hist *h)
     return o;
 }
 
-/* DIST of MODEL.md section 10 (plus "exceedance"). */
+/* A DIST (docs/model.md section 8, docs/results.md), with its "exceedance". */
 static cJSON *dist(const tr__acc *a, const tr__hist *h, size_t sum_index)
 {
     cJSON *o = cJSON_CreateObject();
@@ -228,6 +252,15 @@ static cJSON *build_json(const tr_results *res)
 static tr_status print_json(cJSON *root, char **json, tr_error *err)
 {
     *json = NULL;
+    char where[512] = "";
+    double bad;
+    if (root && find_nonfinite(root, where, 0, sizeof where, &bad)) {
+        cJSON_Delete(root);
+        return tr_error_add(err, TR_E_INTERNAL, NULL, where, 0, 0,
+                            "internal error: results.json would hold %g here, which is not a "
+                            "number; nothing was written. Please report this",
+                            bad);
+    }
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)

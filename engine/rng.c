@@ -5,7 +5,7 @@
  * Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC11) applied to the
  * counter (path, a, b, tag << 32 | block) under the key (seed,
  * TR__RNG_DOMAIN): a pure function, so any draw can be made by any thread in
- * any order and every path can be replayed alone (MODEL.md section 2).
+ * any order and every path can be replayed alone (docs/model.md section 2).
  *
  * tr__norm_inv is Wichura's PPND16 (Algorithm AS 241, Applied Statistics 37,
  * 1988, about 1e-16 relative): three rational approximations, no library

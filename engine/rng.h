@@ -2,7 +2,7 @@
  * rng.h - addressed random numbers (private).
  *
  * Every draw in trustrisk is addressed by what it is, not by when it is
- * made (MODEL.md section 2): a counter-based generator, Philox4x64-10 from
+ * made (docs/model.md section 2): a counter-based generator, Philox4x64-10 from
  * Random123 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
  * SC11), maps (key, counter) to four 64-bit words. The key is
  * (seed, TR__RNG_DOMAIN); the counter is (path, a, b, tag << 32 | block),
@@ -29,7 +29,7 @@ enum {
     TR__TAG_NOISE = 5   /* a = trust key, b = 0; element m-1 for month m */
 };
 
-/* Scheme elements, in MODEL.md section 5's order. */
+/* Scheme elements, in docs/model.md section 5's order. */
 enum {
     TR__EL_PAPER = 0,
     TR__EL_DELIVERY = 1,

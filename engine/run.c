@@ -75,6 +75,23 @@ static void report_progress(progress *pr, uint64_t add, int may_call)
     pr->opt->progress(pr->opt->progress_user, done, pr->opt->paths);
 }
 
+/* A non-finite value reached the statistics on path p: never reported as
+ * null, always an internal error that says what and where (returns 0). */
+static int bad_value(const tr__acc *acc, const tr__plan *plan, const tr_run_options *opt,
+                     tr_error *local)
+{
+    char what[512];
+    tr__acc_describe_bad(acc, plan, what, sizeof what);
+    tr_error_add(local, TR_E_INTERNAL, plan->cfg->source, NULL, 0, 0,
+                 "internal error: %s is %g on path %llu, seed %llu (replay it with `trustrisk "
+                 "path CONFIG --index %llu --seed %llu`); every value should be finite for a "
+                 "config that passed validation: please report this",
+                 what, acc->bad.value, (unsigned long long)acc->bad.path,
+                 (unsigned long long)opt->seed, (unsigned long long)acc->bad.path,
+                 (unsigned long long)opt->seed);
+    return 0;
+}
+
 /* What the threads of a run share. */
 typedef struct run_ctx {
     tr_results *res;
@@ -85,6 +102,7 @@ typedef struct run_ctx {
     tr_error *err;
     uint64_t b0;          /* first block */
     int progress_claimed; /* a thread reports progress */
+    int *failed;          /* set once anything failed: the remaining blocks are skipped */
 } run_ctx;
 
 /* One thread's state. */
@@ -94,6 +112,7 @@ typedef struct worker {
     tr__acc acc;
     tr_error local;
     int is_first; /* the thread that reports progress */
+    int bad;      /* a non-finite value reached this thread's statistics */
 } worker;
 
 static int worker_start(void *ctx, void **local)
@@ -127,10 +146,16 @@ static void worker_block(void *ctx, void *local, size_t k)
     uint64_t lo = (rc->b0 + (uint64_t)k) * B, hi = lo + B;
     if (lo < rc->first) lo = rc->first;
     if (hi > rc->last) hi = rc->last;
+    if (w->bad) return;
     for (uint64_t p = lo; p < hi; p += TR__CHUNK) {
         size_t n = hi - p < TR__CHUNK ? (size_t)(hi - p) : TR__CHUNK;
         tr__kernel_chunk(&w->kws, rc->opt->seed, p, n, &w->chunk);
         tr__acc_add_chunk(&w->acc, &w->chunk, &rc->res->plan);
+        if (w->acc.bad.kind != TR__BAD_NONE) {
+            w->bad = !bad_value(&w->acc, &rc->res->plan, rc->opt, &w->local);
+            tr__flag_set(rc->failed);
+            return;
+        }
     }
     tr__acc_end_block(&w->acc);
     report_progress(&rc->pr, hi - lo, w->is_first);
@@ -147,7 +172,7 @@ static void worker_finish(void *ctx, void *local, int ok)
         tr_error_add(rc->err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory starting a thread");
         return;
     }
-    if (ok) {
+    if (ok && !w->bad) {
         tr__acc_flush(&w->acc);
         if (!rc->have_total) {
             rc->res->total = w->acc;
@@ -159,9 +184,14 @@ static void worker_finish(void *ctx, void *local, int ok)
         tr__chunk_free(&w->chunk);
         tr__kws_free(&w->kws);
     } else {
+        if (ok) {
+            tr__acc_free(&w->acc);
+            tr__chunk_free(&w->chunk);
+            tr__kws_free(&w->kws);
+        }
         for (size_t d = 0; d < w->local.count; d++)
-            tr_error_add(rc->err, w->local.diags[d].status, NULL, NULL, 0, 0, "%s",
-                         w->local.diags[d].message);
+            tr_error_add(rc->err, w->local.diags[d].status, w->local.diags[d].file, NULL, 0, 0,
+                         "%s", w->local.diags[d].message);
     }
     tr_error_clear(&w->local);
     free(w);
@@ -183,9 +213,12 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
         return st;
     }
 
-    run_ctx rc = {
-        res, opt, opt->first_path, opt->first_path + opt->paths, {opt, 0, now_seconds()}, 0, err,
-        0,   0};
+    run_ctx rc = {.res = res,
+                  .opt = opt,
+                  .first = opt->first_path,
+                  .last = opt->first_path + opt->paths,
+                  .pr = {opt, 0, now_seconds()},
+                  .err = err};
     const uint64_t B = TR_PATH_BLOCK;
     const uint64_t b0 = rc.first / B, b1 = (rc.last + B - 1) / B; /* blocks [b0, b1) */
     rc.b0 = b0;
@@ -211,6 +244,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     if (nthreads < 1) nthreads = 1;
     static const tr__workers workers = {worker_start, worker_block, worker_finish};
     int failed = 0;
+    rc.failed = &failed;
     int used_threads = tr__parallel_workers((size_t)(b1 - b0), nthreads, &workers, &rc, &failed);
 
     if (failed || !rc.have_total) {

@@ -1,7 +1,7 @@
 /*
  * sim.c - one Monte Carlo path, phase by phase (see sim.h): factors and the
- * copula (MODEL.md section 3), a scheme's elements (section 5), a trust's
- * months (section 6), and who pays (section 7).
+ * copula (docs/model.md section 3), a scheme's elements (section 5), a
+ * trust's months (section 6), and who pays (section 7).
  *
  * Every uncertain element gets its uniform from rng.c at an address made of
  * what it is (trust, scheme, element), so the draw behind an element never
@@ -29,8 +29,8 @@
 #include "savings.h"
 #include "sim.h"
 
-#define U_LO 0x1p-53
-#define U_HI (1.0 - 0x1p-53)
+#define U_LO TR__U_LO
+#define U_HI TR__U_HI
 
 static double clamp_u(double u)
 {
@@ -144,13 +144,13 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
 /* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
 static int plain(const tr__ws *ws, const tr_loadings *L)
 {
-    return L->n == 0 && ws->plan->cfg->copula == TR_COPULA_GAUSSIAN;
+    return L->n == 0 && !tr__t_copula(ws->plan->cfg);
 }
 
 static double latent_to_u(const tr__ws *ws, double x)
 {
     const tr_config *cfg = ws->plan->cfg;
-    if (cfg->copula == TR_COPULA_GAUSSIAN) return clamp_u(tr__norm_cdf(x));
+    if (!tr__t_copula(cfg)) return clamp_u(tr__norm_cdf(x));
     const tr__tcdf *t = ws->plan->tcdf;
     return clamp_u(t ? tr__tcdf_eval(t, x) : tr__t_cdf(x, cfg->dof));
 }
@@ -318,9 +318,11 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 static void book_savings(double *diff, double *direct, int H, double k, double a, double ramp,
                          int recurrent)
 {
-    if (k == 0.0) return;
-    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a */
-    if (first > H) return;
+    /* A start at or beyond the horizon books nothing. Compared in double
+     * before any cast: a may be as large as a delay distribution allows, or
+     * infinite, and (int) of that is undefined (it crashed). */
+    if (k == 0.0 || !(a < (double)H)) return;
+    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a: <= H */
     double end = recurrent ? INFINITY : a + 12.0;
     int last = recurrent ? H : (int)fmin((double)H, ceil(end));
     double plat_lo_d = ceil(a + ramp + 1.0);
@@ -350,7 +352,7 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
     const tr__plan *pl = ws->plan;
     const tr_config *cfg = pl->cfg;
     /* One block and one normal per factor slot, and one block for W. */
-    ws->census.blocks += pl->nz + (cfg->copula == TR_COPULA_T);
+    ws->census.blocks += pl->nz + (size_t)tr__t_copula(cfg);
     ws->census.normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
         const tr_factor *fa = &cfg->factors[f];
@@ -368,7 +370,7 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
         }
     }
     ws->tscale = 1.0;
-    if (cfg->copula == TR_COPULA_T) {
+    if (tr__t_copula(cfg)) {
         double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
@@ -440,7 +442,7 @@ static void book_schemes(tr__ws *ws, size_t i)
         book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
                      sc->recurrent);
         if (!dr->paper && sc->one_off_cost != 0.0) {
-            double m = floor(dr->a) + 1.0;
+            double m = floor(dr->a) + 1.0; /* in double: a may be huge or infinite */
             if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
         }
     }

@@ -35,7 +35,7 @@
  * rank is 1 or n is the exact min or max. Within a
  * bucket the representative is within 0.01 absolute (linear) or
  * sqrt(1.01) - 1 = 0.4988 % relative (log) of every value in the bucket,
- * hence MODEL.md section 8's bound "0.5 % relative or 0.01 absolute,
+ * hence docs/model.md section 8's bound "0.5 % relative or 0.01 absolute,
  * whichever is larger" for every quantile, except beyond +-1e7 (£10 tn).
  */
 #include "stats.h"

@@ -7,7 +7,7 @@
  *     (integer addition is associative, floating-point is not);
  *   - tr__hist is a log-bucketed histogram with integer counts whose
  *     quantile error is at most 0.5 % relative or 0.01 absolute, whichever is
- *     larger (MODEL.md section 8), plus exact min and max.
+ *     larger (docs/model.md section 8), plus exact min and max.
  * Memory does not grow with the number of values added.
  */
 #ifndef TR_STATS_H
@@ -85,7 +85,7 @@ static inline void tr__hist_add_count(tr__hist *h, double x, size_t i, uint32_t 
 void tr__hist_add(tr__hist *h, double x);
 void tr__hist_merge(tr__hist *dst, const tr__hist *src);
 
-/* q_alpha = the smallest x with P(V <= x) >= alpha (MODEL.md section 8),
+/* q_alpha = the smallest x with P(V <= x) >= alpha (docs/model.md section 8),
  * as the representative of the bucket where the cumulative count first
  * reaches alpha * n, clamped to [min, max] (the exact min or max when that
  * rank is 1 or n). NaN when n == 0. */

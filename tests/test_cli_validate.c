@@ -39,7 +39,7 @@ typedef struct cli_result {
     char *err;     /* captured stderr, NUL-terminated */
 } cli_result;
 
-/* The minimal config of MODEL.md section 9: one trust, valid. */
+/* The minimal config of docs/model.md section 9: one trust, valid. */
 static const char minimal_config[] =
     "{\n"
     "  \"name\": \"Two trusts, one consortium\",\n"

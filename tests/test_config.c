@@ -2,8 +2,8 @@
  * test_config.c - the config loader (engine/config.c) and SHA-256
  * (engine/sha256.c).
  *
- * The MODEL.md section 9 example must load with every default and derived
- * value the simulator relies on; every rule family of MODEL.md sections 3-6
+ * The docs/model.md section 9 example must load with every default and derived
+ * value the simulator relies on; every rule family of docs/model.md sections 3-6
  * and 9 is broken on purpose and must be reported with its JSON path and a
  * stable phrase; malformed bytes of every kind must be refused without a
  * crash or a leak (the sanitizer build runs these tests too).
@@ -147,7 +147,7 @@ Test(sha256, million_a_in_uneven_pieces)
     cr_assert_str_eq(hex, want);
 }
 
-/* --------------------------------------------------- the MODEL.md example */
+/* --------------------------------------------------- the docs/model.md example */
 
 Test(config, model_example_loads_with_defaults_and_derived_values)
 {

@@ -36,7 +36,7 @@ static tr_dist mk_beta(double a, double b, double lo, double hi)
     return d;
 }
 
-/* PERT as the loader derives it (MODEL.md section 4). */
+/* PERT as the loader derives it (docs/model.md section 4). */
 static tr_dist mk_pert(double lo, double mode, double hi, double lambda)
 {
     tr_dist d =
@@ -197,7 +197,7 @@ Test(dist, sampling_moments)
     moments(&p, NULL, p.mean, p.sd * p.sd, 3);
     tr__qtable_free(t);
 
-    tr_dist be = mk_beta(3, 2, 0, 1); /* MODEL.md: mean 0.6, sd 0.2 */
+    tr_dist be = mk_beta(3, 2, 0, 1); /* docs/model.md: mean 0.6, sd 0.2 */
     cr_expect(fabs(be.mean - 0.6) < 1e-15 && fabs(be.sd - 0.2) < 1e-15);
     t = build(&be);
     moments(&be, t, 0.6, 0.04, 4);
@@ -305,7 +305,7 @@ Test(dist, table_accuracy)
             if (e > overall) overall = e;
             tr__qtable_free(t);
         }
-    /* MODEL.md's examples and skewed PERTs, on their own ranges. */
+    /* docs/model.md's examples and skewed PERTs, on their own ranges. */
     tr_dist ex[] = {mk_beta(3, 2, 0, 1),    mk_pert(0.01, 0.025, 0.05, 4), mk_pert(0, 0.05, 1, 4),
                     mk_pert(0, 0.95, 1, 4), mk_pert(-3, -3, 7, 4),         mk_pert(10, 19.9, 20, 4),
                     mk_pert(0, 0.3, 1, 40), mk_beta(0.35, 47, 2, 9)};

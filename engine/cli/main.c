@@ -2,7 +2,8 @@
  * main.c - the `trustrisk` command, a thin client of the public API.
  *
  * Subcommands: validate (load and check configs), run (simulate and write
- * results), path (replay one path as CSV), report (HTML report of a run).
+ * results), path (replay one path as CSV), report (HTML report of a run),
+ * import (a config from CSV files).
  * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
  * run-time error (I/O, memory). Everything the command does goes through
  * include/trustrisk/; it has no access to the engine's internals. The
@@ -43,6 +44,8 @@ static const char usage[] =
     "                              replay path P of a run as CSV on stdout (a note\n"
     "                              on stderr when P is beyond the config's paths)\n"
     "  report OUTDIR               turn a run's results into OUTDIR/report.html\n"
+    "  import --trusts T.csv --schemes S.csv [--consortia C.csv] [--base BASE.json]\n"
+    "                              build a config from spreadsheets; JSON on stdout\n"
     "  --help, -h                  show this help\n"
     "  --version                   show the version\n"
     "\n"
@@ -406,6 +409,41 @@ static int cmd_report(int argc, char **argv)
     return 0;
 }
 
+static int cmd_import(int argc, char **argv)
+{
+    const char *file[4] = {NULL, NULL, NULL, NULL};
+    static const char *const opt[4] = {"--trusts", "--schemes", "--consortia", "--base"};
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        int k = 0;
+        while (k < 4 && strcmp(argv[i], opt[k]) != 0)
+            k++;
+        if (k == 4) return bad_usage("import: unexpected argument '%s'", argv[i]);
+        if (i + 1 >= argc) return bad_usage("option '%s' needs a file", argv[i]);
+        if (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')
+            return bad_usage("option '%s' needs a file, got the option '%s'", argv[i], argv[i + 1]);
+        file[k] = argv[++i];
+    }
+    if (!file[0] || !file[1]) return bad_usage("%s", "import needs --trusts and --schemes");
+    tr_error err;
+    tr_error_init(&err);
+    char *json = NULL;
+    if (tr_import_read_files(file[0], file[1], file[2], file[3], &json, &err) != TR_OK) {
+        fprintf(stderr, "import: rejected (%zu problem%s)\n", err.count, err.count == 1 ? "" : "s");
+        return fail_with(&err);
+    }
+    fputs(json, stdout);
+    free(json);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "trustrisk: writing to standard output failed\n");
+        return EXIT_INTERNAL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -425,5 +463,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "path") == 0) return cmd_path(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2);
     return bad_usage("unknown command '%s'", cmd);
 }

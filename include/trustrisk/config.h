@@ -1,5 +1,5 @@
 /*
- * trustrisk/config.h - loading and validating a config (MODEL.md section 9).
+ * trustrisk/config.h - loading and validating a config (docs/model.md section 9).
  *
  * A tr_config is an immutable, fully validated model of one JSON config: all
  * defaults applied, every reference resolved. Loading checks every rule of

@@ -1,7 +1,7 @@
 /*
  * trustrisk/run.h - running the Monte Carlo simulation and its results.
  *
- * tr_run simulates `paths` independent paths of a config (MODEL.md sections
+ * tr_run simulates `paths` independent paths of a config (docs/model.md sections
  * 1-8) across threads and returns the summary statistics, which the
  * tr_results_ functions turn into documents: strings, and CSV written to the
  * caller's stream. Storing them (the command's output folder) is up to the
@@ -66,7 +66,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
 void tr_results_free(tr_results *res);
 
 /**
- * The results.json document (MODEL.md section 10) as a NUL-terminated string
+ * The results.json document (docs/results.md) as a NUL-terminated string
  * in *json, which the caller frees with free(). Deterministic: no timings.
  * On failure *json is NULL.
  */

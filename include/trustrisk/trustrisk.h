@@ -13,5 +13,6 @@
 #include "trustrisk/config.h"
 #include "trustrisk/run.h"
 #include "trustrisk/report.h"
+#include "trustrisk/import.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the invalid-config corpus in tests/invalid/ (see README.md).
 
-Each case is the small valid config BASE (MODEL.md section 9's minimal
+Each case is the small valid config BASE (docs/model.md section 9's minimal
 config) with one rule broken, or a few for the several-errors cases. It is
 written as NN-name.json with its NN-name.expect sidecar: substrings that must
 all appear in `trustrisk validate`'s stderr. For syntax errors the expected
@@ -396,6 +396,28 @@ T(c)["cash"] = Raw("1e999")
 case("several-errors-top-level", c, [
     "horizon_months", "copula.dof", "factors[0].scope", "unknown scope",
     "trusts[0].cash", "number is not finite"])
+
+# --- limits that keep a run finite and correct (issue 8) -------------------------------
+c = base(); S(c)["delivery"] = {"dist": "beta", "mean": 0.6, "sd": 1e-4}
+case("beta-too-concentrated", c, ["trusts[0].schemes[0].delivery.sd", "beta too concentrated",
+                                  "(1.44e+07, 9.6e+06)", "normal"])
+c = base(); S(c)["delivery"] = {"dist": "beta", "mean": 0.5, "sd": 0.4999}
+case("beta-all-or-nothing", c, ["trusts[0].schemes[0].delivery.sd", "all-or-nothing", "discrete"])
+c = base(); T(c)["cost_growth"]["lambda"] = 1e8
+case("pert-lambda-huge", c, ["trusts[0].cost_growth.lambda", "pert too concentrated",
+                             "lambda at most 159998"])
+c = base(); T(c)["cost_growth"] = {"dist": "fixed", "value": 1e300}
+case("cost-growth-overflows", c, ["trusts[0].cost_growth", "monthly expenditure would reach",
+                                  "in month 24"])
+c = base(); T(c)["fixed_charges"] = 61; T(c)["fixed_indexation"] = 1e300
+case("indexation-overflows", c, ["trusts[0].fixed_indexation", "monthly fixed charges would reach"])
+c = base(); T(c)["income_growth"] = {"dist": "uniform", "min": 0, "max": 1e300}
+case("income-growth-bound-huge", c, ["trusts[0].income_growth", "monthly income would reach"])
+c = base(); S(c)["delivery"] = {"dist": "fixed", "value": 1e300}
+case("delivery-huge", c, ["trusts[0].schemes[0].delivery", "monthly saving could reach 5e+299"])
+c = base(); S(c, 1)["slippage"] = {"dist": "uniform", "min": -1e308, "max": 1e308}
+case("distribution-range-overflows", c, ["trusts[0].schemes[1].slippage", "values overflow",
+                                         "max - min is more than 1e308"])
 
 os.makedirs(OUT, exist_ok=True)
 for n, (name, text, expect) in enumerate(cases, 1):

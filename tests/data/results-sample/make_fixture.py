@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Make tests/data/results-sample/results.json, a hand-made fixture in the
-shape of MODEL.md section 10 (plus the engine's "exceedance" and scheme
-"name" additions), for developing and testing `trustrisk report` without the
+shape of docs/results.md (with the "exceedance" curves and scheme names), for developing and testing `trustrisk report` without the
 engine. It runs a deliberately crude Monte Carlo of a few trusts (monthly
 deficit, schemes that deliver a random fraction, a bail-out whenever cash
 falls below the floor) so that every number is internally consistent. It is

@@ -1,0 +1,665 @@
+#!/usr/bin/env python3
+"""Write trustrisk's JSON Schemas (draft 2020-12) into docs/schemas/.
+
+    python3 docs/schemas/make_schemas.py [OUTDIR]
+
+One description of the config here gives three files, so that they cannot
+drift apart:
+
+* config.schema.json   - a config file (configs/README.md);
+* manifest.schema.json - a batch manifest, whose scenarios carry overlays:
+  partial configs in the config's own shape, derived here from the config
+  schema (no field required, null removes a field, list elements matched by
+  identity and removable with "remove": true);
+* results.schema.json  - the results.json a run writes (docs/results.md).
+
+Every property has a "description", so that an editor shows help while
+typing, and every object has "additionalProperties": false, so that a
+misspelt key is caught. Rules a schema cannot state (sums over several
+values, references between parts of a config, ...) are listed in
+docs/schemas/NOT-EXPRESSIBLE.md. tests/check_schemas.py checks that the
+committed files are what this script writes, and that the schemas agree
+with the engine.
+"""
+import copy
+import json
+import os
+import sys
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+MAX_MONEY = 1e6  # GBP million; engine/model.h TR_MAX_MONEY
+MAX_MONTHS_PARAM = 1200
+MAX_HORIZON = 120
+MAX_PATHS = 4000000000
+MAX_SEED = 9007199254740992  # 2^53
+MAX_TRUSTS = 100000
+MAX_SCHEMES = 10000
+MAX_FACTORS = 1000
+MAX_CONSORTIA = 10000
+MAX_DISCRETE = 10000
+
+
+def ref(name):
+    return {"$ref": "#/$defs/" + name}
+
+
+def described(schema, text):
+    out = dict(schema)
+    out["description"] = text
+    return out
+
+
+# The largest double: bounds that make a number finite (a JSON text such as
+# 1e999 is a number to the grammar, but not one the engine can hold).
+DBL_MAX = 1.7976931348623157e308
+FINITE = {"type": "number", "minimum": -DBL_MAX, "maximum": DBL_MAX}
+
+
+def num(text, **bounds):
+    s = dict({"type": "number"}, **bounds)
+    if "minimum" not in s and "exclusiveMinimum" not in s:
+        s["minimum"] = -DBL_MAX
+    if "maximum" not in s and "exclusiveMaximum" not in s:
+        s["maximum"] = DBL_MAX
+    return described(s, text)
+
+
+def money(text):
+    return num(text + " (GBP million)", minimum=-MAX_MONEY, maximum=MAX_MONEY)
+
+
+def money_pos(text):
+    return num(text + " (GBP million, >= 0)", minimum=0, maximum=MAX_MONEY)
+
+
+def prob(text):
+    return num(text + " (a probability in [0, 1])", minimum=0, maximum=1)
+
+
+def text(desc):
+    return described({"type": "string"}, desc)
+
+
+def ident(desc):
+    return described({"type": "string", "minLength": 1}, desc)
+
+
+def obj(desc, props, required=(), **extra):
+    out = {"type": "object", "description": desc, "properties": props,
+           "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    out.update(extra)
+    return out
+
+
+# --------------------------------------------------------------- the config
+
+DIST_PARAMS = {
+    # name: ([(param, schema)], required params)
+    "fixed": ([("value", num("The value, always drawn."))], ["value"]),
+    "uniform": ([("min", num("Lowest value (min <= max).")),
+                 ("max", num("Highest value."))], ["min", "max"]),
+    "triangular": ([("min", num("Lowest value (min < max).")),
+                    ("mode", num("Most likely value, in [min, max].")),
+                    ("max", num("Highest value."))], ["min", "mode", "max"]),
+    "pert": ([("min", num("Lowest value (min < max).")),
+              ("mode", num("Most likely value, in [min, max].")),
+              ("max", num("Highest value.")),
+              ("lambda", num("Weight of the mode (default 4): higher means more peaked.",
+                             exclusiveMinimum=0))], ["min", "mode", "max"]),
+    "beta": ([("mean", num("Mean of the value; needs 0 < sd^2 < (mean-min)(max-mean).")),
+              ("sd", num("Standard deviation (> 0).", exclusiveMinimum=0)),
+              ("min", num("Lower end of the range (default 0).")),
+              ("max", num("Upper end of the range (default 1, > min)."))], ["mean", "sd"]),
+    "normal": ([("mean", num("Mean.")),
+                ("sd", num("Standard deviation (> 0).", exclusiveMinimum=0))], ["mean", "sd"]),
+    "lognormal": ([("median", num("Median (> 0).", exclusiveMinimum=0)),
+                   ("sigma", num("Standard deviation of the logarithm (> 0).",
+                                 exclusiveMinimum=0))], ["median", "sigma"]),
+    "discrete": ([("values", described(
+                      {"type": "array", "items": FINITE, "minItems": 1,
+                       "maxItems": MAX_DISCRETE},
+                      "The possible values, in the order the cumulative probabilities are "
+                      "taken.")),
+                  ("probs", described(
+                      {"type": "array", "items": {"type": "number", "minimum": 0,
+                                                  "maximum": DBL_MAX},
+                       "minItems": 1, "maxItems": MAX_DISCRETE},
+                      "Probability of each value (>= 0, as many as values, summing to 1 "
+                      "within 1e-9)."))], ["values", "probs"]),
+}
+
+DIST_HELP = {
+    "fixed": "Always the same value.",
+    "uniform": "Every value between min and max equally likely.",
+    "triangular": "Most likely at the mode, straight-line tails down to min and max.",
+    "pert": "A smooth three-point estimate: a Beta shape on [min, max] peaked at the mode.",
+    "beta": "A value in [min, max] (default [0, 1]) with the given mean and sd.",
+    "normal": "The bell curve.",
+    "lognormal": "Positive and skewed to the right: exp(ln(median) + sigma * Z).",
+    "discrete": "One of a list of values, each with its probability.",
+}
+
+
+def dist_kind_def(kind):
+    params, required = DIST_PARAMS[kind]
+    props = {"dist": described({"const": kind}, "The distribution: \"%s\"." % kind)}
+    for p, s in params:
+        props[p] = s
+    props["factors"] = described(ref("loadings"), "This value's own factor loadings; "
+                                 "without them it uses its scheme's or trust's.")
+    return obj(DIST_HELP[kind], props, ["dist"] + required)
+
+
+def dist_def():
+    kinds = list(DIST_PARAMS)
+    return {
+        "type": "object",
+        "description": "A distribution: \"dist\" names the family, the other members are its "
+                       "parameters, optionally with \"factors\" loadings. Sampled as the "
+                       "inverse CDF of the uniform the copula gives.",
+        "required": ["dist"],
+        "properties": {"dist": described({"enum": kinds}, "The family: " + ", ".join(kinds) + ".")},
+        "allOf": [{"if": {"properties": {"dist": {"const": k}}, "required": ["dist"]},
+                   "then": ref("dist_" + k)} for k in kinds],
+    }
+
+
+def growth_dist_def():
+    """A growth rate must stay above -1 (a fall of 100 % a year) wherever the
+    family is bounded below; unbounded ones are clamped by the engine."""
+    above = {"exclusiveMinimum": -1}
+    rules = [
+        ("fixed", {"properties": {"value": above}}),
+        ("uniform", {"properties": {"min": above}}),
+        ("triangular", {"properties": {"min": above}}),
+        ("pert", {"properties": {"min": above}}),
+        ("beta", {"properties": {"min": above}}),
+        ("discrete", {"properties": {"values": {"items": above}}}),
+    ]
+    return {
+        "description": "A distribution of an annual growth rate (0.03 = 3 % a year): any "
+                       "distribution, whose lowest possible value must be above -1 when it "
+                       "has one.",
+        "allOf": [ref("distribution")] + [
+            {"if": {"properties": {"dist": {"const": k}}, "required": ["dist"]}, "then": r}
+            for k, r in rules],
+    }
+
+
+def loadings_def():
+    return {
+        "type": "object",
+        "description": "Factor loadings {\"factor name\": weight}: how strongly a value follows "
+                       "each factor. Weights in [-1, 1]; their squares sum to at most 1. A "
+                       "positive weight means a bad factor makes this value bad too.",
+        "additionalProperties": num("Loading on this factor, in [-1, 1].", minimum=-1,
+                                    maximum=1),
+        "maxProperties": MAX_FACTORS,
+    }
+
+
+def config_defs():
+    d = {}
+    for k in DIST_PARAMS:
+        d["dist_" + k] = dist_kind_def(k)
+    d["distribution"] = dist_def()
+    d["growth_distribution"] = growth_dist_def()
+    d["loadings"] = loadings_def()
+    d["copula"] = {
+        "type": "object",
+        "description": "How the factors and each value's own luck combine into the uniforms "
+                       "behind every draw.",
+        "properties": {
+            "type": described({"enum": ["gaussian", "t"]},
+                              "\"gaussian\" (the default) or \"t\" (Student-t: everything "
+                              "going wrong at once is more likely)."),
+            "dof": num("Degrees of freedom of the t copula (> 2; only with \"type\": \"t\"): "
+                       "the lower, the stronger the joint tail.", exclusiveMinimum=2),
+        },
+        "additionalProperties": False,
+        "if": {"properties": {"type": {"const": "t"}}, "required": ["type"]},
+        "then": {"required": ["dof"]},
+        "else": {"not": {"required": ["dof"]}},
+    }
+    d["factor"] = obj("A named common driver of uncertain values.", {
+        "name": ident("How loadings refer to the factor; unique among the factors."),
+        "scope": described({"enum": ["global", "consortium", "trust"]},
+                           "\"global\": one draw per path; \"consortium\": one per consortium "
+                           "(a trust uses its lead consortium); \"trust\": one per trust."),
+    }, ["name", "scope"])
+    d["consortium"] = obj("A commissioning consortium that pays bail-outs from its reserve.", {
+        "id": ident("Identifier, used by trusts' commissioners; unique among the consortia."),
+        "name": text("Display name (default: the id)."),
+        "notes": text("Sources and assumptions; not used by the model."),
+        "reserve": money_pos("Money available for bail-outs over the whole horizon; what it "
+                             "cannot pay falls to the national level"),
+    }, ["id", "reserve"])
+    d["commissioner"] = obj("A consortium's share of a trust's bail-outs.", {
+        "consortium": ident("Id of a consortium in \"consortia\"."),
+        "share": prob("Share of each bail-out this consortium is asked for; the shares of a "
+                      "trust sum to at most 1, the rest is national"),
+    }, ["consortium", "share"])
+    d["event_stay"] = obj("A stay of execution (judicial review, referral, political pause) "
+                          "that delays the start.", {
+        "probability": prob("Probability that the scheme is stayed"),
+        "delay": described(ref("distribution"), "Distribution of the stay's delay in months "
+                           "(negative draws count as 0)."),
+    }, ["probability", "delay"])
+    d["event_compromise"] = obj("A political compromise that waters the plan down.", {
+        "probability": prob("Probability of a compromise"),
+        "retained": described(ref("distribution"), "Distribution of the fraction of the "
+                              "saving kept after a compromise."),
+    }, ["probability", "retained"])
+    d["scheme"] = obj("A savings scheme of a trust.", {
+        "id": ident("Identifier, unique within its trust (also the scheme's address in the "
+                    "random streams)."),
+        "name": text("Display name (default: the id)."),
+        "notes": text("Sources and assumptions; not used by the model."),
+        "kind": described({"enum": ["efficiency", "closure", "other"]},
+                          "Informational: efficiency, closure or other (default other)."),
+        "saving": money_pos("Planned full-year recurrent saving, a year"),
+        "start_month": num("Planned month the saving begins (1..1200; may be fractional).",
+                           minimum=1, maximum=MAX_MONTHS_PARAM),
+        "ramp_months": num("Months of linear phase-in from nothing to the full rate (default "
+                           "0).", minimum=0, maximum=MAX_MONTHS_PARAM),
+        "delivery": described(ref("distribution"), "Distribution of the fraction of the plan "
+                              "delivered (default fixed 1); a high copula draw means low "
+                              "delivery."),
+        "paper": prob("Probability that the scheme exists only on paper and delivers nothing "
+                      "(default 0)"),
+        "slippage": described(ref("distribution"), "Distribution of the delay to the start in "
+                              "months (default fixed 0; negative draws count as 0)."),
+        "stay": described(ref("event_stay"), "A possible stay of execution (default none)."),
+        "compromise": described(ref("event_compromise"), "A possible compromise (default "
+                                "none)."),
+        "one_off_cost": money_pos("Cost paid in the month the scheme starts (not if it is "
+                                  "paper; default 0)"),
+        "recurrent": described({"type": "boolean"}, "false for a one-off saving that stops 12 "
+                               "months after it starts (default true)."),
+        "factors": described(ref("loadings"), "Loadings for the scheme's values without their "
+                             "own."),
+    }, ["id", "saving", "start_month"])
+    d["trust"] = obj("An NHS trust, followed month by month.", {
+        "id": ident("Identifier, unique among the trusts (also the trust's address in the "
+                    "random streams)."),
+        "name": text("Display name (default: the id)."),
+        "notes": text("Sources and assumptions; not used by the model."),
+        "cash": money("Opening cash"),
+        "min_cash": money("Cash the trust must keep (default 0)"),
+        "facility": money_pos("Undrawn working-capital facility (default 0)"),
+        "income": money_pos("Annual income run rate at month 1, before savings"),
+        "expenditure": money_pos("Annual spending run rate at month 1, before savings"),
+        "fixed_charges": money_pos("Annual fixed charges such as PFI unitary payments and the "
+                                   "PDC dividend (default 0)"),
+        "fixed_indexation": num("Annual indexation of the fixed charges (> -1; default 0).",
+                                exclusiveMinimum=-1),
+        "income_growth": described(ref("growth_distribution"), "Distribution of annual income "
+                                   "growth, drawn once per path (default fixed 0)."),
+        "cost_growth": described(ref("growth_distribution"), "Distribution of annual cost "
+                                 "growth, drawn once per path (default fixed 0)."),
+        "cash_noise": money_pos("Standard deviation of an independent monthly cash-flow shock "
+                                "(default 0)"),
+        "commissioners": described({"type": "array", "items": ref("commissioner"),
+                                    "maxItems": MAX_CONSORTIA},
+                                   "The consortia asked for shares of this trust's bail-outs "
+                                   "(default none: all national)."),
+        "bailout_buffer": money_pos("Extra cash a bail-out gives above the floor (default 0)"),
+        "factors": described(ref("loadings"), "Loadings for the trust's values without their "
+                             "own."),
+        "schemes": described({"type": "array", "items": ref("scheme"),
+                              "maxItems": MAX_SCHEMES},
+                             "The trust's savings schemes (ids unique within the trust)."),
+    }, ["id", "cash", "income", "expenditure"])
+    return d
+
+
+def config_props():
+    return {
+        "name": text("Title shown in outputs and the report."),
+        "notes": text("Sources and assumptions; not used by the model."),
+        "horizon_months": described({"type": "integer", "minimum": 1, "maximum": MAX_HORIZON},
+                                    "Number of months simulated (1..120)."),
+        "paths": described({"type": "integer", "minimum": 1, "maximum": MAX_PATHS},
+                           "Default number of Monte Carlo paths (--paths overrides; default "
+                           "10000)."),
+        "seed": described({"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+                          "Default seed of the random streams (--seed overrides; default 1)."),
+        "copula": described(ref("copula"), "How factors combine into draws (default "
+                            "Gaussian)."),
+        "factors": described({"type": "array", "items": ref("factor"),
+                              "maxItems": MAX_FACTORS},
+                             "Named common drivers (names unique)."),
+        "consortia": described({"type": "array", "items": ref("consortium"),
+                                "maxItems": MAX_CONSORTIA},
+                               "Commissioning consortia that pay bail-outs (ids unique)."),
+        "trusts": described({"type": "array", "items": ref("trust"), "minItems": 1,
+                             "maxItems": MAX_TRUSTS},
+                            "The trusts (at least one; ids unique)."),
+    }
+
+
+def config_schema():
+    s = {
+        "$schema": DRAFT,
+        "title": "trustrisk config",
+        "description": "A trustrisk config: trusts, their savings schemes, the consortia that "
+                       "bail them out and how uncertain values move together. Money in GBP "
+                       "million, time in months, rates as fractions a year. See "
+                       "configs/README.md.",
+        "type": "object",
+        "properties": config_props(),
+        "required": ["horizon_months", "trusts"],
+        "additionalProperties": False,
+        "$defs": config_defs(),
+    }
+    return s
+
+
+# --------------------------------------------------- overlays and manifests
+
+# Lists merged element by element, and the member that identifies an element.
+IDENTITY = {"trust": "id", "consortium": "id", "scheme": "id", "factor": "name",
+            "commissioner": "consortium"}
+NULL = {"type": "null"}
+
+
+def nullable(schema):
+    """schema, or null (which removes the key so the field takes its default)."""
+    desc = schema.get("description")
+    inner = {k: v for k, v in schema.items() if k != "description"}
+    out = {"anyOf": [inner, NULL]}
+    if desc:
+        out["description"] = desc + " null removes it."
+    return out
+
+
+def overlay_of(schema):
+    """The overlay form of a config schema fragment."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        out = dict(schema)
+        out["$ref"] = "#/$defs/overlay_" + name
+        return out
+    if schema.get("type") == "array" and "$ref" in schema.get("items", {}):
+        elem = schema["items"]["$ref"].rsplit("/", 1)[1]
+        out = dict(schema)
+        out["items"] = {"$ref": "#/$defs/overlay_%s_item" % elem}
+        out.pop("minItems", None)
+        return out
+    return schema  # numbers, strings, other arrays: the overlay's value replaces the base's
+
+
+def overlay_object(schema, identity=None):
+    out = {k: v for k, v in schema.items() if k not in ("required", "properties")}
+    out["properties"] = {k: (v if k == identity else nullable(overlay_of(v)))
+                         for k, v in schema["properties"].items()}
+    if identity:
+        out["required"] = [identity]
+    return out
+
+
+def overlay_defs():
+    cfg = config_defs()
+    d = {}
+    for name in ("copula", "event_stay", "event_compromise"):
+        d["overlay_" + name] = overlay_object(cfg[name])
+        d["overlay_" + name].pop("if", None)
+        d["overlay_" + name].pop("then", None)
+        d["overlay_" + name].pop("else", None)
+    for elem, key in IDENTITY.items():
+        part = overlay_object(cfg[elem], key)
+        part["description"] = ("Changes to the %s with this %s, merged member by member; a "
+                               "new %s must be complete." % (elem, key, key))
+        d["overlay_" + elem] = part
+        d["overlay_%s_item" % elem] = {
+            "description": "Either changes to a %s (matched by \"%s\") or its removal."
+                           % (elem, key),
+            "anyOf": [
+                obj("Removes the %s with this %s." % (elem, key), {
+                    key: copy.deepcopy(cfg[elem]["properties"][key]),
+                    "remove": described({"const": True}, "true: remove this element."),
+                }, [key, "remove"]),
+                ref("overlay_" + elem),
+            ],
+        }
+    params = {}
+    for kind, (plist, _) in DIST_PARAMS.items():
+        for p, s in plist:
+            if p in params:
+                params[p] = num("A parameter of the distribution (see its family).")
+                if p in ("values", "probs"):
+                    params[p] = s
+            else:
+                params[p] = s
+    props = {"dist": described({"enum": list(DIST_PARAMS)}, "The family, when it changes.")}
+    props.update(params)
+    props["factors"] = described(ref("loadings"), "Loadings, merged name by name.")
+    d["overlay_distribution"] = overlay_object(obj(
+        "Changes to a distribution, merged member by member (a new family needs all its "
+        "parameters, and members the new family does not take must be removed with null).",
+        props))
+    d["overlay_growth_distribution"] = described(ref("overlay_distribution"),
+                                                 "Changes to a growth distribution.")
+    d["overlay_loadings"] = {
+        "type": "object",
+        "description": "Changes to loadings, merged factor by factor; null removes one.",
+        "additionalProperties": {"anyOf": [num("New loading, in [-1, 1].", minimum=-1,
+                                               maximum=1), NULL]},
+    }
+    root = overlay_object({"type": "object", "properties": config_props(),
+                           "additionalProperties": False})
+    root["description"] = ("A partial config in the config's own shape holding only what "
+                           "changes: objects merge key by key (null removes a key), the lists "
+                           "trusts, consortia, schemes (by id), factors (by name) and "
+                           "commissioners (by consortium) merge element by element, anything "
+                           "else replaces the base's value.")
+    d["overlay"] = root
+    return d
+
+
+def manifest_schema():
+    scenario = obj("One scenario: the base config with an overlay applied (or the base "
+                   "itself, without one).", {
+        "id": ident("Identifier of the scenario, unique in the manifest; used by "
+                    "\"reference\" and in the outputs."),
+        "name": text("Display name (default: the id)."),
+        "notes": text("What the scenario changes and why."),
+        "overlay": described(ref("overlay"), "The changes, written inline."),
+        "overlay_file": ident("A JSON file holding the overlay, relative to the manifest's "
+                              "folder."),
+    }, ["id"], **{"not": {"required": ["overlay", "overlay_file"]}})
+    s = {
+        "$schema": DRAFT,
+        "title": "trustrisk batch manifest",
+        "description": "A batch of scenarios run on the same paths (common random numbers): "
+                       "a base config and, per scenario, an overlay of changes.",
+        "type": "object",
+        "properties": {
+            "name": text("Title of the batch."),
+            "notes": text("What the batch is for; not used by the engine."),
+            "base": ident("The base config file, relative to the manifest's folder."),
+            "paths": described({"type": "integer", "minimum": 1, "maximum": MAX_PATHS},
+                               "Number of paths of every scenario (default: the base's)."),
+            "seed": described({"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+                              "Seed of every scenario (default: the base's)."),
+            "reference": ident("Id of the scenario the others are compared with (default: "
+                               "the first)."),
+            "scenarios": described({"type": "array", "items": ref("scenario"), "minItems": 1},
+                                   "The scenarios (ids unique)."),
+        },
+        "required": ["name", "base", "scenarios"],
+        "additionalProperties": False,
+        "$defs": dict(overlay_defs(), scenario=scenario),
+    }
+    return s
+
+
+# ------------------------------------------------------------------ results
+
+def estimate(desc):
+    return obj(desc, {
+        "estimate": prob("The estimated probability"),
+        "se": num("Its Monte Carlo standard error, sqrt(p(1-p)/n).", minimum=0),
+        "ci95": described({"type": "array", "items": {"type": "number", "minimum": 0,
+                                                      "maximum": 1},
+                           "minItems": 2, "maxItems": 2},
+                          "Wilson 95 % interval [low, high]."),
+    }, ["estimate", "se", "ci95"])
+
+
+def curve(desc):
+    return described({"type": "array", "items": {"type": "number", "minimum": 0,
+                                                 "maximum": 1}}, desc)
+
+
+def results_defs():
+    qlevels = ["0.5", "0.9", "0.95", "0.99", "0.995"]
+    d = {}
+    d["dist"] = obj("Summary of a per-path amount (GBP million over the horizon) across "
+                    "paths.", {
+        "mean": num("Mean over all paths (zeros included)."),
+        "se": num("Monte Carlo standard error of the mean, sd / sqrt(n).", minimum=0),
+        "sd": num("Standard deviation across paths.", minimum=0),
+        "quantiles": obj("Quantile q_a: the smallest x with P(value <= x) >= a (histogram "
+                         "error at most 0.5 % or 0.01, whichever is larger).",
+                         {q: num("Quantile at %s." % q) for q in qlevels}, qlevels),
+        "es": obj("Expected shortfall ES_a: the mean of the worst 1 - a of paths.",
+                  {q: num("Expected shortfall at %s." % q) for q in ("0.95", "0.99")},
+                  ["0.95", "0.99"]),
+        "exceedance": obj("Exceedance curve for charts: P(value > x) at up to 61 points (60 "
+                          "spread over the range, plus the largest value).", {
+            "x": described({"type": "array", "items": {"type": "number"}, "maxItems": 61},
+                           "Amounts, increasing."),
+            "p": described({"type": "array", "items": {"type": "number", "minimum": 0,
+                                                       "maximum": 1}, "maxItems": 61},
+                           "P(value > x) at each x."),
+        }, ["x", "p"]),
+    }, ["mean", "se", "sd", "quantiles", "es", "exceedance"])
+    d["estimate"] = estimate("A probability with its standard error and 95 % interval.")
+    band = described({"type": "array", "items": {"type": "number"}},
+                     "Percentile of month-end cash (GBP million) at months 1..H.")
+    d["scheme"] = obj("Shortfall of one savings scheme against its plan.", {
+        "id": ident("The scheme's id."),
+        "name": text("The scheme's name."),
+        "planned": num("Savings the scheme would book within the horizon if delivered in full "
+                       "and on time (GBP million)."),
+        "shortfall_mean": num("Mean of planned minus booked savings over all paths."),
+        "shortfall_mean_given_fail": described(
+            {"type": ["number", "null"]},
+            "The same mean over the paths where the trust fails; null if it never fails."),
+    }, ["id", "name", "planned", "shortfall_mean", "shortfall_mean_given_fail"])
+    d["trust"] = obj("Results for one trust.", {
+        "id": ident("The trust's id."),
+        "name": text("The trust's name."),
+        "p_fail": described(ref("estimate"), "Probability that the trust fails within the "
+                            "horizon."),
+        "failure_curve": curve("P(failed by month t), t = 1..H."),
+        "failure_month_mean": described({"type": ["number", "null"]},
+                                        "Mean month of first failure over the paths where it "
+                                        "fails; null if it never fails."),
+        "bailout": described(ref("dist"), "The trust's total bail-out over the horizon."),
+        "cash_bands": obj("Percentile bands of month-end cash, after bail-outs.",
+                          {b: band for b in ("p5", "p25", "p50", "p75", "p95")},
+                          ["p5", "p25", "p50", "p75", "p95"]),
+        "schemes": described({"type": "array", "items": ref("scheme")},
+                             "The trust's schemes, by id."),
+    }, ["id", "name", "p_fail", "failure_curve", "failure_month_mean", "bailout",
+        "cash_bands", "schemes"])
+    d["consortium"] = obj("Results for one consortium.", {
+        "id": ident("The consortium's id."),
+        "name": text("The consortium's name."),
+        "reserve": num("Its reserve (GBP million)."),
+        "requested": described(ref("dist"), "Bail-out money asked of it over the horizon."),
+        "paid": described(ref("dist"), "What it paid from its reserve."),
+        "national_topup": described(ref("dist"), "Requested minus paid: what fell to the "
+                                    "national level because its reserve ran out."),
+        "p_exhausted": described(ref("estimate"), "Probability that its reserve is exhausted "
+                                 "(a request not paid in full) within the horizon."),
+        "exhaustion_curve": curve("P(exhausted by month t), t = 1..H."),
+    }, ["id", "name", "reserve", "requested", "paid", "national_topup", "p_exhausted",
+        "exhaustion_curve"])
+    return d
+
+
+def results_schema():
+    return {
+        "$schema": DRAFT,
+        "title": "trustrisk results.json",
+        "description": "Every estimate of a run, a pure function of (config, seed, paths, "
+                       "engine version). See docs/results.md.",
+        "type": "object",
+        "properties": {
+            "engine": obj("The engine that wrote the file.", {
+                "name": described({"const": "trustrisk"}, "Always \"trustrisk\"."),
+                "version": ident("Engine version; results may change between versions."),
+            }, ["name", "version"]),
+            "config": obj("The config that was run.", {
+                "name": text("The config's name."),
+                "sha256": described({"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                    "SHA-256 of the config's canonical form (not of the "
+                                    "file)."),
+            }, ["name", "sha256"]),
+            "paths": described({"type": "integer", "minimum": 1}, "Number of paths run."),
+            "seed": described({"type": "integer", "minimum": 0}, "Seed of the run."),
+            "first_path": described({"type": "integer", "minimum": 1},
+                                    "Index of the first path, when not 0 (a part of a split "
+                                    "run)."),
+            "horizon_months": described({"type": "integer", "minimum": 1}, "Months simulated, "
+                                        "H."),
+            "copula": described({"enum": ["gaussian", "t"]}, "The copula used."),
+            "trusts": described({"type": "array", "items": ref("trust")}, "Per trust, by id."),
+            "consortia": described({"type": "array", "items": ref("consortium")},
+                                   "Per consortium, by id."),
+            "system": obj("The system as a whole.", {
+                "failures": obj("How many trusts fail.", {
+                    "mean": num("Expected number of trusts failing.", minimum=0),
+                    "distribution": curve("P(exactly k trusts fail), k = 0..N."),
+                }, ["mean", "distribution"]),
+                "bailout": described(ref("dist"), "Total bail-out of all trusts."),
+                "national_topup": described(ref("dist"), "Total paid nationally: unallocated "
+                                            "shares plus what consortia could not pay."),
+            }, ["failures", "bailout", "national_topup"]),
+        },
+        "required": ["engine", "config", "paths", "seed", "horizon_months", "copula", "trusts",
+                     "consortia", "system"],
+        "additionalProperties": False,
+        "$defs": results_defs(),
+    }
+
+
+def check_descriptions(schema, where="#"):
+    """Every property of every object carries a description."""
+    missing = []
+    if isinstance(schema, dict):
+        for k, v in schema.get("properties", {}).items():
+            if isinstance(v, dict) and "description" not in v:
+                missing.append("%s/properties/%s" % (where, k))
+        for k, v in schema.items():
+            missing += check_descriptions(v, "%s/%s" % (where, k))
+    elif isinstance(schema, list):
+        for i, v in enumerate(schema):
+            missing += check_descriptions(v, "%s/%d" % (where, i))
+    return missing
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    schemas = {"config.schema.json": config_schema(),
+               "manifest.schema.json": manifest_schema(),
+               "results.schema.json": results_schema()}
+    for name, s in schemas.items():
+        # the overlay's "if" parts use properties only to select: they need none
+        missing = [m for m in check_descriptions(s) if "/if/" not in m and "/then/" not in m
+                   and "/else/" not in m]
+        if missing:
+            sys.exit("%s: properties without a description: %s" % (name, ", ".join(missing)))
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            json.dump(s, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
