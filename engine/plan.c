@@ -159,6 +159,27 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
     return st;
 }
 
+/* The random-stream addresses of the factor slots and of the chi-square. */
+static tr_status set_owners(tr__plan *plan, const tr_config *cfg)
+{
+    plan->own_z = calloc(plan->nz + 1, sizeof *plan->own_z);
+    if (!plan->own_z) return TR_E_NOMEM;
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        const tr_factor *fa = &cfg->factors[f];
+        uint64_t *o = plan->own_z + plan->zoff[f];
+        if (fa->scope == TR_SCOPE_GLOBAL)
+            o[0] = tr__rng_owner(TR__TAG_FACTOR, fa->key, 0);
+        else if (fa->scope == TR_SCOPE_CONSORTIUM)
+            for (size_t c = 0; c < cfg->n_consortia; c++)
+                o[c] = tr__rng_owner(TR__TAG_FACTOR, fa->key, cfg->consortia[c].key);
+        else
+            for (size_t i = 0; i < cfg->n_trusts; i++)
+                o[i] = tr__rng_owner(TR__TAG_FACTOR, fa->key, cfg->trusts[i].key);
+    }
+    plan->own_chi2 = tr__rng_owner(TR__TAG_CHI2, 0, 0);
+    return TR_OK;
+}
+
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -176,8 +197,12 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     plan->fixed = calloc(plan->n_trusts * H + 1, sizeof *plan->fixed);
     plan->plan_total = calloc(plan->n_schemes + 1, sizeof *plan->plan_total);
     plan->ev_c = calloc(plan->n_schemes * TR__EV_COUNT + 1, sizeof *plan->ev_c);
-    if (!plan->ev_c || !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq ||
-        !plan->fixed || !plan->plan_total) {
+    plan->own_scheme = calloc(plan->n_schemes + 1, sizeof *plan->own_scheme);
+    plan->own_trust = calloc(plan->n_trusts + 1, sizeof *plan->own_trust);
+    plan->own_noise = calloc(plan->n_trusts + 1, sizeof *plan->own_noise);
+    if (!plan->ev_c || !plan->own_scheme || !plan->own_trust || !plan->own_noise ||
+        !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
+        !plan->plan_total) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
     }
@@ -198,11 +223,17 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
         }
     }
     plan->nz = nz;
+    if (set_owners(plan, cfg) != TR_OK) {
+        tr__plan_free(plan);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
+    }
 
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr_trust *tr = &cfg->trusts[i];
         plan->scheme_base[i] = s;
+        plan->own_trust[i] = tr__rng_owner(TR__TAG_TRUST, tr->key, 0);
+        plan->own_noise[i] = tr__rng_owner(TR__TAG_NOISE, tr->key, 0);
         double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
         for (size_t t = 0; t < H; t++) {
             plan->fixed[i * H + t] = tr->fixed_charges / 12.0 * m;
@@ -215,6 +246,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
                                           sc->has_stay ? sc->stay_probability : 0.0};
             for (int e = 0; e < TR__EV_COUNT; e++)
                 plan->ev_c[s * TR__EV_COUNT + (size_t)e] = event_threshold(cfg, probs[e]);
+            plan->own_scheme[s] = tr__rng_owner(TR__TAG_SCHEME, tr->key, sc->key);
             plan->plan_total[s] = sc->saving / 12.0 *
                                   tr__booked_total(sc->start_month - 1.0, sc->ramp_months,
                                                    sc->recurrent, (double)cfg->horizon);
@@ -242,5 +274,9 @@ void tr__plan_free(tr__plan *plan)
     free(plan->fixed);
     free(plan->plan_total);
     free(plan->ev_c);
+    free(plan->own_scheme);
+    free(plan->own_trust);
+    free(plan->own_noise);
+    free(plan->own_z);
     memset(plan, 0, sizeof *plan);
 }

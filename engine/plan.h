@@ -12,6 +12,7 @@
 #define TR_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dist.h"
 #include "model.h"
@@ -39,6 +40,12 @@ typedef struct tr__plan {
     double *plan_total; /* n_schemes: savings booked within the horizon as planned */
     double *ev_c;       /* n_schemes * TR__EV_COUNT: latent thresholds of the events,
                            Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
+    /* random-stream addresses (rng.h) */
+    uint64_t *own_scheme; /* n_schemes */
+    uint64_t *own_trust;  /* n_trusts: growths */
+    uint64_t *own_noise;  /* n_trusts: monthly shocks */
+    uint64_t *own_z;      /* nz: factor slots */
+    uint64_t own_chi2;
 } tr__plan;
 
 /* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of

@@ -1,11 +1,10 @@
 /*
  * rng.c - addressed random numbers and the standard normal.
  *
- * tr__rng_block is Random123's Philox4x64-10 (Salmon, Moraes, Dror and
- * Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC11) applied to the
- * counter (path, a, b, tag << 32 | block) under the key (seed,
- * TR__RNG_DOMAIN): a pure function, so any draw can be made by any thread in
- * any order and every path can be replayed alone (docs/model.md section 2).
+ * The addressing of rng.h on top of philox.h: an owner's address, and the
+ * counter of an element's draw on a path (a pure function, so any draw can
+ * be made by any thread in any order and every path can be replayed alone,
+ * docs/model.md section 2).
  *
  * tr__norm_inv is Wichura's PPND16 (Algorithm AS 241, Applied Statistics 37,
  * 1988, about 1e-16 relative): three rational approximations, no library
@@ -19,32 +18,72 @@
 
 #include <math.h>
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wundef"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#endif
-#include <Random123/philox.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "philox.h"
 
-tr__block tr__rng_block(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uint32_t tag,
-                        uint32_t block)
+/* SplitMix64's finaliser (Steele, Lea and Flood, OOPSLA 2014). */
+static uint64_t mix64(uint64_t x)
 {
-    philox4x64_ctr_t ctr = {{path, a, b, ((uint64_t)tag << 32) | (uint64_t)block}};
-    philox4x64_key_t key = {{seed, TR__RNG_DOMAIN}};
-    philox4x64_ctr_t r = philox4x64_R(10, ctr, key);
-    tr__block out = {{r.v[0], r.v[1], r.v[2], r.v[3]}};
-    return out;
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
 }
 
-double tr__rng_uniform(uint64_t seed, uint64_t path, uint64_t a, uint64_t b, uint32_t tag,
-                       uint32_t element)
+uint64_t tr__rng_owner(uint32_t tag, uint64_t a, uint64_t b)
 {
-    tr__block blk = tr__rng_block(seed, path, a, b, tag, element / 4u);
-    return tr__u01(blk.w[element % 4u]);
+    uint64_t x = mix64(a ^ (UINT64_C(0x9e3779b97f4a7c15) * ((uint64_t)tag + 1)));
+    return mix64(x ^ b ^ UINT64_C(0x632be59bd9b4e019));
+}
+
+/* The counter word that says which element, and how wide its draws are. */
+#define EVENT_BIT UINT32_C(0x40000000)
+
+static tr__philox_ctr counter(uint64_t owner, uint32_t element, uint64_t c0, int event)
+{
+    tr__philox_ctr c = {(uint32_t)c0, element | (event ? EVENT_BIT : 0), (uint32_t)owner,
+                        (uint32_t)(owner >> 32)};
+    return c;
+}
+
+double tr__rng_u64(tr__rng_key key, uint64_t owner, uint32_t element, uint64_t p)
+{
+    uint32_t w[4];
+    tr__philox_one(counter(owner, element, p >> 1, 0), key.k0, key.k1, w);
+    size_t h = 2 * (size_t)(p & 1);
+    return tr__u01(((uint64_t)w[h] << 32) | w[h + 1]);
+}
+
+double tr__rng_u32(tr__rng_key key, uint64_t owner, uint32_t element, uint64_t p)
+{
+    uint32_t w[4];
+    tr__philox_one(counter(owner, element, p >> 2, 1), key.k0, key.k1, w);
+    return tr__u01_32(w[p & 3]);
+}
+
+void tr__rng_u64_lanes(tr__rng_key key, uint64_t owner, uint32_t element, uint64_t p0, size_t n,
+                       double *u)
+{
+    if (n == 0) return;
+    uint32_t w[4 * (TR__RNG_LANES / 2 + 1)];
+    uint64_t b0 = p0 >> 1, nb = ((p0 + n - 1) >> 1) - b0 + 1;
+    tr__philox_lanes(counter(owner, element, b0, 0), key.k0, key.k1, (size_t)nb, w);
+    const uint32_t *x = w + 2 * (size_t)(p0 & 1); /* path p0's two words */
+    for (size_t k = 0; k < n; k++)
+        u[k] = tr__u01(((uint64_t)x[2 * k] << 32) | x[2 * k + 1]);
+}
+
+void tr__rng_u32_lanes(tr__rng_key key, uint64_t owner, uint32_t element, uint64_t p0, size_t n,
+                       double *u)
+{
+    if (n == 0) return;
+    uint32_t w[4 * (TR__RNG_LANES / 4 + 1)];
+    uint64_t b0 = p0 >> 2, nb = ((p0 + n - 1) >> 2) - b0 + 1;
+    tr__philox_lanes(counter(owner, element, b0, 1), key.k0, key.k1, (size_t)nb, w);
+    const uint32_t *x = w + (size_t)(p0 & 3);
+    for (size_t k = 0; k < n; k++)
+        u[k] = tr__u01_32(x[k]);
 }
 
 /* AS 241 (PPND16) coefficients, Wichura 1988. */

@@ -43,8 +43,11 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
         st = tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
                           "must be in [0, 9007199254740992] (got %llu)",
                           (unsigned long long)opt->seed);
-    if (opt->first_path > UINT64_MAX - opt->paths)
-        st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0, "too large");
+    /* Path numbers are below 2^32 (rng.h). */
+    if (opt->paths <= TR_MAX_PATHS && opt->first_path > (UINT64_C(1) << 32) - opt->paths)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0,
+                          "first_path + paths must be at most 2^32 (got %llu + %llu)",
+                          (unsigned long long)opt->first_path, (unsigned long long)opt->paths);
     if (opt->threads < 0 || opt->threads > 4096)
         st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0, "must be in [1, 4096] (got %d)",
                           opt->threads);

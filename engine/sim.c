@@ -173,24 +173,17 @@ static int is_random(const tr_dist *d)
     return d->kind != TR_DIST_FIXED;
 }
 
-/* Lazily fetched Philox blocks of one owner (a scheme has elements 0..6 in blocks 0 and 1). */
-typedef struct lazy_blocks {
-    tr__ws *ws;
-    uint64_t seed, path, a, b;
-    uint32_t tag;
-    int have[2];
-    tr__block blk[2];
-} lazy_blocks;
-
-static double lazy_u(lazy_blocks *lb, uint32_t element)
+/* An element's uniform: continuous elements take 64 bits, events 32. */
+static double draw_u64(tr__ws *ws, uint64_t owner, uint32_t element)
 {
-    uint32_t bi = element >> 2;
-    if (!lb->have[bi]) {
-        lb->blk[bi] = tr__rng_block(lb->seed, lb->path, lb->a, lb->b, lb->tag, bi);
-        lb->have[bi] = 1;
-        lb->ws->census.blocks++;
-    }
-    return tr__u01(lb->blk[bi].w[element & 3]);
+    ws->census.u64++;
+    return tr__rng_u64(ws->key, owner, element, ws->path);
+}
+
+static double draw_u32(tr__ws *ws, uint64_t owner, uint32_t element)
+{
+    ws->census.u32++;
+    return tr__rng_u32(ws->key, owner, element, ws->path);
 }
 
 /*
@@ -207,12 +200,12 @@ static double lazy_u(lazy_blocks *lb, uint32_t element)
  * agree except where u is within rounding of the threshold (probability of
  * order 1e-16). U itself is computed only for a replay's trace.
  */
-static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, const tr_loadings *L,
+static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, const tr_loadings *L,
                  size_t trust, double *u_out)
 {
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
-    double u = lazy_u(lb, el);
+    double u = draw_u32(ws, owner, el);
     if (plain(ws, L)) {
         u = clamp_u(u);
         *u_out = u;
@@ -235,37 +228,37 @@ static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, c
 }
 
 /* Draw one scheme's elements (MODEL.md section 5). */
-static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s, uint64_t seed,
-                        uint64_t p, tr__scheme_draw *dr)
+static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
+                        tr__scheme_draw *dr)
 {
     const tr__plan *pl = ws->plan;
     tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
-    lazy_blocks lb = {ws,      seed,           p,      pl->cfg->trusts[trust].key,
-                      sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
+    const uint64_t own = pl->own_scheme[s];
     for (int e = 0; e < 7; e++)
         dr->u[e] = NAN;
-    const tr_loadings *own = &sc->loadings;
+    const tr_loadings *L = &sc->loadings;
 
     const double *c = &pl->ev_c[s * TR__EV_COUNT];
     dr->paper =
-        event(ws, &lb, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], own, trust, &dr->u[TR__EL_PAPER]);
+        event(ws, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], L, trust, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
     dr->compromise = 0.0;
     if (!dr->paper) {
         if (is_random(&sc->delivery)) {
-            double U = element_u(ws, pick(&sc->delivery, own), trust, lazy_u(&lb, TR__EL_DELIVERY));
+            double U =
+                element_u(ws, pick(&sc->delivery, L), trust, draw_u64(ws, own, TR__EL_DELIVERY));
             dr->u[TR__EL_DELIVERY] = U;
             dr->d0 = tr__dist_quantile(&sc->delivery, q[TR__SQ_DELIVERY], 1.0 - U);
         } else {
             dr->d0 = sc->delivery.value;
         }
         if (sc->has_compromise)
-            dr->compromise = event(ws, &lb, TR__EL_COMPROMISE, sc->compromise_probability,
-                                   c[TR__EV_COMPROMISE], own, trust, &dr->u[TR__EL_COMPROMISE]);
+            dr->compromise = event(ws, own, TR__EL_COMPROMISE, sc->compromise_probability,
+                                   c[TR__EV_COMPROMISE], L, trust, &dr->u[TR__EL_COMPROMISE]);
         if (dr->compromise) {
             if (is_random(&sc->retained)) {
-                double U =
-                    element_u(ws, pick(&sc->retained, own), trust, lazy_u(&lb, TR__EL_RETAINED));
+                double U = element_u(ws, pick(&sc->retained, L), trust,
+                                     draw_u64(ws, own, TR__EL_RETAINED));
                 dr->u[TR__EL_RETAINED] = U;
                 dr->retained = tr__dist_quantile(&sc->retained, q[TR__SQ_RETAINED], 1.0 - U);
             } else {
@@ -279,7 +272,7 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 
     double slip;
     if (is_random(&sc->slippage)) {
-        double U = element_u(ws, pick(&sc->slippage, own), trust, lazy_u(&lb, TR__EL_SLIPPAGE));
+        double U = element_u(ws, pick(&sc->slippage, L), trust, draw_u64(ws, own, TR__EL_SLIPPAGE));
         dr->u[TR__EL_SLIPPAGE] = U;
         slip = tr__dist_quantile(&sc->slippage, q[TR__SQ_SLIPPAGE], U);
     } else {
@@ -290,13 +283,13 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
-        dr->stay = event(ws, &lb, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], own, trust,
+        dr->stay = event(ws, own, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], L, trust,
                          &dr->u[TR__EL_STAY]);
         if (dr->stay) {
             double v;
             if (is_random(&sc->stay_delay)) {
-                double U =
-                    element_u(ws, pick(&sc->stay_delay, own), trust, lazy_u(&lb, TR__EL_STAYDELAY));
+                double U = element_u(ws, pick(&sc->stay_delay, L), trust,
+                                     draw_u64(ws, own, TR__EL_STAYDELAY));
                 dr->u[TR__EL_STAYDELAY] = U;
                 v = tr__dist_quantile(&sc->stay_delay, q[TR__SQ_STAYDELAY], U);
             } else {
@@ -347,31 +340,26 @@ static void book_savings(double *diff, double *direct, int H, double k, double a
 
 /* ---- section 3: the path's factors and the t copula's scale ------------ */
 
-void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
+void tr__sim_start(tr__ws *ws, uint64_t seed, uint64_t p)
+{
+    ws->path = p;
+    ws->key = tr__rng_key_of(seed);
+    ws->n_failed = 0;
+    ws->total_bailout = 0.0;
+    ws->national_topup = 0.0;
+}
+
+void tr__sim_factors(tr__ws *ws)
 {
     const tr__plan *pl = ws->plan;
     const tr_config *cfg = pl->cfg;
-    /* One block and one normal per factor slot, and one block for W. */
-    ws->census.blocks += pl->nz + (size_t)tr__t_copula(cfg);
+    /* One normal per factor slot, and W. */
     ws->census.normals += pl->nz;
-    for (size_t f = 0; f < cfg->n_factors; f++) {
-        const tr_factor *fa = &cfg->factors[f];
-        size_t off = pl->zoff[f];
-        if (fa->scope == TR_SCOPE_GLOBAL) {
-            ws->z[off] = tr__norm_inv(tr__rng_uniform(seed, p, fa->key, 0, TR__TAG_FACTOR, 0));
-        } else if (fa->scope == TR_SCOPE_CONSORTIUM) {
-            for (size_t c = 0; c < cfg->n_consortia; c++)
-                ws->z[off + c] = tr__norm_inv(
-                    tr__rng_uniform(seed, p, fa->key, cfg->consortia[c].key, TR__TAG_FACTOR, 0));
-        } else {
-            for (size_t i = 0; i < cfg->n_trusts; i++)
-                ws->z[off + i] = tr__norm_inv(
-                    tr__rng_uniform(seed, p, fa->key, cfg->trusts[i].key, TR__TAG_FACTOR, 0));
-        }
-    }
+    for (size_t j = 0; j < pl->nz; j++)
+        ws->z[j] = tr__norm_inv(draw_u64(ws, pl->own_z[j], 0));
     ws->tscale = 1.0;
     if (tr__t_copula(cfg)) {
-        double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
+        double w = tr__chi2_inv(draw_u64(ws, pl->own_chi2, 0), cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
 }
@@ -380,7 +368,7 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
 
 /* Draw trust i's schemes; returns whether every scheme came out exactly as
  * on the previous path this workspace simulated. */
-static int draw_schemes(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
+static int draw_schemes(tr__ws *ws, size_t i)
 {
     const tr__plan *pl = ws->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
@@ -389,7 +377,7 @@ static int draw_schemes(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
     for (size_t j = 0; j < tr->n_schemes; j++) {
         tr__scheme_draw *dr = &ws->sdraw[s0 + j];
         double pd = dr->d, pa = dr->a, pp = dr->paper;
-        draw_scheme(ws, &tr->schemes[j], i, s0 + j, seed, p, dr);
+        draw_scheme(ws, &tr->schemes[j], i, s0 + j, dr);
         same = same && dr->d == pd && dr->a == pa && dr->paper == pp;
         ws->shortfall[s0 + j] = dr->shortfall;
     }
@@ -397,23 +385,22 @@ static int draw_schemes(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
 }
 
 /* Income and cost growth: g_I = F^{-1}(1 - U), g_C = F^{-1}(U). */
-static void draw_growth(tr__ws *ws, size_t i, uint64_t seed, uint64_t p, double *gI_out,
-                        double *gC_out)
+static void draw_growth(tr__ws *ws, size_t i, double *gI_out, double *gC_out)
 {
     const tr__plan *pl = ws->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
-    lazy_blocks lb = {ws, seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}};
+    const uint64_t own = pl->own_trust[i];
     double gI = tr->income_growth.value, gC = tr->cost_growth.value;
     double uI = NAN, uC = NAN;
     if (is_random(&tr->income_growth)) {
         uI = element_u(ws, pick(&tr->income_growth, &tr->loadings), i,
-                       lazy_u(&lb, TR__EL_INCOME_GROWTH));
+                       draw_u64(ws, own, TR__EL_INCOME_GROWTH));
         gI = tr__dist_quantile(&tr->income_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_INCOME],
                                1.0 - uI);
     }
     if (is_random(&tr->cost_growth)) {
         uC = element_u(ws, pick(&tr->cost_growth, &tr->loadings), i,
-                       lazy_u(&lb, TR__EL_COST_GROWTH));
+                       draw_u64(ws, own, TR__EL_COST_GROWTH));
         gC = tr__dist_quantile(&tr->cost_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_COST], uC);
     }
     if (ws->tdraw) {
@@ -450,7 +437,7 @@ static void book_schemes(tr__ws *ws, size_t i)
 
 /* Trust i's months (section 6) with growths gI and gC: its cash, bail-outs,
  * failure month and BO. */
-static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t seed, uint64_t p)
+static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
 {
     const tr__plan *pl = ws->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
@@ -463,7 +450,6 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t se
 
     double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0;
     int fail = 0;
-    tr__block nb = {{0, 0, 0, 0}};
     double *cash_out = ws->cash + i * Hs, *b_out = ws->bmonth + i * Hs;
     const double *fixed = pl->fixed + i * Hs;
     for (int t = 1; t <= H; t++) {
@@ -471,13 +457,9 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t se
         double savings = run + direct[t];
         double noise = 0.0;
         if (tr->cash_noise > 0.0) {
-            int e = t - 1;
-            if ((e & 3) == 0) {
-                nb = tr__rng_block(seed, p, tr->key, 0, TR__TAG_NOISE, (uint32_t)(e >> 2));
-                ws->census.blocks++;
-            }
             ws->census.normals++;
-            noise = tr->cash_noise * tr__norm_inv(tr__u01(nb.w[e & 3]));
+            noise =
+                tr->cash_noise * tr__norm_inv(draw_u64(ws, pl->own_noise[i], (uint32_t)(t - 1)));
         }
         double flow = inc - exp_ - fixed[t - 1] + savings - ws->oneoff[t] + noise;
         double pre = cash + flow, b = 0.0;
@@ -510,7 +492,7 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t se
     ws->bailout[i] = bo;
 }
 
-void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
+void tr__sim_trust(tr__ws *ws, size_t i)
 {
     const tr_trust *tr = &ws->plan->cfg->trusts[i];
     tr__sim_memo *m = &ws->memo;
@@ -518,9 +500,9 @@ void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
      * previous path (common when only rare events are random: the credit
      * workload) has exactly the previous path's months, which the workspace
      * still holds, so they are not recomputed. */
-    int same = draw_schemes(ws, i, seed, p);
+    int same = draw_schemes(ws, i);
     double gI, gC;
-    draw_growth(ws, i, seed, p, &gI, &gC);
+    draw_growth(ws, i, &gI, &gC);
     same = same && m->have_prev[i] && !ws->trace && tr->cash_noise == 0.0 &&
            gI == m->prev_g[2 * i] && gC == m->prev_g[2 * i + 1];
     m->prev_g[2 * i] = gI;
@@ -529,7 +511,7 @@ void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
     if (!same) {
         m->have_prev[i] = 1;
         book_schemes(ws, i);
-        trust_months(ws, i, gI, gC, seed, p);
+        trust_months(ws, i, gI, gC);
     }
     ws->n_failed += ws->fail_month[i] != 0;
     ws->total_bailout += ws->bailout[i];
@@ -579,11 +561,9 @@ void tr__sim_who_pays(tr__ws *ws)
 
 void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p)
 {
-    tr__sim_factors(ws, seed, p);
-    ws->n_failed = 0;
-    ws->total_bailout = 0.0;
-    ws->national_topup = 0.0;
+    tr__sim_start(ws, seed, p);
+    tr__sim_factors(ws);
     for (size_t i = 0; i < ws->plan->n_trusts; i++)
-        tr__sim_trust(ws, i, seed, p);
+        tr__sim_trust(ws, i);
     tr__sim_who_pays(ws);
 }

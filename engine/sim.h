@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "rng.h"
 
 /* Values drawn for one scheme on one path (the trace of `path` replay, and
  * the previous path's outcome for the repeat shortcut). */
@@ -42,9 +43,10 @@ enum {
 };
 
 /* How many variates the paths consumed (for the benchmark's random-number
- * floor): Philox blocks generated and standard-normal inversions made. */
+ * floor): continuous (64-bit) and event (32-bit) uniforms, and
+ * standard-normal inversions. */
 typedef struct tr__draw_census {
-    uint64_t blocks, normals;
+    uint64_t u64, u32, normals;
 } tr__draw_census;
 
 /* Shortcuts that save work without changing any result. */
@@ -57,6 +59,9 @@ typedef struct tr__sim_memo {
 
 typedef struct tr__ws {
     const tr__plan *plan;
+    /* the current path and its random-stream key */
+    uint64_t path;
+    tr__rng_key key;
     /* the current path's factor draws and t copula scale 1 / sqrt(W / nu) (1 if Gaussian) */
     double *z;
     double tscale;
@@ -92,8 +97,9 @@ void tr__ws_free(tr__ws *ws);
 void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p);
 
 /* The phases of tr__sim_path, in order. */
-void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p);         /* section 3 */
-void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p); /* sections 5 and 6 */
-void tr__sim_who_pays(tr__ws *ws);                                   /* section 7 */
+void tr__sim_start(tr__ws *ws, uint64_t seed, uint64_t p); /* the path's key, totals */
+void tr__sim_factors(tr__ws *ws);                          /* section 3 */
+void tr__sim_trust(tr__ws *ws, size_t i);                  /* sections 5 and 6 */
+void tr__sim_who_pays(tr__ws *ws);                         /* section 7 */
 
 #endif /* TR_SIM_H */

@@ -159,7 +159,7 @@ static void moments(const tr_dist *d, const tr__qtable *t, double mean, double v
     double *x = malloc(n * sizeof *x);
     cr_assert_not_null(x);
     for (int i = 0; i < n; i++) {
-        x[i] = tr__dist_quantile(d, t, tr__rng_uniform(11, (uint64_t)i, key, 0, TR__TAG_TRUST, 0));
+        x[i] = tr__dist_quantile(d, t, tr__rng_u64(tr__rng_key_of(11), key, 0, (uint64_t)i));
         s += x[i];
     }
     double m = s / n;

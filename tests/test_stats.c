@@ -13,13 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "philox.h"
 #include "rng.h"
 #include "stats.h"
 
-/* Deterministic test randomness: the engine's own generator. */
+/* Deterministic test randomness: the engine's own generator, 64 bits from
+ * words 2j and 2j + 1 of the Philox block at counter (i, tag, a, 0). */
+static uint64_t philox_bits(uint64_t i, uint32_t tag, uint32_t a, int j, uint32_t key)
+{
+    uint32_t w[4];
+    tr__philox_one((tr__philox_ctr){(uint32_t)i, tag, a, (uint32_t)(i >> 32)}, key, 0, w);
+    return ((uint64_t)w[2 * j] << 32) | w[2 * j + 1];
+}
+
 static uint64_t bits_at(uint64_t i, uint32_t tag)
 {
-    return tr__rng_block(77, i, 0, 0, tag, 0).w[0];
+    return philox_bits(i, tag, 0, 0, 77);
 }
 
 static double unif_at(uint64_t i, uint32_t tag)
@@ -30,11 +39,11 @@ static double unif_at(uint64_t i, uint32_t tag)
 /* Doubles of mixed sign and magnitude, 2^-140 .. 2^150. */
 static double mixed_at(uint64_t i)
 {
-    tr__block b = tr__rng_block(5, i, 1, 2, 3, 0);
-    double m = tr__u01(b.w[0]) + 0.5;
-    int e = (int)(b.w[1] % 291) - 140;
+    uint64_t b0 = philox_bits(i, 3, 1, 0, 5), b1 = philox_bits(i, 3, 1, 1, 5);
+    double m = tr__u01(b0) + 0.5;
+    int e = (int)(b1 % 291) - 140;
     double x = ldexp(m, e);
-    return (b.w[2] & 1) ? -x : x;
+    return (b1 >> 40 & 1) ? -x : x;
 }
 
 /* ---- xsum ---------------------------------------------------------------- */
