@@ -25,17 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elem.h"
 #include "rng.h"
 #include "savings.h"
 #include "sim.h"
-
-#define U_LO TR__U_LO
-#define U_HI TR__U_HI
-
-static double clamp_u(double u)
-{
-    return u < U_LO ? U_LO : (u > U_HI ? U_HI : u);
-}
 
 tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error *err)
 {
@@ -102,18 +95,7 @@ void tr__ws_free(tr__ws *ws)
 /* The factor draw that loading k of L refers to, for trust i. */
 static double factor_value(const tr__ws *ws, int f, size_t trust)
 {
-    const tr__plan *pl = ws->plan;
-    const tr_config *cfg = pl->cfg;
-    size_t off = pl->zoff[f];
-    switch (cfg->factors[f].scope) {
-    case TR_SCOPE_CONSORTIUM:
-        /* The loader guarantees a lead consortium wherever such a factor is loaded. */
-        return ws->z[off + (size_t)cfg->trusts[trust].lead_consortium];
-    case TR_SCOPE_TRUST:
-        return ws->z[off + trust];
-    default:
-        return ws->z[off];
-    }
+    return ws->z[tr__factor_slot(ws->plan, f, trust)];
 }
 
 /* The factors' part of an element's latent variable, sum_k w_k Z_k. */
@@ -141,36 +123,11 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
     return x * ws->tscale;
 }
 
-/* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
-static int plain(const tr__ws *ws, const tr_loadings *L)
-{
-    return L->n == 0 && !tr__t_copula(ws->plan->cfg);
-}
-
-static double latent_to_u(const tr__ws *ws, double x)
-{
-    const tr_config *cfg = ws->plan->cfg;
-    if (!tr__t_copula(cfg)) return clamp_u(tr__norm_cdf(x));
-    const tr__tcdf *t = ws->plan->tcdf;
-    return clamp_u(t ? tr__tcdf_eval(t, x) : tr__t_cdf(x, cfg->dof));
-}
-
 /* The copula: U for an element whose own uniform is u, with loadings L. */
 static double element_u(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
 {
-    if (plain(ws, L)) return clamp_u(u);
-    return latent_to_u(ws, element_latent(ws, L, trust, u));
-}
-
-static const tr_loadings *pick(const tr_dist *d, const tr_loadings *owner)
-{
-    return d->has_loadings ? &d->loadings : owner;
-}
-
-/* Is a distribution random at all? A fixed one needs no draw. */
-static int is_random(const tr_dist *d)
-{
-    return d->kind != TR_DIST_FIXED;
+    if (tr__plain(ws->plan, L)) return tr__clamp_u(u);
+    return tr__latent_to_u(ws->plan, element_latent(ws, L, trust, u));
 }
 
 /* An element's uniform: continuous elements take 64 bits, events 32. */
@@ -206,8 +163,8 @@ static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, co
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
     double u = draw_u32(ws, owner, el);
-    if (plain(ws, L)) {
-        u = clamp_u(u);
+    if (tr__plain(ws->plan, L)) {
+        u = tr__clamp_u(u);
         *u_out = u;
         return u > 1.0 - p;
     }
@@ -223,7 +180,7 @@ static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, co
     } else {
         hit = m * s > c; /* fully loaded: the element's own draw plays no part */
     }
-    if (ws->trace) *u_out = latent_to_u(ws, (r * tr__norm_inv(u) + m) * s);
+    if (ws->trace) *u_out = tr__latent_to_u(ws->plan, (r * tr__norm_inv(u) + m) * s);
     return hit;
 }
 
@@ -244,9 +201,9 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     dr->d0 = dr->retained = NAN;
     dr->compromise = 0.0;
     if (!dr->paper) {
-        if (is_random(&sc->delivery)) {
-            double U =
-                element_u(ws, pick(&sc->delivery, L), trust, draw_u64(ws, own, TR__EL_DELIVERY));
+        if (tr__is_random(&sc->delivery)) {
+            double U = element_u(ws, tr__pick(&sc->delivery, L), trust,
+                                 draw_u64(ws, own, TR__EL_DELIVERY));
             dr->u[TR__EL_DELIVERY] = U;
             dr->d0 = tr__dist_quantile(&sc->delivery, q[TR__SQ_DELIVERY], 1.0 - U);
         } else {
@@ -256,8 +213,8 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
             dr->compromise = event(ws, own, TR__EL_COMPROMISE, sc->compromise_probability,
                                    c[TR__EV_COMPROMISE], L, trust, &dr->u[TR__EL_COMPROMISE]);
         if (dr->compromise) {
-            if (is_random(&sc->retained)) {
-                double U = element_u(ws, pick(&sc->retained, L), trust,
+            if (tr__is_random(&sc->retained)) {
+                double U = element_u(ws, tr__pick(&sc->retained, L), trust,
                                      draw_u64(ws, own, TR__EL_RETAINED));
                 dr->u[TR__EL_RETAINED] = U;
                 dr->retained = tr__dist_quantile(&sc->retained, q[TR__SQ_RETAINED], 1.0 - U);
@@ -271,8 +228,9 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     }
 
     double slip;
-    if (is_random(&sc->slippage)) {
-        double U = element_u(ws, pick(&sc->slippage, L), trust, draw_u64(ws, own, TR__EL_SLIPPAGE));
+    if (tr__is_random(&sc->slippage)) {
+        double U =
+            element_u(ws, tr__pick(&sc->slippage, L), trust, draw_u64(ws, own, TR__EL_SLIPPAGE));
         dr->u[TR__EL_SLIPPAGE] = U;
         slip = tr__dist_quantile(&sc->slippage, q[TR__SQ_SLIPPAGE], U);
     } else {
@@ -287,8 +245,8 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
                          &dr->u[TR__EL_STAY]);
         if (dr->stay) {
             double v;
-            if (is_random(&sc->stay_delay)) {
-                double U = element_u(ws, pick(&sc->stay_delay, L), trust,
+            if (tr__is_random(&sc->stay_delay)) {
+                double U = element_u(ws, tr__pick(&sc->stay_delay, L), trust,
                                      draw_u64(ws, own, TR__EL_STAYDELAY));
                 dr->u[TR__EL_STAYDELAY] = U;
                 v = tr__dist_quantile(&sc->stay_delay, q[TR__SQ_STAYDELAY], U);
@@ -304,38 +262,6 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     dr->booked =
         dr->d * sc->saving / 12.0 * tr__booked_total(dr->a, sc->ramp_months, sc->recurrent, H);
     dr->shortfall = pl->plan_total[s] - dr->booked;
-}
-
-/* Add a scheme's monthly savings into the trust's arrays: diff (prefix-summed
- * later) for full-rate months, direct for the months on the ramp or cut off. */
-static void book_savings(double *diff, double *direct, int H, double k, double a, double ramp,
-                         int recurrent)
-{
-    /* A start at or beyond the horizon books nothing. Compared in double
-     * before any cast: a may be as large as a delay distribution allows, or
-     * infinite, and (int) of that is undefined (it crashed). */
-    if (k == 0.0 || !(a < (double)H)) return;
-    int first = (int)floor(a) + 1; /* first month with any of (t-1, t] after a: <= H */
-    double end = recurrent ? INFINITY : a + 12.0;
-    int last = recurrent ? H : (int)fmin((double)H, ceil(end));
-    double plat_lo_d = ceil(a + ramp + 1.0);
-    int plat_lo = plat_lo_d > (double)H + 1 ? H + 1 : (int)plat_lo_d;
-    int plat_hi = recurrent ? H : (int)fmin((double)H, floor(end));
-    if (plat_lo < first) plat_lo = first;
-    if (plat_lo > plat_hi) { /* never a whole month at full rate */
-        plat_lo = last + 1;
-        plat_hi = last;
-    }
-    for (int t = first; t <= last; t++) {
-        if (t == plat_lo) { /* skip the plateau */
-            diff[plat_lo] += k;
-            diff[plat_hi + 1] -= k;
-            t = plat_hi;
-            continue;
-        }
-        double hi = fmin((double)t, end) - a, lo = fmin((double)(t - 1), end) - a;
-        direct[t] += k * (tr__ramp_integral(hi, ramp) - tr__ramp_integral(lo, ramp));
-    }
 }
 
 /* ---- section 3: the path's factors and the t copula's scale ------------ */
@@ -392,14 +318,14 @@ static void draw_growth(tr__ws *ws, size_t i, double *gI_out, double *gC_out)
     const uint64_t own = pl->own_trust[i];
     double gI = tr->income_growth.value, gC = tr->cost_growth.value;
     double uI = NAN, uC = NAN;
-    if (is_random(&tr->income_growth)) {
-        uI = element_u(ws, pick(&tr->income_growth, &tr->loadings), i,
+    if (tr__is_random(&tr->income_growth)) {
+        uI = element_u(ws, tr__pick(&tr->income_growth, &tr->loadings), i,
                        draw_u64(ws, own, TR__EL_INCOME_GROWTH));
         gI = tr__dist_quantile(&tr->income_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_INCOME],
                                1.0 - uI);
     }
-    if (is_random(&tr->cost_growth)) {
-        uC = element_u(ws, pick(&tr->cost_growth, &tr->loadings), i,
+    if (tr__is_random(&tr->cost_growth)) {
+        uC = element_u(ws, tr__pick(&tr->cost_growth, &tr->loadings), i,
                        draw_u64(ws, own, TR__EL_COST_GROWTH));
         gC = tr__dist_quantile(&tr->cost_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_COST], uC);
     }
@@ -426,8 +352,8 @@ static void book_schemes(tr__ws *ws, size_t i)
     for (size_t j = 0; j < tr->n_schemes; j++) {
         const tr_scheme *sc = &tr->schemes[j];
         const tr__scheme_draw *dr = &ws->sdraw[s0 + j];
-        book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
-                     sc->recurrent);
+        tr__book_savings(diff, direct, 1, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
+                         sc->recurrent);
         if (!dr->paper && sc->one_off_cost != 0.0) {
             double m = floor(dr->a) + 1.0; /* in double: a may be huge or infinite */
             if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
@@ -444,8 +370,7 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
     const double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
-    double fI = gI == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gI), 1.0 / 12.0);
-    double fC = gC == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + gC), 1.0 / 12.0);
+    double fI = tr__monthly_factor(gI), fC = tr__monthly_factor(gC);
     double inc = tr->income / 12.0, exp_ = tr->expenditure / 12.0;
 
     double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0;
