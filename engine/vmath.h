@@ -29,7 +29,7 @@
  * (ulp = unit in the last place of the exact result):
  *   tr__vlog        < 1 ulp                        (x > 0, subnormals too)
  *   tr__vexp        < 1 ulp                        (normal results)
- *   tr__vpow        < 1 + 0.7 |y| ulp              (x >= 0, |y| < 2^40)
+ *   tr__vpow        < 1 + 0.7 |y| ulp              (x >= 0)
  *   tr__vnorm_inv   < 8e-16 relative, as AS 241 in rng.c (central: same bits)
  *   tr__vnorm_cdf   < 6e-16 relative for x >= -37.5 (Phi(x) normal)
  *   tr__vhist_index exact: the bucket is floor(log_1.01 |x|) in real numbers
@@ -63,25 +63,44 @@
 #define TR__VNOCONTRACT
 #endif
 
+/* Every function here is forced inline: a loop vectorises only if the call
+ * in its body disappears, and GCC's size limits would otherwise keep the
+ * larger ones (tr__vnorm_inv_block, tr__vnorm_cdf) out of a big caller or
+ * out of one compiled for another instruction set (target_clones). */
+#if defined(__GNUC__)
+#define TR__VINLINE static inline __attribute__((always_inline))
+#else
+#define TR__VINLINE static inline
+#endif
+
 /* ---- Bits ----------------------------------------------------------------- */
 
-static inline uint64_t tr__vbits(double x)
+TR__VINLINE uint64_t tr__vbits(double x)
 {
     uint64_t b;
     memcpy(&b, &x, sizeof b);
     return b;
 }
 
-static inline double tr__vdouble(uint64_t b)
+TR__VINLINE double tr__vdouble(uint64_t b)
 {
     double x;
     memcpy(&x, &b, sizeof x);
     return x;
 }
 
-static inline double tr__vabs(double x)
+TR__VINLINE double tr__vabs(double x)
 {
     return tr__vdouble(tr__vbits(x) & UINT64_C(0x7fffffffffffffff));
+}
+
+/* Any NaN as the default NaN: which operand's NaN an instruction passes on
+ * depends on how the compiler ordered the operands, which differs between
+ * scalar and vector code; the functions below return this NaN, whatever the
+ * NaN that went in. */
+TR__VINLINE double tr__vcanon(double x)
+{
+    return x != x ? NAN : x;
 }
 
 /* ---- Logarithm ------------------------------------------------------------
@@ -108,7 +127,7 @@ typedef struct tr__vlog_parts {
     double k, f, hfsq, t;
 } tr__vlog_parts;
 
-static inline tr__vlog_parts tr__vlog_reduce(double x)
+TR__VINLINE tr__vlog_parts tr__vlog_reduce(double x)
 {
     TR__VNOCONTRACT
     tr__vlog_parts p;
@@ -141,13 +160,13 @@ static inline tr__vlog_parts tr__vlog_reduce(double x)
 
 /* Natural logarithm. log(+0) = log(-0) = -inf, log(x < 0) = NaN, log(inf) = inf,
  * log(NaN) = NaN; subnormals are exact inputs like any other. */
-static inline double tr__vlog(double x)
+TR__VINLINE double tr__vlog(double x)
 {
     TR__VNOCONTRACT
     tr__vlog_parts p = tr__vlog_reduce(x);
     double y = p.k * TR__VLN2_HI + (p.f - (p.hfsq - (p.k * TR__VLN2_LO + p.t)));
     double special = x == 0.0 ? -INFINITY : (x < 0.0 ? NAN : x);
-    return (x > 0.0) & (x < INFINITY) ? y : special;
+    return tr__vcanon((x > 0.0) & (x < INFINITY) ? y : special);
 }
 
 /* ---- Exponential ----------------------------------------------------------
@@ -171,7 +190,7 @@ static inline double tr__vlog(double x)
 
 /* exp(hi + lo) for |lo| <= 2^-12 |hi| or |lo| <= 2^-12: lo carries bits of
  * the argument below hi's last place, as when the argument is -t^2/2. */
-static inline double tr__vexp_hl(double hi, double lo)
+TR__VINLINE double tr__vexp_hl(double hi, double lo)
 {
     TR__VNOCONTRACT
     double x = hi + lo;
@@ -194,11 +213,11 @@ static inline double tr__vexp_hl(double hi, double lo)
     /* n + 2046 from kd's low bits, split into e1 + e2 with both in [481, 1536]. */
     uint64_t m = tr__vbits(kd) - tr__vbits(TR__VSHIFT) + 2046u;
     uint64_t e1 = m >> 1, e2 = m - e1;
-    return y * tr__vdouble(e1 << 52) * tr__vdouble(e2 << 52);
+    return tr__vcanon(y * tr__vdouble(e1 << 52) * tr__vdouble(e2 << 52));
 }
 
 /* e^x: exp(-inf) = 0, exp(inf) = inf, exp(NaN) = NaN. */
-static inline double tr__vexp(double x)
+TR__VINLINE double tr__vexp(double x)
 {
     return tr__vexp_hl(x, 0.0);
 }
@@ -209,22 +228,25 @@ static inline double tr__vexp(double x)
  * is y times a number below 0.35 + 2^-31 |k|, and the two are added exactly
  * (Knuth's two-sum) before tr__vexp_hl. The error grows with |y| because the
  * rounding of log(1 + f) is multiplied by y: under 1 + 0.7 |y| ulp (under 0.9
- * ulp for the engine's (1 + g)^(1/12)). For x >= 0 and |y| < 2^40;
- * x < 0 gives NaN. x^0 = 1, 0^y = 0 (y > 0) or inf (y < 0), inf^y likewise. */
-static inline double tr__vpow(double x, double y)
+ * ulp for the engine's (1 + g)^(1/12)). For x >= 0 and any y; x < 0 gives
+ * NaN, as does a NaN x or y (even 1^NaN, unlike C's pow). x^0 = 1, 1^y = 1,
+ * 0^y = 0 (y > 0) or inf (y < 0), inf^y likewise. |y| is capped at 2^70,
+ * where every x^y but 1^y is 0 or inf anyway. */
+TR__VINLINE double tr__vpow(double x, double y)
 {
     TR__VNOCONTRACT
     tr__vlog_parts p = tr__vlog_reduce(x);
+    double yc = y > 0x1p70 ? 0x1p70 : (y < -0x1p70 ? -0x1p70 : y);
     double a = p.k * TR__VLN2_HI; /* exact */
     double l = p.k * TR__VLN2_LO + (p.f - (p.hfsq - p.t));
-    /* ph + pl = y a exactly. */
-    double ph = y * a;
-    double cy = 134217729.0 * y, ca = 134217729.0 * a; /* 2^27 + 1 */
-    double yh = cy - (cy - y), yl = y - yh;
+    /* ph + pl = yc a exactly. */
+    double ph = yc * a;
+    double cy = 134217729.0 * yc, ca = 134217729.0 * a; /* 2^27 + 1 */
+    double yh = cy - (cy - yc), yl = yc - yh;
     double ah = ca - (ca - a), al = a - ah;
     double pl = ((yh * ah - ph) + yh * al + yl * ah) + yl * al;
-    /* sh + sl = ph + y l exactly. */
-    double b = y * l;
+    /* sh + sl = ph + yc l exactly. */
+    double b = yc * l;
     double sh = ph + b;
     double bb = sh - ph;
     double sl = (ph - (sh - bb)) + (b - bb);
@@ -234,72 +256,127 @@ static inline double tr__vpow(double x, double y)
     r = x == 0.0 ? small : r;
     r = x == INFINITY ? big : r;
     r = (x < 0.0) | (x != x) ? NAN : r;
-    return y == 0.0 ? 1.0 : r;
+    return tr__vcanon(y == 0.0 ? 1.0 : r);
 }
 
 /* ---- Normal quantile ------------------------------------------------------
  * Wichura's PPND16 (Algorithm AS 241, Applied Statistics 37, 1988; about
- * 1e-16 relative), exactly as tr__norm_inv in rng.c evaluates it: three
- * rational functions of degree 7/7, in 0.180625 - q^2 for |q| = |u - 1/2| <=
- * 0.425, else in r - 1.6 (r <= 5) or r - 5, r = sqrt(-log(min(u, 1 - u))).
- * Here the log is tr__vlog, the three coefficient sets are selected per lane
- * and one rational is evaluated, so a lane costs one log, one sqrt and one
- * division whichever branch it takes. In the central region the result is
- * bit-identical to tr__norm_inv; in the tails it differs by at most an ulp
- * or two, through log. u = 0 gives -inf, u = 1 inf, other u outside (0, 1)
- * NaN. */
-#define TR__VAS241_SEL(c, a, tail, e, d) ((c) ? (a) : ((tail) ? (e) : (d)))
+ * 1e-16 relative), evaluated exactly as tr__norm_inv in rng.c does it: a
+ * rational function of degree 7/7 in 0.180625 - q^2 where |q| = |u - 1/2| <=
+ * 0.425 (the central 85 % of uniforms), else one in r - 1.6 (r <= 5) or
+ * r - 5, r = sqrt(-log(min(u, 1 - u))). The central formula is
+ * tr__vnorm_inv_central, bit-identical to tr__norm_inv; the tails are
+ * tr__vnorm_inv_tail, with tr__vlog for log and the two coefficient sets
+ * selected per lane so that one rational is evaluated; they differ from
+ * tr__norm_inv by a few ulp, through log. tr__vnorm_inv takes one or the
+ * other (in a vectorised loop: computes both and selects). u = 0 gives
+ * -inf, u = 1 inf, any other u outside (0, 1) NaN. */
+TR__VINLINE int tr__vnorm_inv_is_central(double u)
+{
+    return tr__vabs(u - 0.5) <= 0.425;
+}
 
-static inline double tr__vnorm_inv(double u)
+TR__VINLINE double tr__vnorm_inv_central(double u)
+{
+    TR__VNOCONTRACT
+    double q = u - 0.5, r = 0.180625 - q * q;
+    double num = ((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r +
+                      6.7265770927008700853e+4) *
+                         r +
+                     4.5921953931549871457e+4) *
+                        r +
+                    1.3731693765509461125e+4) *
+                       r +
+                   1.9715909503065514427e+3) *
+                      r +
+                  1.3314166789178437745e+2) *
+                     r +
+                 3.3871328727963666080e0;
+    double den = ((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r +
+                      3.9307895800092710610e+4) *
+                         r +
+                     2.1213794301586595867e+4) *
+                        r +
+                    5.3941960214247511077e+3) *
+                       r +
+                   6.8718700749205790830e+2) *
+                      r +
+                  4.2313330701600911252e+1) *
+                     r +
+                 1.0;
+    return q * num / den;
+}
+
+TR__VINLINE double tr__vnorm_inv_tail(double u)
 {
     TR__VNOCONTRACT
     double q = u - 0.5;
-    int central = tr__vabs(q) <= 0.425;
     /* 1 - u is exact for u >= 1/2 (Sterbenz); rt is in (0, 1/2] inside (0, 1). */
     double rt = q < 0.0 ? u : 1.0 - u;
-    double st = sqrt(-tr__vlog(rt));
-    int far = st > 5.0;
-    double v = central ? 0.180625 - q * q : st - (far ? 5.0 : 1.6);
-#define TR__VAS241_COEF(i, a, c, e) double i = TR__VAS241_SEL(central, a, far, e, c)
-    TR__VAS241_COEF(n0, 3.3871328727963666080e0, 1.42343711074968357734e0,
-                    6.65790464350110377720e0);
-    TR__VAS241_COEF(n1, 1.3314166789178437745e+2, 4.63033784615654529590e0,
-                    5.46378491116411436990e0);
-    TR__VAS241_COEF(n2, 1.9715909503065514427e+3, 5.76949722146069140550e0,
-                    1.78482653991729133580e0);
-    TR__VAS241_COEF(n3, 1.3731693765509461125e+4, 3.64784832476320460504e0,
-                    2.96560571828504891230e-1);
-    TR__VAS241_COEF(n4, 4.5921953931549871457e+4, 1.27045825245236838258e0,
-                    2.65321895265761230930e-2);
-    TR__VAS241_COEF(n5, 6.7265770927008700853e+4, 2.41780725177450611770e-1,
-                    1.24266094738807843860e-3);
-    TR__VAS241_COEF(n6, 3.3430575583588128105e+4, 2.27238449892691845833e-2,
-                    2.71155556874348757815e-5);
-    TR__VAS241_COEF(n7, 2.5090809287301226727e+3, 7.74545014278341407640e-4,
-                    2.01033439929228813265e-7);
-    TR__VAS241_COEF(d1, 4.2313330701600911252e+1, 2.05319162663775882187e0,
-                    5.99832206555887937690e-1);
-    TR__VAS241_COEF(d2, 6.8718700749205790830e+2, 1.67638483018380384940e0,
-                    1.36929880922735805310e-1);
-    TR__VAS241_COEF(d3, 5.3941960214247511077e+3, 6.89767334985100004550e-1,
-                    1.48753612908506148525e-2);
-    TR__VAS241_COEF(d4, 2.1213794301586595867e+4, 1.48103976427480074590e-1,
-                    7.86869131145613259100e-4);
-    TR__VAS241_COEF(d5, 3.9307895800092710610e+4, 1.51986665636164571966e-2,
-                    1.84631831751005468180e-5);
-    TR__VAS241_COEF(d6, 2.8729085735721942674e+4, 5.47593808499534494600e-4,
-                    1.42151175831644588870e-7);
-    TR__VAS241_COEF(d7, 5.2264952788528545610e+3, 1.05075007164441684324e-9,
-                    2.04426310338993978564e-15);
+    double r = sqrt(-tr__vlog(rt));
+    int far = r > 5.0;
+    double v = r - (far ? 5.0 : 1.6);
+#define TR__VAS241_COEF(name, near_value, far_value) double name = far ? (far_value) : (near_value)
+    TR__VAS241_COEF(n0, 1.42343711074968357734e0, 6.65790464350110377720e0);
+    TR__VAS241_COEF(n1, 4.63033784615654529590e0, 5.46378491116411436990e0);
+    TR__VAS241_COEF(n2, 5.76949722146069140550e0, 1.78482653991729133580e0);
+    TR__VAS241_COEF(n3, 3.64784832476320460504e0, 2.96560571828504891230e-1);
+    TR__VAS241_COEF(n4, 1.27045825245236838258e0, 2.65321895265761230930e-2);
+    TR__VAS241_COEF(n5, 2.41780725177450611770e-1, 1.24266094738807843860e-3);
+    TR__VAS241_COEF(n6, 2.27238449892691845833e-2, 2.71155556874348757815e-5);
+    TR__VAS241_COEF(n7, 7.74545014278341407640e-4, 2.01033439929228813265e-7);
+    TR__VAS241_COEF(d1, 2.05319162663775882187e0, 5.99832206555887937690e-1);
+    TR__VAS241_COEF(d2, 1.67638483018380384940e0, 1.36929880922735805310e-1);
+    TR__VAS241_COEF(d3, 6.89767334985100004550e-1, 1.48753612908506148525e-2);
+    TR__VAS241_COEF(d4, 1.48103976427480074590e-1, 7.86869131145613259100e-4);
+    TR__VAS241_COEF(d5, 1.51986665636164571966e-2, 1.84631831751005468180e-5);
+    TR__VAS241_COEF(d6, 5.47593808499534494600e-4, 1.42151175831644588870e-7);
+    TR__VAS241_COEF(d7, 1.05075007164441684324e-9, 2.04426310338993978564e-15);
 #undef TR__VAS241_COEF
     double num = ((((((n7 * v + n6) * v + n5) * v + n4) * v + n3) * v + n2) * v + n1) * v + n0;
     double den = ((((((d7 * v + d6) * v + d5) * v + d4) * v + d3) * v + d2) * v + d1) * v + 1.0;
-    double mult = central ? q : (q < 0.0 ? -1.0 : 1.0);
-    double z = mult * num / den;
+    double z = (q < 0.0 ? -1.0 : 1.0) * num / den; /* = -(num / den) or num / den */
     double special = u == 0.0 ? -INFINITY : (u == 1.0 ? INFINITY : NAN);
     return (u > 0.0) & (u < 1.0) ? z : special;
 }
-#undef TR__VAS241_SEL
+
+TR__VINLINE double tr__vnorm_inv(double u)
+{
+    return tr__vnorm_inv_is_central(u) ? tr__vnorm_inv_central(u) : tr__vnorm_inv_tail(u);
+}
+
+/* z[i] = tr__vnorm_inv(u[i]) for i < n, the same bits, faster in a vectorised
+ * build: a lane of a vector loop over tr__vnorm_inv pays for the tail's log,
+ * sqrt and second rational whether it needs them or not, and 85 % of lanes do
+ * not. So each chunk of 256 runs the central formula over every value, then
+ * the tail formula over the tail values alone, copied to a short array
+ * without a branch (the write position advances only past a tail value), and
+ * puts those results back. The tail values are copied first, since z may be
+ * u; otherwise u and z must not overlap. tr__vnorm_inv_n is this function,
+ * multi-versioned. */
+#define TR__VNORM_INV_CHUNK 256
+
+TR__VINLINE void tr__vnorm_inv_block(const double *u, double *z, size_t n)
+{
+    double tail_u[TR__VNORM_INV_CHUNK], tail_z[TR__VNORM_INV_CHUNK];
+    uint32_t tail_at[TR__VNORM_INV_CHUNK];
+    for (size_t start = 0; start < n; start += TR__VNORM_INV_CHUNK) {
+        const double *cu = u + start;
+        double *cz = z + start;
+        size_t m = n - start < TR__VNORM_INV_CHUNK ? n - start : TR__VNORM_INV_CHUNK, k = 0;
+        for (size_t i = 0; i < m; i++) {
+            tail_u[k] = cu[i];
+            tail_at[k] = (uint32_t)i;
+            k += !tr__vnorm_inv_is_central(cu[i]);
+        }
+        for (size_t i = 0; i < m; i++)
+            cz[i] = tr__vnorm_inv_central(cu[i]);
+        for (size_t j = 0; j < k; j++)
+            tail_z[j] = tr__vnorm_inv_tail(tail_u[j]);
+        for (size_t j = 0; j < k; j++)
+            cz[tail_at[j]] = tail_z[j];
+    }
+}
 
 /* ---- Normal distribution function -----------------------------------------
  * Phi(-t) = exp(-t^2 / 2) M(t) for t >= 0, M(t) being Mills' ratio over
@@ -340,7 +417,7 @@ static inline double tr__vnorm_inv(double u)
 #define TR__VCDF_C22 -0x1.59037422d36b6p-29
 #define TR__VCDF_C23 -0x1.8d587b432f065p-31
 
-static inline double tr__vnorm_cdf(double x)
+TR__VINLINE double tr__vnorm_cdf(double x)
 {
     TR__VNOCONTRACT
     double t = tr__vabs(x);
@@ -376,7 +453,7 @@ static inline double tr__vnorm_cdf(double x)
     double tl = t - th;
     double e = tr__vexp_hl(-0.5 * (th * th), -0.5 * (tl * (t + th)));
     double tail = e * (f * d);
-    return x < 0.0 ? tail : 1.0 - tail;
+    return tr__vcanon(x < 0.0 ? tail : 1.0 - tail);
 }
 
 /* ---- Histogram bucket -----------------------------------------------------
@@ -409,10 +486,13 @@ static inline double tr__vnorm_cdf(double x)
 #define TR__VHIST_C3 0x1.38baed4a5ca66p-3
 #define TR__VHIST_PER_OCTAVE 0x1.16a492f827468p+6 /* ln 2 / ln 1.01 */
 
-/* B_j = the smallest double >= 1.01^j, j = 0..1620 (defined in vmath.c). */
+/* B_j = the smallest double >= 1.01^j, j = 0..1620. It is defined in
+ * vmath_bounds.c, out of sight of the code that uses it: where GCC 12 can see
+ * the values it specialises the clamped ends of the index and then fails to
+ * vectorise the loop. */
 extern const double tr__vhist_bound[TR__VHIST_NLOG + 1];
 
-static inline uint32_t tr__vhist_index(double x)
+TR__VINLINE uint32_t tr__vhist_index(double x)
 {
     TR__VNOCONTRACT
     /* int64_t throughout: GCC 12 vectorises the table loads (gathers) only
@@ -443,8 +523,9 @@ static inline uint32_t tr__vhist_index(double x)
 /* ---- Batch forms ----------------------------------------------------------
  * out[i] = f(in[i]) for i < n, bit-identical to the scalar functions above at
  * any vector width; in and out may be the same array but must not otherwise
- * overlap. vmath.c compiles them vectorised (and for AVX2 and AVX-512 too,
- * where the build enables function multi-versioning). */
+ * overlap. vmath.c compiles them vectorised, and with GCC on x86-64 Linux for
+ * AVX2 and AVX-512 too, picking the widest the CPU has at load time.
+ * tr__vnorm_inv_n is tr__vnorm_inv_block. */
 void tr__vlog_n(const double *x, double *y, size_t n);
 void tr__vexp_n(const double *x, double *y, size_t n);
 void tr__vnorm_inv_n(const double *u, double *z, size_t n);

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Regenerate vmath's constants: python3 vmath_gen.py (needs mpmath).
+"""Regenerate vmath's constants (needs mpmath).
 
-Prints the polynomial coefficients used in engine/vmath.h and the boundary
-table of engine/vmath.c. The polynomials are Chebyshev least-squares fits
+python3 engine/vmath_gen.py prints the reduction constants and polynomial
+coefficients of engine/vmath.h; python3 engine/vmath_gen.py --bounds prints
+engine/vmath_bounds.c (run clang-format -i on it after). The polynomials are Chebyshev least-squares fits
 (mpmath.chebyfit, 50 digits), which come within a small factor of the
 minimax error, rounded to the nearest double. The boundary table is exact:
 rational arithmetic, rounded upward.
 """
 import math
+import sys
 from fractions import Fraction
 
 import mpmath as mp
@@ -92,6 +94,17 @@ def hist_fit():
 
 
 def hist_table():
+    print("/*")
+    print(" * vmath_bounds.c - the histogram's bucket boundaries for vmath.h.")
+    print(" *")
+    print(" * tr__vhist_bound[j] is the smallest double >= 1.01^j, j = 0..1620, computed")
+    print(" * in exact rational arithmetic by engine/vmath_gen.py --bounds (which writes")
+    print(" * this file; clang-format it after) and checked entry by entry in integer")
+    print(" * arithmetic by tests/test_vmath.c. It has a file of its own so that the code")
+    print(" * using it cannot see the values (see vmath.h).")
+    print(" */")
+    print('#include "vmath.h"')
+    print()
     print("const double tr__vhist_bound[TR__VHIST_NLOG + 1] = {")
     v, row = Fraction(1), []
     for j in range(1621):
@@ -108,6 +121,9 @@ def hist_table():
 
 
 def main():
+    if sys.argv[1:] == ["--bounds"]:
+        hist_table()
+        return
     ln2 = mp.log(2)
     hi = mp.floor(ln2 * 2**42 + mp.mpf(0.5)) / 2**42
     print(f"#define TR__VLN2_HI {float(hi).hex()}")
@@ -117,7 +133,6 @@ def main():
     exp_fit()
     mills_fit()
     hist_fit()
-    hist_table()
 
 
 if __name__ == "__main__":

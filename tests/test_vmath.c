@@ -262,6 +262,15 @@ Test(vmath, pow_special_values)
     cr_expect(isnan(tr__vpow(-1.0, 0.5)));
     cr_expect(isnan(tr__vpow(NAN, 0.5)));
     cr_expect(tr__vpow(DBL_TRUE_MIN, 0.5) == 0x1p-537);
+    /* Infinite and huge y. */
+    cr_expect(tr__vpow(2.0, INFINITY) == INFINITY);
+    cr_expect(same_bits(tr__vpow(2.0, -INFINITY), 0.0));
+    cr_expect(same_bits(tr__vpow(0.5, INFINITY), 0.0));
+    cr_expect(tr__vpow(0.5, -INFINITY) == INFINITY);
+    cr_expect(tr__vpow(1.0, INFINITY) == 1.0);
+    cr_expect(tr__vpow(1.0 + DBL_EPSILON, 0x1p71) == INFINITY);
+    cr_expect(same_bits(tr__vpow(1.0 - DBL_EPSILON, 0x1p71), 0.0));
+    cr_expect_lt(ulps(tr__vpow(1.0 + DBL_EPSILON, 0x1p50), expl(0x1p50L * log1pl(0x1p-52L))), 1.0);
 }
 
 /* ---- Normal quantile -------------------------------------------------------- */
@@ -384,6 +393,24 @@ Test(vmath, norm_cdf_special_values)
     }
 }
 
+Test(vmath, nan_is_the_default_nan)
+{
+    /* Any NaN in, the default NaN out: which NaN an instruction passes on
+     * depends on operand order, which scalar and vector code do not share. */
+    const double nans[] = {NAN, -NAN, from_bits(UINT64_C(0x7ff0000000000001)),
+                           from_bits(UINT64_C(0xfff8dead00000000))};
+    for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
+        double x = nans[i];
+        cr_expect(same_bits(tr__vlog(x), NAN), "log(%llx)", (unsigned long long)to_bits(x));
+        cr_expect(same_bits(tr__vexp(x), NAN));
+        cr_expect(same_bits(tr__vpow(x, 0.5), NAN));
+        cr_expect(same_bits(tr__vpow(2.0, x), NAN));
+        cr_expect(same_bits(tr__vnorm_inv(x), NAN));
+        cr_expect(same_bits(tr__vnorm_cdf(x), NAN));
+    }
+    cr_expect(same_bits(tr__vlog(-1.0), NAN));
+}
+
 /* ---- Bit identity, scalar against vector ----------------------------------- */
 
 /* One value at a time, never vectorised. */
@@ -398,7 +425,8 @@ TR_SCALAR(s_inv, tr__vnorm_inv, double)
 TR_SCALAR(s_cdf, tr__vnorm_cdf, double)
 TR_SCALAR(s_hist, tr__vhist_index, uint32_t)
 
-static double pow12(double x)
+/* Forced inline like vmath's own functions, or loops over it stay scalar. */
+__attribute__((always_inline)) static inline double pow12(double x)
 {
     return tr__vpow(x, 1.0 / 12.0);
 }
@@ -426,6 +454,16 @@ TR_LOOPS(tr__vnorm_inv, double)
 TR_LOOPS(tr__vnorm_cdf, double)
 TR_LOOPS(tr__vhist_index, uint32_t)
 TR_LOOPS(pow12, double)
+
+/* tr__vnorm_inv_block (two passes) for each instruction set. */
+#define TR_BLOCK(name, attr)                                                                       \
+    attr static void name(const double *x, double *y, size_t n)                                    \
+    {                                                                                              \
+        tr__vnorm_inv_block(x, y, n);                                                              \
+    }
+TR_BLOCK(block_base, __attribute__((noinline)))
+TR_BLOCK(block_avx2, __attribute__((noinline, target("avx2"))))
+TR_BLOCK(block_avx512, __attribute__((noinline, target("avx512f"))))
 #endif
 
 #define N_BITS (UINT64_C(1) << 21)
@@ -501,17 +539,39 @@ Test(vmath, batch_bit_identical)
     __builtin_cpu_init();
     batch_fn log_isa[3] = ISA_SET(tr__vlog), exp_isa[3] = ISA_SET(tr__vexp);
     batch_fn inv_isa[3] = ISA_SET(tr__vnorm_inv), cdf_isa[3] = ISA_SET(tr__vnorm_cdf);
-    batch_fn pow_isa[3] = ISA_SET(pow12);
+    batch_fn pow_isa[3] = ISA_SET(pow12), block_isa[3] = ISA_SET(block);
     cr_log_info("ISA loops: avx2 %s, avx512f %s", log_isa[1] ? "yes" : "no",
                 log_isa[2] ? "yes" : "no");
 #else
-    batch_fn *log_isa = NULL, *exp_isa = NULL, *inv_isa = NULL, *cdf_isa = NULL, *pow_isa = NULL;
+    batch_fn *log_isa = NULL, *exp_isa = NULL, *inv_isa = NULL, *cdf_isa = NULL, *pow_isa = NULL,
+             *block_isa = NULL;
 #endif
     check_double_fn("log", s_log, tr__vlog_n, log_isa, 11, 0.0, 3.0);
     check_double_fn("exp", s_exp, tr__vexp_n, exp_isa, 12, -750.0, 712.0);
     check_double_fn("norm_inv", s_inv, tr__vnorm_inv_n, inv_isa, 13, 0.0, 1.0);
+    check_double_fn("norm_inv_block", s_inv, tr__vnorm_inv_n, block_isa, 17, 0.0, 1.0);
     check_double_fn("norm_cdf", s_cdf, tr__vnorm_cdf_n, cdf_isa, 14, -40.0, 10.0);
     check_double_fn("pow", s_pow, pow12_n, pow_isa, 15, 0.0, 2.0);
+}
+
+Test(vmath, batch_in_place)
+{
+    /* "in and out may be the same array": tr__vnorm_inv_n copies its tail
+     * values before overwriting. */
+    size_t n = 100000;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    cr_assert(x && y);
+    fill_inputs(x, n, 18, 0.0, 1.0);
+    memcpy(y, x, n * sizeof *y);
+    tr__vnorm_inv_n(y, y, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(same_bits(y[i], s_inv(x[i])), "u = %a", x[i]);
+    memcpy(y, x, n * sizeof *y);
+    tr__vnorm_cdf_n(y, y, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(same_bits(y[i], s_cdf(x[i])), "x = %a", x[i]);
+    free(x);
+    free(y);
 }
 
 Test(vmath, batch_hist_bit_identical)
