@@ -23,7 +23,14 @@
  * scalar errno check stays beside every sqrt) and -fno-trapping-math
  * (otherwise it will not compute both sides of a choice when one side holds
  * a floating-point operation that might raise a flag). Without them the code
- * is the same bits, one lane at a time.
+ * is the same bits, one lane at a time. A helper that wraps one of these
+ * functions for use in such a loop must itself be always_inline. Loops at the
+ * x86-64 baseline (SSE2, two lanes) gain little and a plain loop over
+ * tr__vnorm_inv loses (three times slower than scalar): multi-version the
+ * kernel for AVX2 and AVX-512 as vmath.c does, and use tr__vnorm_inv_block
+ * for normals. Nothing in the process may set flush-to-zero or
+ * denormals-are-zero (code linked with -ffast-math does), or subnormal
+ * inputs and results change.
  *
  * Accuracy, measured against long double references in tests/test_vmath.c
  * (ulp = unit in the last place of the exact result):
@@ -38,7 +45,7 @@
  * polynomials are Chebyshev least-squares fits (within a small factor of
  * minimax) of the functions named at each, made with mpmath at 50 digits and
  * rounded to double; engine/vmath_gen.py regenerates them and the boundary
- * table in vmath.c.
+ * table in vmath_bounds.c.
  */
 #ifndef TR_VMATH_H
 #define TR_VMATH_H
@@ -166,7 +173,7 @@ TR__VINLINE double tr__vlog(double x)
     tr__vlog_parts p = tr__vlog_reduce(x);
     double y = p.k * TR__VLN2_HI + (p.f - (p.hfsq - (p.k * TR__VLN2_LO + p.t)));
     double special = x == 0.0 ? -INFINITY : (x < 0.0 ? NAN : x);
-    return tr__vcanon((x > 0.0) & (x < INFINITY) ? y : special);
+    return tr__vcanon(((x > 0.0) & (x < INFINITY)) ? y : special);
 }
 
 /* ---- Exponential ----------------------------------------------------------
@@ -255,7 +262,7 @@ TR__VINLINE double tr__vpow(double x, double y)
     double big = y > 0.0 ? INFINITY : 0.0, small = y > 0.0 ? 0.0 : INFINITY;
     r = x == 0.0 ? small : r;
     r = x == INFINITY ? big : r;
-    r = (x < 0.0) | (x != x) ? NAN : r;
+    r = ((x < 0.0) | (x != x)) ? NAN : r;
     return tr__vcanon(y == 0.0 ? 1.0 : r);
 }
 
@@ -337,7 +344,7 @@ TR__VINLINE double tr__vnorm_inv_tail(double u)
     double den = ((((((d7 * v + d6) * v + d5) * v + d4) * v + d3) * v + d2) * v + d1) * v + 1.0;
     double z = (q < 0.0 ? -1.0 : 1.0) * num / den; /* = -(num / den) or num / den */
     double special = u == 0.0 ? -INFINITY : (u == 1.0 ? INFINITY : NAN);
-    return (u > 0.0) & (u < 1.0) ? z : special;
+    return ((u > 0.0) & (u < 1.0)) ? z : special;
 }
 
 TR__VINLINE double tr__vnorm_inv(double u)
