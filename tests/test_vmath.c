@@ -30,6 +30,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "philox.h"
 #include "rng.h"
 #include "stats.h"
 #include "vmath.h"
@@ -39,7 +40,9 @@
 /* Deterministic test randomness: the engine's own generator. */
 static uint64_t word_at(uint64_t i, uint32_t tag)
 {
-    return tr__rng_block(2024, i, 7, 0, tag, 0).w[0];
+    uint32_t w[4];
+    tr__philox_one((tr__philox_ctr){(uint32_t)i, tag, 7, (uint32_t)(i >> 32)}, 2024, 0, w);
+    return ((uint64_t)w[0] << 32) | w[1];
 }
 
 static double unif_at(uint64_t i, uint32_t tag, double a, double b)
