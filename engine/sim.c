@@ -180,10 +180,21 @@ typedef struct lazy_blocks {
     uint32_t tag;
     int have[2];
     tr__block blk[2];
+    size_t trust, scheme; /* for the test hook (scheme: global index; unused for a trust) */
 } lazy_blocks;
 
 static double lazy_u(lazy_blocks *lb, uint32_t element)
 {
+    const tr__ws *ws = lb->ws;
+    if (ws->u_hook) {
+        tr__draw_addr at = {.kind = TR__DRAW_TRUST, .trust = lb->trust, .element = (int)element};
+        if (lb->tag == TR__TAG_SCHEME) {
+            at.kind = TR__DRAW_SCHEME;
+            at.scheme = lb->scheme;
+            at.scheme_in_trust = lb->scheme - ws->plan->scheme_base[lb->trust];
+        }
+        return ws->u_hook(ws->u_hook_ctx, &at);
+    }
     uint32_t bi = element >> 2;
     if (!lb->have[bi]) {
         lb->blk[bi] = tr__rng_block(lb->seed, lb->path, lb->a, lb->b, lb->tag, bi);
@@ -240,8 +251,9 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 {
     const tr__plan *pl = ws->plan;
     tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
-    lazy_blocks lb = {ws,      seed,           p,      pl->cfg->trusts[trust].key,
-                      sc->key, TR__TAG_SCHEME, {0, 0}, {{{0}}}};
+    lazy_blocks lb = {
+        ws,      seed,  p, pl->cfg->trusts[trust].key, sc->key, TR__TAG_SCHEME, {0, 0},
+        {{{0}}}, trust, s};
     for (int e = 0; e < 7; e++)
         dr->u[e] = NAN;
     const tr_loadings *own = &sc->loadings;
@@ -356,22 +368,25 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
     ws->census.normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
         const tr_factor *fa = &cfg->factors[f];
-        size_t off = pl->zoff[f];
-        if (fa->scope == TR_SCOPE_GLOBAL) {
-            ws->z[off] = tr__norm_inv(tr__rng_uniform(seed, p, fa->key, 0, TR__TAG_FACTOR, 0));
-        } else if (fa->scope == TR_SCOPE_CONSORTIUM) {
-            for (size_t c = 0; c < cfg->n_consortia; c++)
-                ws->z[off + c] = tr__norm_inv(
-                    tr__rng_uniform(seed, p, fa->key, cfg->consortia[c].key, TR__TAG_FACTOR, 0));
-        } else {
-            for (size_t i = 0; i < cfg->n_trusts; i++)
-                ws->z[off + i] = tr__norm_inv(
-                    tr__rng_uniform(seed, p, fa->key, cfg->trusts[i].key, TR__TAG_FACTOR, 0));
+        size_t n = fa->scope == TR_SCOPE_GLOBAL       ? 1
+                   : fa->scope == TR_SCOPE_CONSORTIUM ? cfg->n_consortia
+                                                      : cfg->n_trusts;
+        for (size_t k = 0; k < n; k++) {
+            uint64_t b = fa->scope == TR_SCOPE_GLOBAL       ? 0
+                         : fa->scope == TR_SCOPE_CONSORTIUM ? cfg->consortia[k].key
+                                                            : cfg->trusts[k].key;
+            double u = tr__rng_uniform(seed, p, fa->key, b, TR__TAG_FACTOR, 0);
+            if (ws->u_hook)
+                u = ws->u_hook(ws->u_hook_ctx,
+                               &(tr__draw_addr){.kind = TR__DRAW_FACTOR, .factor = f, .scope = k});
+            ws->z[pl->zoff[f] + k] = tr__norm_inv(u);
         }
     }
     ws->tscale = 1.0;
     if (tr__t_copula(cfg)) {
-        double w = tr__chi2_inv(tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0), cfg->dof);
+        double u = tr__rng_uniform(seed, p, 0, 0, TR__TAG_CHI2, 0);
+        if (ws->u_hook) u = ws->u_hook(ws->u_hook_ctx, &(tr__draw_addr){.kind = TR__DRAW_CHI2});
+        double w = tr__chi2_inv(u, cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
 }
@@ -402,7 +417,7 @@ static void draw_growth(tr__ws *ws, size_t i, uint64_t seed, uint64_t p, double 
 {
     const tr__plan *pl = ws->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
-    lazy_blocks lb = {ws, seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}};
+    lazy_blocks lb = {ws, seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}, i, 0};
     double gI = tr->income_growth.value, gC = tr->cost_growth.value;
     double uI = NAN, uC = NAN;
     if (is_random(&tr->income_growth)) {
@@ -477,7 +492,11 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t se
                 ws->census.blocks++;
             }
             ws->census.normals++;
-            noise = tr->cash_noise * tr__norm_inv(tr__u01(nb.w[e & 3]));
+            double u = tr__u01(nb.w[e & 3]);
+            if (ws->u_hook)
+                u = ws->u_hook(ws->u_hook_ctx,
+                               &(tr__draw_addr){.kind = TR__DRAW_NOISE, .trust = i, .month = t});
+            noise = tr->cash_noise * tr__norm_inv(u);
         }
         double flow = inc - exp_ - fixed[t - 1] + savings - ws->oneoff[t] + noise;
         double pre = cash + flow, b = 0.0;
