@@ -14,7 +14,7 @@
  *     blocks from tr__rng_block and standard normals from tr__norm_inv), in
  *     the same OpenMP loop shape (blocks of TR_PATH_BLOCK paths, dynamic
  *     schedule) at the same thread count; the counts come from a census of
- *     the engine's draw counters (tr__ws.n_blocks, n_normals) over a sample
+ *     the engine's draw counters (tr__ws.census) over a sample
  *     of paths, spread over the paths in exact proportion;
  *   - the parallel efficiency t(1) / (T t(T)) of both, side by side;
  *   - whether results.json is the same bytes at every thread count;
@@ -332,7 +332,7 @@ static int take_census(const tr_config *cfg, uint64_t seed, uint64_t n, census *
     tr__plan plan;
     tr__ws ws;
     double t0 = now_seconds();
-    tr_status st = tr__plan_init(&plan, cfg, &err);
+    tr_status st = tr__plan_init(&plan, cfg, 0, &err);
     out->plan_s = now_seconds() - t0;
     if (st != TR_OK) {
         tr_error_print(&err, stderr);
@@ -350,8 +350,8 @@ static int take_census(const tr_config *cfg, uint64_t seed, uint64_t n, census *
         tr__sim_path(&ws, seed, p);
     out->sim_s = now_seconds() - t0;
     out->paths = n;
-    out->blocks = ws.n_blocks;
-    out->normals = ws.n_normals;
+    out->blocks = ws.census.blocks;
+    out->normals = ws.census.normals;
     tr__ws_free(&ws);
     tr__plan_free(&plan);
     tr_error_clear(&err);

@@ -7,7 +7,6 @@
  * exhaustion, and exact sums for means and variances.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,13 +69,13 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
     a->storage = calloc(nhist * nb, sizeof *a->storage);
-    a->cc_cash = calloc(nt * 2 * H, sizeof *a->cc_cash);
-    a->cc_idx = calloc(nt * 2 * H, sizeof *a->cc_idx);
-    a->cc_count = calloc(nt * 2, sizeof *a->cc_count);
-    a->cc_mru = calloc(nt, sizeof *a->cc_mru);
+    a->rc_cash = calloc(nt * 2 * H + 1, sizeof *a->rc_cash);
+    a->rc_idx = calloc(nt * 2 * H + 1, sizeof *a->rc_idx);
+    a->rc_count = calloc(nt * 2 + 1, sizeof *a->rc_count);
+    a->rc_mru = calloc(nt + 1, sizeof *a->rc_mru);
     a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
     a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->cc_cash || !a->cc_idx || !a->cc_count || !a->cc_mru || !a->memo_x || !a->memo_i ||
+    if (!a->rc_cash || !a->rc_idx || !a->rc_count || !a->rc_mru || !a->memo_x || !a->memo_i ||
         !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
         !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
         !a->storage) {
@@ -130,10 +129,10 @@ void tr__acc_free(tr__acc *a)
     free(a->bs);
     free(a->xs);
     free(a->storage);
-    free(a->cc_cash);
-    free(a->cc_idx);
-    free(a->cc_count);
-    free(a->cc_mru);
+    free(a->rc_cash);
+    free(a->rc_idx);
+    free(a->rc_count);
+    free(a->rc_mru);
     free(a->memo_x);
     free(a->memo_i);
     memset(a, 0, sizeof *a);
@@ -149,18 +148,24 @@ static inline void add_memo(tr__hist *h, double x, double *mx, uint32_t *mi)
     tr__hist_add_index(h, x, *mi);
 }
 
+static void add_moment(double *bs, size_t k, double x)
+{
+    bs[k] += x;
+    bs[k + 1] += x * x;
+}
+
 /* Add cache entry e (of trust i) into the histograms and empty it. */
 static void flush_entry(tr__acc *a, size_t i, size_t e)
 {
-    uint32_t r = a->cc_count[e];
+    uint32_t r = a->rc_count[e];
     if (!r) return;
     size_t H = (size_t)a->H;
     tr__hist *ch = a->cash + i * H;
-    const double *cash = a->cc_cash + e * H;
-    const uint32_t *idx = a->cc_idx + e * H;
+    const double *cash = a->rc_cash + e * H;
+    const uint32_t *idx = a->rc_idx + e * H;
     for (size_t t = 0; t < H; t++)
         tr__hist_add_count(&ch[t], cash[t], idx[t], r);
-    a->cc_count[e] = 0;
+    a->rc_count[e] = 0;
 }
 
 void tr__acc_flush(tr__acc *a)
@@ -172,15 +177,16 @@ void tr__acc_flush(tr__acc *a)
 }
 
 /* Remember the first non-finite value (see tr__bad). */
-static void note_bad(tr__acc *a, tr__bad_kind kind, size_t item, size_t month, double x)
+static void note_bad(tr__acc *a, tr__bad_kind kind, size_t item, size_t month, double x,
+                     uint64_t path)
 {
-    if (a->bad.kind == TR__BAD_NONE) a->bad = (tr__bad){kind, item, month, x};
+    if (a->bad.kind == TR__BAD_NONE) a->bad = (tr__bad){kind, item, month, x, path};
 }
 
 /* A scalar that is about to reach the statistics, checked. */
-static inline void check(tr__acc *a, double x, tr__bad_kind kind, size_t item)
+static inline void check(tr__acc *a, double x, tr__bad_kind kind, size_t item, uint64_t path)
 {
-    if (!isfinite(x)) note_bad(a, kind, item, 0, x);
+    if (!isfinite(x)) note_bad(a, kind, item, 0, x, path);
 }
 
 void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size)
@@ -218,86 +224,106 @@ void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, siz
     snprintf(buf, size, "nothing");
 }
 
-static void add_cash(tr__acc *a, size_t i, const double *cash)
-{
-    size_t H = (size_t)a->H, m = 2 * i + a->cc_mru[i], o = 2 * i + (1 - a->cc_mru[i]);
-    if (a->cc_count[m] && a->cc_count[m] < UINT32_MAX &&
-        memcmp(a->cc_cash + m * H, cash, H * sizeof *cash) == 0) {
-        a->cc_count[m]++;
-        return;
-    }
-    if (a->cc_count[o] && a->cc_count[o] < UINT32_MAX &&
-        memcmp(a->cc_cash + o * H, cash, H * sizeof *cash) == 0) {
-        a->cc_count[o]++;
-        a->cc_mru[i] = (uint8_t)(o - 2 * i);
-        return;
-    }
-    /* A new cash path replaces the entry used less recently. */
-    flush_entry(a, i, o);
-    memcpy(a->cc_cash + o * H, cash, H * sizeof *cash);
-    uint32_t *idx = a->cc_idx + o * H;
-    for (size_t t = 0; t < H; t++) {
-        idx[t] = (uint32_t)tr__hist_index(cash[t]);
-        if (!isfinite(cash[t])) note_bad(a, TR__BAD_CASH, i, t + 1, cash[t]);
-    }
-    a->cc_count[o] = 1;
-    a->cc_mru[i] = (uint8_t)(o - 2 * i);
-}
-
-static void add_moment(double *bs, size_t k, double x)
-{
-    bs[k] += x;
-    bs[k + 1] += x * x;
-}
-
-void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan)
+/* Add r paths whose trust i has month-end cash `cash` (path: one of them). */
+static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r, uint64_t path)
 {
     size_t H = (size_t)a->H;
-    a->n++;
-    for (size_t i = 0; i < a->nt; i++) {
-        int f = ws->fail_month[i];
-        if (f) {
-            a->fail_count[i]++;
-            a->fail_by_month[i * H + (size_t)(f - 1)]++;
-            a->tau_sum[i] += (uint64_t)f;
+    for (size_t back = 0; back < 2; back++) {
+        size_t e = 2 * i + (back == 0 ? a->rc_mru[i] : 1u - a->rc_mru[i]);
+        if (a->rc_count[e] && a->rc_count[e] <= UINT32_MAX - r &&
+            memcmp(a->rc_cash + e * H, cash, H * sizeof *cash) == 0) {
+            a->rc_count[e] += r;
+            a->rc_mru[i] = (uint8_t)(e - 2 * i);
+            return;
         }
-        double bo = ws->bailout[i];
-        check(a, bo, TR__BAD_BAILOUT, i);
-        add_memo(&a->bo[i], bo, &a->memo_x[i], &a->memo_i[i]);
-        add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo);
-        add_cash(a, i, ws->cash + i * H);
+    }
+    /* A new cash path replaces the entry used less recently. */
+    size_t o = 2 * i + (1u - a->rc_mru[i]);
+    flush_entry(a, i, o);
+    memcpy(a->rc_cash + o * H, cash, H * sizeof *cash);
+    uint32_t *idx = a->rc_idx + o * H;
+    for (size_t t = 0; t < H; t++) {
+        idx[t] = (uint32_t)tr__hist_index(cash[t]);
+        if (!isfinite(cash[t])) note_bad(a, TR__BAD_CASH, i, t + 1, cash[t], path);
+    }
+    a->rc_count[o] = r;
+    a->rc_mru[i] = (uint8_t)(o - 2 * i);
+}
+
+/* Add trust i's cash rows, each as many times as lanes use it. */
+static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
+{
+    const size_t C = TR__CHUNK, H = (size_t)a->H;
+    uint32_t count[TR__CHUNK] = {0};
+    size_t lane[TR__CHUNK]; /* a lane using the row */
+    for (size_t k = 0; k < ch->n; k++) {
+        size_t r = ch->cref[i * C + k];
+        if (count[r]++ == 0) lane[r] = k;
+    }
+    for (size_t r = 0; r < ch->nrows[i]; r++)
+        add_cash(a, i, ch->cash + (i * C + r) * H, count[r], ch->first + lane[r]);
+}
+
+void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan)
+{
+    const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
+    a->n += n;
+    for (size_t i = 0; i < a->nt; i++) {
+        const uint8_t *fail = ch->fail + i * C;
+        const double *bo = ch->bo + i * C;
+        for (size_t k = 0; k < n; k++) {
+            int f = fail[k];
+            if (f) {
+                a->fail_count[i]++;
+                a->fail_by_month[i * H + (size_t)(f - 1)]++;
+                a->tau_sum[i] += (uint64_t)f;
+            }
+            check(a, bo[k], TR__BAD_BAILOUT, i, ch->first + k);
+            add_memo(&a->bo[i], bo[k], &a->memo_x[i], &a->memo_i[i]);
+            add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo[k]);
+        }
+        add_cash_rows(a, i, ch);
         size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
         for (size_t s = s0; s < s1; s++) {
-            double sf = ws->shortfall[s];
-            check(a, sf, TR__BAD_SHORTFALL, s);
-            a->bs[tr__acc_shortfall(a, s, 0)] += sf;
-            if (f) a->bs[tr__acc_shortfall(a, s, 1)] += sf;
+            const double *sf = ch->sf + s * C;
+            double *sum = &a->bs[tr__acc_shortfall(a, s, 0)];
+            double *given = &a->bs[tr__acc_shortfall(a, s, 1)];
+            for (size_t k = 0; k < n; k++) {
+                check(a, sf[k], TR__BAD_SHORTFALL, s, ch->first + k);
+                *sum += sf[k];
+                if (fail[k]) *given += sf[k];
+            }
         }
     }
     for (size_t c = 0; c < a->nc; c++) {
-        double req = ws->requested[c], paid = ws->paid[c], top = req - paid;
-        check(a, req, TR__BAD_REQUESTED, c);
-        check(a, paid, TR__BAD_PAID, c);
         size_t m = a->nt + 3 * c;
-        add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
-        add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
-        add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
-        add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
-        add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
-        add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
-        if (ws->exhaust_month[c]) {
-            a->exhausted[c]++;
-            a->ex_by_month[c * H + (size_t)(ws->exhaust_month[c] - 1)]++;
+        for (size_t k = 0; k < n; k++) {
+            double req = ch->req[c * C + k], paid = ch->paid[c * C + k], top = req - paid;
+            check(a, req, TR__BAD_REQUESTED, c, ch->first + k);
+            check(a, paid, TR__BAD_PAID, c, ch->first + k);
+            add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
+            add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
+            add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
+            add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
+            add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
+            add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
+            int ex = ch->exh[c * C + k];
+            if (ex) {
+                a->exhausted[c]++;
+                a->ex_by_month[c * H + (size_t)(ex - 1)]++;
+            }
         }
     }
-    a->nfail[ws->n_failed]++;
     size_t ms = a->nt + 3 * a->nc;
-    check(a, ws->total_bailout, TR__BAD_SYS_BAILOUT, 0);
-    check(a, ws->national_topup, TR__BAD_SYS_TOPUP, 0);
-    add_memo(&a->sys_bo, ws->total_bailout, &a->memo_x[ms], &a->memo_i[ms]);
-    add_memo(&a->sys_top, ws->national_topup, &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
-    add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ws->total_bailout);
-    add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ws->national_topup);
+    for (size_t k = 0; k < n; k++) {
+        a->nfail[ch->nfail[k]]++;
+        check(a, ch->sys_bo[k], TR__BAD_SYS_BAILOUT, 0, ch->first + k);
+        check(a, ch->sys_top[k], TR__BAD_SYS_TOPUP, 0, ch->first + k);
+        add_memo(&a->sys_bo, ch->sys_bo[k], &a->memo_x[ms], &a->memo_i[ms]);
+        add_memo(&a->sys_top, ch->sys_top[k], &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
+        add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ch->sys_bo[k]);
+        add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ch->sys_top[k]);
+    }
 }
 
 void tr__acc_end_block(tr__acc *a)
@@ -318,7 +344,6 @@ void tr__acc_merge(tr__acc *dst, const tr__acc *src)
 {
     size_t H = (size_t)dst->H;
     dst->n += src->n;
-    if (dst->bad.kind == TR__BAD_NONE) dst->bad = src->bad;
     add_u64(dst->fail_count, src->fail_count, dst->nt);
     add_u64(dst->fail_by_month, src->fail_by_month, dst->nt * H);
     add_u64(dst->tau_sum, src->tau_sum, dst->nt);

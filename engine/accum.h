@@ -1,8 +1,8 @@
 /*
  * accum.h - per-thread accumulators of a run and their exact merge (private).
  *
- * Each thread adds its paths into its own tr__acc; at the end the threads'
- * accumulators are merged into one. Everything merges exactly, in any order:
+ * Each thread adds chunks of paths (kernel.h) into its own tr__acc; at the
+ * end the threads' accumulators are merged into one. Everything merges exactly, in any order:
  * counts are integers, histograms have integer counts and exact min/max, and
  * sums of doubles are formed in fixed blocks of TR_PATH_BLOCK consecutive
  * paths (summed in path order, whoever runs the block) and then added into
@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "sim.h"
+#include "kernel.h"
 #include "stats.h"
 
 /* What a non-finite value was, when one reached the statistics (tr__acc.bad). */
@@ -36,6 +36,7 @@ typedef struct tr__bad {
     tr__bad_kind kind;
     size_t item, month;
     double value;
+    uint64_t path; /* a path on which it happened */
 } tr__bad;
 
 /* Sums kept per item, by index into tr__acc.xs / .bs. */
@@ -70,11 +71,12 @@ typedef struct tr__acc {
      * only counts; an entry's count goes into the histograms when the entry
      * is evicted and by tr__acc_flush. Counting in a different order changes
      * nothing: histogram counts are integers. */
-    double *cc_cash;    /* nt * 2 * H */
-    uint32_t *cc_idx;   /* nt * 2 * H */
-    uint32_t *cc_count; /* nt * 2: pending paths (0 = empty entry) */
-    uint8_t *cc_mru;    /* nt: the entry used last */
-    /* one-entry memo per scalar histogram (bail-outs, requests, system) */
+    double *rc_cash;    /* nt * 2 * H */
+    uint32_t *rc_idx;   /* nt * 2 * H */
+    uint32_t *rc_count; /* nt * 2: pending paths (0 = empty entry) */
+    uint8_t *rc_mru;    /* nt: the entry used last */
+    /* one-entry memo per scalar histogram (bail-outs, requests, system): the
+     * bucket of the last value added (consecutive paths often repeat) */
     double *memo_x; /* nt + 3 * nc + 2 */
     uint32_t *memo_i;
     tr__bad bad; /* the first non-finite value added, if any */
@@ -93,8 +95,9 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
 double tr__acc_bytes(const tr__plan *plan);
 void tr__acc_free(tr__acc *a);
 
-/* Add the path held in ws (after tr__sim_path). Allocates nothing. */
-void tr__acc_add_path(tr__acc *a, const tr__ws *ws, const tr__plan *plan);
+/* Add a chunk of paths (after tr__kernel_chunk), lanes in path order.
+ * Allocates nothing. */
+void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan);
 
 /* What a.bad is, in words ("trust \"x\": bail-out"), into buf. */
 void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size);

@@ -1,11 +1,11 @@
 /*
  * run.c - running the paths in parallel, and replaying one of them.
  *
- * This is the only file with OpenMP pragmas. Paths are grouped into blocks
- * of TR_PATH_BLOCK consecutive indices; threads take blocks dynamically and
- * each block's sums are formed in path order, so the merged statistics are
- * the same bytes whatever the thread count (accum.h). Without OpenMP the
- * same code runs on one thread.
+ * Paths are grouped into blocks of TR_PATH_BLOCK consecutive indices;
+ * threads take blocks dynamically (parallel.h), simulate each block chunk by
+ * chunk with the kernel (kernel.h) and add the chunks into their own
+ * statistics, whose sums are formed per block in path order, so the merged
+ * statistics are the same bytes whatever the thread count (accum.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,13 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "accum.h"
+#include "kernel.h"
+#include "parallel.h"
 #include "results.h"
-#include "rng.h"
 #include "sim.h"
 
 static double now_seconds(void)
@@ -54,24 +51,6 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     return st;
 }
 
-int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), void *ctx)
-{
-    int used = 1;
-#ifdef _OPENMP
-    int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long long i = 0; i < (long long)n; i++) {
-        job(ctx, (size_t)i);
-        if (i == 0) used = omp_get_num_threads();
-    }
-#else
-    (void)threads;
-    for (size_t i = 0; i < n; i++)
-        job(ctx, i);
-#endif
-    return used;
-}
-
 /* Physical memory in bytes, or 0 if unknown. */
 static double physical_memory(void)
 {
@@ -88,11 +67,7 @@ typedef struct progress {
 
 static void report_progress(progress *pr, uint64_t add, int may_call)
 {
-    uint64_t done;
-#ifdef _OPENMP
-#pragma omp atomic capture
-#endif
-    done = pr->done += add;
+    uint64_t done = tr__atomic_add(&pr->done, add);
     if (!pr->opt->progress || !may_call) return;
     double t = now_seconds();
     if (t - pr->last < 0.1) return;
@@ -103,7 +78,7 @@ static void report_progress(progress *pr, uint64_t add, int may_call)
 /* A non-finite value reached the statistics on path p: never reported as
  * null, always an internal error that says what and where (returns 0). */
 static int bad_value(const tr__acc *acc, const tr__plan *plan, const tr_run_options *opt,
-                     uint64_t p, tr_error *local)
+                     tr_error *local)
 {
     char what[512];
     tr__acc_describe_bad(acc, plan, what, sizeof what);
@@ -111,9 +86,115 @@ static int bad_value(const tr__acc *acc, const tr__plan *plan, const tr_run_opti
                  "internal error: %s is %g on path %llu, seed %llu (replay it with `trustrisk "
                  "path CONFIG --index %llu --seed %llu`); every value should be finite for a "
                  "config that passed validation: please report this",
-                 what, acc->bad.value, (unsigned long long)p, (unsigned long long)opt->seed,
-                 (unsigned long long)p, (unsigned long long)opt->seed);
+                 what, acc->bad.value, (unsigned long long)acc->bad.path,
+                 (unsigned long long)opt->seed, (unsigned long long)acc->bad.path,
+                 (unsigned long long)opt->seed);
     return 0;
+}
+
+/* What the threads of a run share. */
+typedef struct run_ctx {
+    tr_results *res;
+    const tr_run_options *opt;
+    uint64_t first, last; /* paths [first, last) */
+    progress pr;
+    int have_total;
+    tr_error *err;
+    uint64_t b0;          /* first block */
+    int progress_claimed; /* a thread reports progress */
+    int *failed;          /* set once anything failed: the remaining blocks are skipped */
+} run_ctx;
+
+/* One thread's state. */
+typedef struct worker {
+    tr__kws kws;
+    tr__chunk_out chunk;
+    tr__acc acc;
+    tr_error local;
+    int is_first; /* the thread that reports progress */
+    int bad;      /* a non-finite value reached this thread's statistics */
+} worker;
+
+static int worker_start(void *ctx, void **local)
+{
+    run_ctx *rc = ctx;
+    worker *w = calloc(1, sizeof *w);
+    *local = w;
+    if (!w) return -1;
+    tr_error_init(&w->local);
+    const tr__plan *plan = &rc->res->plan;
+    if (tr__kws_init(&w->kws, plan, &w->local) != TR_OK) return -1;
+    if (tr__chunk_init(&w->chunk, plan, &w->local) != TR_OK) {
+        tr__kws_free(&w->kws);
+        return -1;
+    }
+    if (tr__acc_init(&w->acc, plan, &w->local) != TR_OK) {
+        tr__chunk_free(&w->chunk);
+        tr__kws_free(&w->kws);
+        return -1;
+    }
+    w->is_first = tr__flag_claim(&rc->progress_claimed);
+    return 0;
+}
+
+/* Block b0 + k: its paths chunk by chunk, then the block's sums. */
+static void worker_block(void *ctx, void *local, size_t k)
+{
+    run_ctx *rc = ctx;
+    worker *w = local;
+    const uint64_t B = TR_PATH_BLOCK;
+    uint64_t lo = (rc->b0 + (uint64_t)k) * B, hi = lo + B;
+    if (lo < rc->first) lo = rc->first;
+    if (hi > rc->last) hi = rc->last;
+    if (w->bad) return;
+    for (uint64_t p = lo; p < hi; p += TR__CHUNK) {
+        size_t n = hi - p < TR__CHUNK ? (size_t)(hi - p) : TR__CHUNK;
+        tr__kernel_chunk(&w->kws, rc->opt->seed, p, n, &w->chunk);
+        tr__acc_add_chunk(&w->acc, &w->chunk, &rc->res->plan);
+        if (w->acc.bad.kind != TR__BAD_NONE) {
+            w->bad = !bad_value(&w->acc, &rc->res->plan, rc->opt, &w->local);
+            tr__flag_set(rc->failed);
+            return;
+        }
+    }
+    tr__acc_end_block(&w->acc);
+    report_progress(&rc->pr, hi - lo, w->is_first);
+}
+
+/* Called one thread at a time: the first thread to finish hands its
+ * accumulator over as the total (no separate copy in memory); the others
+ * merge into it. Merging is exact, so the order does not matter. */
+static void worker_finish(void *ctx, void *local, int ok)
+{
+    run_ctx *rc = ctx;
+    worker *w = local;
+    if (!w) {
+        tr_error_add(rc->err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory starting a thread");
+        return;
+    }
+    if (ok && !w->bad) {
+        tr__acc_flush(&w->acc);
+        if (!rc->have_total) {
+            rc->res->total = w->acc;
+            rc->have_total = 1;
+        } else {
+            tr__acc_merge(&rc->res->total, &w->acc);
+            tr__acc_free(&w->acc);
+        }
+        tr__chunk_free(&w->chunk);
+        tr__kws_free(&w->kws);
+    } else {
+        if (ok) {
+            tr__acc_free(&w->acc);
+            tr__chunk_free(&w->chunk);
+            tr__kws_free(&w->kws);
+        }
+        for (size_t d = 0; d < w->local.count; d++)
+            tr_error_add(rc->err, w->local.diags[d].status, w->local.diags[d].file, NULL, 0, 0,
+                         "%s", w->local.diags[d].message);
+    }
+    tr_error_clear(&w->local);
+    free(w);
 }
 
 tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err)
@@ -126,18 +207,21 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     res->paths = opt->paths;
     res->seed = opt->seed;
     res->first_path = opt->first_path;
-    tr_status st = tr__plan_init_threads(&res->plan, cfg, opt->threads, err);
+    tr_status st = tr__plan_init(&res->plan, cfg, opt->threads, err);
     if (st != TR_OK) {
         tr_results_free(res);
         return st;
     }
 
-    const uint64_t first = opt->first_path, last = first + opt->paths; /* [first, last) */
+    run_ctx rc = {.res = res,
+                  .opt = opt,
+                  .first = opt->first_path,
+                  .last = opt->first_path + opt->paths,
+                  .pr = {opt, 0, now_seconds()},
+                  .err = err};
     const uint64_t B = TR_PATH_BLOCK;
-    const uint64_t b0 = first / B, b1 = (last + B - 1) / B; /* blocks [b0, b1) */
-    const long long nblocks = (long long)(b1 - b0);
-    progress pr = {opt, 0, now_seconds()};
-    int failed = 0, used_threads = 1, have_total = 0;
+    const uint64_t b0 = rc.first / B, b1 = (rc.last + B - 1) / B; /* blocks [b0, b1) */
+    rc.b0 = b0;
     double t0 = now_seconds();
 
     /* Each thread keeps its own statistics (tr__acc_bytes), so more threads
@@ -154,98 +238,16 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
                             "the horizon or split the trusts",
                             need / 1073741824.0, avail / 1073741824.0);
     }
-#ifdef _OPENMP
-    int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    if (nthreads > nblocks) nthreads = (int)nblocks;
+    int nthreads = tr__threads_default(opt->threads);
+    if ((uint64_t)nthreads > b1 - b0) nthreads = (int)(b1 - b0);
     if (avail > 0 && (double)nthreads * need > avail) nthreads = (int)(avail / need);
     if (nthreads < 1) nthreads = 1;
-#pragma omp parallel num_threads(nthreads)
-#endif
-    {
-        tr__ws ws;
-        tr__acc acc;
-        tr_error local;
-        tr_error_init(&local);
-        int ok = tr__ws_init(&ws, &res->plan, 0, &local) == TR_OK;
-        if (ok && tr__acc_init(&acc, &res->plan, &local) != TR_OK) {
-            tr__ws_free(&ws);
-            ok = 0;
-        }
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#pragma omp single
-        used_threads = omp_get_num_threads();
-#endif
-        if (!ok) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
-#ifdef _OPENMP
-#pragma omp barrier
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (long long k = 0; k < nblocks; k++) {
-            int stop;
-#ifdef _OPENMP
-#pragma omp atomic read
-#endif
-            stop = failed;
-            if (stop) continue;
-            uint64_t lo = (b0 + (uint64_t)k) * B, hi = lo + B;
-            if (lo < first) lo = first;
-            if (hi > last) hi = last;
-            for (uint64_t p = lo; p < hi && ok; p++) {
-                tr__sim_path(&ws, opt->seed, p);
-                tr__acc_add_path(&acc, &ws, &res->plan);
-                if (acc.bad.kind != TR__BAD_NONE) ok = bad_value(&acc, &res->plan, opt, p, &local);
-            }
-            if (!ok) {
-                tr__acc_free(&acc);
-                tr__ws_free(&ws);
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                failed = 1;
-                continue;
-            }
-            tr__acc_end_block(&acc);
-            report_progress(&pr, hi - lo, tid == 0);
-        }
-        if (ok) {
-            tr__acc_flush(&acc);
-            /* The first thread to finish hands its accumulator over as the
-             * total (no separate copy in memory); the others merge into it.
-             * Merging is exact, so the order does not matter. */
-#ifdef _OPENMP
-#pragma omp critical(tr_merge)
-#endif
-            {
-                if (!have_total) {
-                    res->total = acc;
-                    have_total = 1;
-                } else {
-                    tr__acc_merge(&res->total, &acc);
-                    tr__acc_free(&acc);
-                }
-            }
-            tr__ws_free(&ws);
-        } else {
-#ifdef _OPENMP
-#pragma omp critical(tr_merge)
-#endif
-            {
-                for (size_t d = 0; d < local.count; d++)
-                    tr_error_add(err, local.diags[d].status, local.diags[d].file, NULL, 0, 0, "%s",
-                                 local.diags[d].message);
-            }
-        }
-        tr_error_clear(&local);
-    }
+    static const tr__workers workers = {worker_start, worker_block, worker_finish};
+    int failed = 0;
+    rc.failed = &failed;
+    int used_threads = tr__parallel_workers((size_t)(b1 - b0), nthreads, &workers, &rc, &failed);
 
-    if (failed) {
+    if (failed || !rc.have_total) {
         tr_results_free(res);
         return tr_error_status(err) != TR_OK ? tr_error_status(err) : TR_E_NOMEM;
     }
@@ -298,7 +300,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
                             (unsigned long long)seed);
     tr__plan plan;
     tr__ws ws;
-    tr_status st = tr__plan_init(&plan, cfg, err);
+    tr_status st = tr__plan_init(&plan, cfg, 0, err);
     if (st != TR_OK) return st;
     st = tr__ws_init(&ws, &plan, 1, err);
     if (st != TR_OK) {

@@ -921,7 +921,7 @@ Test(outputs, results_json_agrees_with_the_paths)
     free(text);
     tr__plan plan;
     tr__ws ws;
-    cr_assert_eq(tr__plan_init(&plan, cfg, &err), TR_OK);
+    cr_assert_eq(tr__plan_init(&plan, cfg, 0, &err), TR_OK);
     cr_assert_eq(tr__ws_init(&ws, &plan, 0, &err), TR_OK);
     const size_t n = PATHS, nt = cfg->n_trusts, nc = cfg->n_consortia, ns = plan.n_schemes;
     const size_t H = (size_t)cfg->horizon;

@@ -209,7 +209,7 @@ static void sim_open(sim *s, const char *json)
     find_leads(s, json);
     tr_error err;
     tr_error_init(&err);
-    cr_assert_eq(tr__plan_init_threads(&s->plan, s->cfg, 1, &err), TR_OK);
+    cr_assert_eq(tr__plan_init(&s->plan, s->cfg, 1, &err), TR_OK);
     cr_assert_eq(tr__ws_init(&s->run, &s->plan, 0, &err), TR_OK);
     cr_assert_eq(tr__ws_init(&s->tr, &s->plan, 1, &err), TR_OK);
     tr_error_clear(&err);

@@ -1,0 +1,89 @@
+/*
+ * parallel.c - OpenMP behind a small interface (see parallel.h).
+ *
+ * Tasks are scheduled dynamically, one at a time, because their costs vary
+ * (a block of paths where many trusts fail costs more than a quiet one).
+ */
+#include "parallel.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int tr__threads_default(int threads)
+{
+#ifdef _OPENMP
+    return threads > 0 ? threads : omp_get_max_threads();
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), void *ctx)
+{
+    int used = 1;
+#ifdef _OPENMP
+    int nt = tr__threads_default(threads);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long long i = 0; i < (long long)n; i++) {
+        job(ctx, (size_t)i);
+        if (i == 0) used = omp_get_num_threads();
+    }
+#else
+    (void)threads;
+    for (size_t i = 0; i < n; i++)
+        job(ctx, i);
+#endif
+    return used;
+}
+
+int tr__parallel_workers(size_t n, int threads, const tr__workers *w, void *ctx, int *failed)
+{
+    int used = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(tr__threads_default(threads))
+#else
+    (void)threads;
+#endif
+    {
+        void *local = NULL;
+        int ok = w->start(ctx, &local) == 0;
+        if (!ok) tr__flag_set(failed);
+#ifdef _OPENMP
+#pragma omp single
+        used = omp_get_num_threads();
+        /* (the implicit barrier of `single`: every thread has started) */
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (long long i = 0; i < (long long)n; i++) {
+            if (!ok || tr__flag_get(failed)) continue;
+            w->task(ctx, local, (size_t)i);
+        }
+#ifdef _OPENMP
+#pragma omp critical(tr_workers_finish)
+#endif
+        w->finish(ctx, local, ok);
+    }
+    return used;
+}
+
+void tr__flag_set(int *flag)
+{
+    __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+}
+
+int tr__flag_get(const int *flag)
+{
+    return __atomic_load_n(flag, __ATOMIC_RELAXED);
+}
+
+int tr__flag_claim(int *flag)
+{
+    return __atomic_exchange_n(flag, 1, __ATOMIC_RELAXED) == 0;
+}
+
+uint64_t tr__atomic_add(uint64_t *x, uint64_t v)
+{
+    return __atomic_add_fetch(x, v, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,58 @@
+/*
+ * plan.h - what every path of a run shares, prepared once (private).
+ *
+ * A tr__plan is made from a validated config before the first path: the
+ * quantile tables of the Beta-based distributions (one per distinct shape),
+ * the t copula's CDF table, the latent thresholds of the schemes' events,
+ * each trust's fixed charges month by month, each scheme's savings as
+ * planned, and the layout of the per-path factor draws. It is read-only
+ * afterwards and shared by every thread.
+ */
+#ifndef TR_PLAN_H
+#define TR_PLAN_H
+
+#include <stddef.h>
+
+#include "dist.h"
+#include "model.h"
+
+/* Quantile-table slots of a scheme's and a trust's distributions. */
+enum { TR__SQ_DELIVERY = 0, TR__SQ_SLIPPAGE, TR__SQ_STAYDELAY, TR__SQ_RETAINED, TR__SQ_COUNT };
+enum { TR__TQ_INCOME = 0, TR__TQ_COST, TR__TQ_COUNT };
+
+/* The three events of a scheme, in the order of their thresholds in ev_c. */
+enum { TR__EV_PAPER = 0, TR__EV_COMPROMISE, TR__EV_STAY, TR__EV_COUNT };
+
+typedef struct tr__plan {
+    const tr_config *cfg;
+    int horizon;
+    size_t n_trusts, n_schemes, n_consortia;
+    size_t *scheme_base; /* n_trusts + 1: first global scheme index of trust i */
+    size_t *zoff;        /* factor f's first slot in the per-path factor array */
+    size_t nz;           /* number of factor slots */
+    tr__qtable **sq;     /* n_schemes * TR__SQ_COUNT tables (NULL where none; not owned) */
+    tr__qtable **tq;     /* n_trusts * TR__TQ_COUNT tables (not owned) */
+    tr__qtable **qt;     /* the distinct tables, one per Beta shape (owned) */
+    size_t n_qt;
+    tr__tcdf *tcdf;     /* t copula's CDF table, or NULL (then GSL) */
+    double *fixed;      /* n_trusts * H: fixed charges booked in month t */
+    double *plan_total; /* n_schemes: savings booked within the horizon as planned */
+    double *ev_c;       /* n_schemes * TR__EV_COUNT: latent thresholds of the events,
+                           Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
+} tr__plan;
+
+/* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
+ * freedom on it is indistinguishable from the Gaussian, and computed as the
+ * Gaussian (model.h says why); the chi-square draw has its own address, so
+ * every other draw is unchanged and results equal a Gaussian run's. */
+static inline int tr__t_copula(const tr_config *cfg)
+{
+    return cfg->copula == TR_COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
+}
+
+/* Prepare a run; quantile tables are built on up to `threads` threads (0:
+ * OpenMP's default). On failure the plan is left empty (safe to free). */
+tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err);
+void tr__plan_free(tr__plan *plan);
+
+#endif /* TR_PLAN_H */
