@@ -130,17 +130,30 @@ static double element_u(tr__ws *ws, const tr_loadings *L, size_t trust, double u
     return tr__latent_to_u(ws->plan, element_latent(ws, L, trust, u));
 }
 
-/* An element's uniform: continuous elements take 64 bits, events 32. */
-static double draw_u64(tr__ws *ws, uint64_t owner, uint32_t element)
+/* An element's uniform: continuous elements take 64 bits, events 32; or,
+ * under the test hook, the hook's value for the draw's address `at`. */
+static double draw_u64(tr__ws *ws, uint64_t owner, uint32_t element, tr__draw_addr at)
 {
     ws->census.u64++;
+    if (ws->u_hook) return ws->u_hook(ws->u_hook_ctx, &at);
     return tr__rng_u64(ws->key, owner, element, ws->path);
 }
 
-static double draw_u32(tr__ws *ws, uint64_t owner, uint32_t element)
+static double draw_u32(tr__ws *ws, uint64_t owner, uint32_t element, tr__draw_addr at)
 {
     ws->census.u32++;
+    if (ws->u_hook) return ws->u_hook(ws->u_hook_ctx, &at);
     return tr__rng_u32(ws->key, owner, element, ws->path);
+}
+
+/* The hook's address of element el of scheme s (global index) of trust i. */
+static tr__draw_addr scheme_at(const tr__ws *ws, size_t i, size_t s, uint32_t el)
+{
+    return (tr__draw_addr){.kind = TR__DRAW_SCHEME,
+                           .trust = i,
+                           .scheme = s,
+                           .scheme_in_trust = s - ws->plan->scheme_base[i],
+                           .element = (int)el};
 }
 
 /*
@@ -158,11 +171,11 @@ static double draw_u32(tr__ws *ws, uint64_t owner, uint32_t element)
  * order 1e-16). U itself is computed only for a replay's trace.
  */
 static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, const tr_loadings *L,
-                 size_t trust, double *u_out)
+                 size_t trust, size_t scheme, double *u_out)
 {
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
-    double u = draw_u32(ws, owner, el);
+    double u = draw_u32(ws, owner, el, scheme_at(ws, trust, scheme, el));
     if (tr__plain(ws->plan, L)) {
         u = tr__clamp_u(u);
         *u_out = u;
@@ -197,13 +210,14 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
 
     const double *c = &pl->ev_c[s * TR__EV_COUNT];
     dr->paper =
-        event(ws, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], L, trust, &dr->u[TR__EL_PAPER]);
+        event(ws, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], L, trust, s, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
     dr->compromise = 0.0;
     if (!dr->paper) {
         if (tr__is_random(&sc->delivery)) {
-            double U = element_u(ws, tr__pick(&sc->delivery, L), trust,
-                                 draw_u64(ws, own, TR__EL_DELIVERY));
+            double U = element_u(
+                ws, tr__pick(&sc->delivery, L), trust,
+                draw_u64(ws, own, TR__EL_DELIVERY, scheme_at(ws, trust, s, TR__EL_DELIVERY)));
             dr->u[TR__EL_DELIVERY] = U;
             dr->d0 = tr__dist_quantile(&sc->delivery, q[TR__SQ_DELIVERY], 1.0 - U);
         } else {
@@ -211,11 +225,12 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
         }
         if (sc->has_compromise)
             dr->compromise = event(ws, own, TR__EL_COMPROMISE, sc->compromise_probability,
-                                   c[TR__EV_COMPROMISE], L, trust, &dr->u[TR__EL_COMPROMISE]);
+                                   c[TR__EV_COMPROMISE], L, trust, s, &dr->u[TR__EL_COMPROMISE]);
         if (dr->compromise) {
             if (tr__is_random(&sc->retained)) {
-                double U = element_u(ws, tr__pick(&sc->retained, L), trust,
-                                     draw_u64(ws, own, TR__EL_RETAINED));
+                double U = element_u(
+                    ws, tr__pick(&sc->retained, L), trust,
+                    draw_u64(ws, own, TR__EL_RETAINED, scheme_at(ws, trust, s, TR__EL_RETAINED)));
                 dr->u[TR__EL_RETAINED] = U;
                 dr->retained = tr__dist_quantile(&sc->retained, q[TR__SQ_RETAINED], 1.0 - U);
             } else {
@@ -230,7 +245,8 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     double slip;
     if (tr__is_random(&sc->slippage)) {
         double U =
-            element_u(ws, tr__pick(&sc->slippage, L), trust, draw_u64(ws, own, TR__EL_SLIPPAGE));
+            element_u(ws, tr__pick(&sc->slippage, L), trust,
+                      draw_u64(ws, own, TR__EL_SLIPPAGE, scheme_at(ws, trust, s, TR__EL_SLIPPAGE)));
         dr->u[TR__EL_SLIPPAGE] = U;
         slip = tr__dist_quantile(&sc->slippage, q[TR__SQ_SLIPPAGE], U);
     } else {
@@ -241,13 +257,14 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
-        dr->stay = event(ws, own, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], L, trust,
+        dr->stay = event(ws, own, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], L, trust, s,
                          &dr->u[TR__EL_STAY]);
         if (dr->stay) {
             double v;
             if (tr__is_random(&sc->stay_delay)) {
-                double U = element_u(ws, tr__pick(&sc->stay_delay, L), trust,
-                                     draw_u64(ws, own, TR__EL_STAYDELAY));
+                double U = element_u(
+                    ws, tr__pick(&sc->stay_delay, L), trust,
+                    draw_u64(ws, own, TR__EL_STAYDELAY, scheme_at(ws, trust, s, TR__EL_STAYDELAY)));
                 dr->u[TR__EL_STAYDELAY] = U;
                 v = tr__dist_quantile(&sc->stay_delay, q[TR__SQ_STAYDELAY], U);
             } else {
@@ -281,11 +298,18 @@ void tr__sim_factors(tr__ws *ws)
     const tr_config *cfg = pl->cfg;
     /* One normal per factor slot, and W. */
     ws->census.normals += pl->nz;
-    for (size_t j = 0; j < pl->nz; j++)
-        ws->z[j] = tr__norm_inv(draw_u64(ws, pl->own_z[j], 0));
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        size_t n = (f + 1 < cfg->n_factors ? pl->zoff[f + 1] : pl->nz) - pl->zoff[f];
+        for (size_t k = 0; k < n; k++) {
+            size_t j = pl->zoff[f] + k;
+            tr__draw_addr at = {.kind = TR__DRAW_FACTOR, .factor = f, .scope = k};
+            ws->z[j] = tr__norm_inv(draw_u64(ws, pl->own_z[j], 0, at));
+        }
+    }
     ws->tscale = 1.0;
     if (tr__t_copula(cfg)) {
-        double w = tr__chi2_inv(draw_u64(ws, pl->own_chi2, 0), cfg->dof);
+        tr__draw_addr at = {.kind = TR__DRAW_CHI2};
+        double w = tr__chi2_inv(draw_u64(ws, pl->own_chi2, 0, at), cfg->dof);
         ws->tscale = 1.0 / sqrt(w / cfg->dof);
     }
 }
@@ -320,13 +344,19 @@ static void draw_growth(tr__ws *ws, size_t i, double *gI_out, double *gC_out)
     double uI = NAN, uC = NAN;
     if (tr__is_random(&tr->income_growth)) {
         uI = element_u(ws, tr__pick(&tr->income_growth, &tr->loadings), i,
-                       draw_u64(ws, own, TR__EL_INCOME_GROWTH));
+                       draw_u64(ws, own, TR__EL_INCOME_GROWTH,
+                                (tr__draw_addr){.kind = TR__DRAW_TRUST,
+                                                .trust = i,
+                                                .element = TR__EL_INCOME_GROWTH}));
         gI = tr__dist_quantile(&tr->income_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_INCOME],
                                1.0 - uI);
     }
     if (tr__is_random(&tr->cost_growth)) {
         uC = element_u(ws, tr__pick(&tr->cost_growth, &tr->loadings), i,
-                       draw_u64(ws, own, TR__EL_COST_GROWTH));
+                       draw_u64(ws, own, TR__EL_COST_GROWTH,
+                                (tr__draw_addr){.kind = TR__DRAW_TRUST,
+                                                .trust = i,
+                                                .element = TR__EL_COST_GROWTH}));
         gC = tr__dist_quantile(&tr->cost_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_COST], uC);
     }
     if (ws->tdraw) {
@@ -383,8 +413,10 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
         double noise = 0.0;
         if (tr->cash_noise > 0.0) {
             ws->census.normals++;
-            noise =
-                tr->cash_noise * tr__norm_inv(draw_u64(ws, pl->own_noise[i], (uint32_t)(t - 1)));
+            noise = tr->cash_noise *
+                    tr__norm_inv(
+                        draw_u64(ws, pl->own_noise[i], (uint32_t)(t - 1),
+                                 (tr__draw_addr){.kind = TR__DRAW_NOISE, .trust = i, .month = t}));
         }
         double flow = inc - exp_ - fixed[t - 1] + savings - ws->oneoff[t] + noise;
         double pre = cash + flow, b = 0.0;

@@ -57,11 +57,36 @@ typedef struct tr__sim_memo {
     unsigned char *reused;    /* n_trusts: this path's months are the previous path's */
 } tr__sim_memo;
 
+/*
+ * A test hook: what one uniform of a path is for. kind is one of TR__DRAW_*;
+ * element follows rng.h (TR__EL_* of a scheme, 0 income / 1 cost growth of
+ * a trust); month is 1..H for noise; scope is the consortium index of a
+ * consortium-scoped factor, the trust index of a trust-scoped one, else 0.
+ * Fields that do not apply are 0.
+ */
+enum { TR__DRAW_FACTOR = 0, TR__DRAW_CHI2, TR__DRAW_SCHEME, TR__DRAW_TRUST, TR__DRAW_NOISE };
+typedef struct tr__draw_addr {
+    int kind;
+    size_t trust;  /* trust index (scheme, trust and noise draws) */
+    size_t scheme; /* global scheme index (plan->scheme_base[trust] + scheme_in_trust) */
+    size_t scheme_in_trust;
+    int element;
+    int month;
+    size_t factor; /* index into cfg->factors */
+    size_t scope;
+} tr__draw_addr;
+
 typedef struct tr__ws {
     const tr__plan *plan;
     /* the current path and its random-stream key */
     uint64_t path;
     tr__rng_key key;
+    /* Test hook, NULL in runs: when set, every uniform the path uses comes
+     * from u_hook(u_hook_ctx, address) instead of Philox, and goes through
+     * exactly the same code (copula, event thresholds, quantiles) as a
+     * generated one. It must return a value in (0, 1). */
+    double (*u_hook)(void *ctx, const tr__draw_addr *addr);
+    void *u_hook_ctx;
     /* the current path's factor draws and t copula scale 1 / sqrt(W / nu) (1 if Gaussian) */
     double *z;
     double tscale;

@@ -300,6 +300,7 @@ Test(cli_validate, invalid_corpus_sidecars_pair_up)
     char *json[MAX_FILES], *expect[MAX_FILES];
     size_t nj = list_dir(dir, ".json", json, MAX_FILES);
     size_t ne = list_dir(dir, ".expect", expect, MAX_FILES);
+    cr_assert_gt(nj, 0, "no invalid configs in %s", dir);
     cr_expect_eq(nj, ne, "%zu .json files but %zu .expect files", nj, ne);
     for (size_t i = 0; i < nj && i < ne; i++) {
         size_t sj = strlen(json[i]) - strlen(".json");
