@@ -56,6 +56,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "rng.h"
+#include "vmath.h"
 
 #define TR_PI 3.14159265358979323846
 
@@ -437,7 +438,7 @@ double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u)
     case TR_DIST_NORMAL:
         return d->mean + d->sd * tr__norm_inv(u);
     case TR_DIST_LOGNORMAL:
-        return exp(log(d->median) + d->sigma * tr__norm_inv(u));
+        return tr__vexp(tr__vlog(d->median) + d->sigma * tr__norm_inv(u));
     case TR_DIST_DISCRETE:
         return d->n ? discrete_quantile(d, u) : NAN;
     }
@@ -599,7 +600,7 @@ static double tc_interp(const tr__tcdf *t, double x) /* x in [-L, 0] */
     if (k >= TC_N) k = TC_N - 1;
     double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
     double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
-    return exp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
+    return tr__vexp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
 }
 
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)

@@ -13,6 +13,7 @@
 #include "dist.h"
 #include "plan.h"
 #include "rng.h"
+#include "vmath.h"
 
 /* U clamped to [2^-53, 1 - 2^-53], so unbounded families never see 0 or 1. */
 static inline double tr__clamp_u(double u)
@@ -69,7 +70,7 @@ static inline int tr__is_random(const tr_dist *d)
  * below -100 % is -100 %). */
 static inline double tr__monthly_factor(double g)
 {
-    return g == 0.0 ? 1.0 : pow(fmax(0.0, 1.0 + g), 1.0 / 12.0);
+    return g == 0.0 ? 1.0 : tr__vpow(fmax(0.0, 1.0 + g), 1.0 / 12.0);
 }
 
 #endif /* TR_ELEM_H */

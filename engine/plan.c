@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "rng.h"
 #include "savings.h"
+#include "vmath.h"
 
 /* The latent threshold of an event of probability p: U > 1 - p exactly when
  * the copula's argument exceeds F^{-1}(1 - p), so an event needs no CDF. */
@@ -234,7 +235,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
         plan->scheme_base[i] = s;
         plan->own_trust[i] = tr__rng_owner(TR__TAG_TRUST, tr->key, 0);
         plan->own_noise[i] = tr__rng_owner(TR__TAG_NOISE, tr->key, 0);
-        double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
+        double m = 1.0, step = tr__vpow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
         for (size_t t = 0; t < H; t++) {
             plan->fixed[i * H + t] = tr->fixed_charges / 12.0 * m;
             m *= step;

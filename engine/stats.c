@@ -27,9 +27,9 @@
  *   1722..3341   1 <= x < 1e7, 1.01-ratio       1.01^(j + 1/2)
  *   3342         x >= 1e7, and NaN              +inf
  * where j = floor(|x| * 50) for the linear buckets and
- * j = floor(log(|x|) / log(1.01)) for the log buckets (one libm log; its
- * rounding can move a value within ~1e-16 relative of a boundary to the
- * neighbour, which changes the error bound by that much). Representatives
+ * j = floor(log_1.01 |x|) for the log buckets, exactly: the bucket's lower
+ * boundary is the smallest double >= 1.01^j (vmath.h's tr__vhist_index
+ * finds it without a logarithm, the same bits on every CPU). Representatives
  * are clamped to the exact [min, max] seen, so the overflow buckets report
  * the extreme value and constant data is reported exactly; a quantile whose
  * rank is 1 or n is the exact min or max. Within a
@@ -39,6 +39,7 @@
  * whichever is larger" for every quantile, except beyond +-1e7 (£10 tn).
  */
 #include "stats.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -168,7 +169,6 @@ double tr__xsum_value(const tr__xsum *s)
 #define H_LINSCALE 50.0
 #define H_NLOG 1620 /* ceil(log(1e7) / log(1.01)) */
 #define H_LOGMAX 1e7
-#define H_INV_LOG_RATIO 100.49917080713044  /* 1 / log(1.01) */
 #define H_LOG_RATIO_LN 0.009950330853168092 /* log(1.01) */
 
 #define H_NEG_OVER 0
@@ -187,19 +187,7 @@ size_t tr__hist_nbuckets(void)
 
 size_t tr__hist_index(double x)
 {
-    double a = fabs(x);
-    size_t j;
-    if (a < 1.0) {
-        if (a == 0.0) return H_ZERO;
-        j = (size_t)(a * H_LINSCALE);
-        if (j >= H_NLIN) j = H_NLIN - 1;
-        return x > 0.0 ? H_POS_LIN + j : H_NEG_LIN + (H_NLIN - 1 - j);
-    }
-    if (!(a < H_LOGMAX)) /* also NaN */
-        return x < 0.0 ? H_NEG_OVER : H_POS_OVER;
-    j = (size_t)(log(a) * H_INV_LOG_RATIO);
-    if (j >= H_NLOG) j = H_NLOG - 1;
-    return x > 0.0 ? H_POS_LOG + j : H_NEG_LOG + (H_NLOG - 1 - j);
+    return tr__vhist_index(x);
 }
 
 double tr__hist_repr(size_t i)
@@ -207,10 +195,10 @@ double tr__hist_repr(size_t i)
     if (i == H_NEG_OVER) return -INFINITY;
     if (i >= H_POS_OVER) return INFINITY;
     if (i == H_ZERO) return 0.0;
-    if (i >= H_POS_LOG) return exp(((double)(i - H_POS_LOG) + 0.5) * H_LOG_RATIO_LN);
+    if (i >= H_POS_LOG) return tr__vexp(((double)(i - H_POS_LOG) + 0.5) * H_LOG_RATIO_LN);
     if (i >= H_POS_LIN) return ((double)(i - H_POS_LIN) + 0.5) / H_LINSCALE;
     if (i >= H_NEG_LIN) return -((double)(H_NLIN - 1 - (i - H_NEG_LIN)) + 0.5) / H_LINSCALE;
-    return -exp(((double)(H_NLOG - 1 - (i - H_NEG_LOG)) + 0.5) * H_LOG_RATIO_LN);
+    return -tr__vexp(((double)(H_NLOG - 1 - (i - H_NEG_LOG)) + 0.5) * H_LOG_RATIO_LN);
 }
 
 static void hist_empty(tr__hist *h)
