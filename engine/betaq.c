@@ -394,20 +394,21 @@ static int fit_flat(bq_fit *pf, double *coef)
 }
 
 /*
- * Fit piece j of 2^k of the binade starting at base into coef. nb is the
- * node of the piece to the left (for the guess, if have_nb) and becomes
- * this piece's. Returns 1 if the piece meets the tolerances, 0 if it needs
- * to be smaller, -1 if the CDF failed.
+ * Fit piece j of 2^k of the binade starting at base into coef. prev is the
+ * node of the last piece to the left (for the guess; NULL if none); *nd
+ * receives this piece's (n = 0 if it has none: a flat piece). Returns 1 if
+ * the piece meets the tolerances, 0 if it needs to be smaller, -1 if the
+ * CDF failed.
  */
-static int fit_piece(bq_ctx *c, double base, int k, size_t j, bq_node *nb, int have_nb, bq_fit *pf,
-                     double *coef)
+static int fit_piece(bq_ctx *c, double base, int k, size_t j, const bq_node *prev, bq_node *nd,
+                     bq_fit *pf, double *coef)
 {
     size_t np = (size_t)1 << k;
     double vmid = base * (1.0 + ((double)j + 0.5) / (double)np);
     double h = base / (double)(2 * np);
     pf->err = pf->tail = 0.0;
     if (pf->yl >= BQ_YONE) return fit_flat(pf, coef);
-    double x = have_nb ? nb->x0 * (1.0 + node_xi(nb, log(vmid / nb->uc) / nb->hs)) : NAN;
+    double x = prev ? prev->x0 * (1.0 + node_xi(prev, log(vmid / prev->uc) / prev->hs)) : NAN;
     double lo = pf->yl == pf->yl ? pf->yl : 0.0, hi = pf->yr == pf->yr ? pf->yr : 1.0;
     double F = 0.0, f = 0.0, sh = 0.0;
     int placed = 0;
@@ -432,26 +433,25 @@ static int fit_piece(bq_ctx *c, double base, int k, size_t j, bq_node *nb, int h
     }
     double tmp[BQ_NPT];
     const double *lr = basis_lr(c->bs, k, j, tmp), *w = c->bs->w;
-    bq_node nd;
-    nd.x0 = x;
-    nd.uc = F;
-    nd.hs = h / vmid;
-    double dz = log1p((vmid - F) / F) / nd.hs; /* z of v_c */
+    nd->x0 = x;
+    nd->uc = F;
+    nd->hs = h / vmid;
+    double dz = log1p((vmid - F) / F) / nd->hs; /* z of v_c */
     double zmax = fabs(dz) + fmax(fabs(lr[0]), fabs(lr[BQ_DEG]));
     /* Terms are kept until they are well below what the piece may err by. */
     double ymin = fmax(lo, BQ_YZERO);
     double eps = fmax(0x1p-60, 0.02 * fmin(BQ_TOL, BQ_RTOL * ymin) / x);
-    if (node_expand(&c->s, &nd, f, zmax, eps) != 0) return 0;
+    if (node_expand(&c->s, nd, f, zmax, eps) != 0) return 0;
     /* Values at the points (as y / x0 - 1), all at once for the pipelines;
      * the ends may then be pinned. */
     double val[BQ_NPT], zz[BQ_NPT];
     for (int i = 0; i < BQ_NPT; i++) {
         zz[i] = dz + lr[i];
-        val[i] = nd.g[nd.n];
+        val[i] = nd->g[nd->n];
     }
-    for (int t = nd.n - 1; t >= 1; t--)
+    for (int t = nd->n - 1; t >= 1; t--)
         for (int i = 0; i < BQ_NPT; i++)
-            val[i] = val[i] * zz[i] + nd.g[t];
+            val[i] = val[i] * zz[i] + nd->g[t];
     for (int i = 0; i < BQ_NPT; i++)
         val[i] *= zz[i];
     double ownr = x * (1.0 + val[0]), ownl = x * (1.0 + val[BQ_DEG]);
@@ -482,7 +482,6 @@ static int fit_piece(bq_ctx *c, double base, int k, size_t j, bq_node *nb, int h
         coef[i] = x * m[i];
     coef[0] += x;
     double e = tail + 1.5 * mis + x * eps;
-    *nb = nd;
     pf->yl = yl;
     pf->yr = yr;
     pf->err = e;
@@ -543,8 +542,9 @@ static tr_status build_side(bq_ctx *c, double ymed, bq_buf *buf, int64_t *bins, 
         for (;; kt++) {
             size_t np = (size_t)1 << kt;
             double y = yl, worst = 0.0, wtail = 0.0;
-            bq_node t = nd;
-            int th = have, ok = 1;
+            bq_node nodes[2];
+            const bq_node *prev = have ? &nd : NULL;
+            int ok = 1;
             for (size_t j = 0; j < np && ok == 1; j++) {
                 if (base * (1.0 + (double)(j + 1) / (double)np) <= vzero) {
                     /* Quantiles all below BQ_YZERO: 0, and the next piece
@@ -554,14 +554,16 @@ static tr_status build_side(bq_ctx *c, double ymed, bq_buf *buf, int64_t *bins, 
                     continue;
                 }
                 bq_fit pf = {y, (bin == 0 && j == np - 1) ? ymed : NAN, 0.0, 0.0};
-                ok = fit_piece(c, base, kt, j, &t, th, &pf, dst + j * BQ_NC);
+                bq_node *cur = prev == &nodes[0] ? &nodes[1] : &nodes[0];
+                cur->n = 0;
+                ok = fit_piece(c, base, kt, j, prev, cur, &pf, dst + j * BQ_NC);
                 /* At the finest split, a piece within the promised (not the
                  * build's) tolerance is kept; its error is reported. */
                 if (ok == 0 && kt == BQ_KMAX && pf.err > 0.0 && pf.err <= TR__BETAQ_TOL &&
                     pf.err <= TR__BETAQ_RTOL * fmax(pf.yl, BQ_YZERO))
                     ok = 1;
                 if (ok == 1) {
-                    th = 1;
+                    if (cur->n > 0) prev = cur;
                     y = pf.yr;
                     worst = fmax(worst, pf.err);
                     wtail = fmax(wtail, pf.tail);
@@ -571,8 +573,8 @@ static tr_status build_side(bq_ctx *c, double ymed, bq_buf *buf, int64_t *bins, 
             if (ok == 1) {
                 *slot = (int64_t)buf->n | (int64_t)kt << 32;
                 buf->n += np;
-                nd = t;
-                have = th;
+                if (prev && prev != &nd) nd = *prev;
+                have = prev != NULL;
                 yl = y;
                 k = kt;
                 slack = wtail;
@@ -618,13 +620,17 @@ tr_status tr__betaq_build(double a, double b, tr__betaq **out, tr_error *err)
     bq_buf buf = {NULL, 0, 0};
     int64_t bins[2 * BQ_NB];
     tr_status st = TR_OK;
-    if (side_solve(&c[ms].s, 0.5, c[ms].s.p / (a + b), 0.5 + 0x1p-20, &xm) != 0)
+    if (a == b)
+        xm = 0.5;
+    else if (side_solve(&c[ms].s, 0.5, c[ms].s.p / (a + b), 0.5 + 0x1p-20, &xm) != 0)
         st = tr_error_add(err, TR_E_INTERNAL, NULL, NULL, 0, 0,
                           "beta quantile table: the median of Beta(%g, %g) failed", a, b);
     ymed[ms] = xm;
     ymed[1 - ms] = 1.0 - xm;
-    for (int s = 0; s < 2 && st == TR_OK; s++)
+    /* A symmetric shape's two sides are the same function: one is built. */
+    for (int s = 0; s < (a == b ? 1 : 2) && st == TR_OK; s++)
         st = build_side(&c[s], ymed[s], &buf, bins + s * BQ_NB, err);
+    if (a == b) memcpy(bins + BQ_NB, bins, BQ_NB * sizeof *bins);
     void *mem = NULL;
     size_t head = (sizeof(tr__betaq) + 63) / 64 * 64;
     size_t bytes = head + buf.n * BQ_NC * sizeof(double);
@@ -707,22 +713,15 @@ static inline uint64_t double_to_bits(double d)
 
 /*
  * One quantile. Every choice is made with integer masks on the bits (no
- * branch, no floating-point comparison), so that gcc vectorises the batch
- * loop even for plain SSE2 (its gathers are emulated), and the arithmetic
- * is the same exactly rounded IEEE operations in both forms. Inputs out of
- * range are clamped before any index is formed, so no input can read
- * outside the table.
+ * floating-point comparison), so that gcc vectorises the batch loop even
+ * for plain SSE2 (its gathers are emulated), and the arithmetic is the
+ * same exactly rounded IEEE operations in both forms.
  */
-static inline double betaq_eval1(const int64_t *bins, const double *coef, double u)
+
+/* The bits of y at v (bits vb, in [2^-53, 1/2)) on side up, clamped to
+ * [0, 1]: the arithmetic the scalar and batch forms share. */
+static inline uint64_t betaq_core(const int64_t *bins, const double *coef, uint64_t vb, uint64_t up)
 {
-    uint64_t ub = double_to_bits(u), eu = (ub >> 52) & 0x7FF;
-    uint64_t up = ((eu + 2) >> 10) & 1; /* |u| >= 1/2: the upper side */
-    uint64_t mup = -up;
-    /* v = u or 1 - u (exact for u >= 1/2), clamped to [2^-53, 1/2). */
-    uint64_t vb = ((double_to_bits(1.0 - u) & mup) | (ub & ~mup)) & 0x7FFFFFFFFFFFFFFFu;
-    uint64_t lo = -(((vb >> 52) - (1022 - BQ_NB)) >> 63); /* v < 2^-53 */
-    uint64_t hi = -((((vb >> 52) + 1026) >> 11) & 1);     /* v >= 1/2, or NaN */
-    vb = (vb & ~(lo | hi)) | (double_to_bits(BQ_VMIN) & lo) | (double_to_bits(BQ_VMAX) & hi);
     uint64_t ex = vb >> 52;                                     /* 1022 - BQ_NB .. 1021 */
     double scale = bits_to_double((uint64_t)(2046 - ex) << 52); /* 2^-e */
     double f = bits_to_double(vb) * scale - 1.0;                /* [0, 1), exact */
@@ -743,7 +742,23 @@ static inline double betaq_eval1(const int64_t *bins, const double *coef, double
     uint64_t yb = double_to_bits(y);
     yb &= ~(-(yb >> 63));                          /* below 0: 0 */
     uint64_t y1 = -((((yb >> 52) + 1) >> 10) & 1); /* at least 1: 1 */
-    yb = (yb & ~y1) | (BQ_ONE & y1);
+    return (yb & ~y1) | (BQ_ONE & y1);
+}
+
+/* Any u, for the batch form: no branch and no floating-point comparison,
+ * so that gcc vectorises the loop; inputs out of range are clamped before
+ * any index is formed, so no input reads outside the table. */
+static inline double betaq_eval1(const int64_t *bins, const double *coef, double u)
+{
+    uint64_t ub = double_to_bits(u), eu = (ub >> 52) & 0x7FF;
+    uint64_t up = ((eu + 2) >> 10) & 1; /* |u| >= 1/2: the upper side */
+    uint64_t mup = -up;
+    /* v = u or 1 - u (exact for u >= 1/2), clamped to [2^-53, 1/2). */
+    uint64_t vb = ((double_to_bits(1.0 - u) & mup) | (ub & ~mup)) & 0x7FFFFFFFFFFFFFFFu;
+    uint64_t lo = -(((vb >> 52) - (1022 - BQ_NB)) >> 63); /* v < 2^-53 */
+    uint64_t hi = -((((vb >> 52) + 1026) >> 11) & 1);     /* v >= 1/2, or NaN */
+    vb = (vb & ~(lo | hi)) | (double_to_bits(BQ_VMIN) & lo) | (double_to_bits(BQ_VMAX) & hi);
+    uint64_t yb = betaq_core(bins, coef, vb, up);
     /* The upper side's 1 - y; then u out of (0, 1). */
     uint64_t xb = (double_to_bits(1.0 - bits_to_double(yb)) & mup) | (yb & ~mup);
     uint64_t ge1 = -(((eu + 1) >> 10) & 1);                    /* |u| >= 1 (finite): 1 */
@@ -756,6 +771,14 @@ static inline double betaq_eval1(const int64_t *bins, const double *coef, double
 
 double tr__betaq_eval(const tr__betaq *q, double u)
 {
+    /* The engine's uniforms take a shorter road to the same bits: for them
+     * every mask in betaq_eval1 lets the value through. */
+    if (u >= BQ_VMIN && u <= 1.0 - BQ_VMIN && u != 0.5) {
+        uint64_t up = u > 0.5;
+        double v = up ? 1.0 - u : u;
+        double y = bits_to_double(betaq_core(q->bin, q->coef, double_to_bits(v), up));
+        return up ? 1.0 - y : y;
+    }
     return betaq_eval1(q->bin, q->coef, u);
 }
 
