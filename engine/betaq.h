@@ -11,7 +11,8 @@
  *
  * Accuracy, for a and b in [TR__BETAQ_SHAPE_MIN, TR__BETAQ_SHAPE_MAX]
  * (measured against a Newton inverse on GSL's incomplete beta function on
- * every pair of shapes of a grid over that range, tests/test_betaq.c):
+ * every pair of shapes of a grid over that range, and against mpmath for
+ * Beta(1e6, 1e6), where GSL gives up; tests/test_betaq.c):
  *   - |tr__betaq_eval(q, u) - Q(u)| <= TR__BETAQ_TOL for every u in
  *     [2^-53, 1 - 2^-53], the engine's uniforms (a stronger promise than
  *     the old table's, which held for [2^-40, 1 - 2^-40] and called the
@@ -20,13 +21,16 @@
  *     for u < 1/2 and at most TR__BETAQ_RTOL (1 - Q(u)) + 2^-53 for
  *     u >= 1/2 (the result is a double near 1 there), wherever that tail
  *     quantile is at least TR__BETAQ_ZERO; below that it may come back as 0
- *     (or 1 - 0 = 1); measured worst 2.5e-8;
- *   - the result is non-decreasing in u up to a few units in the last
- *     place, lies in [0, 1], and is continuous across the pieces.
+ *     (or 1 - 0 = 1); measured worst 1.3e-7;
+ *   - the result is non-decreasing in u up to 2^-52 (results for u >= 1/2
+ *     are computed as 1 - y and so lie on a grid of 2^-53 near 1) or a few
+ *     units in the last place, lies in [0, 1], and is continuous across the
+ *     pieces up to rounding.
  * u below 2^-53 is treated as 2^-53; u <= 0 gives 0, u >= 1 gives 1, NaN
- * gives NaN. Shapes outside the range above are tried too: most build
- * (a and b from 0.005 to 1e7 have), and a table that builds keeps the same
- * promise; one that cannot meet it is refused (TR_E_INTERNAL).
+ * gives NaN. Shapes outside the range above are tried too: tables for a and
+ * b from 0.005 to 1e8 have built, and a table that builds has met its
+ * tolerances piece by piece; shapes it cannot follow (0.002 and 0.002,
+ * 1e12) are refused with TR_E_INTERNAL.
  *
  * A built table is read-only: one table may be shared by every thread.
  */
@@ -46,8 +50,9 @@
 typedef struct tr__betaq tr__betaq;
 
 /* Build the quantile table of Beta(a, b) into a fresh allocation (*out;
- * free it with tr__betaq_free). Typically 50-100 us and 9-10 KB for shapes
- * from 0.3 up, more for smaller shapes (up to 1 ms and 70 KB at 0.01).
+ * free it with tr__betaq_free). About 60 us and 9-10 KB for shapes from 0.3
+ * up (half that for a == b, whose two sides are shared), more for smaller
+ * shapes (up to about 1 ms and 50 KB at 0.01).
  * Returns TR_OK; TR_E_INPUT for shapes that are not finite and positive;
  * TR_E_NOMEM; or TR_E_INTERNAL for shapes the table cannot follow to the
  * promised accuracy. On failure *out is NULL and err says why. */
