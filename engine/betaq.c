@@ -72,7 +72,7 @@
 #define BQ_YZERO 0x1p-500       /* pieces whose quantiles are all below this are 0 */
 #define BQ_YFLOOR 0x1p-560      /* no piece is fitted down to quantiles below this */
 #define BQ_CFLUSH 0x1p-600      /* smaller coefficients are stored as 0 */
-#define BQ_YONE (1.0 - 0x1p-50) /* above this, pieces are flat */
+#define BQ_YONE (1.0 - 0x1p-40) /* above this, pieces are flat */
 #define BQ_CFMAX 20000          /* continued-fraction terms before giving up */
 #define BQ_PI 3.14159265358979323846
 
@@ -157,7 +157,7 @@ static int beta_cdf(const bq_side *s, double x, double *cdf, double *pdf)
 static int side_solve(const bq_side *s, double v, double guess, double hi, double *out)
 {
     double logv = log(v);
-    double wlo = log(BQ_YFLOOR) - 1.0, whi = log(hi);
+    double wlo = log(BQ_YFLOOR) - 1.0, whi = log(fmin(hi, 1.0 - 0x1p-53)); /* never x = 1 */
     double F, f;
     if (beta_cdf(s, exp(wlo), &F, &f) != 0) return -1;
     if (F >= v) { /* below what the table keeps */
@@ -423,9 +423,15 @@ static int fit_piece(bq_ctx *c, double base, int k, size_t j, const bq_node *pre
     }
     if (!placed) {
         if (side_solve(&c->s, vmid, x, hi, &x) != 0) return -1;
-        if (x >= BQ_YONE) {
-            pf->yl = x;
-            return fit_flat(pf, coef);
+        if (x >= BQ_YONE && pf->yl != pf->yl) {
+            /* Saturated at the centre, and no left value yet: flat if the
+             * left end is saturated too. */
+            double xl;
+            if (side_solve(&c->s, vmid - h, x, x, &xl) != 0) return -1;
+            if (xl >= BQ_YONE) {
+                pf->yl = xl;
+                return fit_flat(pf, coef);
+            }
         }
         if (ctx_cdf(c, x, &F, &f) != 0) return -1;
         sh = (vmid - F) / h;

@@ -139,6 +139,48 @@ Test(betaq, accuracy_on_random_shapes)
                 all.rel);
 }
 
+/* Shapes drawn over the whole range, and the pairs of a tiny and a large
+ * shape that once failed (the quantile saturating at 1 within a binade). */
+Test(betaq, accuracy_on_random_wide_shapes)
+{
+    gsl_set_error_handler_off();
+    const double seen[][2] = {
+        {0.018081091264360055, 37.881680823567493}, {43.937900707339132, 0.01906802652381585},
+        {0.02019700290858378, 55.590723526664732},  {558.85986460222932, 0.020959308124446189},
+        {11776.192409851959, 0.010019387636421455}, {1472.3887127897165, 0.022027643618492514}};
+    const size_t nseen = sizeof seen / sizeof *seen;
+    uint64_t s = 2024;
+    errs all = {0, 0};
+    for (size_t t = 0; t < nseen + 150; t++) {
+        double a, b;
+        if (t < nseen) {
+            a = seen[t][0];
+            b = seen[t][1];
+        } else {
+            a = 0.01 * pow(1e8, (double)(splitmix64(&s) >> 11) * 0x1p-53);
+            b = 0.01 * pow(1e8, (double)(splitmix64(&s) >> 11) * 0x1p-53);
+            if (a > 1e5 && b > 1e5) continue; /* beyond GSL, as Beta(1e6, 1e6) */
+        }
+        tr__betaq *q = build(a, b);
+        errs e = {0, 0};
+        for (int k = 0; k <= 60; k++)
+            measure(q, a, b, logit_grid(k, 60), &e);
+        for (int k = 0; k < 40; k++)
+            measure(q, a, b, tr__u01(splitmix64(&s)), &e);
+        for (int ex = -53; ex <= -2; ex++) { /* the left end of each binade's first piece */
+            measure(q, a, b, ldexp(1.0625, ex), &e);
+            measure(q, a, b, 1.0 - ldexp(1.0625, ex), &e);
+        }
+        cr_expect(e.abs <= TR__BETAQ_TOL, "Beta(%.17g, %.17g): error %g", a, b, e.abs);
+        cr_expect(e.rel <= TR__BETAQ_RTOL, "Beta(%.17g, %.17g): relative error %g", a, b, e.rel);
+        if (e.abs > all.abs) all.abs = e.abs;
+        if (e.rel > all.rel) all.rel = e.rel;
+        tr__betaq_free(q);
+    }
+    cr_log_info("wide random shapes: worst error %.3g, worst relative tail error %.3g", all.abs,
+                all.rel);
+}
+
 /* The reference agrees with GSL's own inverse where that converges. */
 Test(betaq, reference_agrees_with_gsl)
 {
