@@ -78,8 +78,7 @@
 
 struct tr__betaq {
     double a, b;
-    double err;      /* estimated worst absolute error */
-    double mismatch; /* worst disagreement of neighbouring expansions */
+    double err; /* estimated worst absolute error */
     size_t npiece;
     size_t bytes;
     const double *coef; /* npiece * BQ_NC, 64-byte aligned */
@@ -296,8 +295,7 @@ typedef struct bq_basis {
 typedef struct bq_ctx {
     bq_side s;
     bq_basis *bs;
-    double err;      /* worst estimated error */
-    double mismatch; /* worst disagreement at shared ends */
+    double err; /* worst estimated error */
 } bq_ctx;
 
 static void basis_init(bq_basis *bs)
@@ -464,7 +462,6 @@ static int fit_piece(bq_ctx *c, double base, int k, size_t j, const bq_node *pre
     double yr = pf->yr == pf->yr ? pf->yr : ownr;
     double yl = pf->yl == pf->yl ? pf->yl : ownl;
     double mis = fmax(fabs(ownr - yr), fabs(ownl - yl));
-    if (mis > c->mismatch) c->mismatch = mis;
     val[0] = yr / x - 1.0;
     val[BQ_DEG] = yl / x - 1.0;
     double cc[BQ_NC] = {0}, m[BQ_NC] = {0};
@@ -618,7 +615,7 @@ tr_status tr__betaq_build(double a, double b, tr__betaq **out, tr_error *err)
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
                             "out of memory building a beta quantile table");
     basis_init(bs);
-    bq_ctx c[2] = {{{a, b, lb.val}, bs, 0.0, 0.0}, {{b, a, lb.val}, bs, 0.0, 0.0}};
+    bq_ctx c[2] = {{{a, b, lb.val}, bs, 0.0}, {{b, a, lb.val}, bs, 0.0}};
 
     /* The median, solved on the side where it is at most 1/2. */
     int ms = a <= b ? 0 : 1;
@@ -658,7 +655,6 @@ tr_status tr__betaq_build(double a, double b, tr__betaq **out, tr_error *err)
     q->a = a;
     q->b = b;
     q->err = fmax(c[0].err, c[1].err);
-    q->mismatch = fmax(c[0].mismatch, c[1].mismatch);
     q->npiece = buf.n;
     q->bytes = bytes;
     q->coef = coef;

@@ -3,8 +3,8 @@
  *
  * The beta and pert families are sampled by inverting the Beta CDF. A
  * tr__betaq holds a piecewise polynomial approximation of the quantile Q(u)
- * of one Beta(a, b) shape (betaq.c says how it is built: one CDF value per
- * piece, about 110 pieces, no root search). Evaluation uses nothing but
+ * of one Beta(a, b) shape (betaq.c says how it is built: about 110 pieces,
+ * each from one CDF value, with no root search). Evaluation uses nothing but
  * + - * and integer operations, so the same u gives the same bits from
  * tr__betaq_eval and from every lane of tr__betaq_eval_n, whatever x86-64
  * instruction set the file is compiled for.
