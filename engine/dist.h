@@ -10,15 +10,17 @@
 #ifndef TR_DIST_H
 #define TR_DIST_H
 
+#include "betaq.h"
 #include "model.h"
 #include "trustrisk/error.h"
 
-/* A precomputed quantile function for one beta or pert distribution. */
-typedef struct tr__qtable tr__qtable;
+/* A precomputed quantile function for one Beta shape (betaq.h). */
+typedef tr__betaq tr__qtable;
 
 /* Build the table for `d` when it pays (beta, pert); *out = NULL for the
- * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM or
- * TR_E_INTERNAL (with a message in err) if GSL fails. */
+ * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM,
+ * or TR_E_INPUT / TR_E_INTERNAL with a message for shapes the tables cannot
+ * follow (outside what the loader accepts). */
 tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err);
 
 /* Free a table; NULL allowed. */
@@ -29,15 +31,15 @@ void tr__qtable_free(tr__qtable *t);
 double tr__qtable_alpha(const tr__qtable *t);
 double tr__qtable_beta(const tr__qtable *t);
 
-/* The table's accuracy: for u in [2^-40, 1 - 2^-40] (beyond, the exact
- * inverse is used) the tabulated quantile is within TR__QTABLE_TOL * (max -
- * min) of the exact one (tested against gsl_cdf_beta_Pinv for shapes 0.3..50
- * in tests/test_dist.c); it is built to 2e-10 and tr__qtable_error returns
- * the worst error it measured while building (fraction of max - min; 0 for
- * NULL). tr__qtable_bytes is its memory (typically 5-11 KB). Building costs
- * 0.4-11 ms; evaluation about 7 ns. A built table is read-only, so one table
- * may be shared by every thread. NULL is also returned for max <= min. */
-#define TR__QTABLE_TOL 1e-9
+/* The table's accuracy: for every u in [2^-53, 1 - 2^-53] the tabulated
+ * quantile is within TR__QTABLE_TOL * (max - min) of the exact one (betaq.h;
+ * tested against gsl_cdf_beta_Pinv in tests/test_dist.c and
+ * tests/test_betaq.c); tr__qtable_error returns the worst error the build
+ * estimated (fraction of max - min; 0 for NULL). tr__qtable_bytes is its
+ * memory (typically 10 KB). Building costs about 50 us; evaluation about
+ * 10 ns. A built table is read-only, so one table may be shared by every
+ * thread. NULL is also returned for max <= min. */
+#define TR__QTABLE_TOL TR__BETAQ_TOL
 double tr__qtable_error(const tr__qtable *t);
 size_t tr__qtable_bytes(const tr__qtable *t);
 

@@ -89,7 +89,9 @@ static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *er
     tr__qtable *t = NULL;
     tr_status st = tr__qtable_build(j->d, &t, &e); /* again, for its message */
     tr__qtable_free(t);
-    if (st == TR_OK) st = TR_E_INTERNAL;
+    /* The loader admits only shapes a table can serve, so this is the
+     * engine's fault whatever the table said. */
+    if (st != TR_E_NOMEM) st = TR_E_INTERNAL;
     const tr_trust *tr = &cfg->trusts[j->trust];
     char path[128];
     if (j->scheme == SIZE_MAX)
