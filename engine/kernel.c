@@ -31,6 +31,23 @@
 
 #define C TR__CHUNK
 
+/* The kernel's helpers are inlined into tr__kernel_chunk, which is compiled
+ * for AVX-512, AVX2 and the x86-64 baseline (target_clones; the CPU's best
+ * is chosen at load time), so that every helper's lane loops are vectorised
+ * for the widest registers the CPU has. Every clone gives the same bits
+ * (vmath.h's functions, no fused multiply-add). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&       \
+    !defined(TR_VMATH_NO_CLONES)
+#define KCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KCLONES
+#endif
+#if defined(__GNUC__)
+#define KINLINE static inline __attribute__((always_inline))
+#else
+#define KINLINE static inline
+#endif
+
 /* One remembered outcome of a trust: its key (each scheme's d, a and paper,
  * then gI, gC) and its months. */
 typedef struct kentry {
@@ -49,13 +66,14 @@ struct tr__kscratch {
     tr__rng_key key;
     uint64_t first;
     size_t n;
-    double *z;                                      /* [nz][C] factor draws */
-    double *ts;                                     /* [C] t copula scale 1 / sqrt(W / nu) */
-    double *u, *x, *m, *U, *v, *w;                  /* [C] scratch */
-    double *d, *a;                                  /* [ms][C] delivered fraction, actual start */
-    uint8_t *paper;                                 /* [ms][C] */
-    uint8_t *ev;                                    /* [C] an event's outcome */
-    double *gI, *gC;                                /* [C] growths */
+    double *z;                     /* [nz][C] factor draws */
+    double *ts;                    /* [C] t copula scale 1 / sqrt(W / nu) */
+    double *u, *x, *m, *U, *v, *w; /* [C] scratch */
+    double *d, *a;                 /* [ms][C] delivered fraction, actual start */
+    uint8_t *paper;                /* [ms][C] */
+    uint8_t *ev;                   /* [C] an event's outcome */
+    double *ev_e, *ev_u;           /* [C] the last event threshold Phi(e) of each lane (a memo) */
+    double *gI, *gC;               /* [C] growths */
     double *diff, *direct, *oneoff, *noise;         /* [H + 2][C] over compute slots */
     double *run, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
     uint8_t *fail;                                  /* [C] over compute slots */
@@ -74,12 +92,12 @@ struct tr__kscratch {
     double *store; /* keys, cash rows and bail-outs of every entry */
 };
 
-static size_t trust_klen(const tr_trust *tr)
+KINLINE size_t trust_klen(const tr_trust *tr)
 {
     return 3 * tr->n_schemes + 2;
 }
 
-static int cache_wanted(const tr_trust *tr)
+KINLINE int cache_wanted(const tr_trust *tr)
 {
     return tr->cash_noise == 0.0;
 }
@@ -101,9 +119,9 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     }
     k->H = H;
     k->ms = ms;
-    double **dv[] = {&k->ts, &k->u,  &k->x,   &k->m,      &k->U,      &k->v,    &k->w,
-                     &k->gI, &k->gC, &k->run, &k->cash,   &k->inc,    &k->exp_, &k->fI,
-                     &k->fC, &k->bo, &k->lbo, &k->sys_bo, &k->sys_top};
+    double **dv[] = {&k->ev_e, &k->ev_u, &k->ts, &k->u,  &k->x,   &k->m,      &k->U,
+                     &k->v,    &k->w,    &k->gI, &k->gC, &k->run, &k->cash,   &k->inc,
+                     &k->exp_, &k->fI,   &k->fC, &k->bo, &k->lbo, &k->sys_bo, &k->sys_top};
     for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
         if (!(*dv[j] = calloc(C, sizeof(double)))) goto oom;
     k->z = calloc((plan->nz + 1) * C, sizeof *k->z);
@@ -157,11 +175,11 @@ void tr__kws_free(tr__kws *kw)
     tr__ws_free(&kw->ws);
     tr__kscratch *k = kw->k;
     if (k) {
-        double *dv[] = {k->ts,      k->u,     k->x,  k->m,   k->U,    k->v,
-                        k->w,       k->gI,    k->gC, k->run, k->cash, k->inc,
-                        k->exp_,    k->fI,    k->fC, k->bo,  k->lbo,  k->sys_bo,
-                        k->sys_top, k->z,     k->d,  k->a,   k->diff, k->direct,
-                        k->oneoff,  k->noise, k->bm, k->cm,  k->q,    k->store};
+        double *dv[] = {k->ev_e, k->ev_u, k->ts, k->u,    k->x,      k->m,      k->U,
+                        k->v,    k->w,    k->gI, k->gC,   k->run,    k->cash,   k->inc,
+                        k->exp_, k->fI,   k->fC, k->bo,   k->lbo,    k->sys_bo, k->sys_top,
+                        k->z,    k->d,    k->a,  k->diff, k->direct, k->oneoff, k->noise,
+                        k->bm,   k->cm,   k->q,  k->store};
         for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
             free(dv[j]);
         free(k->paper);
@@ -180,7 +198,7 @@ void tr__kws_free(tr__kws *kw)
 
 /* ---- section 3: factors ------------------------------------------------- */
 
-static void lanes_factors(tr__kws *kw)
+KINLINE void lanes_factors(tr__kws *kw)
 {
     const tr__plan *pl = kw->plan;
     tr__kscratch *k = kw->k;
@@ -208,7 +226,7 @@ static void lanes_factors(tr__kws *kw)
 
 /* The factors' part of a latent variable, m = sum_k w_k Z_k (as sim.c's
  * factor_sum: from 0, term by term), into k->m. */
-static void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
+KINLINE void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
 {
     tr__kscratch *k = kw->k;
     for (size_t l = 0; l < k->n; l++)
@@ -223,8 +241,8 @@ static void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
 
 /* U of a continuous element (element `el` of `owner`, loadings L) into
  * k->U: the copula of sim.c's element_u, lane by lane. */
-static void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, uint64_t owner,
-                            uint32_t el)
+KINLINE void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, uint64_t owner,
+                             uint32_t el)
 {
     const tr__plan *pl = kw->plan;
     tr__kscratch *k = kw->k;
@@ -262,8 +280,8 @@ static void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, uin
 
 /* A continuous element's value over the lanes into out: F^{-1}(1 - U)
  * (flip) or F^{-1}(U), or the fixed value without a draw. */
-static void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, const tr_loadings *own,
-                        size_t trust, uint64_t owner, uint32_t el, int flip, double *out)
+KINLINE void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, const tr_loadings *own,
+                         size_t trust, uint64_t owner, uint32_t el, int flip, double *out)
 {
     tr__kscratch *k = kw->k;
     if (!tr__is_random(d)) {
@@ -278,8 +296,8 @@ static void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, cons
 
 /* An event of probability p over the lanes into k->ev (sim.c's event(): U >
  * 1 - p, decided as u > Phi(e) under loadings or the t copula). */
-static void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, double c,
-                        const tr_loadings *L, size_t trust)
+KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, double c,
+                         const tr_loadings *L, size_t trust)
 {
     const tr__plan *pl = kw->plan;
     tr__kscratch *k = kw->k;
@@ -300,10 +318,21 @@ static void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, doub
     lanes_factor_sum(kw, L, trust);
     double r = L->resid;
     if (r > 0.0) {
+        /* Schemes with the same loadings on the same factor draws (the
+         * credit portfolio) share each lane's threshold e: Phi(e) is
+         * computed again only when some lane's e changed. */
+        int changed = 0;
         for (size_t l = 0; l < n; l++) {
-            double e = (c / k->ts[l] - k->m[l]) / r;
-            k->ev[l] = u[l] > tr__vnorm_cdf(e);
+            k->x[l] = (c / k->ts[l] - k->m[l]) / r;
+            changed |= k->x[l] != k->ev_e[l];
         }
+        if (changed)
+            for (size_t l = 0; l < n; l++) {
+                k->ev_e[l] = k->x[l];
+                k->ev_u[l] = tr__vnorm_cdf(k->x[l]);
+            }
+        for (size_t l = 0; l < n; l++)
+            k->ev[l] = u[l] > k->ev_u[l];
     } else {
         for (size_t l = 0; l < n; l++)
             k->ev[l] = k->m[l] * k->ts[l] > c; /* fully loaded: the own draw plays no part */
@@ -313,7 +342,7 @@ static void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, doub
 /* Scheme s (global index; j within trust i) over the lanes: its delivered
  * fraction, actual start and paper flag into row j of k->d, k->a, k->paper,
  * and its shortfall into out->sf (docs/model.md section 5). */
-static void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_out *out)
+KINLINE void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_out *out)
 {
     const tr__plan *pl = kw->plan;
     const tr_scheme *sc = &pl->cfg->trusts[i].schemes[j];
@@ -363,7 +392,7 @@ static void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_ou
 }
 
 /* Income and cost growth over the lanes: g_I = F^{-1}(1 - U), g_C = F^{-1}(U). */
-static void lanes_growth(tr__kws *kw, size_t i)
+KINLINE void lanes_growth(tr__kws *kw, size_t i)
 {
     const tr__plan *pl = kw->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
@@ -378,7 +407,7 @@ static void lanes_growth(tr__kws *kw, size_t i)
 /* ---- the repeat cache ---------------------------------------------------- */
 
 /* Does lane l's outcome of trust i equal entry en's key? (== as sim.c compares) */
-static int same_outcome(const tr__kscratch *k, const tr_trust *tr, const kentry *en, size_t l)
+KINLINE int same_outcome(const tr__kscratch *k, const tr_trust *tr, const kentry *en, size_t l)
 {
     const double *key = en->key;
     size_t ns = tr->n_schemes;
@@ -389,7 +418,7 @@ static int same_outcome(const tr__kscratch *k, const tr_trust *tr, const kentry 
     return key[3 * ns] == k->gI[l] && key[3 * ns + 1] == k->gC[l];
 }
 
-static void set_key(const tr__kscratch *k, const tr_trust *tr, kentry *en, size_t l)
+KINLINE void set_key(const tr__kscratch *k, const tr_trust *tr, kentry *en, size_t l)
 {
     size_t ns = tr->n_schemes;
     for (size_t j = 0; j < ns; j++) {
@@ -403,7 +432,7 @@ static void set_key(const tr__kscratch *k, const tr_trust *tr, kentry *en, size_
 
 /* ---- section 6: a trust's months over its compute slots ----------------- */
 
-static void slots_months(tr__kws *kw, size_t i, size_t nslot)
+KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
 {
     const tr__plan *pl = kw->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
@@ -483,8 +512,8 @@ static void slots_months(tr__kws *kw, size_t i, size_t nslot)
 /* Add B_t of lane l (from `bm`, element t at [t * stride]) into the
  * requests of trust tr's commissioners (section 7; as sim.c: trusts in
  * order, each of its commissioners, months in order). */
-static void add_requests(tr__kscratch *k, const tr_trust *tr, size_t l, const double *bm,
-                         size_t stride)
+KINLINE void add_requests(tr__kscratch *k, const tr_trust *tr, size_t l, const double *bm,
+                          size_t stride)
 {
     const size_t Hs = k->H;
     for (size_t c = 0; c < tr->n_commissioners; c++) {
@@ -496,7 +525,7 @@ static void add_requests(tr__kscratch *k, const tr_trust *tr, size_t l, const do
 }
 
 /* A new cash row of trust i in out holding `cash` (element t at [t * stride]). */
-static uint16_t new_row(tr__chunk_out *out, size_t i, size_t H, const double *cash, size_t stride)
+KINLINE uint16_t new_row(tr__chunk_out *out, size_t i, size_t H, const double *cash, size_t stride)
 {
     uint16_t r = out->nrows[i]++;
     double *row = out->cash + (i * C + r) * H;
@@ -506,8 +535,8 @@ static uint16_t new_row(tr__chunk_out *out, size_t i, size_t H, const double *ca
 }
 
 /* Lane l of trust i takes cache entry en's outcome (complete). */
-static void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size_t l, kentry *en,
-                            tr__chunk_out *out)
+KINLINE void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size_t l, kentry *en,
+                             tr__chunk_out *out)
 {
     k->lfail[l] = en->fail;
     k->lbo[l] = en->bo;
@@ -521,7 +550,7 @@ static void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size_
  * which need their months computed: k->src[l] is then lane l's compute slot
  * (k->todo lists the slots' lanes; a later lane with the same outcome
  * shares the slot). Returns the number of slots. */
-static size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
+KINLINE size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
 {
     tr__kscratch *k = kw->k;
     const tr_trust *tr = &kw->plan->cfg->trusts[i];
@@ -564,7 +593,7 @@ static size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
 
 /* After the months: lanes whose outcome was computed take their slot's, and
  * the cache entries waiting for a slot are filled. */
-static void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
+KINLINE void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
 {
     tr__kscratch *k = kw->k;
     const tr_trust *tr = &kw->plan->cfg->trusts[i];
@@ -597,7 +626,7 @@ static void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
 
 /* Trust i over the lanes: schemes, growths, months, and its part of the
  * path totals (sim.c's tr__sim_trust). */
-static void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
+KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
 {
     const tr__plan *pl = kw->plan;
     const tr_trust *tr = &pl->cfg->trusts[i];
@@ -620,7 +649,7 @@ static void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
 
 /* Section 7 over the lanes: each consortium pays its requests month by
  * month from its reserve (sim.c's tr__sim_who_pays). */
-static void lanes_who_pays(tr__kws *kw, tr__chunk_out *out)
+KINLINE void lanes_who_pays(tr__kws *kw, tr__chunk_out *out)
 {
     const tr_config *cfg = kw->plan->cfg;
     tr__kscratch *k = kw->k;
@@ -647,12 +676,9 @@ static void lanes_who_pays(tr__kws *kw, tr__chunk_out *out)
     }
 }
 
-void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)
+KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size_t n,
+                                tr__chunk_out *out)
 {
-    if (kw->reference) {
-        tr__kernel_chunk_ref(kw, seed, first, n, out);
-        return;
-    }
     const tr__plan *pl = kw->plan;
     tr__kscratch *k = kw->k;
     k->key = tr__rng_key_of(seed);
@@ -668,6 +694,8 @@ void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__
         k->sys_bo[l] = 0.0;
         k->sys_top[l] = 0.0;
     }
+    for (size_t l = 0; l < C; l++) /* no threshold memoised: NaN equals nothing */
+        k->ev_e[l] = NAN;
     lanes_factors(kw);
     for (size_t i = 0; i < pl->n_trusts; i++)
         lanes_trust(kw, i, out);
@@ -677,4 +705,12 @@ void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__
         out->sys_bo[l] = k->sys_bo[l];
         out->sys_top[l] = k->sys_top[l];
     }
+}
+
+void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)
+{
+    if (kw->reference)
+        tr__kernel_chunk_ref(kw, seed, first, n, out);
+    else
+        kernel_fast(kw, seed, first, n, out);
 }

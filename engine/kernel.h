@@ -61,6 +61,8 @@ typedef struct tr__kws {
 } tr__kws;
 
 tr_status tr__kws_init(tr__kws *k, const tr__plan *plan, tr_error *err);
+/* About the bytes one thread's kernel workspace and chunk take. */
+double tr__kernel_bytes(const tr__plan *plan);
 void tr__kws_free(tr__kws *k);
 
 tr_status tr__chunk_init(tr__chunk_out *out, const tr__plan *plan, tr_error *err);

@@ -13,6 +13,17 @@
 
 #include "kernel.h"
 
+double tr__kernel_bytes(const tr__plan *plan)
+{
+    double C = TR__CHUNK, nt = (double)plan->n_trusts, ns = (double)plan->n_schemes;
+    double nc = (double)plan->n_consortia, H = (double)plan->horizon;
+    double chunk = nt * C * (H * 8 + 11) + ns * C * 8 + nc * C * 17 + C * 28;
+    double ref = nt * H * 16 + nt * 40 + ns * sizeof(tr__scheme_draw) + nc * H * 8;
+    double fast = nc * H * C * 8 + H * C * 8 * 6 + (double)plan->nz * C * 8 + 2 * nt * H * 16 +
+                  3 * ns * 2 * 8 + 64 * C * 8;
+    return chunk + ref + fast;
+}
+
 tr_status tr__chunk_init(tr__chunk_out *out, const tr__plan *plan, tr_error *err)
 {
     memset(out, 0, sizeof *out);

@@ -43,8 +43,8 @@ static void same_lane(const tr__plan *pl, const tr__chunk_out *a, const tr__chun
                      b->bo[i * C + l]);
         const double *ca = a->cash + (i * C + a->cref[i * C + l]) * H;
         const double *cb = b->cash + (i * C + b->cref[i * C + l]) * H;
-        cr_assert_eq(memcmp(ca, cb, H * sizeof(double)), 0, "%s lane %zu trust %zu: cash", what,
-                     l, i);
+        cr_assert_eq(memcmp(ca, cb, H * sizeof(double)), 0, "%s lane %zu trust %zu: cash", what, l,
+                     i);
     }
     for (size_t s = 0; s < pl->n_schemes; s++)
         cr_assert_eq(memcmp(&a->sf[s * C + l], &b->sf[s * C + l], sizeof(double)), 0,
@@ -111,8 +111,8 @@ static const char *const bundled[] = {"configs/example.json",
 Test(kernel, bundled_configs_bit_for_bit)
 {
     for (size_t k = 0; k < sizeof bundled / sizeof *bundled; k++) {
-        compare(bundled[k], 1, 0, TR__CHUNK, 4);      /* aligned, consecutive */
-        compare(bundled[k], 77, 1003, 37, 3);        /* unaligned, short */
+        compare(bundled[k], 1, 0, TR__CHUNK, 4);       /* aligned, consecutive */
+        compare(bundled[k], 77, 1003, 37, 3);          /* unaligned, short */
         compare(bundled[k], 5, 4294967295u - 3, 1, 3); /* the last paths, one at a time */
     }
 }
