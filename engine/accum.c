@@ -179,13 +179,17 @@ static void note_bad(tr__acc_local *l, tr__bad_kind kind, size_t item, size_t mo
     if (l->bad.kind == TR__BAD_NONE) l->bad = (tr__bad){kind, item, month, x, path};
 }
 
-/* The values of one item over the lanes, checked for non-finite ones. */
-static void check_lanes(tr__acc_local *l, const double *x, size_t n, tr__bad_kind kind, size_t item,
-                        uint64_t first)
+/* The values of one item over the lanes, checked for non-finite ones: a
+ * non-finite value makes its partial sum non-finite (finite values cannot
+ * overflow one: the loader bounds them), so only the item's TR__PARTIALS
+ * partial sums bs are looked at, and the lanes only when one of those is
+ * not finite. */
+static void check_lanes(tr__acc_local *l, const double *bs, const double *x, size_t n,
+                        tr__bad_kind kind, size_t item, uint64_t first)
 {
     int ok = 1;
-    for (size_t k = 0; k < n; k++)
-        ok &= isfinite(x[k]) != 0;
+    for (size_t j = 0; j < P; j++)
+        ok &= isfinite(bs[j]) != 0;
     if (ok) return;
     for (size_t k = 0; k < n; k++)
         if (!isfinite(x[k])) {
@@ -266,6 +270,13 @@ static void add_sums_masked(double *bs, size_t item, const double *x, const uint
 
 static void hist_lanes(tr__acc *a, tr__hist *h, const double *x, size_t n)
 {
+    int same = 1;
+    for (size_t j = 1; j < n; j++)
+        same &= x[j] == x[0];
+    if (same) { /* the common case: one value for the whole chunk */
+        if (tr__hist_add_count(h, a->pool, x[0], tr__hist_index(x[0]), n) != 0) a->oom = 1;
+        return;
+    }
     size_t k = 0;
     while (k < n) {
         size_t e = k + 1;
@@ -325,11 +336,18 @@ static void add_cash(tr__acc *a, tr__acc_local *l, size_t i, const double *cash,
 static void add_cash_rows(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_out *ch)
 {
     const size_t C = TR__CHUNK, H = (size_t)a->H;
-    uint64_t count[TR__CHUNK] = {0};
+    uint64_t count[TR__CHUNK];
     size_t lane[TR__CHUNK]; /* a lane using the row */
-    for (size_t k = 0; k < ch->n; k++) {
-        size_t r = ch->cref[i * C + k];
-        if (count[r]++ == 0) lane[r] = k;
+    const uint16_t *cref = ch->cref + i * C;
+    if (ch->nrows[i] == 1) { /* every lane on one row */
+        count[0] = ch->n;
+        lane[0] = 0;
+    } else {
+        memset(count, 0, ch->nrows[i] * sizeof *count);
+        for (size_t k = 0; k < ch->n; k++) {
+            size_t r = cref[k];
+            if (count[r]++ == 0) lane[r] = k;
+        }
     }
     for (size_t r = 0; r < ch->nrows[i]; r++)
         add_cash(a, l, i, ch->cash + (i * C + r) * H, count[r], ch->first + lane[r]);
@@ -356,23 +374,29 @@ static void add_trust(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_ou
     const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
     const uint8_t *fail = ch->fail + i * C;
     const double *bo = ch->bo + i * C;
-    check_lanes(l, bo, n, TR__BAD_BAILOUT, i, ch->first);
-    for (size_t k = 0; k < n; k++) {
-        int f = fail[k];
-        if (f) {
-            a->fail_count[i]++;
-            a->fail_by_month[i * H + (size_t)(f - 1)]++;
-            a->tau_sum[i] += (uint64_t)f;
+    size_t ib = tr__acc_bo(a, i, TR__S_SUM);
+    add_sums(l->bs, ib, bo, n, ch->first, 1);
+    check_lanes(l, l->bs + ib * P, bo, n, TR__BAD_BAILOUT, i, ch->first);
+    int anyfail = 0;
+    for (size_t k = 0; k < n; k++)
+        anyfail |= fail[k];
+    if (anyfail)
+        for (size_t k = 0; k < n; k++) {
+            int f = fail[k];
+            if (f) {
+                a->fail_count[i]++;
+                a->fail_by_month[i * H + (size_t)(f - 1)]++;
+                a->tau_sum[i] += (uint64_t)f;
+            }
         }
-    }
     hist_lanes(a, &a->bo[i], bo, n);
     add_cash_rows(a, l, i, ch);
-    add_sums(l->bs, tr__acc_bo(a, i, TR__S_SUM), bo, n, ch->first, 1);
     for (size_t s = plan->scheme_base[i]; s < plan->scheme_base[i + 1]; s++) {
         const double *sf = ch->sf + s * C;
-        check_lanes(l, sf, n, TR__BAD_SHORTFALL, s, ch->first);
-        add_sums(l->bs, tr__acc_shortfall(a, s, 0), sf, n, ch->first, 0);
-        add_sums_masked(l->bs, tr__acc_shortfall(a, s, 1), sf, fail, n, ch->first);
+        size_t is = tr__acc_shortfall(a, s, 0);
+        add_sums(l->bs, is, sf, n, ch->first, 0);
+        check_lanes(l, l->bs + is * P, sf, n, TR__BAD_SHORTFALL, s, ch->first);
+        if (anyfail) add_sums_masked(l->bs, tr__acc_shortfall(a, s, 1), sf, fail, n, ch->first);
     }
 }
 
@@ -384,14 +408,15 @@ static void add_consortia(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch)
         const double *req = ch->req + c * C, *paid = ch->paid + c * C;
         for (size_t k = 0; k < n; k++)
             top[k] = req[k] - paid[k];
-        check_lanes(l, req, n, TR__BAD_REQUESTED, c, ch->first);
-        check_lanes(l, paid, n, TR__BAD_PAID, c, ch->first);
+        size_t ir = tr__acc_cons(a, c, 0, TR__S_SUM), ip = tr__acc_cons(a, c, 1, TR__S_SUM);
+        add_sums(l->bs, ir, req, n, ch->first, 1);
+        add_sums(l->bs, ip, paid, n, ch->first, 1);
+        add_sums(l->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top, n, ch->first, 1);
+        check_lanes(l, l->bs + ir * P, req, n, TR__BAD_REQUESTED, c, ch->first);
+        check_lanes(l, l->bs + ip * P, paid, n, TR__BAD_PAID, c, ch->first);
         hist_lanes(a, &a->req[c], req, n);
         hist_lanes(a, &a->paid[c], paid, n);
         hist_lanes(a, &a->top[c], top, n);
-        add_sums(l->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req, n, ch->first, 1);
-        add_sums(l->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid, n, ch->first, 1);
-        add_sums(l->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top, n, ch->first, 1);
         for (size_t k = 0; k < n; k++) {
             int ex = ch->exh[c * C + k];
             if (ex) {
@@ -408,12 +433,13 @@ static void add_system(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch)
     a->n += n;
     for (size_t k = 0; k < n; k++)
         a->nfail[ch->nfail[k]]++;
-    check_lanes(l, ch->sys_bo, n, TR__BAD_SYS_BAILOUT, 0, ch->first);
-    check_lanes(l, ch->sys_top, n, TR__BAD_SYS_TOPUP, 0, ch->first);
+    size_t ib = tr__acc_sys(a, 0, TR__S_SUM), it = tr__acc_sys(a, 1, TR__S_SUM);
+    add_sums(l->bs, ib, ch->sys_bo, n, ch->first, 1);
+    add_sums(l->bs, it, ch->sys_top, n, ch->first, 1);
+    check_lanes(l, l->bs + ib * P, ch->sys_bo, n, TR__BAD_SYS_BAILOUT, 0, ch->first);
+    check_lanes(l, l->bs + it * P, ch->sys_top, n, TR__BAD_SYS_TOPUP, 0, ch->first);
     hist_lanes(a, &a->sys_bo, ch->sys_bo, n);
     hist_lanes(a, &a->sys_top, ch->sys_top, n);
-    add_sums(l->bs, tr__acc_sys(a, 0, TR__S_SUM), ch->sys_bo, n, ch->first, 1);
-    add_sums(l->bs, tr__acc_sys(a, 1, TR__S_SUM), ch->sys_top, n, ch->first, 1);
 }
 
 void tr__acc_add_chunk(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const tr__plan *plan)

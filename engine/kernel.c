@@ -52,13 +52,14 @@
  * then gI, gC) and its months. */
 typedef struct kentry {
     int valid;
-    int slot;     /* the compute slot of this chunk still filling it, or -1 */
-    int row;      /* its cash row in this chunk, or -1 */
-    uint8_t fail; /* failure month */
-    double bo;    /* BO */
-    double *key;  /* klen[i] values */
-    double *cash; /* H month-end cash */
-    double *bm;   /* H bail-outs B_t */
+    uint64_t code; /* the outcome's event bits (event-only trusts) */
+    int slot;      /* the compute slot of this chunk still filling it, or -1 */
+    int row;       /* its cash row in this chunk, or -1 */
+    uint8_t fail;  /* failure month */
+    double bo;     /* BO */
+    double *key;   /* klen[i] values */
+    double *cash;  /* H month-end cash */
+    double *bm;    /* H bail-outs B_t */
 } kentry;
 
 struct tr__kscratch {
@@ -81,7 +82,9 @@ struct tr__kscratch {
     double *cm;               /* [H][C] month-end cash, over compute slots */
     double *lbo;              /* [C] the trust's BO per lane */
     uint8_t *lfail;           /* [C] failure month per lane */
-    int *src;                 /* [C] lane -> compute slot (>= 0) or -1 - entry */
+    int *src;                 /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
+    uint64_t *code;           /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
+    uint8_t *bits;            /* [C] one scheme's event bits */
     size_t *todo;             /* [C] compute slot -> lane */
     double *q;                /* [nc][H][C] consortia's requests */
     double *sys_bo, *sys_top; /* [C] */
@@ -138,6 +141,8 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->fail = calloc(C, sizeof *k->fail);
     k->lfail = calloc(C, sizeof *k->lfail);
     k->src = calloc(C, sizeof *k->src);
+    k->code = calloc(C, sizeof *k->code);
+    k->bits = calloc(C, sizeof *k->bits);
     k->todo = calloc(C, sizeof *k->todo);
     k->q = calloc(plan->n_consortia * H * C + 1, sizeof *k->q);
     k->nfail = calloc(C, sizeof *k->nfail);
@@ -145,8 +150,8 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->lru = calloc(nt, sizeof *k->lru);
     k->store = calloc(nstore + 1, sizeof *k->store);
     if (!k->z || !k->d || !k->a || !k->paper || !k->ev || !k->diff || !k->direct || !k->oneoff ||
-        !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail || !k->src || !k->todo || !k->q ||
-        !k->nfail || !k->ent || !k->lru || !k->store)
+        !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail || !k->src || !k->code || !k->bits ||
+        !k->todo || !k->q || !k->nfail || !k->ent || !k->lru || !k->store)
         goto oom;
     double *p = k->store;
     for (size_t i = 0; i < nt; i++) {
@@ -187,6 +192,8 @@ void tr__kws_free(tr__kws *kw)
         free(k->fail);
         free(k->lfail);
         free(k->src);
+        free(k->code);
+        free(k->bits);
         free(k->todo);
         free(k->nfail);
         free(k->ent);
@@ -229,13 +236,15 @@ KINLINE void lanes_factors(tr__kws *kw)
 KINLINE void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
 {
     tr__kscratch *k = kw->k;
-    for (size_t l = 0; l < k->n; l++)
-        k->m[l] = 0.0;
+    const size_t n = k->n;
+    double *restrict m = k->m;
+    for (size_t l = 0; l < n; l++)
+        m[l] = 0.0;
     for (size_t j = 0; j < L->n; j++) {
-        const double *z = k->z + tr__factor_slot(kw->plan, L->factor[j], trust) * C;
+        const double *restrict z = k->z + tr__factor_slot(kw->plan, L->factor[j], trust) * C;
         double w = L->weight[j];
-        for (size_t l = 0; l < k->n; l++)
-            k->m[l] += w * z[l];
+        for (size_t l = 0; l < n; l++)
+            m[l] += w * z[l];
     }
 }
 
@@ -306,36 +315,40 @@ KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, dou
         memset(k->ev, p >= 1.0, n);
         return;
     }
-    double *u = k->u;
+    double *restrict u = k->u;
     tr__rng_u32_lanes(k->key, owner, el, k->first, n, u);
     kw->census.u32 += n;
     if (tr__plain(pl, L)) {
         double lim = 1.0 - p;
+        uint8_t *restrict ev = k->ev;
         for (size_t l = 0; l < n; l++)
-            k->ev[l] = tr__clamp_u(u[l]) > lim;
+            ev[l] = tr__clamp_u(u[l]) > lim;
         return;
     }
     lanes_factor_sum(kw, L, trust);
     double r = L->resid;
+    const double *restrict ts = k->ts, *restrict m = k->m;
+    double *restrict e = k->x, *restrict ev_e = k->ev_e, *restrict ev_u = k->ev_u;
+    uint8_t *restrict ev = k->ev;
     if (r > 0.0) {
         /* Schemes with the same loadings on the same factor draws (the
          * credit portfolio) share each lane's threshold e: Phi(e) is
          * computed again only when some lane's e changed. */
         int changed = 0;
         for (size_t l = 0; l < n; l++) {
-            k->x[l] = (c / k->ts[l] - k->m[l]) / r;
-            changed |= k->x[l] != k->ev_e[l];
+            e[l] = (c / ts[l] - m[l]) / r;
+            changed |= e[l] != ev_e[l];
         }
         if (changed)
             for (size_t l = 0; l < n; l++) {
-                k->ev_e[l] = k->x[l];
-                k->ev_u[l] = tr__vnorm_cdf(k->x[l]);
+                ev_e[l] = e[l];
+                ev_u[l] = tr__vnorm_cdf(e[l]);
             }
         for (size_t l = 0; l < n; l++)
-            k->ev[l] = u[l] > k->ev_u[l];
+            ev[l] = u[l] > ev_u[l];
     } else {
         for (size_t l = 0; l < n; l++)
-            k->ev[l] = k->m[l] * k->ts[l] > c; /* fully loaded: the own draw plays no part */
+            ev[l] = m[l] * ts[l] > c; /* fully loaded: the own draw plays no part */
     }
 }
 
@@ -545,6 +558,59 @@ KINLINE void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size
     if (en->bo != 0.0) add_requests(k, tr, l, en->bm, 1);
 }
 
+/* An event-only trust's lanes whose outcome code is that of a complete
+ * cache entry take its outcome at once, in one pass over the lanes (the
+ * common case: most lanes repeat one of two outcomes); k->src[l] is then -1
+ * for them and -2 for the lanes plan_slots must still decide. Returns
+ * whether any lane is left to decide. */
+KINLINE int hits_eo(tr__kscratch *k, const tr_trust *tr, size_t i, tr__chunk_out *out)
+{
+    const size_t n = k->n;
+    kentry *ent = &k->ent[2 * i];
+    /* codes use at most 63 bits, so an all-ones code matches no lane */
+    uint64_t c0 = ent[0].valid && ent[0].slot < 0 ? ent[0].code : UINT64_MAX;
+    uint64_t c1 = ent[1].valid && ent[1].slot < 0 ? ent[1].code : UINT64_MAX;
+    const uint64_t *restrict code = k->code;
+    uint8_t hit[C];
+    int any0 = 0, any1 = 0, left = 0;
+    for (size_t l = 0; l < n; l++) {
+        uint8_t h0 = code[l] == c0, h1 = code[l] == c1;
+        hit[l] = (uint8_t)(h0 | (h1 << 1));
+        any0 |= h0;
+        any1 |= h1;
+        left |= !(h0 | h1);
+    }
+    int *restrict src = k->src;
+    if (!any0 && !any1) {
+        for (size_t l = 0; l < n; l++)
+            src[l] = -2;
+        return 1;
+    }
+    uint16_t r0 = 0, r1 = 0;
+    if (any0) r0 = (uint16_t)(ent[0].row = new_row(out, i, k->H, ent[0].cash, 1));
+    if (any1) r1 = (uint16_t)(ent[1].row = new_row(out, i, k->H, ent[1].cash, 1));
+    uint8_t f0 = ent[0].fail, f1 = ent[1].fail;
+    double b0 = ent[0].bo, b1 = ent[1].bo;
+    uint8_t *restrict lfail = k->lfail;
+    double *restrict lbo = k->lbo;
+    uint16_t *restrict cref = out->cref + i * C;
+    /* one loop per output, so that each vectorises */
+    for (size_t l = 0; l < n; l++)
+        lfail[l] = hit[l] == 1 ? f0 : hit[l] == 2 ? f1 : lfail[l];
+    for (size_t l = 0; l < n; l++)
+        lbo[l] = hit[l] == 1 ? b0 : hit[l] == 2 ? b1 : lbo[l];
+    for (size_t l = 0; l < n; l++)
+        cref[l] = hit[l] == 1 ? r0 : hit[l] == 2 ? r1 : cref[l];
+    for (size_t l = 0; l < n; l++)
+        src[l] = hit[l] ? -1 : -2;
+    for (int e = 0; e < 2 && tr->n_commissioners > 0; e++)
+        if (ent[e].bo != 0.0 && (e == 0 ? any0 : any1))
+            for (size_t l = 0; l < n; l++)
+                if (hit[l] == e + 1) add_requests(k, tr, l, ent[e].bm, 1);
+    k->lru[i] = (uint8_t)(hit[n - 1] == 1 ? 1 : hit[n - 1] == 2 ? 0 : k->lru[i]);
+    return left;
+}
+
 /* Decide, lane by lane in path order, which lanes of trust i reuse a cached
  * outcome (their outputs are set at once, while the entry holds it) and
  * which need their months computed: k->src[l] is then lane l's compute slot
@@ -564,10 +630,14 @@ KINLINE size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
     }
     kentry *ent = &k->ent[2 * i];
     ent[0].row = ent[1].row = -1;
+    const int eo = kw->plan->event_only[i];
+    if (eo && !hits_eo(k, tr, i, out)) return 0;
     for (size_t l = 0; l < k->n; l++) {
+        if (eo && k->src[l] == -1) continue; /* taken by hits_eo */
         int hit = -1;
         for (int e = 0; e < 2 && hit < 0; e++)
-            if (ent[e].valid && same_outcome(k, tr, &ent[e], l)) hit = e;
+            if (ent[e].valid && (eo ? ent[e].code == k->code[l] : same_outcome(k, tr, &ent[e], l)))
+                hit = e;
         if (hit >= 0) {
             k->lru[i] = (uint8_t)(1 - hit);
             if (ent[hit].slot >= 0) {
@@ -580,7 +650,10 @@ KINLINE size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
         }
         int e = k->lru[i]; /* a new outcome replaces the entry used less recently */
         kentry *en = &ent[e];
-        set_key(k, tr, en, l);
+        if (eo)
+            en->code = k->code[l];
+        else
+            set_key(k, tr, en, l);
         en->valid = 1;
         en->slot = (int)nslot;
         en->row = -1;
@@ -598,6 +671,7 @@ KINLINE void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
     tr__kscratch *k = kw->k;
     const tr_trust *tr = &kw->plan->cfg->trusts[i];
     const size_t H = k->H;
+    if (nslot == 0) return;
     int rows[C];
     for (size_t sl = 0; sl < nslot; sl++)
         rows[sl] = new_row(out, i, H, k->cm + sl, C);
@@ -624,6 +698,75 @@ KINLINE void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
     }
 }
 
+/* An event-only trust's schemes over the lanes (plan.h): each scheme's
+ * events, its shortfall from the plan's table, and each lane's outcome code
+ * (3 bits a scheme) into k->code. */
+KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
+{
+    const tr__plan *pl = kw->plan;
+    const tr_trust *tr = &pl->cfg->trusts[i];
+    tr__kscratch *k = kw->k;
+    const size_t n = k->n, s0 = pl->scheme_base[i];
+    for (size_t l = 0; l < n; l++)
+        k->code[l] = 0;
+    for (size_t j = 0; j < tr->n_schemes; j++) {
+        const tr_scheme *sc = &tr->schemes[j];
+        size_t s = s0 + j;
+        const uint64_t own = pl->own_scheme[s];
+        const double *c = &pl->ev_c[s * TR__EV_COUNT];
+        lanes_event(kw, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], &sc->loadings, i);
+        memcpy(k->bits, k->ev, n);
+        if (sc->has_compromise) {
+            lanes_event(kw, own, TR__EL_COMPROMISE, sc->compromise_probability,
+                        c[TR__EV_COMPROMISE], &sc->loadings, i);
+            for (size_t l = 0; l < n; l++)
+                k->bits[l] |= (uint8_t)(k->ev[l] << 1);
+        }
+        if (sc->has_stay) {
+            lanes_event(kw, own, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], &sc->loadings,
+                        i);
+            for (size_t l = 0; l < n; l++)
+                k->bits[l] |= (uint8_t)(k->ev[l] << 2);
+        }
+        const double *restrict t = pl->eo_tab + s * 24;
+        double *restrict sf = out->sf + s * C;
+        const uint8_t *restrict bits = k->bits;
+        uint64_t *restrict code = k->code;
+        /* most lanes have no event: fill with that shortfall, then mend */
+        int any = 0;
+        for (size_t l = 0; l < n; l++) {
+            sf[l] = t[2];
+            code[l] |= (uint64_t)bits[l] << (3 * j);
+            any |= bits[l];
+        }
+        if (any)
+            for (size_t l = 0; l < n; l++)
+                if (bits[l]) sf[l] = t[3 * bits[l] + 2];
+    }
+}
+
+/* The schemes' d, a and paper of the lanes that compute their months, from
+ * their codes, and the (fixed) growths. */
+KINLINE void slots_from_codes(tr__kws *kw, size_t i, size_t nslot)
+{
+    const tr__plan *pl = kw->plan;
+    const tr_trust *tr = &pl->cfg->trusts[i];
+    tr__kscratch *k = kw->k;
+    const size_t s0 = pl->scheme_base[i];
+    for (size_t sl = 0; sl < nslot; sl++) {
+        size_t l = k->todo[sl];
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            unsigned b = (unsigned)(k->code[l] >> (3 * j)) & 7u;
+            const double *t = pl->eo_tab + ((s0 + j) * 8 + b) * 3;
+            k->d[j * C + l] = t[0];
+            k->a[j * C + l] = t[1];
+            k->paper[j * C + l] = (uint8_t)(b & 1);
+        }
+        k->gI[l] = tr->income_growth.value;
+        k->gC[l] = tr->cost_growth.value;
+    }
+}
+
 /* Trust i over the lanes: schemes, growths, months, and its part of the
  * path totals (sim.c's tr__sim_trust). */
 KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
@@ -632,18 +775,32 @@ KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
     const tr_trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const size_t n = k->n, s0 = pl->scheme_base[i];
-    for (size_t j = 0; j < tr->n_schemes; j++)
-        lanes_scheme(kw, i, j, s0 + j, out);
-    lanes_growth(kw, i);
-    size_t nslot = plan_slots(kw, i, out);
+    size_t nslot;
+    if (pl->event_only[i]) {
+        lanes_schemes_eo(kw, i, out);
+        nslot = plan_slots(kw, i, out);
+        slots_from_codes(kw, i, nslot);
+    } else {
+        for (size_t j = 0; j < tr->n_schemes; j++)
+            lanes_scheme(kw, i, j, s0 + j, out);
+        lanes_growth(kw, i);
+        nslot = plan_slots(kw, i, out);
+    }
     if (nslot > 0) slots_months(kw, i, nslot);
     take_slots(kw, i, nslot, out);
+    const uint8_t *restrict lfail = k->lfail;
+    const double *restrict lbo = k->lbo;
+    uint8_t *restrict ofail = out->fail + i * C;
+    double *restrict obo = out->bo + i * C, *restrict sys_bo = k->sys_bo,
+                     *restrict sys_top = k->sys_top;
+    uint32_t *restrict nfail = k->nfail;
+    double share = tr->national_share;
+    memcpy(ofail, lfail, n);
+    memcpy(obo, lbo, n * sizeof *obo);
     for (size_t l = 0; l < n; l++) {
-        out->fail[i * C + l] = k->lfail[l];
-        out->bo[i * C + l] = k->lbo[l];
-        k->nfail[l] += k->lfail[l] != 0;
-        k->sys_bo[l] += k->lbo[l];
-        k->sys_top[l] += tr->national_share * k->lbo[l];
+        nfail[l] += lfail[l] != 0;
+        sys_bo[l] += lbo[l];
+        sys_top[l] += share * lbo[l];
     }
 }
 

@@ -162,6 +162,41 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
     return st;
 }
 
+/* Is trust tr's every random element an event (see plan.h)? */
+static int event_only(const tr_trust *tr)
+{
+    if (tr->cash_noise != 0.0 || tr->income_growth.kind != TR_DIST_FIXED ||
+        tr->cost_growth.kind != TR_DIST_FIXED || tr->n_schemes > TR__EO_MAX_SCHEMES)
+        return 0;
+    for (size_t j = 0; j < tr->n_schemes; j++) {
+        const tr_scheme *sc = &tr->schemes[j];
+        if (sc->delivery.kind != TR_DIST_FIXED || sc->slippage.kind != TR_DIST_FIXED ||
+            (sc->has_stay && sc->stay_delay.kind != TR_DIST_FIXED) ||
+            (sc->has_compromise && sc->retained.kind != TR_DIST_FIXED))
+            return 0;
+    }
+    return 1;
+}
+
+/* Scheme s's delivered fraction, actual start and shortfall for each
+ * combination of its event bits, computed exactly as the simulators do. */
+static void event_table(tr__plan *plan, const tr_scheme *sc, size_t s)
+{
+    double H = (double)plan->horizon;
+    for (int b = 0; b < 8; b++) {
+        int P = b & 1, Cm = sc->has_compromise && (b & 2), S = sc->has_stay && (b & 4);
+        double d = P ? 0.0 : sc->delivery.value * (Cm ? sc->retained.value : 1.0);
+        double y = S ? fmax(0.0, sc->stay_delay.value) : 0.0;
+        double a = sc->start_month - 1.0 + fmax(0.0, sc->slippage.value) + y;
+        double booked =
+            d * sc->saving / 12.0 * tr__booked_total(a, sc->ramp_months, sc->recurrent, H);
+        double *t = plan->eo_tab + (s * 8 + (size_t)b) * 3;
+        t[0] = d;
+        t[1] = a;
+        t[2] = plan->plan_total[s] - booked;
+    }
+}
+
 /* The random-stream addresses of the factor slots and of the chi-square. */
 static tr_status set_owners(tr__plan *plan, const tr_config *cfg)
 {
@@ -203,9 +238,11 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     plan->own_scheme = calloc(plan->n_schemes + 1, sizeof *plan->own_scheme);
     plan->own_trust = calloc(plan->n_trusts + 1, sizeof *plan->own_trust);
     plan->own_noise = calloc(plan->n_trusts + 1, sizeof *plan->own_noise);
+    plan->event_only = calloc(plan->n_trusts + 1, sizeof *plan->event_only);
+    plan->eo_tab = calloc(plan->n_schemes * 24 + 1, sizeof *plan->eo_tab);
     if (!plan->ev_c || !plan->own_scheme || !plan->own_trust || !plan->own_noise ||
-        !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq || !plan->fixed ||
-        !plan->plan_total) {
+        !plan->event_only || !plan->eo_tab || !plan->scheme_base || !plan->zoff || !plan->sq ||
+        !plan->tq || !plan->fixed || !plan->plan_total) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
     }
@@ -256,6 +293,13 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
         }
     }
     plan->scheme_base[cfg->n_trusts] = s;
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr_trust *tr = &cfg->trusts[i];
+        plan->event_only[i] = (unsigned char)event_only(tr);
+        if (plan->event_only[i])
+            for (size_t j = 0; j < tr->n_schemes; j++)
+                event_table(plan, &tr->schemes[j], plan->scheme_base[i] + j);
+    }
     tr_status st = build_tables(plan, cfg, threads, err);
     if (st == TR_OK && tr__t_copula(cfg)) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
@@ -281,5 +325,7 @@ void tr__plan_free(tr__plan *plan)
     free(plan->own_trust);
     free(plan->own_noise);
     free(plan->own_z);
+    free(plan->event_only);
+    free(plan->eo_tab);
     memset(plan, 0, sizeof *plan);
 }

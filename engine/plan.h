@@ -46,7 +46,17 @@ typedef struct tr__plan {
     uint64_t *own_noise;  /* n_trusts: monthly shocks */
     uint64_t *own_z;      /* nz: factor slots */
     uint64_t own_chi2;
+    /* Trusts whose only random elements are events (no noise, fixed growths,
+     * every scheme's delivery, retained, slippage and stay delay fixed, at
+     * most TR__EO_MAX_SCHEMES schemes): their path outcome is a few bits per
+     * scheme (paper, compromise, stay), and each scheme's delivered
+     * fraction, actual start and shortfall for each combination of the bits
+     * are worked out here, once. */
+    unsigned char *event_only; /* n_trusts */
+    double *eo_tab;            /* n_schemes * 8 * 3: d, a, shortfall for bits P | C<<1 | S<<2 */
 } tr__plan;
+
+#define TR__EO_MAX_SCHEMES 21 /* 3 bits each in a 64-bit code */
 
 /* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
  * freedom on it is indistinguishable from the Gaussian, and computed as the
