@@ -452,9 +452,13 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
     tr__kscratch *k = kw->k;
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
-    memset(k->diff, 0, (Hs + 2) * C * sizeof *k->diff);
-    memset(k->direct, 0, (Hs + 2) * C * sizeof *k->direct);
-    memset(k->oneoff, 0, (Hs + 2) * C * sizeof *k->oneoff);
+    for (size_t t = 0; t < Hs + 2; t++) /* only the slots' columns are read */
+        for (size_t sl = 0; sl < nslot; sl++) {
+            k->diff[t * C + sl] = 0.0;
+            k->direct[t * C + sl] = 0.0;
+            k->oneoff[t * C + sl] = 0.0;
+            k->noise[t * C + sl] = 0.0;
+        }
     for (size_t j = 0; j < tr->n_schemes; j++) {
         const tr_scheme *sc = &tr->schemes[j];
         for (size_t sl = 0; sl < nslot; sl++) {
@@ -478,8 +482,6 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         }
         kw->census.u64 += Hs * nslot;
         kw->census.normals += Hs * nslot;
-    } else {
-        memset(k->noise, 0, (Hs + 2) * C * sizeof *k->noise);
     }
     double floor_ = tr->min_cash - tr->facility, buffer = tr->bailout_buffer;
     for (size_t sl = 0; sl < nslot; sl++) {
@@ -732,16 +734,18 @@ KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
         double *restrict sf = out->sf + s * C;
         const uint8_t *restrict bits = k->bits;
         uint64_t *restrict code = k->code;
-        /* most lanes have no event: fill with that shortfall, then mend */
-        int any = 0;
+        /* sf = the table's shortfall for the lane's bits, by selects (which
+         * vectorise, where an indexed load would not) */
+        const double t0 = t[2], t1 = t[5], t2 = t[8], t3 = t[11], t4 = t[14], t5 = t[17],
+                     t6 = t[20], t7 = t[23];
         for (size_t l = 0; l < n; l++) {
-            sf[l] = t[2];
-            code[l] |= (uint64_t)bits[l] << (3 * j);
-            any |= bits[l];
+            unsigned b = bits[l];
+            double v01 = b & 1 ? t1 : t0, v23 = b & 1 ? t3 : t2, v45 = b & 1 ? t5 : t4,
+                   v67 = b & 1 ? t7 : t6;
+            double w0 = b & 2 ? v23 : v01, w1 = b & 2 ? v67 : v45;
+            sf[l] = b & 4 ? w1 : w0;
+            code[l] |= (uint64_t)b << (3 * j);
         }
-        if (any)
-            for (size_t l = 0; l < n; l++)
-                if (bits[l]) sf[l] = t[3 * bits[l] + 2];
     }
 }
 
