@@ -75,9 +75,9 @@ struct tr__kscratch {
     uint8_t *ev;                   /* [C] an event's outcome */
     double *ev_e, *ev_u;           /* [C] the last event threshold Phi(e) of each lane (a memo) */
     double *gI, *gC;               /* [C] growths */
-    double *diff, *direct, *oneoff, *noise;         /* [H + 2][C] over compute slots */
-    double *run, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
-    uint8_t *fail;                                  /* [C] over compute slots */
+    double *diff, *lina, *linb, *direct, *oneoff, *noise;     /* [H + 2][C] over compute slots */
+    double *run, *ra, *rb, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
+    uint8_t *fail;                                            /* [C] over compute slots */
     double *bm;               /* [H][C] bail-outs by month, over compute slots */
     double *cm;               /* [H][C] month-end cash, over compute slots */
     double *lbo;              /* [C] the trust's BO per lane */
@@ -122,9 +122,9 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     }
     k->H = H;
     k->ms = ms;
-    double **dv[] = {&k->ev_e, &k->ev_u, &k->ts, &k->u,  &k->x,   &k->m,      &k->U,
-                     &k->v,    &k->w,    &k->gI, &k->gC, &k->run, &k->cash,   &k->inc,
-                     &k->exp_, &k->fI,   &k->fC, &k->bo, &k->lbo, &k->sys_bo, &k->sys_top};
+    double **dv[] = {&k->ev_e, &k->ev_u, &k->ts, &k->u,   &k->x,   &k->m,      &k->U,      &k->v,
+                     &k->w,    &k->gI,   &k->gC, &k->run, &k->ra,  &k->rb,     &k->cash,   &k->inc,
+                     &k->exp_, &k->fI,   &k->fC, &k->bo,  &k->lbo, &k->sys_bo, &k->sys_top};
     for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
         if (!(*dv[j] = calloc(C, sizeof(double)))) goto oom;
     k->z = calloc((plan->nz + 1) * C, sizeof *k->z);
@@ -133,6 +133,8 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->paper = calloc(ms * C, sizeof *k->paper);
     k->ev = calloc(C, sizeof *k->ev);
     k->diff = calloc((H + 2) * C, sizeof *k->diff);
+    k->lina = calloc((H + 2) * C, sizeof *k->lina);
+    k->linb = calloc((H + 2) * C, sizeof *k->linb);
     k->direct = calloc((H + 2) * C, sizeof *k->direct);
     k->oneoff = calloc((H + 2) * C, sizeof *k->oneoff);
     k->noise = calloc((H + 2) * C, sizeof *k->noise);
@@ -149,9 +151,10 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->ent = calloc(2 * nt, sizeof *k->ent);
     k->lru = calloc(nt, sizeof *k->lru);
     k->store = calloc(nstore + 1, sizeof *k->store);
-    if (!k->z || !k->d || !k->a || !k->paper || !k->ev || !k->diff || !k->direct || !k->oneoff ||
-        !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail || !k->src || !k->code || !k->bits ||
-        !k->todo || !k->q || !k->nfail || !k->ent || !k->lru || !k->store)
+    if (!k->z || !k->d || !k->a || !k->paper || !k->ev || !k->diff || !k->lina || !k->linb ||
+        !k->direct || !k->oneoff || !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail ||
+        !k->src || !k->code || !k->bits || !k->todo || !k->q || !k->nfail || !k->ent || !k->lru ||
+        !k->store)
         goto oom;
     double *p = k->store;
     for (size_t i = 0; i < nt; i++) {
@@ -180,11 +183,11 @@ void tr__kws_free(tr__kws *kw)
     tr__ws_free(&kw->ws);
     tr__kscratch *k = kw->k;
     if (k) {
-        double *dv[] = {k->ev_e, k->ev_u, k->ts, k->u,    k->x,      k->m,      k->U,
-                        k->v,    k->w,    k->gI, k->gC,   k->run,    k->cash,   k->inc,
-                        k->exp_, k->fI,   k->fC, k->bo,   k->lbo,    k->sys_bo, k->sys_top,
-                        k->z,    k->d,    k->a,  k->diff, k->direct, k->oneoff, k->noise,
-                        k->bm,   k->cm,   k->q,  k->store};
+        double *dv[] = {k->ev_e,   k->ev_u,  k->ts, k->u,    k->x,    k->m,      k->U,
+                        k->v,      k->w,     k->gI, k->gC,   k->run,  k->cash,   k->inc,
+                        k->exp_,   k->fI,    k->fC, k->bo,   k->lbo,  k->sys_bo, k->sys_top,
+                        k->z,      k->d,     k->a,  k->diff, k->lina, k->linb,   k->direct,
+                        k->oneoff, k->noise, k->bm, k->cm,   k->q,    k->store};
         for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
             free(dv[j]);
         free(k->paper);
@@ -455,6 +458,8 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
     for (size_t t = 0; t < Hs + 2; t++) /* only the slots' columns are read */
         for (size_t sl = 0; sl < nslot; sl++) {
             k->diff[t * C + sl] = 0.0;
+            k->lina[t * C + sl] = 0.0;
+            k->linb[t * C + sl] = 0.0;
             k->direct[t * C + sl] = 0.0;
             k->oneoff[t * C + sl] = 0.0;
             k->noise[t * C + sl] = 0.0;
@@ -464,8 +469,8 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         for (size_t sl = 0; sl < nslot; sl++) {
             size_t l = k->todo[sl];
             double d = k->d[j * C + l], a = k->a[j * C + l];
-            tr__book_savings(k->diff + sl, k->direct + sl, C, H, d * sc->saving / 12.0, a,
-                             sc->ramp_months, sc->recurrent);
+            tr__booking bk = {k->diff + sl, k->lina + sl, k->linb + sl, k->direct + sl, C};
+            tr__book_savings(&bk, H, d * sc->saving / 12.0, a, sc->ramp_months, sc->recurrent);
             if (!k->paper[j * C + l] && sc->one_off_cost != 0.0) {
                 double m = floor(a) + 1.0; /* in double: a may be huge or infinite */
                 if (m <= (double)H) k->oneoff[(size_t)m * C + sl] += sc->one_off_cost;
@@ -493,17 +498,22 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         k->cash[sl] = tr->cash;
         k->bo[sl] = 0.0;
         k->run[sl] = 0.0;
+        k->ra[sl] = 0.0;
+        k->rb[sl] = 0.0;
         k->fail[sl] = 0;
     }
     const double *fixed = pl->fixed + i * Hs;
     for (int t = 1; t <= H; t++) {
         const double *df = k->diff + (size_t)t * C, *dr = k->direct + (size_t)t * C;
+        const double *la = k->lina + (size_t)t * C, *lb = k->linb + (size_t)t * C;
         const double *oo = k->oneoff + (size_t)t * C, *nz = k->noise + (size_t)t * C;
         double *bm = k->bm + (size_t)(t - 1) * C, fx = fixed[t - 1];
         double *cm = k->cm + (size_t)(t - 1) * C;
         for (size_t sl = 0; sl < nslot; sl++) {
             k->run[sl] += df[sl];
-            double savings = k->run[sl] + dr[sl];
+            k->ra[sl] += la[sl];
+            k->rb[sl] += lb[sl];
+            double savings = k->run[sl] + (k->ra[sl] + k->rb[sl] * (double)t) + dr[sl];
             double flow = k->inc[sl] - k->exp_[sl] - fx + savings - oo[sl] + nz[sl];
             double pre = k->cash[sl] + flow, b = 0.0;
             if (pre < floor_) {

@@ -18,8 +18,8 @@
  * Savings are integrated exactly over each month: a scheme's rate ramps
  * linearly from its actual start a over ramp_months, so the saving booked in
  * month t is k (G(t - a) - G(t - 1 - a)) with G the ramp's integral
- * (savings.h). Months at full rate are added through a difference array, so
- * a scheme costs O(ramp) work rather than O(horizon).
+ * (savings.h). Months at full rate and months wholly on the ramp (linear in
+ * t) are added through difference arrays, so a scheme costs O(1) work.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ tr_status tr__ws_init(tr__ws *ws, const tr__plan *plan, int with_trace, tr_error
     ws->plan = plan;
     size_t H = (size_t)plan->horizon, nt = plan->n_trusts, nc = plan->n_consortia;
     ws->z = calloc(plan->nz + 1, sizeof *ws->z);
-    ws->sav = calloc(2 * (H + 2), sizeof *ws->sav);
+    ws->sav = calloc(4 * (H + 2), sizeof *ws->sav);
     ws->oneoff = calloc(H + 2, sizeof *ws->oneoff);
     ws->fail_month = calloc(nt, sizeof *ws->fail_month);
     ws->bailout = calloc(nt, sizeof *ws->bailout);
@@ -376,14 +376,14 @@ static void book_schemes(tr__ws *ws, size_t i)
     const tr_trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H, s0 = pl->scheme_base[i];
-    double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
-    memset(ws->sav, 0, 2 * (Hs + 2) * sizeof *ws->sav);
+    tr__booking bk = {ws->sav, ws->sav + (Hs + 2), ws->sav + 2 * (Hs + 2), ws->sav + 3 * (Hs + 2),
+                      1};
+    memset(ws->sav, 0, 4 * (Hs + 2) * sizeof *ws->sav);
     memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
     for (size_t j = 0; j < tr->n_schemes; j++) {
         const tr_scheme *sc = &tr->schemes[j];
         const tr__scheme_draw *dr = &ws->sdraw[s0 + j];
-        tr__book_savings(diff, direct, 1, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
-                         sc->recurrent);
+        tr__book_savings(&bk, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months, sc->recurrent);
         if (!dr->paper && sc->one_off_cost != 0.0) {
             double m = floor(dr->a) + 1.0; /* in double: a may be huge or infinite */
             if (m <= (double)H) ws->oneoff[(int)m] += sc->one_off_cost;
@@ -399,17 +399,21 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
     const tr_trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
-    const double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
+    const double *full = ws->sav, *lin_a = ws->sav + (Hs + 2), *lin_b = ws->sav + 2 * (Hs + 2),
+                 *direct = ws->sav + 3 * (Hs + 2);
     double fI = tr__monthly_factor(gI), fC = tr__monthly_factor(gC);
     double inc = tr->income / 12.0, exp_ = tr->expenditure / 12.0;
 
-    double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0;
+    double cash = tr->cash, floor_ = tr->min_cash - tr->facility, bo = 0.0, run = 0.0, ra = 0.0,
+           rb = 0.0;
     int fail = 0;
     double *cash_out = ws->cash + i * Hs, *b_out = ws->bmonth + i * Hs;
     const double *fixed = pl->fixed + i * Hs;
     for (int t = 1; t <= H; t++) {
-        run += diff[t];
-        double savings = run + direct[t];
+        run += full[t];
+        ra += lin_a[t];
+        rb += lin_b[t];
+        double savings = run + (ra + rb * (double)t) + direct[t];
         double noise = 0.0;
         if (tr->cash_noise > 0.0) {
             ws->census.normals++;

@@ -91,7 +91,7 @@ typedef struct tr__ws {
     double *z;
     double tscale;
     /* scratch of one trust */
-    double *sav;    /* 2 * (H + 2): savings by month, a difference array then direct amounts */
+    double *sav;    /* 4 * (H + 2): savings by month (savings.h's tr__booking) */
     double *oneoff; /* H + 2: one-off costs by month */
     double *q;      /* n_consortia * H: requests by month */
     /* outputs of the current path */
