@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "accum.h"
+#include "vmath.h"
 
 #define P TR__PARTIALS
 
@@ -323,10 +324,9 @@ static void add_cash(tr__acc *a, tr__acc_local *l, size_t i, const double *cash,
     flush_entry(a, l, i, o);
     memcpy(l->rc_cash + o * H, cash, H * sizeof *cash);
     uint32_t *idx = l->rc_idx + o * H;
-    for (size_t t = 0; t < H; t++) {
-        idx[t] = (uint32_t)tr__hist_index(cash[t]);
+    tr__vhist_index_n(cash, idx, H);
+    for (size_t t = 0; t < H; t++)
         if (!isfinite(cash[t])) note_bad(l, TR__BAD_CASH, i, t + 1, cash[t], path);
-    }
     l->rc_count[o] = r;
     l->rc_path[o] = path;
     l->rc_mru[i] = (uint8_t)(o - 2 * i);

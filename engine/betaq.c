@@ -48,6 +48,7 @@
  * build tables that differ in the last bits, as with dist.c's table.
  */
 #include "betaq.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -784,7 +785,7 @@ double tr__betaq_eval(const tr__betaq *q, double u)
     return betaq_eval1(q->bin, q->coef, u);
 }
 
-void tr__betaq_eval_n(const tr__betaq *q, const double *u, double *x, size_t n)
+TR__VCLONES void tr__betaq_eval_n(const tr__betaq *q, const double *u, double *x, size_t n)
 {
     /* Through a local buffer, which the compiler knows the table's loads
      * cannot alias (so x may be u, and the loop still vectorises). */

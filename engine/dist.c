@@ -217,6 +217,47 @@ double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u)
     return NAN;
 }
 
+TR__VCLONES void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, const double *U,
+                                     int flip, double *out, size_t n)
+{
+    double u[TR__QN_MAX] = {0};
+    for (size_t l = 0; l < n; l++)
+        u[l] = flip ? 1.0 - U[l] : U[l];
+    switch (d->kind) {
+    case TR_DIST_PERT:
+    case TR_DIST_BETA: {
+        double w = d->max - d->min;
+        if (t && w > 0.0) {
+            tr__betaq_eval_n(t, u, out, n);
+            for (size_t l = 0; l < n; l++)
+                out[l] = d->min + w * out[l];
+            return;
+        }
+        break;
+    }
+    case TR_DIST_UNIFORM:
+        for (size_t l = 0; l < n; l++)
+            out[l] = d->min + u[l] * (d->max - d->min);
+        return;
+    case TR_DIST_NORMAL:
+        tr__vnorm_inv_block(u, out, n);
+        for (size_t l = 0; l < n; l++)
+            out[l] = d->mean + d->sd * out[l];
+        return;
+    case TR_DIST_LOGNORMAL: {
+        double lm = tr__vlog(d->median);
+        tr__vnorm_inv_block(u, out, n);
+        for (size_t l = 0; l < n; l++)
+            out[l] = tr__vexp(lm + d->sigma * out[l]);
+        return;
+    }
+    default:
+        break;
+    }
+    for (size_t l = 0; l < n; l++)
+        out[l] = tr__dist_quantile(d, t, u[l]);
+}
+
 void tr__dist_range(const tr_dist *d, double *lo, double *hi)
 {
     switch (d->kind) {
@@ -354,27 +395,6 @@ double tr__t_inv(double u, double dof)
 
 /* ---- Tabulated Student-t CDF ------------------------------------------ */
 
-#define TC_L 16.0
-#define TC_PER 64
-#define TC_N 1024 /* TC_L * TC_PER */
-
-struct tr__tcdf {
-    double dof;
-    double err;
-    double g[TC_N + 1];  /* log T(x_k), x_k = -L + k / TC_PER */
-    double dg[TC_N + 1]; /* d/dx log T = pdf / cdf, scaled by the step */
-};
-
-static double tc_interp(const tr__tcdf *t, double x) /* x in [-L, 0] */
-{
-    double pos = (x + TC_L) * TC_PER;
-    int k = (int)pos;
-    if (k >= TC_N) k = TC_N - 1;
-    double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
-    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
-    return tr__vexp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
-}
-
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
 {
     *out = NULL;
@@ -382,8 +402,8 @@ tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
     tr__tcdf *t = malloc(sizeof *t);
     if (!t) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     t->dof = dof;
-    for (int k = 0; k <= TC_N; k++) {
-        double x = -TC_L + (double)k / TC_PER;
+    for (int k = 0; k <= TR__TC_N; k++) {
+        double x = -TR__TC_L + (double)k / TR__TC_PER;
         double c = gsl_cdf_tdist_P(x, dof), d = gsl_ran_tdist_pdf(x, dof);
         if (!(c > 0.0) || !isfinite(d)) {
             free(t);
@@ -391,12 +411,12 @@ tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
                                 "Student-t table: CDF failed at %g (dof %g)", x, dof);
         }
         t->g[k] = log(c);
-        t->dg[k] = d / c / TC_PER;
+        t->dg[k] = d / c / TR__TC_PER;
     }
     double worst = 0.0;
-    for (int k = 0; k < TC_N; k++) {
-        double x = -TC_L + ((double)k + 0.5) / TC_PER;
-        double exact = gsl_cdf_tdist_P(x, dof), e = fabs(tc_interp(t, x) / exact - 1.0);
+    for (int k = 0; k < TR__TC_N; k++) {
+        double x = -TR__TC_L + ((double)k + 0.5) / TR__TC_PER;
+        double exact = gsl_cdf_tdist_P(x, dof), e = fabs(tr__tc_interp(t, x) / exact - 1.0);
         if (e > worst) worst = e;
     }
     t->err = worst;
@@ -408,10 +428,8 @@ tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
     return TR_OK;
 }
 
-double tr__tcdf_eval(const tr__tcdf *t, double x)
+double tr__tcdf_far(const tr__tcdf *t, double x)
 {
-    if (x <= 0.0) return x >= -TC_L ? tc_interp(t, x) : gsl_cdf_tdist_P(x, t->dof);
-    if (x <= TC_L) return 1.0 - tc_interp(t, -x);
     return gsl_cdf_tdist_P(x, t->dof);
 }
 

@@ -11,6 +11,7 @@
 #define TR_DIST_H
 
 #include "betaq.h"
+#include "vmath.h"
 #include "model.h"
 #include "trustrisk/error.h"
 
@@ -61,6 +62,12 @@ void tr__dist_range(const tr_dist *d, double *lo, double *hi);
  * order given) whose cumulative probability is >= u. Never allocates. */
 double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u);
 
+/* out[l] = tr__dist_quantile(d, t, flip ? 1 - U[l] : U[l]) for l < n
+ * (n <= TR__QN_MAX), bit for bit, in loops that vectorise. */
+#define TR__QN_MAX 64
+void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, const double *U, int flip,
+                         double *out, size_t n);
+
 /* The exact CDF F(x) (for tests and for threshold shortcuts). */
 double tr__dist_cdf(const tr_dist *d, double x);
 
@@ -80,10 +87,35 @@ double tr__t_cdf(double x, double dof);
  * tail keeps its relative precision.
  */
 #define TR__TCDF_TOL 1e-9
-typedef struct tr__tcdf tr__tcdf;
+#define TR__TC_L 16.0
+#define TR__TC_PER 64
+#define TR__TC_N 1024 /* TR__TC_L * TR__TC_PER */
+typedef struct tr__tcdf {
+    double dof;
+    double err;
+    double g[TR__TC_N + 1];  /* log T(x_k), x_k = -L + k / TR__TC_PER */
+    double dg[TR__TC_N + 1]; /* d/dx log T = pdf / cdf, scaled by the step */
+} tr__tcdf;
 /* *out = NULL (and TR_OK) where the table would miss TR__TCDF_TOL. */
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err);
-double tr__tcdf_eval(const tr__tcdf *t, double x);
+/* T beyond the table (|x| > TR__TC_L), from GSL. */
+double tr__tcdf_far(const tr__tcdf *t, double x);
+/* log T by cubic Hermite interpolation, for x in [-L, 0]. */
+static inline double tr__tc_interp(const tr__tcdf *t, double x)
+{
+    double pos = (x + TR__TC_L) * TR__TC_PER;
+    int k = (int)pos;
+    if (k >= TR__TC_N) k = TR__TC_N - 1;
+    double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
+    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+    return tr__vexp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
+}
+static inline double tr__tcdf_eval(const tr__tcdf *t, double x)
+{
+    if (x <= 0.0) return x >= -TR__TC_L ? tr__tc_interp(t, x) : tr__tcdf_far(t, x);
+    if (x <= TR__TC_L) return 1.0 - tr__tc_interp(t, -x);
+    return tr__tcdf_far(t, x);
+}
 /* Worst relative error measured at the cell midpoints when building. */
 double tr__tcdf_error(const tr__tcdf *t);
 void tr__tcdf_free(tr__tcdf *t);

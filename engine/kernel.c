@@ -36,12 +36,7 @@
  * is chosen at load time), so that every helper's lane loops are vectorised
  * for the widest registers the CPU has. Every clone gives the same bits
  * (vmath.h's functions, no fused multiply-add). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&       \
-    !defined(TR_VMATH_NO_CLONES)
-#define KCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define KCLONES
-#endif
+#define KCLONES TR__VCLONES
 #if defined(__GNUC__)
 #define KINLINE static inline __attribute__((always_inline))
 #else
@@ -284,6 +279,20 @@ KINLINE void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, ui
     if (!tr__t_copula(pl->cfg)) {
         for (size_t l = 0; l < n; l++)
             U[l] = tr__clamp_u(tr__vnorm_cdf(x[l]));
+    } else if (pl->tcdf) {
+        /* tr__latent_to_u's t CDF from the table, in a loop that vectorises,
+         * then the rare lanes beyond the table (|x| > 16) from GSL */
+        const tr__tcdf *tc = pl->tcdf;
+        int far = 0;
+        for (size_t l = 0; l < n; l++) {
+            double ax = x[l] < 0.0 ? -x[l] : x[l];
+            far |= ax > TR__TC_L;
+            double v = tr__tc_interp(tc, -(ax > TR__TC_L ? TR__TC_L : ax));
+            U[l] = tr__clamp_u(x[l] <= 0.0 ? v : 1.0 - v);
+        }
+        if (far)
+            for (size_t l = 0; l < n; l++)
+                if (x[l] < -TR__TC_L || x[l] > TR__TC_L) U[l] = tr__latent_to_u(pl, x[l]);
     } else {
         for (size_t l = 0; l < n; l++)
             U[l] = tr__latent_to_u(pl, x[l]);
@@ -302,8 +311,7 @@ KINLINE void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, con
         return;
     }
     lanes_element_u(kw, tr__pick(d, own), trust, owner, el);
-    for (size_t l = 0; l < k->n; l++)
-        out[l] = tr__dist_quantile(d, t, flip ? 1.0 - k->U[l] : k->U[l]);
+    tr__dist_quantile_n(d, t, k->U, flip, out, k->n);
 }
 
 /* An event of probability p over the lanes into k->ev (sim.c's event(): U >

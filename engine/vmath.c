@@ -9,13 +9,6 @@
  */
 #include "vmath.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&       \
-    !defined(TR_VMATH_NO_CLONES)
-#define TR__VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TR__VCLONES
-#endif
-
 /* out[i] = fn(in[i]): a plain loop, which GCC vectorises. */
 #define TR__VBATCH(name, fn, T)                                                                    \
     TR__VCLONES void name(const double *in, T *out, size_t n)                                      \

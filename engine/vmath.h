@@ -80,6 +80,17 @@
 #define TR__VINLINE static inline
 #endif
 
+/* A batch function whose loops should use the widest vectors the CPU has:
+ * compiled for AVX-512, AVX2 and the x86-64 baseline, the best chosen at
+ * load time (GCC on x86-64 Linux; elsewhere one plain version). Every clone
+ * gives the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&       \
+    !defined(TR_VMATH_NO_CLONES)
+#define TR__VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TR__VCLONES
+#endif
+
 /* ---- Bits ----------------------------------------------------------------- */
 
 TR__VINLINE uint64_t tr__vbits(double x)
