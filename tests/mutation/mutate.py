@@ -100,10 +100,36 @@ def parse_mutants(path):
 def occurrences(root, m):
     """How often m's original text occurs in its file under root (-1: no file)."""
     try:
-        with open(os.path.join(root, m["file"]), encoding="utf-8") as fp:
+        with open(os.path.join(root, m["file"]), encoding="utf-8", newline="") as fp:
             return fp.read().count(m["from"])
     except OSError:
         return -1
+
+
+def moved_to(root, m):
+    """Other files beside m's (same folder, recursively) that hold its original
+    text exactly once: where it probably went in a refactor."""
+    top = os.path.join(root, os.path.dirname(m["file"]) or ".")
+    found = []
+    for d, _, names in os.walk(top):
+        for n in sorted(names):
+            f = os.path.join(d, n)
+            rel = os.path.relpath(f, root)
+            if rel == m["file"] or not n.endswith((".c", ".h")):
+                continue
+            try:
+                with open(f, encoding="utf-8", newline="") as fp:
+                    if fp.read().count(m["from"]) == 1:
+                        found.append(rel)
+            except (OSError, UnicodeDecodeError):
+                pass
+    return found
+
+
+def stale_reason(root, m, n):
+    why = "no such file" if n < 0 else "original text found %d times (must be exactly once)" % n
+    moved = moved_to(root, m) if n <= 0 else []
+    return why + ("; once in " + ", ".join(moved) if moved else "")
 
 
 # ---- copying, building, testing ----------------------------------------------
@@ -243,7 +269,8 @@ def main():
                     help="the mutant list (default: tests/mutation/mutants.txt)")
     ap.add_argument("--only", metavar="ID[,ID]", help="run only these mutants")
     ap.add_argument("--list", action="store_true",
-                    help="list the mutants and whether each still applies; build nothing")
+                    help="list the mutants and whether each still applies (exit 1 if any is "
+                         "stale); build nothing")
     ap.add_argument("--jobs", type=int, default=2, metavar="N",
                     help="parallel build and test jobs (default 2)")
     ap.add_argument("--keep", action="store_true",
@@ -274,11 +301,13 @@ def main():
         w = max([len(m["id"]) for m in mutants] + [2])
         for m in mutants:
             n = occurrences(root, m)
-            state = "ok" if n == 1 else ("STALE (no such file)" if n < 0 else "STALE (%d matches)" % n)
             stale += n != 1
-            print("%-*s  %-18s %-10s %s" % (w, m["id"], m["file"], state, m["desc"]))
+            print("%-*s  %-18s %-6s %s" % (w, m["id"], m["file"], "ok" if n == 1 else "STALE",
+                                           m["desc"]))
+            if n != 1:
+                print("%-*s  %s" % (w, "", stale_reason(root, m, n)))
         print("%d mutants, %d stale" % (len(mutants), stale))
-        return 0
+        return 1 if stale else 0
 
     for tool in ("cmake", "ctest"):
         if shutil.which(tool) is None:
@@ -342,13 +371,12 @@ def main():
             n = occurrences(src, m)
             if n != 1:
                 r["status"] = "STALE"
-                r["detail"] = ("no such file" if n < 0 else
-                               "original text found %d times (must be exactly once)" % n)
+                r["detail"] = stale_reason(src, m, n)
             else:
-                with open(path, encoding="utf-8") as fp:
+                with open(path, encoding="utf-8", newline="") as fp:
                     original = fp.read()
                 try:
-                    with open(path, "w", encoding="utf-8") as fp:
+                    with open(path, "w", encoding="utf-8", newline="") as fp:
                         fp.write(original.replace(m["from"], m["to"], 1))
                     blog = os.path.join(logs, m["id"] + ".build.log")
                     if runner.run(build_cmd, blog, timeout=1800) != 0:
@@ -364,7 +392,7 @@ def main():
                             if m.get("equivalent"):
                                 r["detail"] = "equivalent: " + m["equivalent"]
                 finally:
-                    with open(path, "w", encoding="utf-8") as fp:
+                    with open(path, "w", encoding="utf-8", newline="") as fp:
                         fp.write(original)
                 if r["status"] == "KILLED" and m.get("equivalent"):
                     r["detail"] += "; NOTE: the list calls it equivalent, it is not"
