@@ -121,18 +121,51 @@ static tr_config *pin_load(void)
     return cfg;
 }
 
-/* Add paths [from, to) into acc, closing a block every `block` paths and at
- * the end, then flush the repeat cache. */
+/* The path held in ws as lane 0 of a one-path chunk. */
+static void pin_chunk(tr__chunk_out *ch, const tr__ws *ws, const tr__plan *plan, uint64_t j)
+{
+    const size_t C = TR__CHUNK, H = (size_t)plan->horizon;
+    ch->first = j;
+    ch->n = 1;
+    ch->w[0] = 1.0;
+    for (size_t i = 0; i < plan->n_trusts; i++) {
+        ch->fail[i * C] = (uint8_t)ws->fail_month[i];
+        ch->bo[i * C] = ws->bailout[i];
+        memcpy(ch->cash + i * C * H, ws->cash + i * H, H * sizeof *ch->cash);
+        ch->cref[i * C] = 0;
+        ch->nrows[i] = 1;
+    }
+    for (size_t s = 0; s < plan->n_schemes; s++)
+        ch->sf[s * C] = ws->shortfall[s];
+    for (size_t c = 0; c < plan->n_consortia; c++) {
+        ch->req[c * C] = ws->requested[c];
+        ch->paid[c * C] = ws->paid[c];
+        ch->exh[c * C] = (uint8_t)ws->exhaust_month[c];
+    }
+    ch->nfail[0] = (uint32_t)ws->n_failed;
+    ch->sys_bo[0] = ws->total_bailout;
+    ch->sys_top[0] = ws->national_topup;
+}
+
+/* Add paths [from, to) into acc, one path a chunk, closing a block every
+ * `block` paths and at the end, then flush the repeat cache. */
 static void pin_accumulate(tr__acc *acc, tr__ws *ws, const tr__plan *plan, uint64_t from,
                            uint64_t to, uint64_t block)
 {
+    tr_error err;
+    tr_error_init(&err);
+    tr__chunk_out ch;
+    cr_assert_eq(tr__chunk_init(&ch, plan, &err), TR_OK);
     for (uint64_t j = from; j < to; j++) {
         pin_fill(ws, j);
-        tr__acc_add_path(acc, ws, plan);
+        pin_chunk(&ch, ws, plan, j);
+        tr__acc_add_chunk(acc, &ch, plan);
         if ((j - from + 1) % block == 0) tr__acc_end_block(acc);
     }
     tr__acc_end_block(acc);
     tr__acc_flush(acc);
+    tr__chunk_free(&ch);
+    tr_error_clear(&err);
 }
 
 #endif /* TR_PIN_FIXTURE_H */

@@ -21,7 +21,7 @@ static void open_fixture(fixture *f)
     tr_error err;
     tr_error_init(&err);
     f->cfg = pin_load();
-    cr_assert_eq(tr__plan_init(&f->plan, f->cfg, &err), TR_OK);
+    cr_assert_eq(tr__plan_init(&f->plan, f->cfg, 1, &err), TR_OK);
     cr_assert_eq(tr__ws_init(&f->ws, &f->plan, 0, &err), TR_OK);
     tr_error_clear(&err);
 }
