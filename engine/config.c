@@ -629,7 +629,7 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
  * in [-1, 1], and sum w^2 <= 1. A consortium-scoped factor needs a lead
  * consortium, so the trust being read must have commissioners. */
-static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
+static bool parse_loadings(ctx *c, const cJSON *obj, tr__loadings *L)
 {
     const cJSON *f = member(obj, "factors");
     L->n = 0;
@@ -672,7 +672,7 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
             else
                 report(c, "unknown factor \"%s\"", e->string);
             ok = false;
-        } else if (c->cfg->factors[idx].scope == TR_SCOPE_CONSORTIUM &&
+        } else if (c->cfg->factors[idx].scope == TR__SCOPE_CONSORTIUM &&
                    !c->trust_has_commissioners && c->trust_id) {
             report(c, "factor \"%s\" has consortium scope but trust \"%s\" has no commissioners",
                    e->string, c->trust_id);
@@ -736,14 +736,14 @@ static bool check_mode(ctx *c, double lo, double mode, double hi)
 /* The Beta shapes of a beta or pert must lie in [TR_BETA_SHAPE_MIN,
  * TR_BETA_SHAPE_MAX] (model.h), where the quantile tables are tested; outside,
  * a run would be wrong or fail. Reported at the member that sets them. */
-static void check_shapes(ctx *c, const tr_dist *d)
+static void check_shapes(ctx *c, const tr__dist *d)
 {
     double lo = fmin(d->alpha, d->beta), hi = fmax(d->alpha, d->beta);
     if (lo >= TR_BETA_SHAPE_MIN && hi <= TR_BETA_SHAPE_MAX) return;
     char a[40], b[40], l[40], g[40];
     snprintf(a, sizeof a, "%.6g", d->alpha);
     snprintf(b, sizeof b, "%.6g", d->beta);
-    if (d->kind == TR_DIST_PERT) {
+    if (d->kind == TR__DIST_PERT) {
         /* shapes are 1 + lambda f and 1 + lambda (1 - f): only the top can break */
         double f = (d->mode - d->min) / (d->max - d->min);
         snprintf(l, sizeof l, "%.6g", floor((TR_BETA_SHAPE_MAX - 1.0) / fmax(f, 1.0 - f)));
@@ -771,14 +771,14 @@ static void check_shapes(ctx *c, const tr_dist *d)
 /* Every value the engine can draw (U is clamped to [2^-53, 1 - 2^-53]) must
  * be a finite number: a range wider than the largest double, or a huge sd or
  * sigma, would put infinities or NaN into the months. */
-static void check_range(ctx *c, const tr_dist *d)
+static void check_range(ctx *c, const tr__dist *d)
 {
     double lo, hi;
     tr__dist_range(d, &lo, &hi);
     if (isfinite(lo) && isfinite(hi)) return;
     char a[40], b[40];
-    bool bounded = d->kind == TR_DIST_UNIFORM || d->kind == TR_DIST_TRIANGULAR ||
-                   d->kind == TR_DIST_PERT || d->kind == TR_DIST_BETA;
+    bool bounded = d->kind == TR__DIST_UNIFORM || d->kind == TR__DIST_TRIANGULAR ||
+                   d->kind == TR__DIST_PERT || d->kind == TR__DIST_BETA;
     if (bounded && !isfinite(d->max - d->min))
         report(c, "values overflow: max - min is more than 1e308; narrow the distribution");
     else
@@ -789,7 +789,7 @@ static void check_range(ctx *c, const tr_dist *d)
 }
 
 /* values / probs of a discrete distribution. */
-static bool parse_discrete(ctx *c, const cJSON *obj, tr_dist *d)
+static bool parse_discrete(ctx *c, const cJSON *obj, tr__dist *d)
 {
     const cJSON *vals = member(obj, "values"), *probs = member(obj, "probs");
     size_t nv = 0, np = 0;
@@ -857,30 +857,30 @@ static bool parse_discrete(ctx *c, const cJSON *obj, tr_dist *d)
 
 /* Read the distribution object at the current path into *d (which holds the
  * default). Returns true if it is valid. */
-static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
+static bool parse_dist_node(ctx *c, const cJSON *obj, tr__dist *d)
 {
     if (!expect_object(c, obj)) return false;
     int kind = get_enum(c, obj, "dist", "distribution", DIST_NAMES, COUNT(DIST_NAMES), true);
     if (kind < 0) return false;
     size_t before = c->nerr;
-    tr_dist r;
+    tr__dist r;
     memset(&r, 0, sizeof r);
-    r.kind = (tr_dist_kind)kind;
+    r.kind = (tr__dist_kind)kind;
     switch (r.kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         check_keys(c, obj, KEYS_FIXED, COUNT(KEYS_FIXED));
         get_number(c, obj, "value", &R_ANY, true, &r.value);
         break;
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         check_keys(c, obj, KEYS_UNIFORM, COUNT(KEYS_UNIFORM));
         if (get_number(c, obj, "min", &R_ANY, true, &r.min) +
                 get_number(c, obj, "max", &R_ANY, true, &r.max) ==
             2)
             check_min_max(c, r.min, r.max, false);
         break;
-    case TR_DIST_TRIANGULAR:
-    case TR_DIST_PERT: {
-        if (r.kind == TR_DIST_PERT)
+    case TR__DIST_TRIANGULAR:
+    case TR__DIST_PERT: {
+        if (r.kind == TR__DIST_PERT)
             check_keys(c, obj, KEYS_PERT, COUNT(KEYS_PERT));
         else
             check_keys(c, obj, KEYS_TRIANGULAR, COUNT(KEYS_TRIANGULAR));
@@ -888,18 +888,18 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         int got_mode = get_number(c, obj, "mode", &R_ANY, true, &r.mode);
         got += get_number(c, obj, "max", &R_ANY, true, &r.max);
         r.lambda = 4;
-        if (r.kind == TR_DIST_PERT) get_number(c, obj, "lambda", &R_POSITIVE, false, &r.lambda);
+        if (r.kind == TR__DIST_PERT) get_number(c, obj, "lambda", &R_POSITIVE, false, &r.lambda);
         /* min == max is a point mass: write it as "fixed" */
         if (got == 2 && check_min_max(c, r.min, r.max, true) && got_mode == 1)
             check_mode(c, r.min, r.mode, r.max);
-        if (r.kind == TR_DIST_PERT && r.max > r.min) {
+        if (r.kind == TR__DIST_PERT && r.max > r.min) {
             r.alpha = 1 + r.lambda * (r.mode - r.min) / (r.max - r.min);
             r.beta = 1 + r.lambda * (r.max - r.mode) / (r.max - r.min);
             if (c->nerr == before) check_shapes(c, &r);
         }
         break;
     }
-    case TR_DIST_BETA: {
+    case TR__DIST_BETA: {
         check_keys(c, obj, KEYS_BETA, COUNT(KEYS_BETA));
         r.min = 0;
         r.max = 1;
@@ -927,17 +927,17 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         }
         break;
     }
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         check_keys(c, obj, KEYS_NORMAL, COUNT(KEYS_NORMAL));
         get_number(c, obj, "mean", &R_ANY, true, &r.mean);
         get_number(c, obj, "sd", &R_POSITIVE, true, &r.sd);
         break;
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_LOGNORMAL:
         check_keys(c, obj, KEYS_LOGNORMAL, COUNT(KEYS_LOGNORMAL));
         get_number(c, obj, "median", &R_POSITIVE, true, &r.median);
         get_number(c, obj, "sigma", &R_POSITIVE, true, &r.sigma);
         break;
-    case TR_DIST_DISCRETE:
+    case TR__DIST_DISCRETE:
         check_keys(c, obj, KEYS_DISCRETE, COUNT(KEYS_DISCRETE));
         parse_discrete(c, obj, &r);
         break;
@@ -952,20 +952,20 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
 
 /* The smallest value a bounded distribution can take (-inf if unbounded),
  * and the member holding it. */
-static double dist_floor(const tr_dist *d, const char **key, size_t *index)
+static double dist_floor(const tr__dist *d, const char **key, size_t *index)
 {
     *index = (size_t)-1;
     switch (d->kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         *key = "value";
         return d->value;
-    case TR_DIST_UNIFORM:
-    case TR_DIST_TRIANGULAR:
-    case TR_DIST_PERT:
-    case TR_DIST_BETA:
+    case TR__DIST_UNIFORM:
+    case TR__DIST_TRIANGULAR:
+    case TR__DIST_PERT:
+    case TR__DIST_BETA:
         *key = "min";
         return d->min;
-    case TR_DIST_DISCRETE: {
+    case TR__DIST_DISCRETE: {
         *key = "values";
         double lo = INFINITY;
         for (size_t i = 0; i < d->n; i++)
@@ -975,8 +975,8 @@ static double dist_floor(const tr_dist *d, const char **key, size_t *index)
             }
         return lo;
     }
-    case TR_DIST_NORMAL:
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_NORMAL:
+    case TR__DIST_LOGNORMAL:
         break;
     }
     *key = NULL;
@@ -986,7 +986,7 @@ static double dist_floor(const tr_dist *d, const char **key, size_t *index)
 /* obj[key] as a distribution (the default stays in *d if it is absent). A
  * growth rate must stay above -1 (a fall of 100 % a year) wherever the
  * distribution is bounded; an unbounded one is the simulator's to clamp. */
-static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bool required,
+static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr__dist *d, bool required,
                        bool growth)
 {
     const cJSON *n = member(obj, key);
@@ -1011,10 +1011,10 @@ static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bo
     return c->nerr == before;
 }
 
-static void dist_fixed(tr_dist *d, double v)
+static void dist_fixed(tr__dist *d, double v)
 {
     memset(d, 0, sizeof *d);
-    d->kind = TR_DIST_FIXED;
+    d->kind = TR__DIST_FIXED;
     d->value = v;
 }
 
@@ -1064,7 +1064,7 @@ static void parse_factors(ctx *c, const cJSON *root)
     size_t i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_factor *f = &cfg->factors[i];
+        tr__factor *f = &cfg->factors[i];
         if (expect_object(c, e)) {
             check_keys(c, e, KEYS_FACTOR, COUNT(KEYS_FACTOR));
             const char *name = get_string(c, e, "name", true, true);
@@ -1079,7 +1079,7 @@ static void parse_factors(ctx *c, const cJSON *root)
                 f->key = tr__hash64(name);
             }
             int scope = get_enum(c, e, "scope", "scope", SCOPE_NAMES, COUNT(SCOPE_NAMES), true);
-            if (scope >= 0) f->scope = (tr_factor_scope)scope;
+            if (scope >= 0) f->scope = (tr__factor_scope)scope;
         }
         path_pop(c, m2);
     }
@@ -1108,7 +1108,7 @@ static void parse_consortia(ctx *c, const cJSON *root)
     size_t arr_len = c->plen, i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_consortium *k = &cfg->consortia[i];
+        tr__consortium *k = &cfg->consortia[i];
         if (expect_object(c, e)) {
             check_keys(c, e, KEYS_CONSORTIUM, COUNT(KEYS_CONSORTIUM));
             const char *id = get_string(c, e, "id", true, true);
@@ -1183,7 +1183,7 @@ static void check_monthly(ctx *c, const char *key, const char *what, const char 
 
 /* A scheme's monthly saving is d * saving / 12 with d = delivery, times
  * retained when compromised: it must stay within TR_MAX_MONEY too. */
-static void check_saving(ctx *c, const tr_scheme *s)
+static void check_saving(ctx *c, const tr__scheme *s)
 {
     double lo, hi;
     tr__dist_range(&s->delivery, &lo, &hi);
@@ -1210,7 +1210,7 @@ static void check_saving(ctx *c, const tr_scheme *s)
 }
 
 static bool parse_event(ctx *c, const cJSON *obj, const char *key, const char *const *keys,
-                        double *prob, tr_dist *d)
+                        double *prob, tr__dist *d)
 {
     const cJSON *n = member(obj, key);
     if (!n) return false;
@@ -1224,7 +1224,7 @@ static bool parse_event(ctx *c, const cJSON *obj, const char *key, const char *c
     return true;
 }
 
-static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size_t i,
+static void parse_scheme(ctx *c, const cJSON *e, tr__scheme *s, strmap *ids, size_t i,
                          size_t array_mark)
 {
     check_keys(c, e, KEYS_SCHEME, COUNT(KEYS_SCHEME));
@@ -1238,9 +1238,9 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
     }
     s->name = xstrdup(c, name ? name : id);
     s->notes = xstrdup(c, notes);
-    s->kind = TR_SCHEME_OTHER;
+    s->kind = TR__SCHEME_OTHER;
     int kind = get_enum(c, e, "kind", "kind", KIND_NAMES, COUNT(KIND_NAMES), false);
-    if (kind >= 0) s->kind = (tr_scheme_kind)kind;
+    if (kind >= 0) s->kind = (tr__scheme_kind)kind;
     bool flows_ok = get_number(c, e, "saving", &R_MONEY_POS, true, &s->saving) == 1;
     s->start_month = 1;
     get_number(c, e, "start_month", &R_START, true, &s->start_month);
@@ -1266,7 +1266,7 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
 
 /* commissioners: resolve each consortium, refuse one listed twice, check the
  * shares' sum, and pick the lead (largest share, first listed on a tie). */
-static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
+static void parse_commissioners(ctx *c, const cJSON *e, tr__trust *t)
 {
     const cJSON *arr = member(e, "commissioners");
     t->national_share = 1.0;
@@ -1294,7 +1294,7 @@ static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
     size_t i = 0;
     for (const cJSON *m = arr->child; m; m = m->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_commissioner *k = &t->commissioners[i];
+        tr__commissioner *k = &t->commissioners[i];
         k->consortium = -1;
         if (!expect_object(c, m)) {
             ok = false;
@@ -1347,7 +1347,7 @@ static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
     path_pop(c, mark);
 }
 
-static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t i,
+static void parse_trust(ctx *c, const cJSON *e, tr__trust *t, strmap *ids, size_t i,
                         size_t array_mark)
 {
     check_keys(c, e, KEYS_TRUST, COUNT(KEYS_TRUST));
@@ -1457,7 +1457,7 @@ static void parse_trusts(ctx *c, const cJSON *root)
     size_t arr_len = c->plen, i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_trust *t = &cfg->trusts[i];
+        tr__trust *t = &cfg->trusts[i];
         t->lead_consortium = -1;
         t->national_share = 1.0;
         t->file_index = i;
@@ -1481,15 +1481,15 @@ static const char *const COPULA_NAMES[] = {"gaussian", "t"};
 static void parse_copula(ctx *c, const cJSON *root)
 {
     const cJSON *n = member(root, "copula");
-    c->cfg->copula = TR_COPULA_GAUSSIAN;
+    c->cfg->copula = TR__COPULA_GAUSSIAN;
     if (!n) return;
     size_t mark = path_push_key(c, "copula");
     if (expect_object(c, n)) {
         check_keys(c, n, KEYS_COPULA, COUNT(KEYS_COPULA));
         int type = get_enum(c, n, "type", "copula type", COPULA_NAMES, COUNT(COPULA_NAMES), false);
-        bool gaussian = type == TR_COPULA_GAUSSIAN || !member(n, "type");
-        if (type >= 0) c->cfg->copula = (tr_copula_kind)type;
-        if (type == TR_COPULA_T)
+        bool gaussian = type == TR__COPULA_GAUSSIAN || !member(n, "type");
+        if (type >= 0) c->cfg->copula = (tr__copula_kind)type;
+        if (type == TR__COPULA_T)
             get_number(c, n, "dof", &R_DOF, true, &c->cfg->dof);
         else if (gaussian && member(n, "dof"))
             report_at(c, "dof", "\"dof\" is only used by the t copula (\"type\": \"t\")");
@@ -1911,13 +1911,13 @@ static bool scan_value(scanner *sc, int depth)
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
 
-static void free_loadings(tr_loadings *L)
+static void free_loadings(tr__loadings *L)
 {
     free(L->factor);
     free(L->weight);
 }
 
-static void free_dist(tr_dist *d)
+static void free_dist(tr__dist *d)
 {
     free(d->values);
     free(d->probs);
@@ -1929,9 +1929,9 @@ void tr_config_free(tr_config *cfg)
 {
     if (!cfg) return;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        tr_trust *t = &cfg->trusts[i];
+        tr__trust *t = &cfg->trusts[i];
         for (size_t k = 0; k < t->n_schemes; k++) {
-            tr_scheme *s = &t->schemes[k];
+            tr__scheme *s = &t->schemes[k];
             free(s->id);
             free(s->name);
             free(s->notes);
@@ -2199,7 +2199,7 @@ size_t tr_config_factor_count(const tr_config *cfg)
 
 const char *tr_config_copula(const tr_config *cfg)
 {
-    return cfg->copula == TR_COPULA_T ? "t" : "gaussian";
+    return cfg->copula == TR__COPULA_T ? "t" : "gaussian";
 }
 
 static const char *plural(size_t n, const char *one, const char *many)
@@ -2218,7 +2218,7 @@ void tr_config_describe(const tr_config *cfg, FILE *fp)
             plural(cfg->n_schemes_total, "scheme", "schemes"), cfg->n_consortia,
             plural(cfg->n_consortia, "consortium", "consortia"), cfg->n_factors,
             plural(cfg->n_factors, "factor", "factors"), cfg->horizon,
-            cfg->copula == TR_COPULA_T ? "Student-t" : "Gaussian");
-    if (cfg->copula == TR_COPULA_T) fprintf(fp, " (%g degrees of freedom)", cfg->dof);
+            cfg->copula == TR__COPULA_T ? "Student-t" : "Gaussian");
+    if (cfg->copula == TR__COPULA_T) fprintf(fp, " (%g degrees of freedom)", cfg->dof);
     fprintf(fp, "; default %" PRIu64 " paths, seed %" PRIu64 ".\n", cfg->paths, cfg->seed);
 }

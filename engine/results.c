@@ -178,12 +178,12 @@ static cJSON *build_json(const tr_results *res)
     add(root, "seed", cJSON_CreateNumber((double)res->seed));
     if (res->first_path) add(root, "first_path", cJSON_CreateNumber((double)res->first_path));
     add(root, "horizon_months", cJSON_CreateNumber((double)cfg->horizon));
-    add(root, "copula", cJSON_CreateString(cfg->copula == TR_COPULA_T ? "t" : "gaussian"));
+    add(root, "copula", cJSON_CreateString(cfg->copula == TR__COPULA_T ? "t" : "gaussian"));
 
     cJSON *trusts = add(root, "trusts", cJSON_CreateArray());
     double *band = malloc((H ? H : 1) * sizeof *band);
     for (size_t i = 0; band && i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         cJSON *t = cJSON_CreateObject();
         cJSON_AddItemToArray(trusts, t);
         add(t, "id", cJSON_CreateString(tr->id));
@@ -410,7 +410,7 @@ static void csv_schemes(const tr_results *res, FILE *b)
     fprintf(b, "trust,scheme,name,kind,planned,shortfall_mean,shortfall_mean_given_fail\n");
     static const char *const kinds[3] = {"efficiency", "closure", "other"};
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         for (size_t j = 0; j < tr->n_schemes; j++) {
             size_t s = res->plan.scheme_base[i] + j;
             tr__csv_str(b, tr->id);
@@ -502,7 +502,7 @@ void tr_results_print_summary(const tr_results *res, FILE *fp)
     tr_text_print(fp, cfg->name);
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)res->paths,
             (unsigned long long)res->seed, cfg->horizon,
-            cfg->copula == TR_COPULA_T ? "t" : "Gaussian");
+            cfg->copula == TR__COPULA_T ? "t" : "Gaussian");
     rank *r = malloc(cfg->n_trusts * sizeof *r);
     if (!r) return;
     for (size_t i = 0; i < cfg->n_trusts; i++)

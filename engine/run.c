@@ -330,7 +330,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
                                          "slippage", "stay",     "stay_delay"};
     fputs("\ntrust,scheme,element,u,value\n", out);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         const double *td = ws.tdraw + i * 4;
         draw_row(out, tr->id, "", "income_growth", td[0], td[1]);
         draw_row(out, tr->id, "", "cost_growth", td[2], td[3]);

@@ -301,7 +301,7 @@ Test(edges, beta_shape_limits_both_sides)
                             {1, lo * 1.001}};
     for (size_t k = 0; k < sizeof in / sizeof *in; k++) {
         tr_config *cfg = load_ok(beta_cfg(in[k][0], in[k][1]));
-        const tr_dist *d = &cfg->trusts[0].schemes[0].delivery;
+        const tr__dist *d = &cfg->trusts[0].schemes[0].delivery;
         cr_expect(fabs(d->alpha / in[k][0] - 1) < 1e-6 && fabs(d->beta / in[k][1] - 1) < 1e-6,
                   "shapes (%g, %g) for (%g, %g)", d->alpha, d->beta, in[k][0], in[k][1]);
         cJSON *j = run_json(cfg, 2000, 1);
@@ -346,8 +346,8 @@ Test(edges, beta_tables_at_the_shape_limits)
     const double lo = TR_BETA_SHAPE_MIN, hi = TR_BETA_SHAPE_MAX;
     const double sh[][2] = {{lo, lo}, {lo, hi}, {hi, lo}, {hi, hi}, {lo, 1}, {1, hi}, {lo, 0.3}};
     for (size_t k = 0; k < sizeof sh / sizeof *sh; k++) {
-        tr_dist d = {0};
-        d.kind = TR_DIST_BETA;
+        tr__dist d = {0};
+        d.kind = TR__DIST_BETA;
         d.alpha = sh[k][0];
         d.beta = sh[k][1];
         d.min = 0;
@@ -398,7 +398,7 @@ Test(edges, run_time_table_failure_names_the_path)
           "0.6, 'sd': 0.2}},"
           "{'id': 'aa', 'saving': 12, 'start_month': 1, 'delivery': {'dist': 'beta', 'mean': "
           "0.5, 'sd': 0.2}}]}]}"));
-    tr_scheme *zz = &cfg->trusts[0].schemes[1];
+    tr__scheme *zz = &cfg->trusts[0].schemes[1];
     cr_assert_str_eq(zz->id, "zz");
     zz->delivery.alpha = -1; /* shapes no table can serve */
     tr_error e;
