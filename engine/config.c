@@ -1163,7 +1163,7 @@ static const char *const KEYS_COMMISSIONER[] = {"consortium", "share"};
  * Every month's flow must stay within TR_MAX_MONEY, like every money field,
  * so that no month, cash balance or statistic can overflow (an overflow would
  * reach results.json as a non-finite number). Income, expenditure and fixed
- * charges grow as annual / 12 * (1 + g)^((t - 1) / 12) (MODEL.md section 6),
+ * charges grow as annual / 12 * (1 + g)^((t - 1) / 12) (docs/model.md section 6),
  * so with the largest g the engine can draw (tr__dist_range) the worst month
  * is month H. Reported at the growth (or indexation) that breaks it.
  */

@@ -162,7 +162,7 @@ typedef enum tr__copula_kind { TR__COPULA_GAUSSIAN = 0, TR__COPULA_T } tr__copul
 struct tr_config {
     char *name, *notes;
     char *source;    /* file name (or "<buffer>") */
-    char sha256[65]; /* hex digest of the raw bytes */
+    char sha256[65]; /* hex SHA-256 of the canonical form (canon.c), not of the raw bytes */
     int horizon;     /* 1..TR_MAX_HORIZON */
     uint64_t paths;  /* default TR_DEFAULT_PATHS */
     uint64_t seed;   /* default TR_DEFAULT_SEED; 0..2^64-1 (JSON integers up to 2^53) */

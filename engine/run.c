@@ -46,8 +46,8 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     if (opt->first_path > UINT64_MAX - opt->paths)
         st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0, "too large");
     if (opt->threads < 0 || opt->threads > 4096)
-        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0, "must be in [1, 4096] (got %d)",
-                          opt->threads);
+        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0,
+                          "must be in [0, 4096] (0: OpenMP's default; got %d)", opt->threads);
     return st;
 }
 
@@ -338,7 +338,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
             const tr__scheme_draw *d = &ws.sdraw[plan.scheme_base[i] + j];
             const char *sid = tr->schemes[j].id;
             double vals[7] = {d->paper, d->d0,   d->compromise, d->retained,
-                              d->slip,  d->stay, d->stay_delay};
+                              d->slip,  d->stay, d->stay_delay}; /* events as 0 or 1 */
             for (int e = 0; e < 7; e++)
                 draw_row(out, tr->id, sid, names[e], d->u[e], vals[e]);
             draw_row(out, tr->id, sid, "delivered_fraction", NAN, d->d);

@@ -101,7 +101,7 @@ static void expect_reject(char *json, const char *path, const char *sub1, const 
     free(json);
 }
 
-/* Where results.json may say null: only where MODEL.md calls a quantity
+/* Where results.json may say null: only where docs/model.md calls a quantity
  * undefined (conditional means on zero paths). */
 static int null_allowed(const char *key)
 {

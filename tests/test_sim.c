@@ -76,7 +76,7 @@ static tr_config *load(const char *text)
 /* The uniforms of one path, by address, and which addresses were asked for. */
 typedef struct uset {
     const tr_config *cfg;
-    double s[MT][MS][7]; /* scheme elements, MODEL.md section 5's order */
+    double s[MT][MS][7]; /* scheme elements, docs/model.md section 5's order */
     double t[MT][2];     /* income growth, cost growth */
     double noise[MT][MH + 1];
     double f[MF][MSC]; /* factor, by consortium or trust index (0 for global) */
@@ -269,7 +269,7 @@ static void sim_path(sim *s, uset *us, uint64_t seed, uint64_t p)
 }
 
 /* ------------------------------------------------------------------ */
-/* The reference model (MODEL.md sections 3 to 7)                    */
+/* The reference model (docs/model.md sections 3 to 7)                    */
 
 static double Phi_inv(double u)
 {
