@@ -34,13 +34,14 @@
 #include <cjson/cJSON.h>
 
 #include "model.h"
+#include "model_limits.h"
 #include "canon.h"
 #include "dist.h"
 #include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
-#include "trustrisk/run.h"
+#include "trustrisk/limits.h"
 
 /* Deepest nesting the syntax gate accepts; a real config needs about 8. */
 #define JSON_MAX_DEPTH 64

@@ -44,6 +44,7 @@
 #include "suggest.h"
 #include "trustrisk/config.h"
 #include "trustrisk/import.h"
+#include "trustrisk/limits.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

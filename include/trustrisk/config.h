@@ -14,13 +14,11 @@
 #include <stdio.h>
 
 #include "trustrisk/error.h"
+#include "trustrisk/limits.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Largest config file accepted, in bytes; larger files are refused unread. */
-#define TR_CONFIG_MAX_BYTES (64u * 1024u * 1024u)
 
 /** Opaque, immutable config. Safe to share between threads once loaded. */
 typedef struct tr_config tr_config;

@@ -20,16 +20,11 @@
 
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
+#include "trustrisk/limits.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Largest number of paths in one run. */
-#define TR_MAX_PATHS UINT64_C(4000000000)
-
-/** Paths are summed in blocks of this many (aligned on the path index). */
-#define TR_PATH_BLOCK 1024
 
 /**
  * Progress callback: called from one thread at a time, at most a few times a
