@@ -19,8 +19,6 @@
  * so far is freed. References (consortia, factor names) are resolved through
  * hash tables, so a config with 100,000 trusts loads in linear time.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -28,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -37,6 +33,7 @@
 #include "model_limits.h"
 #include "canon.h"
 #include "dist.h"
+#include "fileio.h"
 #include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
@@ -2074,83 +2071,13 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     if (out) *out = NULL;
     if (!filename || !out)
         return tr_error_add(err, TR_E_INTERNAL, filename, NULL, 0, 0, "no file name or output");
-    char why[128];
-    int fd = open(filename, O_RDONLY);
-    if (fd < 0) {
-        /* a name that leads nowhere is a bad argument; anything else (no
-         * permission, no descriptors, a failing disk) is an I/O failure */
-        int e = errno;
-        tr_status st =
-            e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG || e == ELOOP ? TR_E_INPUT : TR_E_IO;
-        if (strerror_r(e, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", e);
-        return tr_error_add(err, st, filename, NULL, 0, 0, "cannot open: %s", why);
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        if (strerror_r(errno, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", errno);
-        close(fd);
-        return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot read: %s", why);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0, "cannot read: is a directory");
-    }
-    /* refuse a large regular file before reading any of it; for pipes and
-     * the like, the read below stops one byte past the limit */
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > TR_CONFIG_MAX_BYTES) {
-        close(fd);
-        return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                            "file is too large (%jd bytes; the limit is %u bytes)",
-                            (intmax_t)st.st_size, TR_CONFIG_MAX_BYTES);
-    }
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0,
-                            "out of memory reading the file");
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap * 2 > (size_t)TR_CONFIG_MAX_BYTES + 1
-                              ? (size_t)TR_CONFIG_MAX_BYTES + 1
-                              : cap * 2;
-            char *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-            if (!nb) {
-                free(buf);
-                close(fd);
-                if (ncap <= cap)
-                    return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                                        "file is too large (the limit is %u bytes)",
-                                        TR_CONFIG_MAX_BYTES);
-                return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0,
-                                    "out of memory reading the file");
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            if (strerror_r(errno, why, sizeof why) != 0)
-                snprintf(why, sizeof why, "error %d", errno);
-            free(buf);
-            close(fd);
-            return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot read: %s", why);
-        }
-        if (r == 0) break;
-        len += (size_t)r;
-        if (len > TR_CONFIG_MAX_BYTES) {
-            free(buf);
-            close(fd);
-            return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                                "file is too large (the limit is %u bytes)", TR_CONFIG_MAX_BYTES);
-        }
-    }
-    close(fd);
-    tr_status s = tr_config_load_buffer(buf, len, filename, out, err);
+    char *buf = NULL;
+    size_t len = 0;
+    tr_status st = tr__file_read(filename, TR_CONFIG_MAX_BYTES, NULL, &buf, &len, err);
+    if (st != TR_OK) return st;
+    st = tr_config_load_buffer(buf, len, filename, out, err);
     free(buf);
-    return s;
+    return st;
 }
 
 const char *tr_config_name(const tr_config *cfg)

@@ -37,10 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "suggest.h"
 #include "trustrisk/config.h"
 #include "trustrisk/import.h"
@@ -1928,60 +1928,6 @@ tr_status tr_import_read_buffers(const tr_import_sources *src, char **json, tr_e
     return TR_OK;
 }
 
-/* Read a whole file (at most TR_CONFIG_MAX_BYTES) into *buf. */
-static tr_status read_whole(const char *name, char **buf, size_t *len, tr_error *err)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *fp = fopen(name, "rb");
-    if (!fp) {
-        int e = errno;
-        return tr_error_add(err, e == ENOENT || e == ENOTDIR ? TR_E_INPUT : TR_E_IO, name, NULL, 0,
-                            0, "cannot open: %s", strerror(e));
-    }
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(fp);
-        return tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0, "cannot read: is a directory");
-    }
-    size_t cap = 65536;
-    char *b = malloc(cap);
-    tr_status st = TR_OK;
-    while (b) {
-        size_t got = fread(b + *len, 1, cap - *len, fp);
-        *len += got;
-        if (*len > TR_CONFIG_MAX_BYTES) {
-            st = tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0,
-                              "file is too large (the limit is %u bytes)", TR_CONFIG_MAX_BYTES);
-            break;
-        }
-        if (got == 0) {
-            if (ferror(fp))
-                st = tr_error_add(err, TR_E_IO, name, NULL, 0, 0, "cannot read: %s",
-                                  strerror(errno));
-            break;
-        }
-        if (*len == cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(fp);
-    if (!b) return tr_error_add(err, TR_E_NOMEM, name, NULL, 0, 0, "out of memory reading");
-    if (st != TR_OK) {
-        free(b);
-        return st;
-    }
-    *buf = b;
-    return TR_OK;
-}
-
 tr_status tr_import_read_files(const char *trusts, const char *schemes, const char *consortia,
                                const char *base, char **json, tr_error *err)
 {
@@ -1997,7 +1943,7 @@ tr_status tr_import_read_files(const char *trusts, const char *schemes, const ch
         if (!names[k]) continue;
         char *data = NULL;
         size_t len = 0;
-        st = read_whole(names[k], &data, &len, err);
+        st = tr__file_read(names[k], TR_CONFIG_MAX_BYTES, NULL, &data, &len, err);
         if (st != TR_OK) {
             if (worst == TR_OK || st != TR_E_INPUT) worst = st;
             continue;

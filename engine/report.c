@@ -44,12 +44,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
 #include "trustrisk/report.h"
 
 extern char **environ;
 
 /* Largest results.json accepted (a region of 1000 trusts is a few MB). */
-#define REPORT_MAX_INPUT (512L * 1024L * 1024L)
+#define REPORT_MAX_INPUT ((size_t)512 * 1024 * 1024)
+/* What to do when there is no results.json. */
+#define REPORT_MISSING_HINT "make the run's results with 'trustrisk run CONFIG --out DIR' first"
 /* Lines on one chart before it becomes unreadable; the tables list all. */
 #define MAX_LINES 10
 /* Fan charts drawn, for the trusts most at risk. */
@@ -233,41 +236,6 @@ static const char *trust_name(const cJSON *t)
     const char *n = jstr(t, "name");
     if (n == NULL || *n == '\0') n = jstr(t, "id");
     return n ? n : "?";
-}
-
-static tr_status read_file(const char *file, char **data, size_t *len, tr_error *err)
-{
-    *data = NULL;
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL)
-        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                            "cannot read the run's results (%s); make them with "
-                            "'trustrisk run CONFIG --out DIR' first",
-                            strerror(errno));
-    tr_status st = TR_OK;
-    long size = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) size = ftell(fp);
-    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "cannot read the file: %s",
-                          strerror(errno));
-    } else if (size > REPORT_MAX_INPUT) {
-        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                          "file is %ld bytes, more than the %ld accepted", size, REPORT_MAX_INPUT);
-    } else if ((*data = malloc((size_t)size + 1)) == NULL) {
-        st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
-    } else if (fread(*data, 1, (size_t)size, fp) != (size_t)size) {
-        st = tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
-                          strerror(errno));
-    } else {
-        (*data)[size] = '\0';
-        *len = (size_t)size;
-    }
-    fclose(fp);
-    if (st != TR_OK) {
-        free(*data);
-        *data = NULL;
-    }
-    return st;
 }
 
 /*
@@ -1409,7 +1377,7 @@ tr_status tr_report_write(const char *outdir, tr_error *err)
 
     char *data = NULL, *html = NULL;
     size_t len = 0;
-    tr_status st = read_file(file, &data, &len, err);
+    tr_status st = tr__file_read(file, REPORT_MAX_INPUT, REPORT_MISSING_HINT, &data, &len, err);
     if (st == TR_OK) st = tr_report_html(data, len, file, &html, err);
     if (st == TR_OK) st = write_atomic(outdir, TR_REPORT_FILE, html, strlen(html), err);
     free(html);
