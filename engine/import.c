@@ -41,6 +41,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "json_scan.h"
 #include "suggest.h"
 #include "trustrisk/config.h"
 #include "trustrisk/import.h"
@@ -288,39 +289,6 @@ static const char *shown(const char *s, char buf[80])
 /* Step 1: CSV (RFC 4180)                                                    */
 /* ------------------------------------------------------------------------- */
 
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or len. */
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t need = 0;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            lo = b == 0xE0 ? 0xA0 : 0x80;
-            hi = b == 0xED ? 0x9F : 0xBF;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            lo = b == 0xF0 ? 0x90 : 0x80;
-            hi = b == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return i;
-        }
-        if (i + need >= len || s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += need + 1;
-    }
-    return len;
-}
-
 static char *trimmed_copy(imp *im, const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t')) {
@@ -389,9 +357,7 @@ static bool parse_csv(imp *im, table *t, const tr_import_source *src)
     const char *s = src->data;
     size_t n = src->len, i = 0;
     if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) i = 3; /* byte order mark */
-    size_t bad = utf8_bad_at((const unsigned char *)s, n);
-    const char *nul = memchr(s, '\0', n);
-    if (nul && (size_t)(nul - s) < bad) bad = (size_t)(nul - s);
+    size_t bad = tr__utf8_check(s, n);
     if (bad < n) {
         int line = 1;
         for (size_t k = 0; k < bad; k++)

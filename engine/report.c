@@ -45,6 +45,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "json_scan.h"
 #include "trustrisk/report.h"
 
 extern char **environ;
@@ -1331,25 +1332,27 @@ tr_status tr_report_html(const char *results_json, size_t len, const char *sourc
     const char *file = source_name ? source_name : "results.json";
     if (results_json == NULL)
         return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no results given for the report");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(results_json, len, &end, 0);
-    if (root == NULL) {
-        /* Line and column of where the parser stopped. */
-        int line = 1, col = 1;
-        const char *stop =
-            end && end >= results_json && end <= results_json + len ? end : results_json;
-        for (const char *p = results_json; p < stop; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
+    /* The strict scanner says where and why the text is not JSON; cJSON
+     * then builds the tree (it fails now only for want of memory). */
+    tr__json_scan sc;
+    size_t bad = tr__utf8_check(results_json, len);
+    if (bad < len || tr__json_check(results_json, len, NULL, &sc) != TR__JSON_OK) {
+        int line, col;
+        tr__line_col(results_json,
+                     bad < len                    ? bad
+                     : sc.verdict == TR__JSON_BAD ? sc.at
+                                                  : 0,
+                     &line, &col);
         return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
-                            "not valid JSON; expected the results.json written by "
-                            "'trustrisk run'");
+                            "not valid JSON: %s (expected the results.json written by "
+                            "'trustrisk run')",
+                            bad < len                      ? "not UTF-8 text"
+                            : sc.verdict == TR__JSON_EMPTY ? "the file is empty"
+                                                           : sc.msg);
     }
+    cJSON *root = cJSON_ParseWithLength(results_json, len);
+    if (root == NULL)
+        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading the results");
     tr_status st = check_results(root, file, err);
     if (st == TR_OK) {
         sbuf page = {0};
