@@ -254,6 +254,12 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     if (opt->progress) opt->progress(opt->progress_user, opt->paths, opt->paths);
     res->seconds = now_seconds() - t0;
     res->threads = used_threads;
+    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    st = tr__summary_make(&res->summary, &of, err);
+    if (st != TR_OK) {
+        tr_results_free(res);
+        return st;
+    }
     *out = res;
     return TR_OK;
 }
@@ -261,6 +267,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
 void tr_results_free(tr_results *res)
 {
     if (!res) return;
+    tr__summary_free(&res->summary);
     tr__acc_free(&res->total);
     tr__plan_free(&res->plan);
     free(res);

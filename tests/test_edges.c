@@ -531,6 +531,9 @@ Test(edges, results_json_never_disguises_nonfinite_as_null)
     /* A sum that overflowed (it cannot with a validated config): mean, se
      * and sd are not numbers, and results.json is refused, naming where. */
     res->total.xs[tr__acc_bo(&res->total, 0, TR__S_SUM)].overflow = 1;
+    tr__summary_free(&res->summary);
+    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    cr_assert_eq(tr__summary_make(&res->summary, &of, &e), TR_OK);
     text = (char *)&e;
     cr_expect_eq(tr_results_json(res, &text, &e), TR_E_INTERNAL);
     cr_expect_null(text);
