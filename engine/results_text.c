@@ -22,7 +22,7 @@ static int by_risk(const void *x, const void *y)
     return a->i < b->i ? -1 : (a->i > b->i);
 }
 
-static void print_trusts(const tr__summary *s, FILE *fp)
+static void print_trusts(const tr__summary *s, size_t max_trusts, FILE *fp)
 {
     char id[29]; /* an id as shown: escaped, cut to the column's 28 bytes */
     rank *r = malloc(s->n_trusts * sizeof *r);
@@ -33,7 +33,8 @@ static void print_trusts(const tr__summary *s, FILE *fp)
     fprintf(fp, "Trusts, most at risk first (bail-outs in GBP m over the horizon)\n");
     fprintf(fp, "  %-28s %8s  %-17s %9s %11s %11s\n", "trust", "P(fail)", "95% interval",
             "1st fail", "E[bailout]", "99% bailout");
-    for (size_t k = 0; k < s->n_trusts; k++) {
+    size_t shown = max_trusts && max_trusts < s->n_trusts ? max_trusts : s->n_trusts;
+    for (size_t k = 0; k < shown; k++) {
         const tr__trust_sum *t = &s->trusts[r[k].i];
         char when[16] = "-";
         if (t->p_fail.k) snprintf(when, sizeof when, "m%.1f", t->fail_month_mean);
@@ -42,6 +43,9 @@ static void print_trusts(const tr__summary *s, FILE *fp)
                 100.0 * t->p_fail.estimate, 100.0 * t->p_fail.lo, 100.0 * t->p_fail.hi, when,
                 t->bailout.mean, t->bailout.q[TR__Q99]);
     }
+    if (shown < s->n_trusts)
+        fprintf(fp, "  ... and %zu more trust%s, ranked lower, in %s\n", s->n_trusts - shown,
+                s->n_trusts - shown == 1 ? "" : "s", tr_csv_view_file(TR_CSV_TRUSTS));
     free(r);
 }
 
@@ -59,13 +63,13 @@ static void print_consortia(const tr__summary *s, FILE *fp)
     }
 }
 
-void tr_results_print_summary(const tr_results *res, FILE *fp)
+void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
 {
     const tr__summary *s = &res->summary;
     tr_text_print(fp, s->name);
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
             (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");
-    print_trusts(s, fp);
+    print_trusts(s, max_trusts, fp);
     if (s->n_consortia) print_consortia(s, fp);
     fprintf(fp,
             "\nSystem: %.3f trusts fail on average; total bail-out mean %.2f (99%%: %.2f); "

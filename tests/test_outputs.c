@@ -133,23 +133,9 @@ static char *unquote(const char *text)
     return j;
 }
 
-/* Write the config (or copy a bundled one) and run the binary on it. */
-static void run_config(const char *bundled)
+/* Run the binary on the config file cfg. */
+static void run_file(const char *cfg)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-outputs-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-    char cfg[600];
-    if (bundled) {
-        snprintf(cfg, sizeof cfg, "%s/configs/%s", TR_SOURCE_DIR, bundled);
-    } else {
-        snprintf(cfg, sizeof cfg, "%s/outputs.json", tmpdir);
-        char *text = unquote(outputs_cfg);
-        FILE *fp = fopen(cfg, "w");
-        cr_assert_not_null(fp);
-        fputs(text, fp);
-        fclose(fp);
-        free(text);
-    }
     snprintf(outdir, sizeof outdir, "%s/out", tmpdir);
     cr_assert_eq(sh(TR_BINARY " run '%s' --paths %d --seed %d --threads 2 --quiet --report "
                               "--out '%s' > '%s/stdout.txt'",
@@ -158,6 +144,36 @@ static void run_config(const char *bundled)
     char p[600];
     snprintf(p, sizeof p, "%s/stdout.txt", tmpdir);
     stdout_text = slurp(p);
+}
+
+/* Write the config `text` (single quotes, as outputs_cfg) and run it. */
+static void run_text(const char *text)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-outputs-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/outputs.json", tmpdir);
+    char *json = unquote(text);
+    FILE *fp = fopen(cfg, "w");
+    cr_assert_not_null(fp);
+    fputs(json, fp);
+    fclose(fp);
+    free(json);
+    run_file(cfg);
+}
+
+/* Run the bundled config `bundled`, or outputs_cfg when NULL. */
+static void run_config(const char *bundled)
+{
+    if (!bundled) {
+        run_text(outputs_cfg);
+        return;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-outputs-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/configs/%s", TR_SOURCE_DIR, bundled);
+    run_file(cfg);
 }
 
 static void cleanup(void)
@@ -502,7 +518,7 @@ static void check_summary(void)
     const char *l = line_after(line_after(s, "Trusts, most at risk first"), "trust");
     double last_p = INFINITY;
     int rows = 0;
-    for (; *l == ' '; l = strchr(l, '\n') + 1, rows++) {
+    for (; *l == ' ' && strncmp(l, "  ... ", 6) != 0; l = strchr(l, '\n') + 1, rows++) {
         char id[64], when[32];
         double p, lo, hi, mean, q99;
         cr_assert_eq(sscanf(l, " %63s %lf%% [%lf%%, %lf%%] %31s %lf %lf", id, &p, &lo, &hi, when,
@@ -524,7 +540,22 @@ static void check_summary(void)
         cr_expect(pf <= last_p, "summary not ordered by P(fail) at %s", id);
         last_p = pf;
     }
-    cr_expect_eq(rows, nt, "summary lists %d of %d trusts", rows, nt);
+    int listed = nt < TR_SUMMARY_TRUSTS ? nt : TR_SUMMARY_TRUSTS;
+    cr_expect_eq(rows, listed, "summary lists %d of %d trusts", rows, nt);
+    if (nt > TR_SUMMARY_TRUSTS) {
+        /* the rest are said to be in trusts.csv, and none is more at risk */
+        char more[128];
+        snprintf(more, sizeof more, "  ... and %d more trusts, ranked lower, in trusts.csv\n",
+                 nt - TR_SUMMARY_TRUSTS);
+        cr_expect(strncmp(l, more, strlen(more)) == 0, "after the rows: %.100s", l);
+        int above = 0, at_least = 0;
+        for (int i = 0; i < nt; i++) {
+            above += jnumf(j, "trusts/%d/p_fail/estimate", i) > last_p;
+            at_least += jnumf(j, "trusts/%d/p_fail/estimate", i) >= last_p;
+        }
+        cr_expect_lt(above, TR_SUMMARY_TRUSTS, "%d trusts above the last row", above);
+        cr_expect_geq(at_least, TR_SUMMARY_TRUSTS, "%d trusts at or above the last row", at_least);
+    }
 
     if (nc > 0) {
         l = line_after(line_after(s, "Consortia (GBP m"), "consortium");
@@ -819,6 +850,26 @@ Test(outputs, report_equals_results_json)
 {
     run_config(NULL);
     check_report();
+}
+
+/* More trusts than the printed summary lists: the 20 most at risk, then a
+ * line saying how many more are in trusts.csv. */
+Test(outputs, summary_of_many_trusts_lists_the_most_at_risk)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(text, sizeof text, "{'horizon_months': 12, 'trusts': [");
+    for (int i = 0; i < TR_SUMMARY_TRUSTS + 7; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "%s{'id': 't%02d', 'cash': 2, 'income': 120, 'expenditure': %d, "
+                                "'cash_noise': 1}",
+                                i ? ", " : "", i, 118 + (i * 7) % 27 / 3);
+    snprintf(text + len, sizeof text - len, "]}");
+    run_text(text);
+    check_summary();
+    check_csvs();
+    cr_expect_not_null(
+        strstr(stdout_text, "  ... and 7 more trusts, ranked lower, in trusts.csv\n"), "%s",
+        stdout_text);
 }
 
 Test(outputs, bundled_example_outputs_equal_results_json)

@@ -309,7 +309,7 @@ static int cmd_run(int argc, char **argv)
         tr_config_free(cfg);
         return fail_with(&err);
     }
-    tr_results_print_summary(res, stdout);
+    tr_results_print_summary(res, TR_SUMMARY_TRUSTS, stdout);
     printf("\nresults written to ");
     print_text(stdout, o.out,
                "/ (results.json, run.json, trusts.csv, consortia.csv, "

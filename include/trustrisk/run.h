@@ -99,12 +99,17 @@ const char *tr_csv_view_file(tr_csv_view view);
  */
 tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
 
+/** Trusts the command's printed summary lists: the most at risk. */
+#define TR_SUMMARY_TRUSTS 20
+
 /**
- * Print the human summary: trusts ranked by probability of failure with 95 %
- * intervals, expected and 99 % bail-out, and the consortia's exposure.
+ * Print the human summary: the `max_trusts` trusts most at risk (0: every
+ * trust), ranked by probability of failure with 95 % intervals, expected
+ * and 99 % bail-out, then a line saying how many more there are (all of
+ * them are in trusts.csv); the consortia's exposure; the system's totals.
  * Names and ids are printed as tr_text_print shows them.
  */
-void tr_results_print_summary(const tr_results *res, FILE *fp);
+void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp);
 
 /** Wall-clock seconds the simulation took (not in results.json). */
 double tr_results_seconds(const tr_results *res);
