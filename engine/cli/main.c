@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gnuplot.h"
 #include "outdir.h"
 #include "progress.h"
 #include "trustrisk/trustrisk.h"
@@ -253,7 +254,11 @@ static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char
         size_t n = strlen(out);
         char *source = malloc(n + sizeof "/results.json");
         if (source) snprintf(source, n + sizeof "/results.json", "%s/results.json", out);
-        st = tr_report_html(json, strlen(json), source, &html, err);
+        cli_gnuplot gp;
+        cli_gnuplot_init(&gp);
+        st = tr_report_html(json, strlen(json), source, gp.program ? cli_gnuplot_chart : NULL, &gp,
+                            &html, err);
+        cli_gnuplot_free(&gp);
         if (st == TR_OK) st = cli_outdir_add(od, TR_REPORT_FILE, html, strlen(html), err);
         free(source);
     }
@@ -351,34 +356,6 @@ static int cmd_path(int argc, char **argv)
     return 0;
 }
 
-/* The whole of a results.json, NUL-terminated, for the report. */
-static tr_status read_results(const char *file, char **data, size_t *len, tr_error *err)
-{
-    *data = NULL;
-    *len = 0;
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL)
-        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                            "cannot read the run's results (%s); make them with "
-                            "'trustrisk run CONFIG --out DIR' first",
-                            strerror(errno));
-    FILE *mem = open_memstream(data, len);
-    char buf[65536];
-    size_t n;
-    while (mem && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        fwrite(buf, 1, n, mem);
-    int bad = ferror(fp), oom = mem == NULL || ferror(mem);
-    if (mem && fclose(mem) != 0) oom = 1;
-    fclose(fp);
-    if (!bad && !oom) return TR_OK;
-    free(*data);
-    *data = NULL;
-    if (bad)
-        return tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
-                            strerror(errno));
-    return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
-}
-
 static int cmd_report(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -394,14 +371,15 @@ static int cmd_report(int argc, char **argv)
     char *file = malloc(n + sizeof "/results.json");
     if (file == NULL) return EXIT_INTERNAL;
     snprintf(file, n + sizeof "/results.json", "%s/results.json", dir);
-    char *data = NULL, *html = NULL;
-    size_t len = 0;
-    tr_status st = read_results(file, &data, &len, &err);
-    if (st == TR_OK) st = tr_report_html(data, len, file, &html, &err);
+    char *html = NULL;
+    cli_gnuplot gp;
+    cli_gnuplot_init(&gp);
+    tr_status st =
+        tr_report_html_file(file, gp.program ? cli_gnuplot_chart : NULL, &gp, &html, &err);
+    cli_gnuplot_free(&gp);
     /* report.html alone is replaced, atomically; the run's files stay. */
     if (st == TR_OK) st = cli_file_replace(dir, TR_REPORT_FILE, html, strlen(html), &err);
     free(html);
-    free(data);
     free(file);
     if (st != TR_OK) return fail_with(&err);
     printf("report written to ");
