@@ -1,19 +1,17 @@
 /*
- * results_json.c - results.json (docs/results.md) and run.json: the run's
- * summary (summary.h) as JSON documents.
+ * results_json.c - results.json (docs/results.md): the run's summary
+ * (summary.h) as a JSON document.
  *
  * results.json is a pure function of (config, seed, paths, engine version):
- * no timings, hosts or dates, which go into run.json. The library only makes
- * the documents (strings); putting them into an output folder, all or
- * nothing, is the application's job (the command does it in
- * engine/cli/outdir.c).
+ * no timings, hosts or dates (the command's run.json, engine/cli/runinfo.c,
+ * has those). The library only makes the document (a string); putting it
+ * into an output folder, all or nothing, is the application's job (the
+ * command does it in engine/cli/outdir.c).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -210,33 +208,4 @@ static tr_status print_json(cJSON *root, char **json, tr_error *err)
 tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
 {
     return print_json(build_json(&res->summary), json, err);
-}
-
-tr_status tr_results_run_json(const tr_results *res, char **json, tr_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *eng = add(o, "engine", cJSON_CreateObject());
-    add(eng, "name", cJSON_CreateString("trustrisk"));
-    add(eng, "version", cJSON_CreateString(tr_version()));
-    add(o, "config_name", cJSON_CreateString(res->cfg->name));
-    add(o, "config_file", cJSON_CreateString(res->cfg->source ? res->cfg->source : ""));
-    add(o, "paths", cJSON_CreateNumber((double)res->paths));
-    add(o, "seed", cJSON_CreateNumber((double)res->seed));
-    add(o, "threads", cJSON_CreateNumber(res->threads));
-#ifdef _OPENMP
-    add(o, "openmp", cJSON_CreateTrue());
-#else
-    add(o, "openmp", cJSON_CreateFalse());
-#endif
-    add(o, "seconds", num(res->seconds));
-    add(o, "paths_per_second", num(res->seconds > 0 ? (double)res->paths / res->seconds : NAN));
-    char host[256] = "";
-    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-    add(o, "host", cJSON_CreateString(host));
-    char when[64] = "";
-    time_t now = time(NULL);
-    struct tm tmv;
-    if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    add(o, "finished_at", cJSON_CreateString(when));
-    return print_json(o, json, err);
 }

@@ -6,6 +6,7 @@
  * nothing behind; a rejected config writes nothing.
  */
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,6 +126,24 @@ Test(cli_run, writes_every_file_and_a_summary)
         cr_expect(strstr(e->d_name, ".tmp") == NULL, "leftover %s", e->d_name);
     closedir(d);
     free(out);
+    /* run.json: how and when the run ran, composed by the command */
+    char *rp = fmt("%s/out/run.json", tmpdir);
+    char *rtext = slurp(rp);
+    free(rp);
+    cJSON *run = cJSON_Parse(rtext);
+    free(rtext);
+    cr_assert_not_null(run, "run.json does not parse");
+    cr_expect_eq(cJSON_GetObjectItem(run, "paths")->valuedouble, 2000);
+    cr_expect_eq(cJSON_GetObjectItem(run, "seed")->valuedouble, 42);
+    cr_expect_geq(cJSON_GetObjectItem(run, "threads")->valuedouble, 1);
+    cr_expect(cJSON_IsBool(cJSON_GetObjectItem(run, "openmp")));
+    cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(run, "seconds")));
+    cr_expect_str_eq(cJSON_GetObjectItem(run, "config_file")->valuestring, example);
+    cr_expect(cJSON_IsString(cJSON_GetObjectItem(run, "host")));
+    const char *when = cJSON_GetObjectItem(run, "finished_at")->valuestring;
+    cr_expect(strlen(when) == 20 && when[4] == '-' && when[10] == 'T' && when[19] == 'Z', "%s",
+              when);
+    cJSON_Delete(run);
     char *log = fmt("%s/stdout.txt", tmpdir);
     char *s = slurp(log);
     free(log);

@@ -19,6 +19,7 @@
 #include "gnuplot.h"
 #include "outdir.h"
 #include "progress.h"
+#include "runinfo.h"
 #include "trustrisk/trustrisk.h"
 
 #define EXIT_INPUT 2
@@ -230,14 +231,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
 }
 
 /* Write a run's files into the prepared output folder and swap it in. */
-static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char *out, int report,
-                               tr_error *err)
+static tr_status write_outputs(cli_outdir *od, const cli_opts *o, const tr_config *cfg,
+                               const tr_run_options *opt, const tr_results *res, tr_error *err)
 {
+    const char *out = o->out;
     char *json = NULL, *rjson = NULL, *html = NULL;
     tr_status st = tr_results_json(res, &json, err);
     if (st == TR_OK) st = cli_outdir_add(od, "results.json", json, strlen(json), err);
     cli_test_pause("staging");
-    if (st == TR_OK) st = tr_results_run_json(res, &rjson, err);
+    if (st == TR_OK) st = cli_run_json(cfg, o->config, opt, res, &rjson, err);
     if (st == TR_OK) st = cli_outdir_add(od, "run.json", rjson, strlen(rjson), err);
     for (int v = 0; v < TR_CSV_VIEWS && st == TR_OK; v++) {
         const char *name = tr_csv_view_file((tr_csv_view)v);
@@ -250,7 +252,7 @@ static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char
         tr_status closed = cli_outdir_close(od, fp, name, err);
         if (st == TR_OK) st = closed;
     }
-    if (st == TR_OK && report) {
+    if (st == TR_OK && o->report) {
         size_t n = strlen(out);
         char *source = malloc(n + sizeof "/results.json");
         if (source) snprintf(source, n + sizeof "/results.json", "%s/results.json", out);
@@ -309,7 +311,7 @@ static int cmd_run(int argc, char **argv)
         return fail_with(&err);
     }
     cli_progress_finish(&prog, opt.paths, tr_results_seconds(res));
-    if (write_outputs(&od, res, o.out, o.report, &err) != TR_OK) {
+    if (write_outputs(&od, &o, cfg, &opt, res, &err) != TR_OK) {
         tr_results_free(res);
         tr_config_free(cfg);
         return fail_with(&err);

@@ -67,15 +67,6 @@ void tr_results_free(tr_results *res);
  */
 tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
 
-/**
- * The run.json document (engine, config name and file, paths, seed,
- * threads, seconds, paths per second, host, time finished) as a
- * NUL-terminated string in *json, which the caller frees with free(). Not
- * deterministic: it records how and when this run ran. On failure *json is
- * NULL.
- */
-tr_status tr_results_run_json(const tr_results *res, char **json, tr_error *err);
-
 /** The CSV views of a run, each a file in the command's output folder. */
 typedef enum tr_csv_view {
     TR_CSV_TRUSTS = 0,     /**< trusts.csv: a row per trust */
@@ -111,7 +102,9 @@ tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_e
  */
 void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp);
 
-/** Wall-clock seconds the simulation took (not in results.json). */
+/** Wall-clock seconds the simulation took (not in results.json: an
+ *  application records it, with the threads, where it records how and when
+ *  a run ran; the command writes run.json). */
 double tr_results_seconds(const tr_results *res);
 
 /** Threads the run used. */

@@ -19,6 +19,9 @@ extern "C" {
 /** The library's version string, e.g. "0.1.0" (may differ from the header's). */
 const char *tr_version(void);
 
+/** Non-zero when the library was built with OpenMP (runs use several threads). */
+int tr_version_openmp(void);
+
 #ifdef __cplusplus
 }
 #endif
