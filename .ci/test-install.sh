@@ -2,8 +2,10 @@
 # Install trustrisk into a temporary prefix and build a tiny program against
 # it twice, through CMake's find_package(trustrisk) and through pkg-config,
 # then run both and the installed command. Done for the default static
-# library and for a shared one (-DBUILD_SHARED_LIBS=ON). Everything happens
-# in a temporary folder, removed at the end.
+# library and for a shared one (-DBUILD_SHARED_LIBS=ON), whose exported
+# symbols (nm -D) must be exactly the functions the installed headers
+# declare TR_API. Everything happens in a temporary folder, removed at the
+# end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -60,6 +62,22 @@ for kind in static shared; do
     [ -e "$prefix/$f" ] || { echo "test-install: $f was not installed" >&2; exit 1; }
   done
   "$prefix/bin/trustrisk" --version
+
+  if [ "$kind" = shared ]; then
+    echo "test-install: shared library: exports only the public API"
+    lib=$(find "$prefix" -name 'libtrustrisk.so' | head -n 1)
+    [ -n "$lib" ] || { echo "test-install: no libtrustrisk.so installed" >&2; exit 1; }
+    exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort)
+    declared=$(grep -ho 'TR_API[^(]*(' "$prefix/include/trustrisk/"*.h | grep -o 'tr_[a-z0-9_]*($' \
+               | tr -d '(' | sort)
+    if [ -z "$declared" ] || [ "$exported" != "$declared" ]; then
+      echo "test-install: nm -D lists other symbols than the TR_API functions" \
+           "(< exported, > declared):" >&2
+      diff <(echo "$exported") <(echo "$declared") >&2 || true
+      exit 1
+    fi
+    echo "test-install: $(echo "$exported" | wc -l) symbols exported, every one a public tr_ function"
+  fi
 
   echo "test-install: $kind library: consumer through find_package(trustrisk)"
   cmake -S "$work/consumer" -B "$work/consumer/build-$kind" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null

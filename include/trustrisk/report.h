@@ -22,6 +22,8 @@
 
 #include "trustrisk/error.h"
 
+#include "trustrisk/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -56,16 +58,16 @@ typedef int (*tr_chart_fn)(void *user, const char *gnuplot_script, char **svg, c
  * column) or lacks the fields of a run's results (the message names
  * `source_name`); TR_E_NOMEM.
  */
-tr_status tr_report_html(const char *results_json, size_t len, const char *source_name,
-                         tr_chart_fn chart, void *chart_user, char **html, tr_error *err);
+TR_API tr_status tr_report_html(const char *results_json, size_t len, const char *source_name,
+                                tr_chart_fn chart, void *chart_user, char **html, tr_error *err);
 
 /**
  * Same as tr_report_html for the results.json in file `results_file`
  * (files larger than 512 MiB are refused). A missing file is TR_E_INPUT,
  * with a message naming it; a file that cannot be read, TR_E_IO.
  */
-tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void *chart_user,
-                              char **html, tr_error *err);
+TR_API tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void *chart_user,
+                                     char **html, tr_error *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,8 @@
 #include "trustrisk/error.h"
 #include "trustrisk/limits.h"
 
+#include "trustrisk/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,7 +48,7 @@ typedef struct tr_run_options {
 } tr_run_options;
 
 /** Defaults: paths and seed from the config, threads 0, no progress. */
-void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
+TR_API void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
 
 /** Opaque run results. */
 typedef struct tr_results tr_results;
@@ -55,17 +57,18 @@ typedef struct tr_results tr_results;
  * Run the simulation. On success *out receives results the caller frees with
  * tr_results_free. Invalid options give TR_E_INPUT.
  */
-tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err);
+TR_API tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
+                        tr_error *err);
 
 /** Free results. NULL is allowed. */
-void tr_results_free(tr_results *res);
+TR_API void tr_results_free(tr_results *res);
 
 /**
  * The results.json document (docs/results.md) as a NUL-terminated string
  * in *json, which the caller frees with free(). Deterministic: no timings.
  * On failure *json is NULL.
  */
-tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
+TR_API tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
 
 /** The CSV views of a run, each a file in the command's output folder. */
 typedef enum tr_csv_view {
@@ -77,7 +80,7 @@ typedef enum tr_csv_view {
 } tr_csv_view;
 
 /** The file name of a view ("trusts.csv", ...; static storage), NULL if unknown. */
-const char *tr_csv_view_file(tr_csv_view view);
+TR_API const char *tr_csv_view_file(tr_csv_view view);
 
 /**
  * Write one CSV view to `fp` (the caller's stream: it is neither flushed nor
@@ -88,7 +91,7 @@ const char *tr_csv_view_file(tr_csv_view view);
  * Returns TR_E_IO when the stream reports an error, TR_E_INPUT for an
  * unknown view.
  */
-tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
+TR_API tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
 
 /** Trusts the command's printed summary lists: the most at risk. */
 #define TR_SUMMARY_TRUSTS 20
@@ -100,15 +103,15 @@ tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_e
  * them are in trusts.csv); the consortia's exposure; the system's totals.
  * Names and ids are printed as tr_text_print shows them.
  */
-void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp);
+TR_API void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp);
 
 /** Wall-clock seconds the simulation took (not in results.json: an
  *  application records it, with the threads, where it records how and when
  *  a run ran; the command writes run.json). */
-double tr_results_seconds(const tr_results *res);
+TR_API double tr_results_seconds(const tr_results *res);
 
 /** Threads the run used. */
-int tr_results_threads(const tr_results *res);
+TR_API int tr_results_threads(const tr_results *res);
 
 /**
  * Replay path `index` of a run with `seed` and write, as CSV, every trust's
@@ -117,8 +120,8 @@ int tr_results_threads(const tr_results *res);
  * simulated as path `index` (any index may be replayed, also one beyond the
  * paths of a run). Text cells are written as tr_results_csv writes them.
  */
-tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
-                         tr_error *err);
+TR_API tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
+                                tr_error *err);
 
 #ifdef __cplusplus
 }
