@@ -16,11 +16,14 @@ mkdir -p "$work/consumer"
 cat > "$work/consumer/main.c" <<'C'
 #include <stdio.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
 #include <trustrisk/trustrisk.h>
 int main(void)
 {
+    gsl_set_error_handler_off(); /* the host's job: trustrisk/run.h */
     const char *cfg = "{\"horizon_months\":12,\"trusts\":[{\"id\":\"t\",\"cash\":1,"
-                      "\"income\":120,\"expenditure\":121}]}";
+                      "\"income\":120,\"expenditure\":121,\"cost_growth\":{\"dist\":"
+                      "\"pert\",\"min\":0,\"mode\":0.02,\"max\":0.05}}]}";
     tr_error err;
     tr_error_init(&err);
     tr_config *c = NULL;
@@ -40,8 +43,10 @@ cat > "$work/consumer/CMakeLists.txt" <<'C'
 cmake_minimum_required(VERSION 3.18)
 project(consumer C)
 find_package(trustrisk 0.1 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GSL REQUIRED IMPORTED_TARGET gsl)
 add_executable(consumer main.c)
-target_link_libraries(consumer PRIVATE trustrisk::trustrisk)
+target_link_libraries(consumer PRIVATE trustrisk::trustrisk PkgConfig::GSL)
 C
 
 for kind in static shared; do
@@ -89,7 +94,7 @@ for kind in static shared; do
   [ "$kind" = static ] && static="--static"
   # shellcheck disable=SC2046
   cc -o "$work/consumer/pc-$kind" "$work/consumer/main.c" \
-    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags $static --libs trustrisk)
+    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags $static --libs trustrisk gsl)
   LD_LIBRARY_PATH="$prefix/lib" "$work/consumer/pc-$kind"
 done
 echo "test-install: find_package and pkg-config consumers built and ran (static and shared)"

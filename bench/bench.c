@@ -56,6 +56,7 @@
 #endif
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_errno.h>
 
 #include "trustrisk/trustrisk.h"
 
@@ -862,6 +863,9 @@ static cJSON *run_workload(const options *o, int w, double *sink)
 
 int main(int argc, char **argv)
 {
+    /* GSL must return its errors to the engine, as in the command
+     * (trustrisk/run.h, "GSL's error handler"). */
+    gsl_set_error_handler_off();
     if (argc == 5 && strcmp(argv[1], "--rss-child") == 0)
         return rss_child(argv[2], argv[3], argv[4]);
     options o;

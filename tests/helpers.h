@@ -3,7 +3,9 @@
  * compiled into every test).
  *
  * Every helper fails the calling test (Criterion's cr_assert) when it
- * cannot do its job, unless it says it returns NULL instead.
+ * cannot do its job, unless it says it returns NULL instead. Every test
+ * process starts with GSL's error handler off, as the command does (the
+ * library expects a handler that returns: trustrisk/run.h).
  */
 #ifndef TR_TEST_HELPERS_H
 #define TR_TEST_HELPERS_H

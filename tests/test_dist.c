@@ -9,12 +9,14 @@
 #include <criterion/criterion.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
 #include "dist.h"
+#include "trustrisk/config.h"
 #include "rng.h"
 
 static tr__dist mk(tr__dist_kind kind)
@@ -388,4 +390,31 @@ Test(dist, chi2_and_t)
             double tr = u <= 0.5 ? tr__t_cdf(t, nu) / u : gsl_cdf_tdist_Q(t, nu) / (1 - u);
             cr_expect(isfinite(t) && fabs(tr - 1) < 1e-10, "t nu=%g u=%g: %g", nu, u, t);
         }
+}
+
+/* The library leaves GSL's error handler to its host (trustrisk/run.h).
+ * With GSL's default handler, which aborts, building an ordinary Beta table
+ * aborts the process: GSL reports through the handler the underflow of
+ * I_y(p, q) in the table's tail, which the library handles as the value 0.
+ * The same table builds with the handler off (every other test here). If
+ * this test starts failing, an ordinary run no longer reaches GSL's handler
+ * and run.h's paragraph on it should say so. */
+Test(dist, gsl_default_handler_aborts_an_ordinary_beta_table, .signal = SIGABRT)
+{
+    gsl_set_error_handler(NULL);
+    tr__dist d = mk_beta(2, 5, 0, 1);
+    tr__qtable *t = build(&d);
+    tr__qtable_free(t);
+}
+
+/* Loading a config uses no GSL: it works with GSL's default handler. */
+Test(dist, loading_a_config_needs_no_gsl_handler)
+{
+    gsl_set_error_handler(NULL);
+    tr_config *cfg = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_config_load_file(TR_SOURCE_DIR "/configs/example.json", &cfg, &err), TR_OK);
+    tr_config_free(cfg);
+    tr_error_clear(&err);
 }

@@ -7,7 +7,9 @@
  * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
  * run-time error (I/O, memory). Everything the command does goes through
  * include/trustrisk/; it has no access to the engine's internals. The
- * library makes the documents; the command stores them (outdir.c).
+ * library makes the documents; the command stores them (outdir.c), composes
+ * run.json (runinfo.c) and runs gnuplot for the report (gnuplot.c). It
+ * links GSL for one call: turning GSL's aborting error handler off.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_errno.h>
 
 #include "gnuplot.h"
 #include "outdir.h"
@@ -426,6 +430,10 @@ static int cmd_import(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* The library expects GSL to return its errors rather than abort
+     * (trustrisk/run.h, "GSL's error handler"); this process has no other
+     * use of GSL, so its handler is off for good. */
+    gsl_set_error_handler_off();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_INPUT;

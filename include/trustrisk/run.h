@@ -1,15 +1,31 @@
 /*
  * trustrisk/run.h - running the Monte Carlo simulation and its results.
  *
- * tr_run simulates `paths` independent paths of a config (docs/model.md sections
- * 1-8) across threads and returns the summary statistics, which the
+ * tr_run simulates `paths` independent paths of a config (docs/model.md
+ * sections 1-8) across threads and returns the summary statistics, which the
  * tr_results_ functions turn into documents: strings, and CSV written to the
  * caller's stream. Storing them (the command's output folder) is up to the
- * application. The results are a
- * pure function of (config, seed, paths, engine version): bit-for-bit the
- * same for any number of threads, because every path's randomness is
- * addressed by (seed, path, what is drawn) and every statistic is merged
- * exactly (integer counts and exact sums).
+ * application. The results are a pure function of (config, seed, paths,
+ * engine version): bit-for-bit the same for any number of threads, because
+ * every path's randomness is addressed by (seed, path, what is drawn) and
+ * every statistic is merged exactly (integer counts and exact sums).
+ *
+ * Ownership: results keep a pointer to the config they were run from (they
+ * read its names, ids and distributions), so the config must outlive them:
+ * free the results first, then the config.
+ *
+ * GSL's error handler. tr_run and tr_path_replay compute the quantile
+ * tables of Beta and PERT distributions and the t copula's functions with
+ * GSL, check every result GSL returns and handle it themselves (an
+ * incomplete beta function that underflows to 0 is an ordinary value in a
+ * table's tail). GSL reports such conditions through its error handler, a
+ * setting of the whole process that the library leaves to its host: the
+ * host must install one that returns, such as gsl_set_error_handler_off()
+ * (<gsl/gsl_errno.h>), once at start-up and before any run; the
+ * `trustrisk` command does. With GSL's default handler, which prints and
+ * calls abort(), the first such condition aborts the process: that is
+ * nearly every run of a config with a Beta or PERT distribution. Loading a
+ * config (config.h) and formatting results do not use GSL.
  */
 #ifndef TRUSTRISK_RUN_H
 #define TRUSTRISK_RUN_H
