@@ -198,6 +198,13 @@ char *th_read(const char *file, size_t *len)
     return buf;
 }
 
+char *th_read_ok(const char *file)
+{
+    char *s = th_read(file, NULL);
+    cr_assert_not_null(s, "cannot read %s", file);
+    return s;
+}
+
 void th_write(const char *file, const char *data)
 {
     FILE *fp = fopen(file, "wb");

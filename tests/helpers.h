@@ -67,6 +67,9 @@ const char *th_str(const cJSON *j, const char *path);
  * or NULL when it cannot be read. The caller frees it. */
 char *th_read(const char *file, size_t *len);
 
+/* th_read, and the test fails when the file cannot be read. */
+char *th_read_ok(const char *file);
+
 /* Write `data` as the whole of `file`. */
 void th_write(const char *file, const char *data);
 

@@ -38,6 +38,7 @@
 #include "rng.h"
 #include "sim.h"
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 #define MT 8  /* trusts */
 #define MS 8  /* schemes per trust */
@@ -52,17 +53,8 @@
 /* JSON written with single quotes, for readability. */
 static tr_config *load(const char *text)
 {
-    char *j = strdup(text);
-    cr_assert_not_null(j);
-    for (char *p = j; *p; p++)
-        if (*p == '\'') *p = '"';
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(j, strlen(j), "test_sim.json", &cfg, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK, "config must load");
-    tr_error_clear(&err);
+    char *j = th_json("%s", text);
+    tr_config *cfg = th_load_as("test_sim.json", j);
     free(j);
     cr_assert_leq(cfg->n_trusts, MT);
     cr_assert_leq(cfg->n_consortia, MC);
