@@ -71,7 +71,8 @@ typedef struct tr_results tr_results;
 
 /**
  * Run the simulation. On success *out receives results the caller frees with
- * tr_results_free. Invalid options give TR_E_INPUT.
+ * tr_results_free, before `cfg`: the results keep a pointer to it. Invalid
+ * options give TR_E_INPUT.
  */
 TR_API tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
                         tr_error *err);
