@@ -16,14 +16,14 @@
  * method with a bisection safeguard; in w the tails are nearly linear
  * (d log I / d log y -> p), so it converges in a few steps from the
  * power-law first guess. GSL supplies I (gsl_sf_beta_inc_e), log B and the
- * chi-square and Student-t functions; its abort-on-error handler is turned
- * off once (pthread_once) before any GSL call, and every result is checked.
+ * chi-square and Student-t functions, and every result is checked. GSL's
+ * error handler is the host's to set (trustrisk/config.h says what the
+ * library expects): the library never changes it for the whole process.
  */
 #include "dist.h"
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,18 +36,6 @@
 #include "vmath.h"
 
 #define TR_PI 3.14159265358979323846
-
-/* ---- GSL ------------------------------------------------------------- */
-
-static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
-static void gsl_quiet_once(void)
-{
-    gsl_set_error_handler_off();
-}
-static void gsl_quiet(void)
-{
-    pthread_once(&gsl_once, gsl_quiet_once);
-}
 
 /* ---- Exact beta quantile --------------------------------------------- */
 
@@ -130,7 +118,6 @@ tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err)
 {
     *out = NULL;
     if (!is_beta_family(d) || !(d->max > d->min)) return TR_OK;
-    gsl_quiet();
     return tr__betaq_build(d->alpha, d->beta, out, err);
 }
 
@@ -202,7 +189,6 @@ double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u)
         if (t) {
             y = tr__betaq_eval(t, u);
         } else {
-            gsl_quiet();
             y = beta_quantile_exact(d->alpha, d->beta, gsl_sf_lnbeta(d->alpha, d->beta), u);
         }
         return d->min + w * y;
@@ -303,7 +289,6 @@ double tr__dist_cdf(const tr__dist *d, double x)
     case TR__DIST_BETA: {
         if (x < d->min) return 0.0;
         if (x >= d->max) return 1.0;
-        gsl_quiet();
         double w = d->max - d->min;
         double lo = (x - d->min) / w, hi = (d->max - x) / w;
         /* The complement from the nearer end keeps the tail's relative accuracy. */
@@ -361,7 +346,6 @@ static double chi2_inv_fallback(double u, double dof)
 
 double tr__chi2_inv(double u, double dof)
 {
-    gsl_quiet();
     if (!(u > 0.0)) return 0.0;
     if (!(u < 1.0)) return INFINITY;
     /* chi2(nu) = Gamma(nu/2, scale 2); the complement keeps the upper tail. */
@@ -379,13 +363,11 @@ double tr__chi2_inv(double u, double dof)
 
 double tr__t_cdf(double x, double dof)
 {
-    gsl_quiet();
     return gsl_cdf_tdist_P(x, dof);
 }
 
 double tr__t_inv(double u, double dof)
 {
-    gsl_quiet();
     if (!(u > 0.0)) return -INFINITY;
     if (!(u < 1.0)) return INFINITY;
     /* Symmetric: invert the smaller tail so that no precision is lost. */
@@ -398,7 +380,6 @@ double tr__t_inv(double u, double dof)
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
 {
     *out = NULL;
-    gsl_quiet();
     tr__tcdf *t = malloc(sizeof *t);
     if (!t) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     t->dof = dof;

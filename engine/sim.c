@@ -197,7 +197,7 @@ static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, co
     return hit;
 }
 
-/* Draw one scheme's elements (MODEL.md section 5). */
+/* Draw one scheme's elements (docs/model.md section 5). */
 static void draw_scheme(tr__ws *ws, const tr__scheme *sc, size_t trust, size_t s,
                         tr__scheme_draw *dr)
 {
@@ -212,7 +212,7 @@ static void draw_scheme(tr__ws *ws, const tr__scheme *sc, size_t trust, size_t s
     dr->paper =
         event(ws, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], L, trust, s, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
-    dr->compromise = 0.0;
+    dr->compromise = false;
     if (!dr->paper) {
         if (tr__is_random(&sc->delivery)) {
             double U = element_u(
@@ -253,7 +253,7 @@ static void draw_scheme(tr__ws *ws, const tr__scheme *sc, size_t trust, size_t s
         slip = sc->slippage.value;
     }
     dr->slip = tr__max0(slip);
-    dr->stay = 0.0;
+    dr->stay = false;
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
@@ -326,7 +326,8 @@ static int draw_schemes(tr__ws *ws, size_t i)
     int same = 1;
     for (size_t j = 0; j < tr->n_schemes; j++) {
         tr__scheme_draw *dr = &ws->sdraw[s0 + j];
-        double pd = dr->d, pa = dr->a, pp = dr->paper;
+        double pd = dr->d, pa = dr->a;
+        bool pp = dr->paper;
         draw_scheme(ws, &tr->schemes[j], i, s0 + j, dr);
         same = same && dr->d == pd && dr->a == pa && dr->paper == pp;
         ws->shortfall[s0 + j] = dr->shortfall;

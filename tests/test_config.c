@@ -8,8 +8,8 @@
  * stable phrase; malformed bytes of every kind must be refused without a
  * crash or a leak (the sanitizer build runs these tests too).
  *
- * Configs are written with single quotes for readability; J() turns them
- * into JSON.
+ * Configs are written with single quotes for readability; th_json
+ * (helpers.h) turns them into JSON.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -25,6 +25,8 @@
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
 
+#include "helpers.h"
+
 #define MINIMAL TR_SOURCE_DIR "/tests/data/valid/model_minimal.json"
 
 /* A shared prelude: two factors (one consortium-scoped), two consortia. */
@@ -38,19 +40,9 @@
 #define WITH_SCHEME(x) CFG(TRUST(", 'schemes': [" SCHEME(x) "]"))
 #define DIST(d) WITH_SCHEME(", 'delivery': " d)
 
-/* Single quotes to double quotes, in a buffer the caller frees. */
-static char *J(const char *s)
-{
-    char *d = strdup(s);
-    cr_assert_not_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'') *p = '"';
-    return d;
-}
-
 static tr_status load(const char *json, tr_config **cfg, tr_error *err)
 {
-    char *j = J(json);
+    char *j = th_json("%s", json);
     tr_status st = tr_config_load_buffer(j, strlen(j), "cfg.json", cfg, err);
     free(j);
     return st;
@@ -94,15 +86,9 @@ static void expect_error(const char *json, const char *path, const char *sub)
 
 static tr_config *expect_ok(const char *json)
 {
-    tr_error e;
-    tr_error_init(&e);
-    tr_config *cfg = NULL;
-    tr_status st = load(json, &cfg, &e);
-    if (st != TR_OK) dump(&e);
-    cr_assert_eq(st, TR_OK);
-    cr_assert_eq(e.count, 0);
-    cr_assert_not_null(cfg);
-    tr_error_clear(&e);
+    char *j = th_json("%s", json);
+    tr_config *cfg = th_load_as("cfg.json", j);
+    free(j);
     return cfg;
 }
 

@@ -38,6 +38,7 @@
 #include "rng.h"
 #include "sim.h"
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 #define MT 8  /* trusts */
 #define MS 8  /* schemes per trust */
@@ -52,17 +53,8 @@
 /* JSON written with single quotes, for readability. */
 static tr_config *load(const char *text)
 {
-    char *j = strdup(text);
-    cr_assert_not_null(j);
-    for (char *p = j; *p; p++)
-        if (*p == '\'') *p = '"';
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(j, strlen(j), "test_sim.json", &cfg, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK, "config must load");
-    tr_error_clear(&err);
+    char *j = th_json("%s", text);
+    tr_config *cfg = th_load_as("test_sim.json", j);
     free(j);
     cr_assert_leq(cfg->n_trusts, MT);
     cr_assert_leq(cfg->n_consortia, MC);
@@ -76,7 +68,7 @@ static tr_config *load(const char *text)
 /* The uniforms of one path, by address, and which addresses were asked for. */
 typedef struct uset {
     const tr_config *cfg;
-    double s[MT][MS][7]; /* scheme elements, MODEL.md section 5's order */
+    double s[MT][MS][7]; /* scheme elements, docs/model.md section 5's order */
     double t[MT][2];     /* income growth, cost growth */
     double noise[MT][MH + 1];
     double f[MF][MSC]; /* factor, by consortium or trust index (0 for global) */
@@ -269,7 +261,7 @@ static void sim_path(sim *s, uset *us, uint64_t seed, uint64_t p)
 }
 
 /* ------------------------------------------------------------------ */
-/* The reference model (MODEL.md sections 3 to 7)                    */
+/* The reference model (docs/model.md sections 3 to 7)                    */
 
 static double Phi_inv(double u)
 {
