@@ -90,6 +90,14 @@ struct tr__kscratch {
     double *store; /* keys, cash rows and bail-outs of every entry */
 };
 
+/* The scratch's arrays of one double per lane, allocated and freed together. */
+#define KS_LANE_ARRAYS(k)                                                                          \
+    {                                                                                              \
+        &(k)->ev_e, &(k)->ev_u, &(k)->ts, &(k)->u, &(k)->x, &(k)->m, &(k)->U, &(k)->v, &(k)->w,    \
+            &(k)->gI, &(k)->gC, &(k)->run, &(k)->ra, &(k)->rb, &(k)->cash, &(k)->inc, &(k)->exp_,  \
+            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->lbo, &(k)->sys_bo, &(k)->sys_top                   \
+    }
+
 KINLINE size_t trust_klen(const tr__trust *tr)
 {
     return 3 * tr->n_schemes + 2;
@@ -117,9 +125,7 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     }
     k->H = H;
     k->ms = ms;
-    double **dv[] = {&k->ev_e, &k->ev_u, &k->ts, &k->u,   &k->x,   &k->m,      &k->U,      &k->v,
-                     &k->w,    &k->gI,   &k->gC, &k->run, &k->ra,  &k->rb,     &k->cash,   &k->inc,
-                     &k->exp_, &k->fI,   &k->fC, &k->bo,  &k->lbo, &k->sys_bo, &k->sys_top};
+    double **dv[] = KS_LANE_ARRAYS(k);
     for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
         if (!(*dv[j] = calloc(C, sizeof(double)))) goto oom;
     k->z = calloc((plan->nz + 1) * C, sizeof *k->z);
@@ -178,10 +184,10 @@ void tr__kws_free(tr__kws *kw)
     tr__ws_free(&kw->ws);
     tr__kscratch *k = kw->k;
     if (k) {
-        double *dv[] = {k->ev_e,   k->ev_u,  k->ts, k->u,    k->x,    k->m,      k->U,
-                        k->v,      k->w,     k->gI, k->gC,   k->run,  k->cash,   k->inc,
-                        k->exp_,   k->fI,    k->fC, k->bo,   k->lbo,  k->sys_bo, k->sys_top,
-                        k->z,      k->d,     k->a,  k->diff, k->lina, k->linb,   k->direct,
+        double **lv[] = KS_LANE_ARRAYS(k);
+        for (size_t j = 0; j < sizeof lv / sizeof *lv; j++)
+            free(*lv[j]);
+        double *dv[] = {k->z,      k->d,     k->a,  k->diff, k->lina, k->linb, k->direct,
                         k->oneoff, k->noise, k->bm, k->cm,   k->q,    k->store};
         for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
             free(dv[j]);
