@@ -362,7 +362,8 @@ static int take_census(const tr_config *cfg, uint64_t seed, uint64_t n, census *
         tr__sim_path(&ws, seed, p);
     out->sim_s = now_seconds() - t0;
     out->paths = n;
-    out->blocks = ws.census.blocks;
+    /* Philox4x32 blocks: a continuous draw takes half a block, an event a quarter. */
+    out->blocks = ws.census.u64 / 2 + ws.census.u32 / 4;
     out->normals = ws.census.normals;
     tr__ws_free(&ws);
     tr__plan_free(&plan);
@@ -387,11 +388,16 @@ static double floor_path(uint64_t seed, uint64_t p, uint64_t nb, uint64_t nn, ui
 {
     double sum = 0.0;
     uint64_t x = 0;
+    tr__rng_key key = tr__rng_key_of(seed);
     for (uint64_t j = 0; j < nb; j++) {
-        tr__block blk = tr__rng_block(seed, p, j, 0, TR__TAG_SCHEME, (uint32_t)(j & 0xffff));
-        x ^= blk.w[0] ^ blk.w[1] ^ blk.w[2] ^ blk.w[3];
-        for (int w = 0; w < 4 && nn > 0; w++, nn--)
-            sum += tr__norm_inv(tr__u01(blk.w[w]));
+        double u = tr__rng_u64(key, j, 0, p);
+        uint64_t w;
+        memcpy(&w, &u, sizeof w);
+        x ^= w;
+        if (nn > 0) {
+            sum += tr__norm_inv(u);
+            nn--;
+        }
     }
     for (uint64_t w = x | 1; nn > 0; nn--) {
         w ^= w >> 29;

@@ -1,16 +1,26 @@
 /*
- * accum.c - accumulating paths into mergeable statistics (see accum.h).
+ * accum.c - a run's statistics, shared by its threads (see accum.h).
  *
- * Memory is fixed when the accumulator is made and does not grow with the
- * number of paths: histograms for every bail-out and top-up distribution and
- * for each trust's cash at each month end, integer counts for failures and
- * exhaustion, and exact sums for means and variances.
+ * Memory does not grow with the number of paths: histograms for every
+ * bail-out and top-up distribution and for each trust's cash at each month
+ * end (their pages allocated as buckets come into use, at most the full
+ * layout), integer counts for failures and exhaustion, and exact sums for
+ * means and variances. Nor does it grow with threads: they share one set of
+ * statistics, each keeping only a block's partial sums and a small cache.
+ *
+ * Locks: trust i's counts and histograms are under lock i / group (about 64
+ * locks over the trusts), the consortia's under one, the system's under
+ * one, the exact sums under one; a chunk takes each lock once.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accum.h"
+#include "vmath.h"
+
+#define P TR__PARTIALS
 
 size_t tr__acc_bo(const tr__acc *a, size_t trust, int which)
 {
@@ -33,14 +43,28 @@ size_t tr__acc_sys(const tr__acc *a, int quantity, int which)
     return a->nt * 2 + a->ns * 2 + a->nc * 6 + (size_t)quantity * 2 + (size_t)which;
 }
 
+static size_t n_sums(const tr__plan *plan)
+{
+    return plan->n_trusts * 2 + plan->n_schemes * 2 + plan->n_consortia * 6 + 4;
+}
+
+static size_t n_hists(const tr__plan *plan)
+{
+    size_t nt = plan->n_trusts, H = (size_t)plan->horizon, nc = plan->n_consortia;
+    return nt + nt * H + 3 * nc + 2;
+}
+
 double tr__acc_bytes(const tr__plan *plan)
 {
     double nt = (double)plan->n_trusts, H = (double)plan->horizon, nc = (double)plan->n_consortia;
-    double nhist = nt + nt * H + 3 * nc + 2;
-    double hist = nhist * ((double)tr__hist_nbuckets() * sizeof(uint32_t) + sizeof(tr__hist));
-    double sums =
-        (nt * 2 + (double)plan->n_schemes * 2 + nc * 6 + 4) * (sizeof(double) + sizeof(tr__xsum));
-    return hist + sums + nt * H * 28 + nc * H * 8;
+    return (double)n_hists(plan) * (double)tr__hist_max_bytes() +
+           (double)n_sums(plan) * sizeof(tr__xsum) + nt * H * 8 + nc * H * 8;
+}
+
+double tr__acc_local_bytes(const tr__plan *plan)
+{
+    double nt = (double)plan->n_trusts, H = (double)plan->horizon;
+    return (double)n_sums(plan) * P * sizeof(double) + nt * 2 * H * 12 + nt * 17;
 }
 
 tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
@@ -51,10 +75,9 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->nc = plan->n_consortia;
     a->H = plan->horizon;
     size_t H = (size_t)a->H, nt = a->nt, nc = a->nc;
-    size_t nhist = nt + nt * H + 3 * nc + 2;
-    size_t nb = tr__hist_nbuckets();
-    a->nsums = nt * 2 + a->ns * 2 + nc * 6 + 4;
-
+    a->nsums = n_sums(plan);
+    a->group = nt / 64 + 1;
+    a->nlocks = (nt + a->group - 1) / a->group + 3;
     a->fail_count = calloc(nt, sizeof *a->fail_count);
     a->fail_by_month = calloc(nt * H, sizeof *a->fail_by_month);
     a->tau_sum = calloc(nt, sizeof *a->tau_sum);
@@ -66,55 +89,44 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->exhausted = calloc(nc + 1, sizeof *a->exhausted);
     a->ex_by_month = calloc(nc * H + 1, sizeof *a->ex_by_month);
     a->nfail = calloc(nt + 1, sizeof *a->nfail);
-    a->bs = calloc(a->nsums, sizeof *a->bs);
     a->xs = calloc(a->nsums, sizeof *a->xs);
-    a->storage = calloc(nhist * nb, sizeof *a->storage);
-    a->rc_cash = calloc(nt * 2 * H + 1, sizeof *a->rc_cash);
-    a->rc_idx = calloc(nt * 2 * H + 1, sizeof *a->rc_idx);
-    a->rc_count = calloc(nt * 2 + 1, sizeof *a->rc_count);
-    a->rc_mru = calloc(nt + 1, sizeof *a->rc_mru);
-    a->memo_x = calloc(nt + 3 * nc + 2, sizeof *a->memo_x);
-    a->memo_i = calloc(nt + 3 * nc + 2, sizeof *a->memo_i);
-    if (!a->rc_cash || !a->rc_idx || !a->rc_count || !a->rc_mru || !a->memo_x || !a->memo_i ||
-        !a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
-        !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->bs || !a->xs ||
-        !a->storage) {
+    a->locks = calloc(a->nlocks, sizeof *a->locks);
+    a->pool = tr__hpool_create();
+    if (!a->fail_count || !a->fail_by_month || !a->tau_sum || !a->bo || !a->cash || !a->req ||
+        !a->paid || !a->top || !a->exhausted || !a->ex_by_month || !a->nfail || !a->xs ||
+        !a->locks || !a->pool) {
+        free(a->locks);
+        a->locks = NULL;
         tr__acc_free(a);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
                             "out of memory allocating the run's statistics (%zu histograms)",
-                            nhist);
+                            n_hists(plan));
     }
-    /* tr__hist_init writes every bucket: the memory is paged in now, so a run's
-     * peak memory is known at its start and does not creep up as more paths
-     * reach new buckets. */
-    uint32_t *st = a->storage;
-    for (size_t i = 0; i < nt; i++, st += nb)
-        tr__hist_init(&a->bo[i], st);
-    for (size_t k = 0; k < nt * H; k++, st += nb)
-        tr__hist_init(&a->cash[k], st);
+    for (size_t k = 0; k < a->nlocks; k++)
+        pthread_mutex_init(&a->locks[k], NULL);
+    for (size_t i = 0; i < nt; i++)
+        tr__hist_init(&a->bo[i]);
+    for (size_t k = 0; k < nt * H; k++)
+        tr__hist_init(&a->cash[k]);
     for (size_t c = 0; c < nc; c++) {
-        tr__hist_init(&a->req[c], st);
-        st += nb;
-        tr__hist_init(&a->paid[c], st);
-        st += nb;
-        tr__hist_init(&a->top[c], st);
-        st += nb;
+        tr__hist_init(&a->req[c]);
+        tr__hist_init(&a->paid[c]);
+        tr__hist_init(&a->top[c]);
     }
-    tr__hist_init(&a->sys_bo, st);
-    st += nb;
-    tr__hist_init(&a->sys_top, st);
+    tr__hist_init(&a->sys_bo);
+    tr__hist_init(&a->sys_top);
     for (size_t m = 0; m < a->nsums; m++)
         tr__xsum_zero(&a->xs[m]);
-    for (size_t k = 0; k < nt + 3 * nc + 2; k++) { /* a value no path produces */
-        a->memo_x[k] = NAN;
-        a->memo_i[k] = 0;
-    }
     return TR_OK;
 }
 
 void tr__acc_free(tr__acc *a)
 {
     if (!a) return;
+    if (a->locks)
+        for (size_t k = 0; k < a->nlocks; k++)
+            pthread_mutex_destroy(&a->locks[k]);
+    free(a->locks);
     free(a->fail_count);
     free(a->fail_by_month);
     free(a->tau_sum);
@@ -126,80 +138,78 @@ void tr__acc_free(tr__acc *a)
     free(a->exhausted);
     free(a->ex_by_month);
     free(a->nfail);
-    free(a->bs);
     free(a->xs);
-    free(a->storage);
-    free(a->rc_cash);
-    free(a->rc_idx);
-    free(a->rc_count);
-    free(a->rc_mru);
-    free(a->memo_x);
-    free(a->memo_i);
+    tr__hpool_free(a->pool);
     memset(a, 0, sizeof *a);
 }
 
-/* Add x to h, reusing the bucket index when x equals the memo's last value. */
-static inline void add_memo(tr__hist *h, double x, double *mx, uint32_t *mi)
+tr_status tr__acc_local_init(tr__acc_local *l, const tr__plan *plan, tr_error *err)
 {
-    if (x != *mx) { /* also true for a NaN memo */
-        *mx = x;
-        *mi = (uint32_t)tr__hist_index(x);
+    memset(l, 0, sizeof *l);
+    size_t nt = plan->n_trusts, H = (size_t)plan->horizon;
+    l->bs = calloc(n_sums(plan) * P, sizeof *l->bs);
+    l->rc_cash = calloc(nt * 2 * H + 1, sizeof *l->rc_cash);
+    l->rc_idx = calloc(nt * 2 * H + 1, sizeof *l->rc_idx);
+    l->rc_count = calloc(nt * 2 + 1, sizeof *l->rc_count);
+    l->rc_path = calloc(nt * 2 + 1, sizeof *l->rc_path);
+    l->rc_mru = calloc(nt + 1, sizeof *l->rc_mru);
+    if (!l->bs || !l->rc_cash || !l->rc_idx || !l->rc_count || !l->rc_path || !l->rc_mru) {
+        tr__acc_local_free(l);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
+                            "out of memory allocating a thread's statistics");
     }
-    tr__hist_add_index(h, x, *mi);
+    return TR_OK;
 }
 
-static void add_moment(double *bs, size_t k, double x)
+void tr__acc_local_free(tr__acc_local *l)
 {
-    bs[k] += x;
-    bs[k + 1] += x * x;
-}
-
-/* Add cache entry e (of trust i) into the histograms and empty it. */
-static void flush_entry(tr__acc *a, size_t i, size_t e)
-{
-    uint32_t r = a->rc_count[e];
-    if (!r) return;
-    size_t H = (size_t)a->H;
-    tr__hist *ch = a->cash + i * H;
-    const double *cash = a->rc_cash + e * H;
-    const uint32_t *idx = a->rc_idx + e * H;
-    for (size_t t = 0; t < H; t++)
-        tr__hist_add_count(&ch[t], cash[t], idx[t], r);
-    a->rc_count[e] = 0;
-}
-
-void tr__acc_flush(tr__acc *a)
-{
-    for (size_t i = 0; i < a->nt; i++) {
-        flush_entry(a, i, 2 * i);
-        flush_entry(a, i, 2 * i + 1);
-    }
+    if (!l) return;
+    free(l->bs);
+    free(l->rc_cash);
+    free(l->rc_idx);
+    free(l->rc_count);
+    free(l->rc_path);
+    free(l->rc_mru);
+    memset(l, 0, sizeof *l);
 }
 
 /* Remember the first non-finite value (see tr__bad). */
-static void note_bad(tr__acc *a, tr__bad_kind kind, size_t item, size_t month, double x,
+static void note_bad(tr__acc_local *l, tr__bad_kind kind, size_t item, size_t month, double x,
                      uint64_t path)
 {
-    if (a->bad.kind == TR__BAD_NONE) a->bad = (tr__bad){kind, item, month, x, path};
+    if (l->bad.kind == TR__BAD_NONE) l->bad = (tr__bad){kind, item, month, x, path};
 }
 
-/* A scalar that is about to reach the statistics, checked. */
-static inline void check(tr__acc *a, double x, tr__bad_kind kind, size_t item, uint64_t path)
+/* The values of one item over the lanes, checked for non-finite ones: a
+ * non-finite value makes its partial sum non-finite (finite values cannot
+ * overflow one: the loader bounds them), so only the item's TR__PARTIALS
+ * partial sums bs are looked at, and the lanes only when one of those is
+ * not finite. */
+static void check_lanes(tr__acc_local *l, const double *bs, const double *x, size_t n,
+                        tr__bad_kind kind, size_t item, uint64_t first)
 {
-    if (!isfinite(x)) note_bad(a, kind, item, 0, x, path);
+    int ok = 1;
+    for (size_t j = 0; j < P; j++)
+        ok &= isfinite(bs[j]) != 0;
+    if (ok) return;
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(x[k])) {
+            note_bad(l, kind, item, 0, x[k], first + k);
+            return;
+        }
 }
 
-void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size)
+void tr__bad_describe(const tr__bad *b, const tr__plan *plan, char *buf, size_t size)
 {
     const tr_config *cfg = plan->cfg;
-    size_t k = a->bad.item, i = 0;
-    switch (a->bad.kind) {
+    size_t k = b->item, i = 0;
+    switch (b->kind) {
     case TR__BAD_BAILOUT:
         snprintf(buf, size, "trust \"%s\": bail-out", cfg->trusts[k].id);
         return;
     case TR__BAD_CASH:
         snprintf(buf, size, "trust \"%s\": cash at the end of month %zu", cfg->trusts[k].id,
-                 a->bad.month);
+                 b->month);
         return;
     case TR__BAD_SHORTFALL:
         while (i + 1 < cfg->n_trusts && plan->scheme_base[i + 1] <= k)
@@ -210,7 +220,7 @@ void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, siz
     case TR__BAD_REQUESTED:
     case TR__BAD_PAID:
         snprintf(buf, size, "consortium \"%s\": %s", cfg->consortia[k].id,
-                 a->bad.kind == TR__BAD_PAID ? "paid" : "requested");
+                 b->kind == TR__BAD_PAID ? "paid" : "requested");
         return;
     case TR__BAD_SYS_BAILOUT:
         snprintf(buf, size, "system: total bail-out");
@@ -224,53 +234,153 @@ void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, siz
     snprintf(buf, size, "nothing");
 }
 
-/* Add r paths whose trust i has month-end cash `cash` (path: one of them). */
-static void add_cash(tr__acc *a, size_t i, const double *cash, uint32_t r, uint64_t path)
+/* ---- sums: partial p mod 8 of each item ----------------------------------- */
+
+/* bs[item][(first + k) mod 8] += x[k] (and x[k]^2 into the next item when sq),
+ * over the lanes in path order. */
+static void add_sums(double *bs, size_t item, const double *x, size_t n, uint64_t first, int sq)
+{
+    double *s = bs + item * P, *q = bs + (item + 1) * P;
+    if ((first % P) == 0 && n % P == 0) { /* aligned: whole vectors */
+        for (size_t k = 0; k < n; k += P)
+            for (size_t j = 0; j < P; j++)
+                s[j] += x[k + j];
+        if (sq)
+            for (size_t k = 0; k < n; k += P)
+                for (size_t j = 0; j < P; j++)
+                    q[j] += x[k + j] * x[k + j];
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t j = (size_t)((first + k) % P);
+        s[j] += x[k];
+        if (sq) q[j] += x[k] * x[k];
+    }
+}
+
+/* The same over the lanes whose mask byte is set. */
+static void add_sums_masked(double *bs, size_t item, const double *x, const uint8_t *mask, size_t n,
+                            uint64_t first)
+{
+    double *s = bs + item * P;
+    for (size_t k = 0; k < n; k++)
+        if (mask[k]) s[(first + k) % P] += x[k];
+}
+
+/* ---- histograms of scalars: runs of equal values counted at once ---------- */
+
+static void hist_lanes(tr__acc *a, tr__hist *h, const double *x, size_t n)
+{
+    int same = 1;
+    for (size_t j = 1; j < n; j++)
+        same &= x[j] == x[0];
+    if (same) { /* the common case: one value for the whole chunk */
+        if (tr__hist_add_count(h, a->pool, x[0], tr__hist_index(x[0]), n) != 0) a->oom = 1;
+        return;
+    }
+    size_t k = 0;
+    while (k < n) {
+        size_t e = k + 1;
+        while (e < n && x[e] == x[k])
+            e++;
+        if (tr__hist_add_count(h, a->pool, x[k], tr__hist_index(x[k]), e - k) != 0) a->oom = 1;
+        k = e;
+    }
+}
+
+/* ---- cash: the repeat cache ------------------------------------------------ */
+
+/* Add cache entry e (of trust i) into the histograms and empty it; the
+ * caller holds trust i's lock. */
+static void flush_entry(tr__acc *a, tr__acc_local *l, size_t i, size_t e)
+{
+    uint64_t r = l->rc_count[e];
+    if (!r) return;
+    size_t H = (size_t)a->H;
+    tr__hist *ch = a->cash + i * H;
+    const double *cash = l->rc_cash + e * H;
+    const uint32_t *idx = l->rc_idx + e * H;
+    for (size_t t = 0; t < H; t++)
+        if (tr__hist_add_count(&ch[t], a->pool, cash[t], idx[t], r) != 0) a->oom = 1;
+    l->rc_count[e] = 0;
+}
+
+/* Add r paths whose trust i has month-end cash `cash` (path: one of them);
+ * the caller holds trust i's lock. */
+static void add_cash(tr__acc *a, tr__acc_local *l, size_t i, const double *cash, uint64_t r,
+                     uint64_t path)
 {
     size_t H = (size_t)a->H;
     for (size_t back = 0; back < 2; back++) {
-        size_t e = 2 * i + (back == 0 ? a->rc_mru[i] : 1u - a->rc_mru[i]);
-        if (a->rc_count[e] && a->rc_count[e] <= UINT32_MAX - r &&
-            memcmp(a->rc_cash + e * H, cash, H * sizeof *cash) == 0) {
-            a->rc_count[e] += r;
-            a->rc_mru[i] = (uint8_t)(e - 2 * i);
+        size_t e = 2 * i + (back == 0 ? l->rc_mru[i] : 1u - l->rc_mru[i]);
+        if (l->rc_count[e] && memcmp(l->rc_cash + e * H, cash, H * sizeof *cash) == 0) {
+            l->rc_count[e] += r;
+            l->rc_mru[i] = (uint8_t)(e - 2 * i);
             return;
         }
     }
     /* A new cash path replaces the entry used less recently. */
-    size_t o = 2 * i + (1u - a->rc_mru[i]);
-    flush_entry(a, i, o);
-    memcpy(a->rc_cash + o * H, cash, H * sizeof *cash);
-    uint32_t *idx = a->rc_idx + o * H;
-    for (size_t t = 0; t < H; t++) {
-        idx[t] = (uint32_t)tr__hist_index(cash[t]);
-        if (!isfinite(cash[t])) note_bad(a, TR__BAD_CASH, i, t + 1, cash[t], path);
-    }
-    a->rc_count[o] = r;
-    a->rc_mru[i] = (uint8_t)(o - 2 * i);
+    size_t o = 2 * i + (1u - l->rc_mru[i]);
+    flush_entry(a, l, i, o);
+    memcpy(l->rc_cash + o * H, cash, H * sizeof *cash);
+    uint32_t *idx = l->rc_idx + o * H;
+    tr__vhist_index_n(cash, idx, H);
+    for (size_t t = 0; t < H; t++)
+        if (!isfinite(cash[t])) note_bad(l, TR__BAD_CASH, i, t + 1, cash[t], path);
+    l->rc_count[o] = r;
+    l->rc_path[o] = path;
+    l->rc_mru[i] = (uint8_t)(o - 2 * i);
 }
 
-/* Add trust i's cash rows, each as many times as lanes use it. */
-static void add_cash_rows(tr__acc *a, size_t i, const tr__chunk_out *ch)
+/* Trust i's cash rows, each as many times as lanes use it. */
+static void add_cash_rows(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_out *ch)
 {
     const size_t C = TR__CHUNK, H = (size_t)a->H;
-    uint32_t count[TR__CHUNK] = {0};
+    uint64_t count[TR__CHUNK];
     size_t lane[TR__CHUNK]; /* a lane using the row */
-    for (size_t k = 0; k < ch->n; k++) {
-        size_t r = ch->cref[i * C + k];
-        if (count[r]++ == 0) lane[r] = k;
+    const uint16_t *cref = ch->cref + i * C;
+    if (ch->nrows[i] == 1) { /* every lane on one row */
+        count[0] = ch->n;
+        lane[0] = 0;
+    } else {
+        memset(count, 0, ch->nrows[i] * sizeof *count);
+        for (size_t k = 0; k < ch->n; k++) {
+            size_t r = cref[k];
+            if (count[r]++ == 0) lane[r] = k;
+        }
     }
     for (size_t r = 0; r < ch->nrows[i]; r++)
-        add_cash(a, i, ch->cash + (i * C + r) * H, count[r], ch->first + lane[r]);
+        add_cash(a, l, i, ch->cash + (i * C + r) * H, count[r], ch->first + lane[r]);
 }
 
-void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan)
+void tr__acc_local_flush(tr__acc *a, tr__acc_local *l)
+{
+    for (size_t g = 0; g * a->group < a->nt; g++) {
+        pthread_mutex_lock(&a->locks[g]);
+        for (size_t i = g * a->group; i < a->nt && i < (g + 1) * a->group; i++) {
+            flush_entry(a, l, i, 2 * i);
+            flush_entry(a, l, i, 2 * i + 1);
+        }
+        pthread_mutex_unlock(&a->locks[g]);
+    }
+}
+
+/* ---- a chunk ---------------------------------------------------------------- */
+
+/* Trust i's counts and histograms (its lock held) and sums (local). */
+static void add_trust(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_out *ch,
+                      const tr__plan *plan)
 {
     const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
-    a->n += n;
-    for (size_t i = 0; i < a->nt; i++) {
-        const uint8_t *fail = ch->fail + i * C;
-        const double *bo = ch->bo + i * C;
+    const uint8_t *fail = ch->fail + i * C;
+    const double *bo = ch->bo + i * C;
+    size_t ib = tr__acc_bo(a, i, TR__S_SUM);
+    add_sums(l->bs, ib, bo, n, ch->first, 1);
+    check_lanes(l, l->bs + ib * P, bo, n, TR__BAD_BAILOUT, i, ch->first);
+    int anyfail = 0;
+    for (size_t k = 0; k < n; k++)
+        anyfail |= fail[k];
+    if (anyfail)
         for (size_t k = 0; k < n; k++) {
             int f = fail[k];
             if (f) {
@@ -278,35 +388,36 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
                 a->fail_by_month[i * H + (size_t)(f - 1)]++;
                 a->tau_sum[i] += (uint64_t)f;
             }
-            check(a, bo[k], TR__BAD_BAILOUT, i, ch->first + k);
-            add_memo(&a->bo[i], bo[k], &a->memo_x[i], &a->memo_i[i]);
-            add_moment(a->bs, tr__acc_bo(a, i, TR__S_SUM), bo[k]);
         }
-        add_cash_rows(a, i, ch);
-        size_t s0 = plan->scheme_base[i], s1 = plan->scheme_base[i + 1];
-        for (size_t s = s0; s < s1; s++) {
-            const double *sf = ch->sf + s * C;
-            double *sum = &a->bs[tr__acc_shortfall(a, s, 0)];
-            double *given = &a->bs[tr__acc_shortfall(a, s, 1)];
-            for (size_t k = 0; k < n; k++) {
-                check(a, sf[k], TR__BAD_SHORTFALL, s, ch->first + k);
-                *sum += sf[k];
-                if (fail[k]) *given += sf[k];
-            }
-        }
+    hist_lanes(a, &a->bo[i], bo, n);
+    add_cash_rows(a, l, i, ch);
+    for (size_t s = plan->scheme_base[i]; s < plan->scheme_base[i + 1]; s++) {
+        const double *sf = ch->sf + s * C;
+        size_t is = tr__acc_shortfall(a, s, 0);
+        add_sums(l->bs, is, sf, n, ch->first, 0);
+        check_lanes(l, l->bs + is * P, sf, n, TR__BAD_SHORTFALL, s, ch->first);
+        if (anyfail) add_sums_masked(l->bs, tr__acc_shortfall(a, s, 1), sf, fail, n, ch->first);
     }
+}
+
+static void add_consortia(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch)
+{
+    const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
+    double top[TR__CHUNK];
     for (size_t c = 0; c < a->nc; c++) {
-        size_t m = a->nt + 3 * c;
+        const double *req = ch->req + c * C, *paid = ch->paid + c * C;
+        for (size_t k = 0; k < n; k++)
+            top[k] = req[k] - paid[k];
+        size_t ir = tr__acc_cons(a, c, 0, TR__S_SUM), ip = tr__acc_cons(a, c, 1, TR__S_SUM);
+        add_sums(l->bs, ir, req, n, ch->first, 1);
+        add_sums(l->bs, ip, paid, n, ch->first, 1);
+        add_sums(l->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top, n, ch->first, 1);
+        check_lanes(l, l->bs + ir * P, req, n, TR__BAD_REQUESTED, c, ch->first);
+        check_lanes(l, l->bs + ip * P, paid, n, TR__BAD_PAID, c, ch->first);
+        hist_lanes(a, &a->req[c], req, n);
+        hist_lanes(a, &a->paid[c], paid, n);
+        hist_lanes(a, &a->top[c], top, n);
         for (size_t k = 0; k < n; k++) {
-            double req = ch->req[c * C + k], paid = ch->paid[c * C + k], top = req - paid;
-            check(a, req, TR__BAD_REQUESTED, c, ch->first + k);
-            check(a, paid, TR__BAD_PAID, c, ch->first + k);
-            add_memo(&a->req[c], req, &a->memo_x[m], &a->memo_i[m]);
-            add_memo(&a->paid[c], paid, &a->memo_x[m + 1], &a->memo_i[m + 1]);
-            add_memo(&a->top[c], top, &a->memo_x[m + 2], &a->memo_i[m + 2]);
-            add_moment(a->bs, tr__acc_cons(a, c, 0, TR__S_SUM), req);
-            add_moment(a->bs, tr__acc_cons(a, c, 1, TR__S_SUM), paid);
-            add_moment(a->bs, tr__acc_cons(a, c, 2, TR__S_SUM), top);
             int ex = ch->exh[c * C + k];
             if (ex) {
                 a->exhausted[c]++;
@@ -314,24 +425,50 @@ void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan
             }
         }
     }
-    size_t ms = a->nt + 3 * a->nc;
-    for (size_t k = 0; k < n; k++) {
-        a->nfail[ch->nfail[k]]++;
-        check(a, ch->sys_bo[k], TR__BAD_SYS_BAILOUT, 0, ch->first + k);
-        check(a, ch->sys_top[k], TR__BAD_SYS_TOPUP, 0, ch->first + k);
-        add_memo(&a->sys_bo, ch->sys_bo[k], &a->memo_x[ms], &a->memo_i[ms]);
-        add_memo(&a->sys_top, ch->sys_top[k], &a->memo_x[ms + 1], &a->memo_i[ms + 1]);
-        add_moment(a->bs, tr__acc_sys(a, 0, TR__S_SUM), ch->sys_bo[k]);
-        add_moment(a->bs, tr__acc_sys(a, 1, TR__S_SUM), ch->sys_top[k]);
-    }
 }
 
-void tr__acc_end_block(tr__acc *a)
+static void add_system(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch)
 {
-    for (size_t m = 0; m < a->nsums; m++) {
-        if (a->bs[m] != 0.0) tr__xsum_add(&a->xs[m], a->bs[m]);
-        a->bs[m] = 0.0;
+    const size_t n = ch->n;
+    a->n += n;
+    for (size_t k = 0; k < n; k++)
+        a->nfail[ch->nfail[k]]++;
+    size_t ib = tr__acc_sys(a, 0, TR__S_SUM), it = tr__acc_sys(a, 1, TR__S_SUM);
+    add_sums(l->bs, ib, ch->sys_bo, n, ch->first, 1);
+    add_sums(l->bs, it, ch->sys_top, n, ch->first, 1);
+    check_lanes(l, l->bs + ib * P, ch->sys_bo, n, TR__BAD_SYS_BAILOUT, 0, ch->first);
+    check_lanes(l, l->bs + it * P, ch->sys_top, n, TR__BAD_SYS_TOPUP, 0, ch->first);
+    hist_lanes(a, &a->sys_bo, ch->sys_bo, n);
+    hist_lanes(a, &a->sys_top, ch->sys_top, n);
+}
+
+void tr__acc_add_chunk(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const tr__plan *plan)
+{
+    for (size_t g = 0; g * a->group < a->nt; g++) {
+        pthread_mutex_lock(&a->locks[g]);
+        for (size_t i = g * a->group; i < a->nt && i < (g + 1) * a->group; i++)
+            add_trust(a, l, i, ch, plan);
+        pthread_mutex_unlock(&a->locks[g]);
     }
+    size_t lc = a->nlocks - 3, ls = a->nlocks - 2;
+    pthread_mutex_lock(&a->locks[lc]);
+    add_consortia(a, l, ch);
+    pthread_mutex_unlock(&a->locks[lc]);
+    pthread_mutex_lock(&a->locks[ls]);
+    add_system(a, l, ch);
+    pthread_mutex_unlock(&a->locks[ls]);
+}
+
+void tr__acc_end_block(tr__acc *a, tr__acc_local *l)
+{
+    pthread_mutex_lock(&a->locks[a->nlocks - 1]);
+    for (size_t m = 0; m < a->nsums; m++)
+        for (size_t j = 0; j < P; j++) {
+            double x = l->bs[m * P + j];
+            if (x != 0.0) tr__xsum_add(&a->xs[m], x);
+        }
+    pthread_mutex_unlock(&a->locks[a->nlocks - 1]);
+    memset(l->bs, 0, a->nsums * P * sizeof *l->bs);
 }
 
 static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
@@ -340,7 +477,7 @@ static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
         dst[k] += src[k];
 }
 
-void tr__acc_merge(tr__acc *dst, const tr__acc *src)
+tr_status tr__acc_merge(tr__acc *dst, const tr__acc *src, tr_error *err)
 {
     size_t H = (size_t)dst->H;
     dst->n += src->n;
@@ -350,17 +487,21 @@ void tr__acc_merge(tr__acc *dst, const tr__acc *src)
     add_u64(dst->exhausted, src->exhausted, dst->nc);
     add_u64(dst->ex_by_month, src->ex_by_month, dst->nc * H);
     add_u64(dst->nfail, src->nfail, dst->nt + 1);
+    int bad = 0;
     for (size_t i = 0; i < dst->nt; i++)
-        tr__hist_merge(&dst->bo[i], &src->bo[i]);
+        bad |= tr__hist_merge(&dst->bo[i], dst->pool, &src->bo[i]);
     for (size_t k = 0; k < dst->nt * H; k++)
-        tr__hist_merge(&dst->cash[k], &src->cash[k]);
+        bad |= tr__hist_merge(&dst->cash[k], dst->pool, &src->cash[k]);
     for (size_t c = 0; c < dst->nc; c++) {
-        tr__hist_merge(&dst->req[c], &src->req[c]);
-        tr__hist_merge(&dst->paid[c], &src->paid[c]);
-        tr__hist_merge(&dst->top[c], &src->top[c]);
+        bad |= tr__hist_merge(&dst->req[c], dst->pool, &src->req[c]);
+        bad |= tr__hist_merge(&dst->paid[c], dst->pool, &src->paid[c]);
+        bad |= tr__hist_merge(&dst->top[c], dst->pool, &src->top[c]);
     }
-    tr__hist_merge(&dst->sys_bo, &src->sys_bo);
-    tr__hist_merge(&dst->sys_top, &src->sys_top);
+    bad |= tr__hist_merge(&dst->sys_bo, dst->pool, &src->sys_bo);
+    bad |= tr__hist_merge(&dst->sys_top, dst->pool, &src->sys_top);
     for (size_t m = 0; m < dst->nsums; m++)
         tr__xsum_merge(&dst->xs[m], &src->xs[m]);
+    if (bad || src->oom)
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory merging statistics");
+    return TR_OK;
 }

@@ -1,23 +1,31 @@
 /*
- * accum.h - per-thread accumulators of a run and their exact merge (private).
+ * accum.h - a run's statistics, shared by its threads, and their exact merge
+ * (private).
  *
- * Each thread adds chunks of paths (kernel.h) into its own tr__acc; at the
- * end the threads' accumulators are merged into one. Everything merges exactly, in any order:
- * counts are integers, histograms have integer counts and exact min/max, and
- * sums of doubles are formed in fixed blocks of TR_PATH_BLOCK consecutive
- * paths (summed in path order, whoever runs the block) and then added into
- * exact fixed-point accumulators (stats.h). So the merged result does not
- * depend on which thread ran which block, nor, later, on which process.
+ * One tr__acc holds the statistics of all the paths added so far; every
+ * thread adds chunks of paths (kernel.h) into the same one, through its own
+ * tr__acc_local, so memory does not grow with threads. Everything is exact
+ * and independent of the order in which paths arrive:
+ *   - counts and histogram counts are integers (added under locks: integer
+ *     addition commutes, so any interleaving gives the same bytes);
+ *   - sums of doubles are formed within each block of TR_PATH_BLOCK paths
+ *     in eight partial sums, path p going to partial p mod 8 in path order
+ *     (whoever runs the block), and each partial is then added exactly into
+ *     a fixed-point accumulator (stats.h).
+ * So the statistics depend on which paths were added, never on which thread
+ * or process added them or when: a merge of two accumulators (threads'
+ * work, shards, ranks, resumed sessions) is exact too.
  */
 #ifndef TR_ACCUM_H
 #define TR_ACCUM_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "kernel.h"
 #include "stats.h"
 
-/* What a non-finite value was, when one reached the statistics (tr__acc.bad). */
+/* What a non-finite value was, when one reached the statistics. */
 typedef enum tr__bad_kind {
     TR__BAD_NONE = 0,
     TR__BAD_BAILOUT,   /* item: trust */
@@ -39,8 +47,12 @@ typedef struct tr__bad {
     uint64_t path; /* a path on which it happened */
 } tr__bad;
 
-/* Sums kept per item, by index into tr__acc.xs / .bs. */
+/* Sums kept per item, by index into tr__acc.xs (the sum, then the sum of
+ * squares). */
 enum { TR__S_SUM = 0, TR__S_SQ = 1 };
+
+/* Partial sums per item within a block (path p adds to partial p mod 8). */
+#define TR__PARTIALS 8
 
 typedef struct tr__acc {
     size_t nt, ns, nc;
@@ -59,30 +71,36 @@ typedef struct tr__acc {
     /* system */
     uint64_t *nfail; /* nt + 1 */
     tr__hist sys_bo, sys_top;
-    /* sums: block partials bs[] are flushed into exact xs[] at each block's end */
+    /* exact sums */
     size_t nsums;
-    double *bs;
     tr__xsum *xs;
-    uint32_t *storage; /* every histogram's buckets */
-    /* Repeat cache for the cash histograms: two recent month-end cash paths
-     * per trust, each with its bucket indices and a count of the paths equal
-     * to it not yet added. A trust whose cash path is one of the two (common
-     * when only rare events are random, which flip it between two paths)
-     * only counts; an entry's count goes into the histograms when the entry
-     * is evicted and by tr__acc_flush. Counting in a different order changes
-     * nothing: histogram counts are integers. */
-    double *rc_cash;    /* nt * 2 * H */
-    uint32_t *rc_idx;   /* nt * 2 * H */
-    uint32_t *rc_count; /* nt * 2: pending paths (0 = empty entry) */
-    uint8_t *rc_mru;    /* nt: the entry used last */
-    /* one-entry memo per scalar histogram (bail-outs, requests, system): the
-     * bucket of the last value added (consecutive paths often repeat) */
-    double *memo_x; /* nt + 3 * nc + 2 */
-    uint32_t *memo_i;
-    tr__bad bad; /* the first non-finite value added, if any */
+    tr__hpool *pool; /* every histogram's pages */
+    /* concurrency: trust i is under lock i / group, then the consortia, the
+     * system, the sums */
+    size_t group, nlocks;
+    pthread_mutex_t *locks;
+    int oom; /* a histogram page could not be allocated */
 } tr__acc;
 
-/* Index of each sum in bs / xs. */
+/* What one thread keeps while it adds a block: the block's partial sums,
+ * and caches that save work without changing any result. */
+typedef struct tr__acc_local {
+    double *bs; /* nsums * TR__PARTIALS */
+    /* Repeat cache for the cash histograms: two recent month-end cash paths
+     * per trust, with their bucket indices and a count of the paths equal to
+     * each not yet added. A trust whose cash path is one of the two (common
+     * when only rare events are random, which flip it between two paths)
+     * only counts; an entry's count goes into the histograms when the entry
+     * is evicted and by tr__acc_local_flush. */
+    double *rc_cash;    /* nt * 2 * H */
+    uint32_t *rc_idx;   /* nt * 2 * H */
+    uint64_t *rc_count; /* nt * 2: pending paths (0 = empty entry) */
+    uint64_t *rc_path;  /* nt * 2: one of them (for a non-finite report) */
+    uint8_t *rc_mru;    /* nt: the entry used last */
+    tr__bad bad;        /* the first non-finite value this thread added, if any */
+} tr__acc_local;
+
+/* Index of each sum in xs (and, times TR__PARTIALS, in bs). */
 size_t tr__acc_bo(const tr__acc *a, size_t trust, int which);
 size_t tr__acc_shortfall(const tr__acc *a, size_t scheme, int given_fail);
 size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity /* 0 req 1 paid 2 top */,
@@ -90,25 +108,32 @@ size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity /* 0 req 1
 size_t tr__acc_sys(const tr__acc *a, int quantity /* 0 bail-out 1 top-up */, int which);
 
 tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
-
-/* Bytes one accumulator for `plan` takes (almost all of it histograms). */
-double tr__acc_bytes(const tr__plan *plan);
 void tr__acc_free(tr__acc *a);
 
-/* Add a chunk of paths (after tr__kernel_chunk), lanes in path order.
- * Allocates nothing. */
-void tr__acc_add_chunk(tr__acc *a, const tr__chunk_out *ch, const tr__plan *plan);
+/* Bytes the statistics of `plan` can take at most (every histogram page in
+ * use), and what one thread's local state takes. */
+double tr__acc_bytes(const tr__plan *plan);
+double tr__acc_local_bytes(const tr__plan *plan);
 
-/* What a.bad is, in words ("trust \"x\": bail-out"), into buf. */
-void tr__acc_describe_bad(const tr__acc *a, const tr__plan *plan, char *buf, size_t size);
+tr_status tr__acc_local_init(tr__acc_local *l, const tr__plan *plan, tr_error *err);
+void tr__acc_local_free(tr__acc_local *l);
 
-/* End of a block of paths: move the block partial sums into the exact sums. */
-void tr__acc_end_block(tr__acc *a);
+/* Add a chunk of paths (after tr__kernel_chunk). Safe to call from several
+ * threads at once on one tr__acc, each with its own local. Allocates only
+ * histogram pages. */
+void tr__acc_add_chunk(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const tr__plan *plan);
 
-/* Count pending repeats into the histograms (before merging or reading). */
-void tr__acc_flush(tr__acc *a);
+/* End of a block of paths: add the block's partial sums into the exact sums. */
+void tr__acc_end_block(tr__acc *a, tr__acc_local *l);
 
-/* dst += src (exact; any order gives the same dst). src must be flushed. */
-void tr__acc_merge(tr__acc *dst, const tr__acc *src);
+/* Count a thread's pending repeats into the histograms (before the totals
+ * are read; the local may be freed afterwards). */
+void tr__acc_local_flush(tr__acc *a, tr__acc_local *l);
+
+/* dst += src (exact; any order gives the same dst). */
+tr_status tr__acc_merge(tr__acc *dst, const tr__acc *src, tr_error *err);
+
+/* What b is, in words ("trust \"x\": bail-out"), into buf. */
+void tr__bad_describe(const tr__bad *b, const tr__plan *plan, char *buf, size_t size);
 
 #endif /* TR_ACCUM_H */

@@ -5,35 +5,12 @@
  * carries the dependence. Most families have a closed-form inverse. The
  * Beta-based ones (beta, pert) do not, and an exact inverse (a root search
  * on the regularized incomplete beta function I_x(a, b)) costs
- * microseconds, so tr__qtable_build tabulates the quantile once per
- * distribution:
- *
- *   - u < 1/2 is served by the lower side, y(v) = Q_{a,b}(v) with v = u;
- *     u >= 1/2 by the upper side, 1 - y(v) with y(v) = Q_{b,a}(v) and
- *     v = 1 - u (exact). So both sides solve the same problem, v in (0, 1/2].
- *   - v is split into binades [2^e, 2^(e+1)), e = -40..-2, read straight
- *     from the double's exponent bits (no log); each binade into 2^k equal
- *     sub-segments (k chosen per binade, 0..TR_QT_KMAX) indexed by the top k
- *     mantissa bits. On each sub-segment y is a degree-7 polynomial, the
- *     Chebyshev interpolant at 8 Chebyshev points (Trefethen, "Approximation
- *     Theory and Approximation Practice", ch. 8) stored in monomial form and
- *     evaluated by Horner's rule.
- *   - Geometric segments follow the power-law tails of the beta quantile
- *     (y ~ (v a B(a, b))^(1/a) as v -> 0), which are smooth on every binade.
- *   - k is raised until the interpolant agrees with the exact inverse to
- *     TR_QT_TOL at the segment ends and between all nodes; the worst error
- *     seen is kept (tr__qtable_error).
- *   - v < 2^-40 (u within 9.1e-13 of 0 or 1) falls back to the exact inverse.
- *
- * Error budget (tested in tests/test_dist.c against gsl_cdf_beta_Pinv on a
- * dense grid, shapes 0.3..50, and in tests/test_edges.c at the corners of the
- * shapes the loader allows, TR_BETA_SHAPE_MIN..MAX = 0.01..1e5): worst
- * absolute error <= 1e-9 of (max - min) (TR__QTABLE_TOL; measured worst
- * 1.9e-10, 2.5e-10 over the allowed range); memory 5-11 KB per table; build
- * 0.4-11 ms (up to about 45 ms for shapes in the thousands and above);
- * evaluation about 7 ns (the exact inverse: 1-3 us). Outside the allowed
- * range the tables fail: both shapes below 0.01 miss the tolerance (2e-5 at
- * 0.002), and GSL's incomplete beta function fails from about 6e5.
+ * microseconds, so tr__qtable_build tabulates the quantile once per Beta
+ * shape with betaq.h (piecewise polynomials in log u, built in about 50 us
+ * a shape and evaluated in about 10 ns, to 1e-9 of (max - min) for every u
+ * the engine draws; see betaq.h for the method and its error budget). The
+ * loader keeps the shapes within TR_BETA_SHAPE_MIN..MAX = 0.01..1e5, inside
+ * what the tables cover (0.01..1e6).
  *
  * The exact inverse solves log I_{e^w}(p, q) = log v for w = log y by Newton's
  * method with a bisection safeguard; in w the tails are nearly linear
@@ -56,6 +33,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "rng.h"
+#include "vmath.h"
 
 #define TR_PI 3.14159265358979323846
 
@@ -129,141 +107,7 @@ static double beta_quantile_exact(double a, double b, double lnb, double u)
     return 1.0 - beta_solve(b, a, lnb, 1.0 - u, 0.0);
 }
 
-/* ---- Quantile table -------------------------------------------------- */
-
-#define TR_QT_DEG 7
-#define TR_QT_NC (TR_QT_DEG + 1)
-#define TR_QT_EMIN (-40) /* lowest binade: v in [2^-40, 2^-39) */
-#define TR_QT_NBIN 39    /* binades e = -2 (v in [1/4, 1/2]) down to -40 */
-#define TR_QT_KMAX 6     /* at most 64 sub-segments per binade */
-#define TR_QT_TOL 2e-10  /* build target, absolute on [0, 1] */
-
-typedef struct qt_side {
-    double p, q;                 /* Beta shapes this side inverts */
-    uint16_t off[TR_QT_NBIN];    /* first segment of each binade */
-    unsigned char k[TR_QT_NBIN]; /* log2(sub-segments) of each binade */
-} qt_side;
-
-struct tr__qtable {
-    double a, b, lnb; /* Beta shapes and log B(a, b) */
-    double err;       /* worst error seen when building, fraction of the range */
-    qt_side side[2];  /* 0: u < 1/2, 1: u >= 1/2 (inverting Beta(b, a)) */
-    size_t nseg;
-    double coef[]; /* nseg * TR_QT_NC monomial coefficients in z in [-1, 1] */
-};
-
-/* Chebyshev points of the first kind and T_j at them, for fitting. */
-static void cheb_fit(const double *f, double *mono)
-{
-    /* Chebyshev coefficients c_j = (2/N) sum_i f_i T_j(z_i), c_0 halved. */
-    double c[TR_QT_NC];
-    for (int j = 0; j < TR_QT_NC; j++) {
-        double s = 0.0;
-        for (int i = 0; i < TR_QT_NC; i++)
-            s += f[i] * cos(TR_PI * j * (i + 0.5) / TR_QT_NC);
-        c[j] = 2.0 * s / TR_QT_NC;
-    }
-    c[0] *= 0.5;
-    /* To monomials: T_0 = 1, T_1 = z, T_{j+1} = 2z T_j - T_{j-1}. */
-    double tm2[TR_QT_NC] = {0}, tm1[TR_QT_NC] = {0}, t[TR_QT_NC];
-    memset(mono, 0, TR_QT_NC * sizeof *mono);
-    tm2[0] = 1.0;
-    mono[0] += c[0];
-    tm1[1] = 1.0;
-    mono[1] += c[1];
-    for (int j = 2; j < TR_QT_NC; j++) {
-        for (int i = 0; i < TR_QT_NC; i++)
-            t[i] = (i > 0 ? 2.0 * tm1[i - 1] : 0.0) - tm2[i];
-        for (int i = 0; i < TR_QT_NC; i++)
-            mono[i] += c[j] * t[i];
-        memcpy(tm2, tm1, sizeof t);
-        memcpy(tm1, t, sizeof t);
-    }
-}
-
-static inline double horner(const double *c, double z)
-{
-    double r = c[TR_QT_DEG];
-    for (int i = TR_QT_DEG - 1; i >= 0; i--)
-        r = r * z + c[i];
-    return r;
-}
-
-/* Fit one sub-segment v in [v0, v1]; returns the worst check error, or NaN. */
-static double fit_segment(double p, double q, double lnb, double v0, double v1, double *mono)
-{
-    double f[TR_QT_NC];
-    double mid = 0.5 * (v0 + v1), half = 0.5 * (v1 - v0);
-    for (int i = 0; i < TR_QT_NC; i++) {
-        double z = cos(TR_PI * (i + 0.5) / TR_QT_NC);
-        f[i] = beta_solve(p, q, lnb, mid + half * z, 0.0);
-        if (!(f[i] == f[i])) return NAN;
-    }
-    cheb_fit(f, mono);
-    /* Check at both ends and halfway between neighbouring nodes. */
-    double worst = 0.0;
-    for (int i = 0; i <= TR_QT_NC; i++) {
-        double z;
-        if (i == 0)
-            z = -1.0;
-        else if (i == TR_QT_NC)
-            z = 1.0;
-        else
-            z = cos(TR_PI * (TR_QT_NC - i) / TR_QT_NC);
-        double approx = horner(mono, z);
-        double exact = beta_solve(p, q, lnb, mid + half * z, approx);
-        if (!(exact == exact)) return NAN;
-        double e = fabs(approx - exact);
-        if (!(e <= worst)) worst = e; /* NaN-safe */
-    }
-    return worst;
-}
-
-static tr_status build_side(qt_side *s, double lnb, double **buf, size_t *nseg, size_t *cap,
-                            double *worst, tr_error *err)
-{
-    for (int bin = 0; bin < TR_QT_NBIN; bin++) {
-        int e = -2 - bin;
-        double base = ldexp(1.0, e);
-        double segbuf[(1 << TR_QT_KMAX) * TR_QT_NC];
-        int k;
-        double kworst = 0.0;
-        for (k = 0; k <= TR_QT_KMAX; k++) {
-            int nsub = 1 << k;
-            kworst = 0.0;
-            for (int j = 0; j < nsub; j++) {
-                double v0 = base * (1.0 + (double)j / nsub);
-                double v1 = base * (1.0 + (double)(j + 1) / nsub);
-                double w = fit_segment(s->p, s->q, lnb, v0, v1, segbuf + j * TR_QT_NC);
-                if (!(w == w))
-                    return tr_error_add(err, TR_E_INTERNAL, NULL, NULL, 0, 0,
-                                        "beta quantile table: incomplete beta function failed "
-                                        "for shapes (%g, %g)",
-                                        s->p, s->q);
-                if (w > kworst) kworst = w;
-                if (kworst > TR_QT_TOL && k < TR_QT_KMAX) break;
-            }
-            if (kworst <= TR_QT_TOL || k == TR_QT_KMAX) break;
-        }
-        if (k > TR_QT_KMAX) k = TR_QT_KMAX;
-        size_t nsub = (size_t)1 << k;
-        if (*nseg + nsub > *cap) {
-            size_t ncap = 2 * *cap + nsub;
-            double *nb = realloc(*buf, ncap * TR_QT_NC * sizeof **buf);
-            if (!nb)
-                return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
-                                    "out of memory building a quantile table");
-            *buf = nb;
-            *cap = ncap;
-        }
-        memcpy(*buf + *nseg * TR_QT_NC, segbuf, nsub * TR_QT_NC * sizeof **buf);
-        s->off[bin] = (uint16_t)*nseg;
-        s->k[bin] = (unsigned char)k;
-        *nseg += nsub;
-        if (kworst > *worst) *worst = kworst;
-    }
-    return TR_OK;
-}
+/* ---- Quantile table (betaq.h) ------------------------------------------ */
 
 static int is_beta_family(const tr__dist *d)
 {
@@ -274,103 +118,32 @@ tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err)
 {
     *out = NULL;
     if (!is_beta_family(d) || !(d->max > d->min)) return TR_OK;
-    double a = d->alpha, b = d->beta;
-    if (!(a > 0.0 && b > 0.0 && isfinite(a) && isfinite(b)))
-        return tr_error_add(err, TR_E_INTERNAL, NULL, NULL, 0, 0,
-                            "beta quantile table: invalid shapes (%g, %g)", a, b);
-    gsl_sf_result lb;
-    if (gsl_sf_lnbeta_e(a, b, &lb) != GSL_SUCCESS || !isfinite(lb.val))
-        return tr_error_add(err, TR_E_INTERNAL, NULL, NULL, 0, 0,
-                            "beta quantile table: log B(%g, %g) failed", a, b);
-    double *buf = NULL;
-    size_t nseg = 0, cap = 0;
-    double worst = 0.0;
-    qt_side side[2];
-    side[0].p = a;
-    side[0].q = b;
-    side[1].p = b;
-    side[1].q = a;
-    tr_status st = TR_OK;
-    for (int s = 0; s < 2 && st == TR_OK; s++)
-        st = build_side(&side[s], lb.val, &buf, &nseg, &cap, &worst, err);
-    if (st != TR_OK) {
-        free(buf);
-        return st;
-    }
-    tr__qtable *t = malloc(sizeof *t + nseg * TR_QT_NC * sizeof(double));
-    if (!t) {
-        free(buf);
-        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0,
-                            "out of memory building a quantile table");
-    }
-    t->a = a;
-    t->b = b;
-    t->lnb = lb.val;
-    t->err = worst;
-    t->side[0] = side[0];
-    t->side[1] = side[1];
-    t->nseg = nseg;
-    memcpy(t->coef, buf, nseg * TR_QT_NC * sizeof(double));
-    free(buf);
-    *out = t;
-    return TR_OK;
+    return tr__betaq_build(d->alpha, d->beta, out, err);
 }
 
 double tr__qtable_alpha(const tr__qtable *t)
 {
-    return t->a;
+    return tr__betaq_alpha(t);
 }
 
 double tr__qtable_beta(const tr__qtable *t)
 {
-    return t->b;
+    return tr__betaq_beta(t);
 }
 
 void tr__qtable_free(tr__qtable *t)
 {
-    free(t);
+    tr__betaq_free(t);
 }
 
 double tr__qtable_error(const tr__qtable *t)
 {
-    return t ? t->err : 0.0;
+    return t ? tr__betaq_error(t) : 0.0;
 }
 
 size_t tr__qtable_bytes(const tr__qtable *t)
 {
-    return t ? sizeof *t + t->nseg * TR_QT_NC * sizeof(double) : 0;
-}
-
-/* The tabulated Beta(a, b) quantile of u on [0, 1]. */
-static inline double qtable_eval(const tr__qtable *t, double u)
-{
-    int upper = !(u < 0.5);
-    double v = upper ? 1.0 - u : u; /* exact */
-    if (!(v >= 0x1p-40)) return beta_quantile_exact(t->a, t->b, t->lnb, u);
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    int e = (int)(bits >> 52) - 1023;
-    const qt_side *s = &t->side[upper];
-    double y;
-    if (e >= -1) { /* v == 1/2: the top end of the [1/4, 1/2] binade */
-        unsigned k = s->k[0];
-        y = horner(t->coef + (s->off[0] + ((size_t)1 << k) - 1) * TR_QT_NC, 1.0);
-    } else {
-        int bin = -2 - e;
-        unsigned k = s->k[bin];
-        uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
-        unsigned sh = 52u - k;
-        uint64_t j = m >> sh;
-        /* z = 2 * (position within the sub-segment) - 1; 2^(1 - sh) built from its bits. */
-        uint64_t sbits = (uint64_t)(1023 + 1 - (int)sh) << 52;
-        double scale;
-        memcpy(&scale, &sbits, sizeof scale);
-        double z = (double)(m & ((UINT64_C(1) << sh) - 1)) * scale - 1.0;
-        y = horner(t->coef + (s->off[bin] + j) * TR_QT_NC, z);
-    }
-    if (y < 0.0) y = 0.0;
-    if (y > 1.0) y = 1.0;
-    return upper ? 1.0 - y : y;
+    return t ? tr__betaq_bytes(t) : 0;
 }
 
 /* ---- Families ------------------------------------------------------- */
@@ -414,7 +187,7 @@ double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u)
         if (!(w > 0.0)) return d->min;
         double y;
         if (t) {
-            y = qtable_eval(t, u);
+            y = tr__betaq_eval(t, u);
         } else {
             y = beta_quantile_exact(d->alpha, d->beta, gsl_sf_lnbeta(d->alpha, d->beta), u);
         }
@@ -423,11 +196,52 @@ double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u)
     case TR__DIST_NORMAL:
         return d->mean + d->sd * tr__norm_inv(u);
     case TR__DIST_LOGNORMAL:
-        return exp(log(d->median) + d->sigma * tr__norm_inv(u));
+        return tr__vexp(tr__vlog(d->median) + d->sigma * tr__norm_inv(u));
     case TR__DIST_DISCRETE:
         return d->n ? discrete_quantile(d, u) : NAN;
     }
     return NAN;
+}
+
+TR__VCLONES void tr__dist_quantile_n(const tr__dist *d, const tr__qtable *t, const double *U,
+                                     int flip, double *out, size_t n)
+{
+    double u[TR__QN_MAX] = {0};
+    for (size_t l = 0; l < n; l++)
+        u[l] = flip ? 1.0 - U[l] : U[l];
+    switch (d->kind) {
+    case TR__DIST_PERT:
+    case TR__DIST_BETA: {
+        double w = d->max - d->min;
+        if (t && w > 0.0) {
+            tr__betaq_eval_n(t, u, out, n);
+            for (size_t l = 0; l < n; l++)
+                out[l] = d->min + w * out[l];
+            return;
+        }
+        break;
+    }
+    case TR__DIST_UNIFORM:
+        for (size_t l = 0; l < n; l++)
+            out[l] = d->min + u[l] * (d->max - d->min);
+        return;
+    case TR__DIST_NORMAL:
+        tr__vnorm_inv_block(u, out, n);
+        for (size_t l = 0; l < n; l++)
+            out[l] = d->mean + d->sd * out[l];
+        return;
+    case TR__DIST_LOGNORMAL: {
+        double lm = tr__vlog(d->median);
+        tr__vnorm_inv_block(u, out, n);
+        for (size_t l = 0; l < n; l++)
+            out[l] = tr__vexp(lm + d->sigma * out[l]);
+        return;
+    }
+    default:
+        break;
+    }
+    for (size_t l = 0; l < n; l++)
+        out[l] = tr__dist_quantile(d, t, u[l]);
 }
 
 void tr__dist_range(const tr__dist *d, double *lo, double *hi)
@@ -563,35 +377,14 @@ double tr__t_inv(double u, double dof)
 
 /* ---- Tabulated Student-t CDF ------------------------------------------ */
 
-#define TC_L 16.0
-#define TC_PER 64
-#define TC_N 1024 /* TC_L * TC_PER */
-
-struct tr__tcdf {
-    double dof;
-    double err;
-    double g[TC_N + 1];  /* log T(x_k), x_k = -L + k / TC_PER */
-    double dg[TC_N + 1]; /* d/dx log T = pdf / cdf, scaled by the step */
-};
-
-static double tc_interp(const tr__tcdf *t, double x) /* x in [-L, 0] */
-{
-    double pos = (x + TC_L) * TC_PER;
-    int k = (int)pos;
-    if (k >= TC_N) k = TC_N - 1;
-    double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
-    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
-    return exp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
-}
-
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
 {
     *out = NULL;
     tr__tcdf *t = malloc(sizeof *t);
     if (!t) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     t->dof = dof;
-    for (int k = 0; k <= TC_N; k++) {
-        double x = -TC_L + (double)k / TC_PER;
+    for (int k = 0; k <= TR__TC_N; k++) {
+        double x = -TR__TC_L + (double)k / TR__TC_PER;
         double c = gsl_cdf_tdist_P(x, dof), d = gsl_ran_tdist_pdf(x, dof);
         if (!(c > 0.0) || !isfinite(d)) {
             free(t);
@@ -599,12 +392,12 @@ tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
                                 "Student-t table: CDF failed at %g (dof %g)", x, dof);
         }
         t->g[k] = log(c);
-        t->dg[k] = d / c / TC_PER;
+        t->dg[k] = d / c / TR__TC_PER;
     }
     double worst = 0.0;
-    for (int k = 0; k < TC_N; k++) {
-        double x = -TC_L + ((double)k + 0.5) / TC_PER;
-        double exact = gsl_cdf_tdist_P(x, dof), e = fabs(tc_interp(t, x) / exact - 1.0);
+    for (int k = 0; k < TR__TC_N; k++) {
+        double x = -TR__TC_L + ((double)k + 0.5) / TR__TC_PER;
+        double exact = gsl_cdf_tdist_P(x, dof), e = fabs(tr__tc_interp(t, x) / exact - 1.0);
         if (e > worst) worst = e;
     }
     t->err = worst;
@@ -616,10 +409,8 @@ tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
     return TR_OK;
 }
 
-double tr__tcdf_eval(const tr__tcdf *t, double x)
+double tr__tcdf_far(const tr__tcdf *t, double x)
 {
-    if (x <= 0.0) return x >= -TC_L ? tc_interp(t, x) : gsl_cdf_tdist_P(x, t->dof);
-    if (x <= TC_L) return 1.0 - tc_interp(t, -x);
     return gsl_cdf_tdist_P(x, t->dof);
 }
 

@@ -10,15 +10,18 @@
 #ifndef TR_DIST_H
 #define TR_DIST_H
 
+#include "betaq.h"
+#include "vmath.h"
 #include "model.h"
 #include "trustrisk/error.h"
 
-/* A precomputed quantile function for one beta or pert distribution. */
-typedef struct tr__qtable tr__qtable;
+/* A precomputed quantile function for one Beta shape (betaq.h). */
+typedef tr__betaq tr__qtable;
 
 /* Build the table for `d` when it pays (beta, pert); *out = NULL for the
- * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM or
- * TR_E_INTERNAL (with a message in err) if GSL fails. */
+ * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM,
+ * or TR_E_INPUT / TR_E_INTERNAL with a message for shapes the tables cannot
+ * follow (outside what the loader accepts). */
 tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err);
 
 /* Free a table; NULL allowed. */
@@ -29,15 +32,15 @@ void tr__qtable_free(tr__qtable *t);
 double tr__qtable_alpha(const tr__qtable *t);
 double tr__qtable_beta(const tr__qtable *t);
 
-/* The table's accuracy: for u in [2^-40, 1 - 2^-40] (beyond, the exact
- * inverse is used) the tabulated quantile is within TR__QTABLE_TOL * (max -
- * min) of the exact one (tested against gsl_cdf_beta_Pinv for shapes 0.3..50
- * in tests/test_dist.c); it is built to 2e-10 and tr__qtable_error returns
- * the worst error it measured while building (fraction of max - min; 0 for
- * NULL). tr__qtable_bytes is its memory (typically 5-11 KB). Building costs
- * 0.4-11 ms; evaluation about 7 ns. A built table is read-only, so one table
- * may be shared by every thread. NULL is also returned for max <= min. */
-#define TR__QTABLE_TOL 1e-9
+/* The table's accuracy: for every u in [2^-53, 1 - 2^-53] the tabulated
+ * quantile is within TR__QTABLE_TOL * (max - min) of the exact one (betaq.h;
+ * tested against gsl_cdf_beta_Pinv in tests/test_dist.c and
+ * tests/test_betaq.c); tr__qtable_error returns the worst error the build
+ * estimated (fraction of max - min; 0 for NULL). tr__qtable_bytes is its
+ * memory (typically 10 KB). Building costs about 50 us; evaluation about
+ * 10 ns. A built table is read-only, so one table may be shared by every
+ * thread. NULL is also returned for max <= min. */
+#define TR__QTABLE_TOL TR__BETAQ_TOL
 double tr__qtable_error(const tr__qtable *t);
 size_t tr__qtable_bytes(const tr__qtable *t);
 
@@ -59,6 +62,12 @@ void tr__dist_range(const tr__dist *d, double *lo, double *hi);
  * order given) whose cumulative probability is >= u. Never allocates. */
 double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u);
 
+/* out[l] = tr__dist_quantile(d, t, flip ? 1 - U[l] : U[l]) for l < n
+ * (n <= TR__QN_MAX), bit for bit, in loops that vectorise. */
+#define TR__QN_MAX 64
+void tr__dist_quantile_n(const tr__dist *d, const tr__qtable *t, const double *U, int flip,
+                         double *out, size_t n);
+
 /* The exact CDF F(x) (for tests and for threshold shortcuts). */
 double tr__dist_cdf(const tr__dist *d, double x);
 
@@ -78,10 +87,35 @@ double tr__t_cdf(double x, double dof);
  * tail keeps its relative precision.
  */
 #define TR__TCDF_TOL 1e-9
-typedef struct tr__tcdf tr__tcdf;
+#define TR__TC_L 16.0
+#define TR__TC_PER 64
+#define TR__TC_N 1024 /* TR__TC_L * TR__TC_PER */
+typedef struct tr__tcdf {
+    double dof;
+    double err;
+    double g[TR__TC_N + 1];  /* log T(x_k), x_k = -L + k / TR__TC_PER */
+    double dg[TR__TC_N + 1]; /* d/dx log T = pdf / cdf, scaled by the step */
+} tr__tcdf;
 /* *out = NULL (and TR_OK) where the table would miss TR__TCDF_TOL. */
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err);
-double tr__tcdf_eval(const tr__tcdf *t, double x);
+/* T beyond the table (|x| > TR__TC_L), from GSL. */
+double tr__tcdf_far(const tr__tcdf *t, double x);
+/* log T by cubic Hermite interpolation, for x in [-L, 0]. */
+static inline double tr__tc_interp(const tr__tcdf *t, double x)
+{
+    double pos = (x + TR__TC_L) * TR__TC_PER;
+    int k = (int)pos;
+    if (k >= TR__TC_N) k = TR__TC_N - 1;
+    double s = pos - (double)k, s2 = s * s, s3 = s2 * s;
+    double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+    return tr__vexp(h00 * t->g[k] + h10 * t->dg[k] + h01 * t->g[k + 1] + h11 * t->dg[k + 1]);
+}
+static inline double tr__tcdf_eval(const tr__tcdf *t, double x)
+{
+    if (x <= 0.0) return x >= -TR__TC_L ? tr__tc_interp(t, x) : tr__tcdf_far(t, x);
+    if (x <= TR__TC_L) return 1.0 - tr__tc_interp(t, -x);
+    return tr__tcdf_far(t, x);
+}
 /* Worst relative error measured at the cell midpoints when building. */
 double tr__tcdf_error(const tr__tcdf *t);
 void tr__tcdf_free(tr__tcdf *t);

@@ -49,19 +49,35 @@ typedef struct tr__chunk_out {
     double *cash;             /* [nt][C][H] rows of month-end cash */
 } tr__chunk_out;
 
-/* One thread's kernel workspace. */
+/* One thread's kernel workspace: the fast kernel's scratch (kernel.c), and
+ * the reference simulator's workspace for the plain twin (kernel_ref.c). */
+typedef struct tr__kscratch tr__kscratch;
 typedef struct tr__kws {
     const tr__plan *plan;
-    tr__ws ws; /* the reference simulator's workspace */
+    int reference; /* 1: simulate lane by lane with the reference simulator (tests) */
+    tr__ws ws;     /* the reference simulator's workspace */
+    tr__kscratch *k;
+    tr__draw_census census; /* the fast kernel's draws, cumulative */
 } tr__kws;
 
 tr_status tr__kws_init(tr__kws *k, const tr__plan *plan, tr_error *err);
+/* About the bytes one thread's kernel workspace and chunk take. */
+double tr__kernel_bytes(const tr__plan *plan);
 void tr__kws_free(tr__kws *k);
 
 tr_status tr__chunk_init(tr__chunk_out *out, const tr__plan *plan, tr_error *err);
 void tr__chunk_free(tr__chunk_out *out);
 
-/* Simulate paths [first, first + n) with `seed` into out. Allocates nothing. */
+/* Simulate paths [first, first + n) with `seed` into out (n <= TR__CHUNK).
+ * Allocates nothing. The fast kernel, unless kw->reference. */
 void tr__kernel_chunk(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
+
+/* The plain twin: the same outputs, bit for bit, lane by lane on the
+ * reference simulator (kernel_ref.c). */
+void tr__kernel_chunk_ref(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
+
+/* Put lane k's month-end cash path of trust i into a row of out: an
+ * existing row (the last two are compared) or a new one. */
+void tr__chunk_store_cash(tr__chunk_out *out, size_t i, size_t k, const double *cash, size_t H);
 
 #endif /* TR_KERNEL_H */

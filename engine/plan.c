@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elem.h"
 #include "parallel.h"
 #include "plan.h"
 #include "rng.h"
 #include "savings.h"
+#include "vmath.h"
 
 /* The latent threshold of an event of probability p: U > 1 - p exactly when
  * the copula's argument exceeds F^{-1}(1 - p), so an event needs no CDF. */
@@ -88,7 +90,9 @@ static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *er
     tr__qtable *t = NULL;
     tr_status st = tr__qtable_build(j->d, &t, &e); /* again, for its message */
     tr__qtable_free(t);
-    if (st == TR_OK) st = TR_E_INTERNAL;
+    /* The loader admits only shapes a table can serve, so this is the
+     * engine's fault whatever the table said. */
+    if (st != TR_E_NOMEM) st = TR_E_INTERNAL;
     const tr__trust *tr = &cfg->trusts[j->trust];
     char path[128];
     if (j->scheme == SIZE_MAX)
@@ -159,6 +163,62 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
     return st;
 }
 
+/* Is trust tr's every random element an event (see plan.h)? */
+static int event_only(const tr__trust *tr)
+{
+    if (tr->cash_noise != 0.0 || tr->income_growth.kind != TR__DIST_FIXED ||
+        tr->cost_growth.kind != TR__DIST_FIXED || tr->n_schemes > TR__EO_MAX_SCHEMES)
+        return 0;
+    for (size_t j = 0; j < tr->n_schemes; j++) {
+        const tr__scheme *sc = &tr->schemes[j];
+        if (sc->delivery.kind != TR__DIST_FIXED || sc->slippage.kind != TR__DIST_FIXED ||
+            (sc->has_stay && sc->stay_delay.kind != TR__DIST_FIXED) ||
+            (sc->has_compromise && sc->retained.kind != TR__DIST_FIXED))
+            return 0;
+    }
+    return 1;
+}
+
+/* Scheme s's delivered fraction, actual start and shortfall for each
+ * combination of its event bits, computed exactly as the simulators do. */
+static void event_table(tr__plan *plan, const tr__scheme *sc, size_t s)
+{
+    double H = (double)plan->horizon;
+    for (int b = 0; b < 8; b++) {
+        int P = b & 1, Cm = sc->has_compromise && (b & 2), S = sc->has_stay && (b & 4);
+        double d = P ? 0.0 : sc->delivery.value * (Cm ? sc->retained.value : 1.0);
+        double y = S ? tr__max0(sc->stay_delay.value) : 0.0;
+        double a = sc->start_month - 1.0 + tr__max0(sc->slippage.value) + y;
+        double booked =
+            d * sc->saving / 12.0 * tr__booked_total(a, sc->ramp_months, sc->recurrent, H);
+        double *t = plan->eo_tab + (s * 8 + (size_t)b) * 3;
+        t[0] = d;
+        t[1] = a;
+        t[2] = plan->plan_total[s] - booked;
+    }
+}
+
+/* The random-stream addresses of the factor slots and of the chi-square. */
+static tr_status set_owners(tr__plan *plan, const tr_config *cfg)
+{
+    plan->own_z = calloc(plan->nz + 1, sizeof *plan->own_z);
+    if (!plan->own_z) return TR_E_NOMEM;
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        const tr__factor *fa = &cfg->factors[f];
+        uint64_t *o = plan->own_z + plan->zoff[f];
+        if (fa->scope == TR__SCOPE_GLOBAL)
+            o[0] = tr__rng_owner(TR__TAG_FACTOR, fa->key, 0);
+        else if (fa->scope == TR__SCOPE_CONSORTIUM)
+            for (size_t c = 0; c < cfg->n_consortia; c++)
+                o[c] = tr__rng_owner(TR__TAG_FACTOR, fa->key, cfg->consortia[c].key);
+        else
+            for (size_t i = 0; i < cfg->n_trusts; i++)
+                o[i] = tr__rng_owner(TR__TAG_FACTOR, fa->key, cfg->trusts[i].key);
+    }
+    plan->own_chi2 = tr__rng_owner(TR__TAG_CHI2, 0, 0);
+    return TR_OK;
+}
+
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -176,8 +236,14 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     plan->fixed = calloc(plan->n_trusts * H + 1, sizeof *plan->fixed);
     plan->plan_total = calloc(plan->n_schemes + 1, sizeof *plan->plan_total);
     plan->ev_c = calloc(plan->n_schemes * TR__EV_COUNT + 1, sizeof *plan->ev_c);
-    if (!plan->ev_c || !plan->scheme_base || !plan->zoff || !plan->sq || !plan->tq ||
-        !plan->fixed || !plan->plan_total) {
+    plan->own_scheme = calloc(plan->n_schemes + 1, sizeof *plan->own_scheme);
+    plan->own_trust = calloc(plan->n_trusts + 1, sizeof *plan->own_trust);
+    plan->own_noise = calloc(plan->n_trusts + 1, sizeof *plan->own_noise);
+    plan->event_only = calloc(plan->n_trusts + 1, sizeof *plan->event_only);
+    plan->eo_tab = calloc(plan->n_schemes * 24 + 1, sizeof *plan->eo_tab);
+    if (!plan->ev_c || !plan->own_scheme || !plan->own_trust || !plan->own_noise ||
+        !plan->event_only || !plan->eo_tab || !plan->scheme_base || !plan->zoff || !plan->sq ||
+        !plan->tq || !plan->fixed || !plan->plan_total) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
     }
@@ -198,12 +264,18 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
         }
     }
     plan->nz = nz;
+    if (set_owners(plan, cfg) != TR_OK) {
+        tr__plan_free(plan);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
+    }
 
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
         const tr__trust *tr = &cfg->trusts[i];
         plan->scheme_base[i] = s;
-        double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
+        plan->own_trust[i] = tr__rng_owner(TR__TAG_TRUST, tr->key, 0);
+        plan->own_noise[i] = tr__rng_owner(TR__TAG_NOISE, tr->key, 0);
+        double m = 1.0, step = tr__vpow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
         for (size_t t = 0; t < H; t++) {
             plan->fixed[i * H + t] = tr->fixed_charges / 12.0 * m;
             m *= step;
@@ -215,12 +287,20 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
                                           sc->has_stay ? sc->stay_probability : 0.0};
             for (int e = 0; e < TR__EV_COUNT; e++)
                 plan->ev_c[s * TR__EV_COUNT + (size_t)e] = event_threshold(cfg, probs[e]);
+            plan->own_scheme[s] = tr__rng_owner(TR__TAG_SCHEME, tr->key, sc->key);
             plan->plan_total[s] = sc->saving / 12.0 *
                                   tr__booked_total(sc->start_month - 1.0, sc->ramp_months,
                                                    sc->recurrent, (double)cfg->horizon);
         }
     }
     plan->scheme_base[cfg->n_trusts] = s;
+    for (size_t i = 0; i < cfg->n_trusts; i++) {
+        const tr__trust *tr = &cfg->trusts[i];
+        plan->event_only[i] = (unsigned char)event_only(tr);
+        if (plan->event_only[i])
+            for (size_t j = 0; j < tr->n_schemes; j++)
+                event_table(plan, &tr->schemes[j], plan->scheme_base[i] + j);
+    }
     tr_status st = build_tables(plan, cfg, threads, err);
     if (st == TR_OK && tr__t_copula(cfg)) st = tr__tcdf_build(cfg->dof, &plan->tcdf, err);
     if (st != TR_OK) tr__plan_free(plan);
@@ -242,5 +322,11 @@ void tr__plan_free(tr__plan *plan)
     free(plan->fixed);
     free(plan->plan_total);
     free(plan->ev_c);
+    free(plan->own_scheme);
+    free(plan->own_trust);
+    free(plan->own_noise);
+    free(plan->own_z);
+    free(plan->event_only);
+    free(plan->eo_tab);
     memset(plan, 0, sizeof *plan);
 }

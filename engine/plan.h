@@ -12,6 +12,7 @@
 #define TR_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dist.h"
 #include "model.h"
@@ -39,7 +40,23 @@ typedef struct tr__plan {
     double *plan_total; /* n_schemes: savings booked within the horizon as planned */
     double *ev_c;       /* n_schemes * TR__EV_COUNT: latent thresholds of the events,
                            Phi^{-1}(1 - p) or T_nu^{-1}(1 - p) */
+    /* random-stream addresses (rng.h) */
+    uint64_t *own_scheme; /* n_schemes */
+    uint64_t *own_trust;  /* n_trusts: growths */
+    uint64_t *own_noise;  /* n_trusts: monthly shocks */
+    uint64_t *own_z;      /* nz: factor slots */
+    uint64_t own_chi2;
+    /* Trusts whose only random elements are events (no noise, fixed growths,
+     * every scheme's delivery, retained, slippage and stay delay fixed, at
+     * most TR__EO_MAX_SCHEMES schemes): their path outcome is a few bits per
+     * scheme (paper, compromise, stay), and each scheme's delivered
+     * fraction, actual start and shortfall for each combination of the bits
+     * are worked out here, once. */
+    unsigned char *event_only; /* n_trusts */
+    double *eo_tab;            /* n_schemes * 8 * 3: d, a, shortfall for bits P | C<<1 | S<<2 */
 } tr__plan;
+
+#define TR__EO_MAX_SCHEMES 21 /* 3 bits each in a 64-bit code */
 
 /* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
  * freedom on it is indistinguishable from the Gaussian, and computed as the

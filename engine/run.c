@@ -43,8 +43,11 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
         st = tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
                           "must be in [0, 9007199254740992] (got %llu)",
                           (unsigned long long)opt->seed);
-    if (opt->first_path > UINT64_MAX - opt->paths)
-        st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0, "too large");
+    /* Path numbers are below 2^32 (rng.h). */
+    if (opt->paths <= TR_MAX_PATHS && opt->first_path > (UINT64_C(1) << 32) - opt->paths)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "first_path", 0, 0,
+                          "first_path + paths must be at most 2^32 (got %llu + %llu)",
+                          (unsigned long long)opt->first_path, (unsigned long long)opt->paths);
     if (opt->threads < 0 || opt->threads > 4096)
         st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0,
                           "must be in [0, 4096] (0: OpenMP's default; got %d)", opt->threads);
@@ -75,30 +78,27 @@ static void report_progress(progress *pr, uint64_t add, int may_call)
     pr->opt->progress(pr->opt->progress_user, done, pr->opt->paths);
 }
 
-/* A non-finite value reached the statistics on path p: never reported as
- * null, always an internal error that says what and where (returns 0). */
-static int bad_value(const tr__acc *acc, const tr__plan *plan, const tr_run_options *opt,
-                     tr_error *local)
+/* A non-finite value reached the statistics: never reported as null,
+ * always an internal error that says what and where. */
+static void bad_value(const tr__bad *bad, const tr__plan *plan, const tr_run_options *opt,
+                      tr_error *local)
 {
     char what[512];
-    tr__acc_describe_bad(acc, plan, what, sizeof what);
+    tr__bad_describe(bad, plan, what, sizeof what);
     tr_error_add(local, TR_E_INTERNAL, plan->cfg->source, NULL, 0, 0,
                  "internal error: %s is %g on path %llu, seed %llu (replay it with `trustrisk "
                  "path CONFIG --index %llu --seed %llu`); every value should be finite for a "
                  "config that passed validation: please report this",
-                 what, acc->bad.value, (unsigned long long)acc->bad.path,
-                 (unsigned long long)opt->seed, (unsigned long long)acc->bad.path,
-                 (unsigned long long)opt->seed);
-    return 0;
+                 what, bad->value, (unsigned long long)bad->path, (unsigned long long)opt->seed,
+                 (unsigned long long)bad->path, (unsigned long long)opt->seed);
 }
 
 /* What the threads of a run share. */
 typedef struct run_ctx {
-    tr_results *res;
+    tr_results *res; /* res->total: the statistics every thread adds into */
     const tr_run_options *opt;
     uint64_t first, last; /* paths [first, last) */
     progress pr;
-    int have_total;
     tr_error *err;
     uint64_t b0;          /* first block */
     int progress_claimed; /* a thread reports progress */
@@ -109,11 +109,18 @@ typedef struct run_ctx {
 typedef struct worker {
     tr__kws kws;
     tr__chunk_out chunk;
-    tr__acc acc;
+    tr__acc_local acc;
     tr_error local;
     int is_first; /* the thread that reports progress */
-    int bad;      /* a non-finite value reached this thread's statistics */
+    int bad;      /* this thread added a non-finite value */
 } worker;
+
+static void worker_free(worker *w)
+{
+    tr__acc_local_free(&w->acc);
+    tr__chunk_free(&w->chunk);
+    tr__kws_free(&w->kws);
+}
 
 static int worker_start(void *ctx, void **local)
 {
@@ -123,14 +130,10 @@ static int worker_start(void *ctx, void **local)
     if (!w) return -1;
     tr_error_init(&w->local);
     const tr__plan *plan = &rc->res->plan;
-    if (tr__kws_init(&w->kws, plan, &w->local) != TR_OK) return -1;
-    if (tr__chunk_init(&w->chunk, plan, &w->local) != TR_OK) {
-        tr__kws_free(&w->kws);
-        return -1;
-    }
-    if (tr__acc_init(&w->acc, plan, &w->local) != TR_OK) {
-        tr__chunk_free(&w->chunk);
-        tr__kws_free(&w->kws);
+    if (tr__kws_init(&w->kws, plan, &w->local) != TR_OK ||
+        tr__chunk_init(&w->chunk, plan, &w->local) != TR_OK ||
+        tr__acc_local_init(&w->acc, plan, &w->local) != TR_OK) {
+        worker_free(w);
         return -1;
     }
     w->is_first = tr__flag_claim(&rc->progress_claimed);
@@ -150,20 +153,20 @@ static void worker_block(void *ctx, void *local, size_t k)
     for (uint64_t p = lo; p < hi; p += TR__CHUNK) {
         size_t n = hi - p < TR__CHUNK ? (size_t)(hi - p) : TR__CHUNK;
         tr__kernel_chunk(&w->kws, rc->opt->seed, p, n, &w->chunk);
-        tr__acc_add_chunk(&w->acc, &w->chunk, &rc->res->plan);
+        tr__acc_add_chunk(&rc->res->total, &w->acc, &w->chunk, &rc->res->plan);
         if (w->acc.bad.kind != TR__BAD_NONE) {
-            w->bad = !bad_value(&w->acc, &rc->res->plan, rc->opt, &w->local);
+            bad_value(&w->acc.bad, &rc->res->plan, rc->opt, &w->local);
+            w->bad = 1;
             tr__flag_set(rc->failed);
             return;
         }
     }
-    tr__acc_end_block(&w->acc);
+    tr__acc_end_block(&rc->res->total, &w->acc);
     report_progress(&rc->pr, hi - lo, w->is_first);
 }
 
-/* Called one thread at a time: the first thread to finish hands its
- * accumulator over as the total (no separate copy in memory); the others
- * merge into it. Merging is exact, so the order does not matter. */
+/* Called one thread at a time: the thread's pending counts go into the
+ * shared statistics, or its errors into the run's. */
 static void worker_finish(void *ctx, void *local, int ok)
 {
     run_ctx *rc = ctx;
@@ -172,27 +175,11 @@ static void worker_finish(void *ctx, void *local, int ok)
         tr_error_add(rc->err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory starting a thread");
         return;
     }
-    if (ok && !w->bad) {
-        tr__acc_flush(&w->acc);
-        if (!rc->have_total) {
-            rc->res->total = w->acc;
-            rc->have_total = 1;
-        } else {
-            tr__acc_merge(&rc->res->total, &w->acc);
-            tr__acc_free(&w->acc);
-        }
-        tr__chunk_free(&w->chunk);
-        tr__kws_free(&w->kws);
-    } else {
-        if (ok) {
-            tr__acc_free(&w->acc);
-            tr__chunk_free(&w->chunk);
-            tr__kws_free(&w->kws);
-        }
-        for (size_t d = 0; d < w->local.count; d++)
-            tr_error_add(rc->err, w->local.diags[d].status, w->local.diags[d].file, NULL, 0, 0,
-                         "%s", w->local.diags[d].message);
-    }
+    if (ok && !w->bad) tr__acc_local_flush(&rc->res->total, &w->acc);
+    if (ok) worker_free(w);
+    for (size_t d = 0; d < w->local.count; d++)
+        tr_error_add(rc->err, w->local.diags[d].status, w->local.diags[d].file, NULL, 0, 0, "%s",
+                     w->local.diags[d].message);
     tr_error_clear(&w->local);
     free(w);
 }
@@ -224,30 +211,40 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     rc.b0 = b0;
     double t0 = now_seconds();
 
-    /* Each thread keeps its own statistics (tr__acc_bytes), so more threads
-     * need more memory; results do not depend on the thread count, so use no
+    /* The threads share one set of statistics (at most tr__acc_bytes, as
+     * buckets come into use), each keeping a chunk's outputs and a block's
+     * partial sums; results do not depend on the thread count, so use no
      * more threads than there are blocks of paths or than fit in 80 % of the
      * machine's memory, and refuse plainly a config whose statistics alone
-     * would not fit. */
+     * could not fit. */
     double need = tr__acc_bytes(&res->plan), avail = physical_memory() * 0.8;
-    if (avail > 0 && need > avail) {
+    double per_thread = tr__acc_local_bytes(&res->plan) + tr__kernel_bytes(&res->plan);
+    if (avail > 0 && need + per_thread > avail) {
         tr_results_free(res);
         return tr_error_add(err, TR_E_NOMEM, cfg->source, NULL, 0, 0,
-                            "this config's statistics need %.1f GiB (about 13 KB for each trust "
-                            "and month), more than the %.1f GiB this machine can give; shorten "
-                            "the horizon or split the trusts",
-                            need / 1073741824.0, avail / 1073741824.0);
+                            "this config's statistics can need up to %.1f GiB (up to 27 KB for "
+                            "each trust and month), more than the %.1f GiB this machine can "
+                            "give; shorten the horizon or split the trusts",
+                            (need + per_thread) / 1073741824.0, avail / 1073741824.0);
     }
     int nthreads = tr__threads_default(opt->threads);
     if ((uint64_t)nthreads > b1 - b0) nthreads = (int)(b1 - b0);
-    if (avail > 0 && (double)nthreads * need > avail) nthreads = (int)(avail / need);
+    if (avail > 0 && need + (double)nthreads * per_thread > avail)
+        nthreads = (int)((avail - need) / per_thread);
     if (nthreads < 1) nthreads = 1;
+    st = tr__acc_init(&res->total, &res->plan, err);
+    if (st != TR_OK) {
+        tr_results_free(res);
+        return st;
+    }
     static const tr__workers workers = {worker_start, worker_block, worker_finish};
     int failed = 0;
     rc.failed = &failed;
     int used_threads = tr__parallel_workers((size_t)(b1 - b0), nthreads, &workers, &rc, &failed);
 
-    if (failed || !rc.have_total) {
+    if (!failed && res->total.oom)
+        tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory adding to the statistics");
+    if (failed || res->total.oom) {
         tr_results_free(res);
         return tr_error_status(err) != TR_OK ? tr_error_status(err) : TR_E_NOMEM;
     }

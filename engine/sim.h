@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "rng.h"
 
 /* Values drawn for one scheme on one path (the trace of `path` replay, and
  * the previous path's outcome for the repeat shortcut). */
@@ -45,9 +46,10 @@ enum {
 };
 
 /* How many variates the paths consumed (for the benchmark's random-number
- * floor): Philox blocks generated and standard-normal inversions made. */
+ * floor): continuous (64-bit) and event (32-bit) uniforms, and
+ * standard-normal inversions. */
 typedef struct tr__draw_census {
-    uint64_t blocks, normals;
+    uint64_t u64, u32, normals;
 } tr__draw_census;
 
 /* Shortcuts that save work without changing any result. */
@@ -79,6 +81,9 @@ typedef struct tr__draw_addr {
 
 typedef struct tr__ws {
     const tr__plan *plan;
+    /* the current path and its random-stream key */
+    uint64_t path;
+    tr__rng_key key;
     /* Test hook, NULL in runs: when set, every uniform the path uses comes
      * from u_hook(u_hook_ctx, address) instead of Philox, and goes through
      * exactly the same code (copula, event thresholds, quantiles) as a
@@ -89,7 +94,7 @@ typedef struct tr__ws {
     double *z;
     double tscale;
     /* scratch of one trust */
-    double *sav;    /* 2 * (H + 2): savings by month, a difference array then direct amounts */
+    double *sav;    /* 4 * (H + 2): savings by month (savings.h's tr__booking) */
     double *oneoff; /* H + 2: one-off costs by month */
     double *q;      /* n_consortia * H: requests by month */
     /* outputs of the current path */
@@ -120,8 +125,9 @@ void tr__ws_free(tr__ws *ws);
 void tr__sim_path(tr__ws *ws, uint64_t seed, uint64_t p);
 
 /* The phases of tr__sim_path, in order. */
-void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p);         /* section 3 */
-void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p); /* sections 5 and 6 */
-void tr__sim_who_pays(tr__ws *ws);                                   /* section 7 */
+void tr__sim_start(tr__ws *ws, uint64_t seed, uint64_t p); /* the path's key, totals */
+void tr__sim_factors(tr__ws *ws);                          /* section 3 */
+void tr__sim_trust(tr__ws *ws, size_t i);                  /* sections 5 and 6 */
+void tr__sim_who_pays(tr__ws *ws);                         /* section 7 */
 
 #endif /* TR_SIM_H */

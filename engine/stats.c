@@ -27,9 +27,9 @@
  *   1722..3341   1 <= x < 1e7, 1.01-ratio       1.01^(j + 1/2)
  *   3342         x >= 1e7, and NaN              +inf
  * where j = floor(|x| * 50) for the linear buckets and
- * j = floor(log(|x|) / log(1.01)) for the log buckets (one libm log; its
- * rounding can move a value within ~1e-16 relative of a boundary to the
- * neighbour, which changes the error bound by that much). Representatives
+ * j = floor(log_1.01 |x|) for the log buckets, exactly: the bucket's lower
+ * boundary is the smallest double >= 1.01^j (vmath.h's tr__vhist_index
+ * finds it without a logarithm, the same bits on every CPU). Representatives
  * are clamped to the exact [min, max] seen, so the overflow buckets report
  * the extreme value and constant data is reported exactly; a quantile whose
  * rank is 1 or n is the exact min or max. Within a
@@ -39,8 +39,11 @@
  * whichever is larger" for every quantile, except beyond +-1e7 (£10 tn).
  */
 #include "stats.h"
+#include "vmath.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Exact sums -------------------------------------------------------- */
@@ -168,7 +171,6 @@ double tr__xsum_value(const tr__xsum *s)
 #define H_LINSCALE 50.0
 #define H_NLOG 1620 /* ceil(log(1e7) / log(1.01)) */
 #define H_LOGMAX 1e7
-#define H_INV_LOG_RATIO 100.49917080713044  /* 1 / log(1.01) */
 #define H_LOG_RATIO_LN 0.009950330853168092 /* log(1.01) */
 
 #define H_NEG_OVER 0
@@ -187,19 +189,7 @@ size_t tr__hist_nbuckets(void)
 
 size_t tr__hist_index(double x)
 {
-    double a = fabs(x);
-    size_t j;
-    if (a < 1.0) {
-        if (a == 0.0) return H_ZERO;
-        j = (size_t)(a * H_LINSCALE);
-        if (j >= H_NLIN) j = H_NLIN - 1;
-        return x > 0.0 ? H_POS_LIN + j : H_NEG_LIN + (H_NLIN - 1 - j);
-    }
-    if (!(a < H_LOGMAX)) /* also NaN */
-        return x < 0.0 ? H_NEG_OVER : H_POS_OVER;
-    j = (size_t)(log(a) * H_INV_LOG_RATIO);
-    if (j >= H_NLOG) j = H_NLOG - 1;
-    return x > 0.0 ? H_POS_LOG + j : H_NEG_LOG + (H_NLOG - 1 - j);
+    return tr__vhist_index(x);
 }
 
 double tr__hist_repr(size_t i)
@@ -207,14 +197,94 @@ double tr__hist_repr(size_t i)
     if (i == H_NEG_OVER) return -INFINITY;
     if (i >= H_POS_OVER) return INFINITY;
     if (i == H_ZERO) return 0.0;
-    if (i >= H_POS_LOG) return exp(((double)(i - H_POS_LOG) + 0.5) * H_LOG_RATIO_LN);
+    if (i >= H_POS_LOG) return tr__vexp(((double)(i - H_POS_LOG) + 0.5) * H_LOG_RATIO_LN);
     if (i >= H_POS_LIN) return ((double)(i - H_POS_LIN) + 0.5) / H_LINSCALE;
     if (i >= H_NEG_LIN) return -((double)(H_NLIN - 1 - (i - H_NEG_LIN)) + 0.5) / H_LINSCALE;
-    return -exp(((double)(H_NLOG - 1 - (i - H_NEG_LOG)) + 0.5) * H_LOG_RATIO_LN);
+    return -tr__vexp(((double)(H_NLOG - 1 - (i - H_NEG_LOG)) + 0.5) * H_LOG_RATIO_LN);
 }
 
-static void hist_empty(tr__hist *h)
+_Static_assert((H_NBUCKETS + TR__HIST_PAGE - 1) / TR__HIST_PAGE == TR__HIST_NPAGES,
+               "TR__HIST_NPAGES covers the buckets");
+
+/* ---- the page pool: slabs of pages, handed out under a mutex ---------- */
+
+#define POOL_SLAB 64 /* pages per slab */
+
+struct tr__hpool {
+    pthread_mutex_t lock;
+    uint64_t **slab; /* every slab, for freeing */
+    size_t nslab, cap;
+    size_t used; /* pages handed out from the last slab */
+    size_t pages;
+};
+
+tr__hpool *tr__hpool_create(void)
 {
+    tr__hpool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        free(p);
+        return NULL;
+    }
+    p->used = POOL_SLAB;
+    return p;
+}
+
+void tr__hpool_free(tr__hpool *p)
+{
+    if (!p) return;
+    for (size_t k = 0; k < p->nslab; k++)
+        free(p->slab[k]);
+    free(p->slab);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+size_t tr__hpool_bytes(const tr__hpool *p)
+{
+    return p ? p->pages * TR__HIST_PAGE * sizeof(uint64_t) : 0;
+}
+
+size_t tr__hist_max_bytes(void)
+{
+    return sizeof(tr__hist) + TR__HIST_NPAGES * TR__HIST_PAGE * sizeof(uint64_t);
+}
+
+static uint64_t *pool_page(tr__hpool *p)
+{
+    uint64_t *pg = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->used == POOL_SLAB) {
+        uint64_t *slab = calloc(POOL_SLAB * TR__HIST_PAGE, sizeof *slab);
+        if (slab && p->nslab == p->cap) {
+            size_t cap = p->cap ? 2 * p->cap : 16;
+            uint64_t **ns = realloc(p->slab, cap * sizeof *ns);
+            if (ns) {
+                p->slab = ns;
+                p->cap = cap;
+            }
+        }
+        if (slab && p->nslab < p->cap) {
+            p->slab[p->nslab++] = slab;
+            p->used = 0;
+        } else {
+            free(slab);
+        }
+    }
+    if (p->used < POOL_SLAB) {
+        pg = p->slab[p->nslab - 1] + p->used * TR__HIST_PAGE;
+        p->used++;
+        p->pages++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return pg;
+}
+
+/* ---- histograms ---------------------------------------------------------- */
+
+void tr__hist_init(tr__hist *h)
+{
+    memset(h->page, 0, sizeof h->page);
     h->n = 0;
     h->min = INFINITY;
     h->max = -INFINITY;
@@ -222,33 +292,40 @@ static void hist_empty(tr__hist *h)
     h->hi = 0;
 }
 
-void tr__hist_reset(tr__hist *h)
+int tr__hist_add_count(tr__hist *h, tr__hpool *pool, double x, size_t i, uint64_t r)
 {
-    if (h->lo <= h->hi) memset(h->counts + h->lo, 0, (h->hi - h->lo + 1) * sizeof *h->counts);
-    hist_empty(h);
+    uint64_t **pg = &h->page[i / TR__HIST_PAGE];
+    if (!*pg && !(*pg = pool_page(pool))) return -1;
+    (*pg)[i % TR__HIST_PAGE] += r;
+    h->n += r;
+    if (x < h->min) h->min = x;
+    if (x > h->max) h->max = x;
+    if (i < h->lo) h->lo = (uint32_t)i;
+    if (i > h->hi) h->hi = (uint32_t)i;
+    return 0;
 }
 
-void tr__hist_init(tr__hist *h, uint32_t *storage)
+int tr__hist_add(tr__hist *h, tr__hpool *pool, double x)
 {
-    h->counts = storage;
-    memset(h->counts, 0, H_NBUCKETS * sizeof *h->counts);
-    hist_empty(h);
+    return tr__hist_add_count(h, pool, x, tr__hist_index(x), 1);
 }
 
-void tr__hist_add(tr__hist *h, double x)
+int tr__hist_merge(tr__hist *dst, tr__hpool *pool, const tr__hist *src)
 {
-    tr__hist_add_index(h, x, tr__hist_index(x));
-}
-
-void tr__hist_merge(tr__hist *dst, const tr__hist *src)
-{
-    for (size_t i = src->lo; i <= src->hi && i < H_NBUCKETS; i++)
-        dst->counts[i] += src->counts[i];
+    if (src->lo > src->hi) return 0; /* empty */
+    for (size_t j = src->lo / TR__HIST_PAGE; j <= src->hi / TR__HIST_PAGE; j++) {
+        const uint64_t *sp = src->page[j];
+        if (!sp) continue;
+        if (!dst->page[j] && !(dst->page[j] = pool_page(pool))) return -1;
+        for (size_t k = 0; k < TR__HIST_PAGE; k++)
+            dst->page[j][k] += sp[k];
+    }
     if (src->lo < dst->lo) dst->lo = src->lo;
     if (src->hi > dst->hi) dst->hi = src->hi;
     dst->n += src->n;
     if (src->min < dst->min) dst->min = src->min;
     if (src->max > dst->max) dst->max = src->max;
+    return 0;
 }
 
 static double clamp_repr(const tr__hist *h, size_t i)
@@ -283,7 +360,7 @@ double tr__hist_quantile(const tr__hist *h, double alpha)
     if (rank == h->n) return h->max;
     if (rank == 1) return h->min;
     for (size_t i = h->lo; i <= h->hi && i < H_NBUCKETS; i++) {
-        cum += h->counts[i];
+        cum += tr__hist_count(h, i);
         if (cum >= rank) return clamp_repr(h, i);
     }
     return h->max; /* counts inconsistent with n: not reached */
@@ -303,7 +380,7 @@ double tr__hist_es(const tr__hist *h, double alpha)
     if (!(mass > 0.0)) return h->max;
     uint64_t cum = 0;
     for (size_t i = h->lo; i <= h->hi && i < H_NBUCKETS; i++) {
-        uint64_t c = h->counts[i];
+        uint64_t c = tr__hist_count(h, i);
         if (!c) continue;
         double lo = (double)cum;
         cum += c;

@@ -45,12 +45,19 @@ double tr__xsum_value(const tr__xsum *s);
  * bucket); one overflow bucket on each side. Quantiles and ES use each
  * bucket's representative clamped to the exact [min, max] seen, so a
  * constant value is reported exactly. */
+typedef struct tr__hpool tr__hpool;
+
+/* Buckets are counted in pages of TR__HIST_PAGE, allocated from a pool on
+ * first use, so a histogram whose values fall in few buckets (a trust whose
+ * cash takes two values) costs a few hundred bytes, not the full layout. */
+#define TR__HIST_PAGE 64
+#define TR__HIST_NPAGES 53 /* ceil(tr__hist_nbuckets() / TR__HIST_PAGE) */
+
 typedef struct tr__hist {
-    uint64_t n;       /* values added */
-    double min, max;  /* exact extremes (+inf/-inf when n == 0) */
-    uint32_t lo, hi;  /* the buckets in use lie in [lo, hi] (lo > hi when empty): merging,
-                         resetting and quantiles touch only those */
-    uint32_t *counts; /* tr__hist_nbuckets() counters, caller-provided storage */
+    uint64_t n;                      /* weight added: the number of values, in a plain run */
+    double min, max;                 /* exact extremes (+inf/-inf when n == 0) */
+    uint32_t lo, hi;                 /* the buckets in use lie in [lo, hi] (lo > hi when empty) */
+    uint64_t *page[TR__HIST_NPAGES]; /* counts of buckets [64 j, 64 j + 64), NULL if none */
 } tr__hist;
 
 /* Number of buckets (a constant). */
@@ -60,30 +67,28 @@ size_t tr__hist_index(double x);
 /* Representative value of bucket i (before clamping to [min, max]). */
 double tr__hist_repr(size_t i);
 
-/* Attach storage of tr__hist_nbuckets() uint32_t and zero everything. */
-void tr__hist_init(tr__hist *h, uint32_t *storage);
-void tr__hist_reset(tr__hist *h);
-static inline void tr__hist_add_index(tr__hist *h, double x, size_t i)
+/* A pool of zeroed pages, shared by many histograms and safe to allocate
+ * from on several threads at once; freeing it frees every page. */
+tr__hpool *tr__hpool_create(void);
+void tr__hpool_free(tr__hpool *p);
+size_t tr__hpool_bytes(const tr__hpool *p); /* pages handed out, in bytes */
+/* The bytes a histogram can take at most (every page). */
+size_t tr__hist_max_bytes(void);
+
+/* An empty histogram (no pages yet). */
+void tr__hist_init(tr__hist *h);
+/* The count of bucket i. */
+static inline uint64_t tr__hist_count(const tr__hist *h, size_t i)
 {
-    h->counts[i]++;
-    h->n++;
-    if (i < h->lo) h->lo = (uint32_t)i;
-    if (i > h->hi) h->hi = (uint32_t)i;
-    if (x < h->min) h->min = x;
-    if (x > h->max) h->max = x;
+    const uint64_t *pg = h->page[i / TR__HIST_PAGE];
+    return pg ? pg[i % TR__HIST_PAGE] : 0;
 }
-/* Add r copies of x, whose bucket is i. */
-static inline void tr__hist_add_count(tr__hist *h, double x, size_t i, uint32_t r)
-{
-    h->counts[i] += r;
-    h->n += r;
-    if (x < h->min) h->min = x;
-    if (x > h->max) h->max = x;
-    if (i < h->lo) h->lo = (uint32_t)i;
-    if (i > h->hi) h->hi = (uint32_t)i;
-}
-void tr__hist_add(tr__hist *h, double x);
-void tr__hist_merge(tr__hist *dst, const tr__hist *src);
+/* Add r copies (weight r) of x, whose bucket is i. Returns 0, or -1 when no
+ * page could be allocated (nothing is added then). */
+int tr__hist_add_count(tr__hist *h, tr__hpool *pool, double x, size_t i, uint64_t r);
+int tr__hist_add(tr__hist *h, tr__hpool *pool, double x);
+/* dst += src (pages from dst's pool). Returns 0 or -1 (out of memory). */
+int tr__hist_merge(tr__hist *dst, tr__hpool *pool, const tr__hist *src);
 
 /* q_alpha = the smallest x with P(V <= x) >= alpha (docs/model.md section 8),
  * as the representative of the bucket where the cumulative count first

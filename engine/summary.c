@@ -35,12 +35,13 @@ static void exceedance(const tr__hist *h, tr__dstat *d)
     if (h->n == 0) return;
     size_t nb = tr__hist_nbuckets(), nonempty = 0;
     for (size_t i = 0; i < nb; i++)
-        nonempty += h->counts[i] != 0;
+        nonempty += tr__hist_count(h, i) != 0;
     size_t stride = (nonempty + TR__EXCEEDANCE_POINTS - 1) / TR__EXCEEDANCE_POINTS, seen = 0;
     uint64_t below = 0;
     for (size_t i = h->lo; i <= h->hi; i++) {
-        if (!h->counts[i]) continue;
-        below += h->counts[i];
+        uint64_t c = tr__hist_count(h, i);
+        if (!c) continue;
+        below += c;
         if (seen++ % stride != 0 && below != h->n) continue;
         double x = tr__hist_repr(i);
         if (x < h->min) x = h->min;

@@ -155,15 +155,18 @@ static void pin_accumulate(tr__acc *acc, tr__ws *ws, const tr__plan *plan, uint6
     tr_error err;
     tr_error_init(&err);
     tr__chunk_out ch;
+    tr__acc_local local;
     cr_assert_eq(tr__chunk_init(&ch, plan, &err), TR_OK);
+    cr_assert_eq(tr__acc_local_init(&local, plan, &err), TR_OK);
     for (uint64_t j = from; j < to; j++) {
         pin_fill(ws, j);
         pin_chunk(&ch, ws, plan, j);
-        tr__acc_add_chunk(acc, &ch, plan);
-        if ((j - from + 1) % block == 0) tr__acc_end_block(acc);
+        tr__acc_add_chunk(acc, &local, &ch, plan);
+        if ((j - from + 1) % block == 0) tr__acc_end_block(acc, &local);
     }
-    tr__acc_end_block(acc);
-    tr__acc_flush(acc);
+    tr__acc_end_block(acc, &local);
+    tr__acc_local_flush(acc, &local);
+    tr__acc_local_free(&local);
     tr__chunk_free(&ch);
     tr_error_clear(&err);
 }

@@ -1,10 +1,10 @@
 /*
  * test_rng.c - addressed random numbers, the normal quantile and CDF.
  *
- * The pinned values below are FROZEN: tr__rng_block and tr__hash64 address
- * every draw of every run, so changing either changes every result the
- * engine has ever produced. Change them only with a deliberate, documented
- * break in reproducibility (and a new TR__RNG_DOMAIN).
+ * The pinned values below are FROZEN: tr__rng_owner, the counter layout of
+ * rng.h and tr__hash64 address every draw of every run, so changing any of
+ * them changes every result. Change them only with a deliberate, documented
+ * break in reproducibility (a new engine version and TR__RNG_DOMAIN).
  */
 #include <criterion/criterion.h>
 
@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -28,48 +29,86 @@
 #endif
 
 #include "model.h"
+#include "philox.h"
 #include "rng.h"
 
-static void expect_block(tr__block b, const uint64_t w[4])
+/* The documented key and counter of a draw, through Random123 itself. */
+static philox4x32_ctr_t documented(uint64_t seed, uint64_t owner, uint32_t element, uint32_t c0,
+                                   int event)
 {
-    for (int i = 0; i < 4; i++)
-        cr_expect_eq(b.w[i], w[i], "word %d: %#llx != %#llx", i, (unsigned long long)b.w[i],
-                     (unsigned long long)w[i]);
+    philox4x32_ctr_t c = {
+        {c0, element | (event ? 0x40000000u : 0u), (uint32_t)owner, (uint32_t)(owner >> 32)}};
+    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32) ^ TR__RNG_DOMAIN}};
+    return philox4x32_R(10, c, k);
 }
 
 Test(rng, philox_known_answer)
 {
-    /* Random123's own known-answer vector for philox4x64-10, zero counter and key
-     * (kat_vectors), so the header in use is the standard generator. */
-    philox4x64_ctr_t c = {{0, 0, 0, 0}};
-    philox4x64_key_t k = {{0, 0}};
-    philox4x64_ctr_t r = philox4x64_R(10, c, k);
-    cr_expect_eq(r.v[0], UINT64_C(0x16554d9eca36314c));
-    cr_expect_eq(r.v[1], UINT64_C(0xdb20fe9d672d0fdc));
-    cr_expect_eq(r.v[2], UINT64_C(0xd7e772cee186176b));
-    cr_expect_eq(r.v[3], UINT64_C(0x7e68b68aec7ba23b));
+    /* Random123's own known-answer vectors for philox4x32-10 (kat_vectors),
+     * so the header in use is the standard generator. */
+    philox4x32_ctr_t c = {{0, 0, 0, 0}};
+    philox4x32_key_t k = {{0, 0}};
+    philox4x32_ctr_t r = philox4x32_R(10, c, k);
+    cr_expect_eq(r.v[0], 0x6627e8d5u);
+    cr_expect_eq(r.v[1], 0xe169c58du);
+    cr_expect_eq(r.v[2], 0xbc57ac4cu);
+    cr_expect_eq(r.v[3], 0x9b00dbd8u);
+    philox4x32_ctr_t c2 = {{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}};
+    philox4x32_key_t k2 = {{0xa4093822u, 0x299f31d0u}};
+    r = philox4x32_R(10, c2, k2);
+    cr_expect_eq(r.v[0], 0xd16cfe09u);
+    cr_expect_eq(r.v[1], 0x94fdccebu);
+    cr_expect_eq(r.v[2], 0x5001e420u);
+    cr_expect_eq(r.v[3], 0x24126ea1u);
 }
 
-Test(rng, pinned_blocks)
+Test(rng, every_philox_implementation_matches_random123)
+{
+    /* Each SIMD version this machine has, and the portable one, against
+     * philox4x32_R: random counters (first words near 2^32 wrap too) and
+     * every length up to 70. */
+    static const char *const impls[] = {"portable", "avx2", "avx512"};
+    uint32_t out[4 * 70];
+    int tried = 0;
+    for (size_t m = 0; m < 3; m++) {
+        if (tr__philox_force(impls[m]) != 0) continue;
+        tried++;
+        uint64_t x = 0x9e3779b97f4a7c15u;
+        for (int trial = 0; trial < 200; trial++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            tr__philox_ctr c = {(uint32_t)(x >> 32), (uint32_t)x, (uint32_t)(x >> 16),
+                                (uint32_t)(x >> 40)};
+            if (trial % 10 == 0) c.c0 = 0xffffffffu - (uint32_t)trial;
+            uint32_t k0 = (uint32_t)(x >> 8), k1 = (uint32_t)(x >> 24);
+            size_t n = (size_t)trial % 71;
+            tr__philox_lanes(c, k0, k1, n, out);
+            for (size_t j = 0; j < n; j++) {
+                philox4x32_ctr_t cc = {{c.c0 + (uint32_t)j, c.c1, c.c2, c.c3}};
+                philox4x32_key_t kk = {{k0, k1}};
+                philox4x32_ctr_t r = philox4x32_R(10, cc, kk);
+                for (int q = 0; q < 4; q++)
+                    cr_assert_eq(out[4 * j + (size_t)q], r.v[q], "%s: counter %zu word %d",
+                                 impls[m], j, q);
+            }
+        }
+    }
+    cr_expect_geq(tried, 1);
+    tr__philox_force("portable"); /* then back to this machine's best */
+    cr_expect_eq(tr__philox_force(tr__philox_best()), 0);
+}
+
+Test(rng, pinned_draws)
 {
     /* FROZEN: changing these changes every result. */
-    static const uint64_t w0[4] = {UINT64_C(0x00c602e2b0d8b888), UINT64_C(0xe3c5bf524af08485),
-                                   UINT64_C(0x2b31b3735e45f59d), UINT64_C(0xb448230f3545b0eb)};
-    static const uint64_t w1[4] = {UINT64_C(0xcda097b790c82bf9), UINT64_C(0xa4c943029e24984c),
-                                   UINT64_C(0x88cae4cb69c4dc3b), UINT64_C(0x8711dfb07ffa15ac)};
-    static const uint64_t w2[4] = {UINT64_C(0x52f4d0a3daa46735), UINT64_C(0x7599cf8e67d9bfa7),
-                                   UINT64_C(0xd477d1a3c0cfa0a3), UINT64_C(0x7ce4b7abb5dec398)};
-    expect_block(tr__rng_block(0, 0, 0, 0, 0, 0), w0);
-    expect_block(
-        tr__rng_block(42, 7, tr__hash64("general"), tr__hash64("agency-ban"), TR__TAG_SCHEME, 1),
-        w1);
-    expect_block(tr__rng_block(UINT64_MAX, 123456789, tr__hash64("national"), 0, TR__TAG_FACTOR, 0),
-                 w2);
-    /* Element 5 is word 1 of block 1. */
-    double u =
-        tr__rng_uniform(42, 7, tr__hash64("general"), tr__hash64("agency-ban"), TR__TAG_SCHEME, 5);
-    cr_expect_eq(u, 0.64369601072225391);
-    cr_expect_eq(u, tr__u01(w1[1]));
+    tr__rng_key k42 = tr__rng_key_of(42);
+    uint64_t own = tr__rng_owner(TR__TAG_SCHEME, tr__hash64("general"), tr__hash64("agency-ban"));
+    cr_expect_eq(own, UINT64_C(0xaa38f1ddb64e9d80));
+    cr_expect_eq(tr__rng_owner(TR__TAG_FACTOR, tr__hash64("national"), 0),
+                 UINT64_C(0x13e7a4df326754ca));
+    cr_expect_eq(tr__rng_u64(k42, own, TR__EL_DELIVERY, 7), 0.49098793219889203);
+    cr_expect_eq(tr__rng_u32(k42, own, TR__EL_PAPER, 7), 0.37495828687679023);
+    cr_expect_eq(tr__rng_u64(tr__rng_key_of(UINT64_C(1) << 53), own, 6, 4000000000u),
+                 0.041125551048124875);
 }
 
 Test(rng, pinned_hashes)
@@ -83,21 +122,36 @@ Test(rng, pinned_hashes)
     cr_expect_eq(tr__hash64("north"), UINT64_C(0x85f343305927dc6d));
 }
 
-Test(rng, block_is_philox_with_documented_key_and_counter)
+Test(rng, draws_are_philox_at_the_documented_counter)
 {
-    philox4x64_ctr_t c = {{99, 11, 22, ((uint64_t)TR__TAG_TRUST << 32) | 3u}};
-    philox4x64_key_t k = {{5, TR__RNG_DOMAIN}};
-    philox4x64_ctr_t r = philox4x64_R(10, c, k);
-    tr__block b = tr__rng_block(5, 99, 11, 22, TR__TAG_TRUST, 3);
-    expect_block(b, r.v);
+    uint64_t seeds[3] = {0, 42, (UINT64_C(1) << 53) - 1};
+    for (int s = 0; s < 3; s++)
+        for (uint64_t p = 0; p < 9; p++) {
+            uint64_t own = tr__rng_owner(TR__TAG_TRUST, p * 977, 5);
+            philox4x32_ctr_t r = documented(seeds[s], own, 3, (uint32_t)(p >> 1), 0);
+            size_t h = 2 * (size_t)(p & 1);
+            uint64_t w = ((uint64_t)r.v[h] << 32) | r.v[h + 1];
+            cr_expect_eq(tr__rng_u64(tr__rng_key_of(seeds[s]), own, 3, p), tr__u01(w));
+            r = documented(seeds[s], own, 2, (uint32_t)(p >> 2), 1);
+            cr_expect_eq(tr__rng_u32(tr__rng_key_of(seeds[s]), own, 2, p), tr__u01_32(r.v[p & 3]));
+        }
 }
 
-Test(rng, element_addressing)
+Test(rng, lanes_equal_single_draws)
 {
-    for (uint32_t e = 0; e < 16; e++) {
-        tr__block b = tr__rng_block(1, 2, 3, 4, TR__TAG_NOISE, e / 4);
-        cr_expect_eq(tr__rng_uniform(1, 2, 3, 4, TR__TAG_NOISE, e), tr__u01(b.w[e % 4]));
-    }
+    /* Any first path (every alignment) and any count: the same bits. */
+    tr__rng_key key = tr__rng_key_of(2024);
+    double u[TR__RNG_LANES];
+    for (uint64_t p0 = 0; p0 < 9; p0++)
+        for (size_t n = 0; n <= TR__RNG_LANES; n += (n < 8 ? 1 : 7)) {
+            uint64_t first = p0 + 1000003 * (uint64_t)n;
+            tr__rng_u64_lanes(key, 99, 4, first, n, u);
+            for (size_t k = 0; k < n; k++)
+                cr_assert_eq(u[k], tr__rng_u64(key, 99, 4, first + k));
+            tr__rng_u32_lanes(key, 99, 5, first, n, u);
+            for (size_t k = 0; k < n; k++)
+                cr_assert_eq(u[k], tr__rng_u32(key, 99, 5, first + k));
+        }
 }
 
 Test(rng, u01_open_interval)
@@ -108,6 +162,9 @@ Test(rng, u01_open_interval)
     /* Symmetric grid: 1 - u is exact and is again a possible uniform. */
     cr_expect_eq(1.0 - tr__u01(UINT64_C(0x123456789abcdef0)),
                  tr__u01(~UINT64_C(0x123456789abcdef0)));
+    cr_expect_eq(tr__u01_32(0), 0x1p-33);
+    cr_expect_eq(tr__u01_32(UINT32_MAX), 1.0 - 0x1p-33);
+    cr_expect_eq(1.0 - tr__u01_32(0x12345678u), tr__u01_32(~0x12345678u));
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -116,22 +173,26 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-Test(rng, counters_give_distinct_words)
+Test(rng, addresses_give_distinct_draws)
 {
-    /* Every field of the key and counter matters: all these words differ. */
-    enum { N = 2 * 2 * 3 * 3 * 5 * 4 * 4 };
+    /* Every part of an address matters: seed, path, owner (tag, a, b),
+     * element and width. All these draws differ. */
+    enum { N = 2 * 6 * 2 * 2 * 5 * 3 * 2 };
     uint64_t *w = malloc(N * sizeof *w);
     cr_assert_not_null(w);
     size_t n = 0;
     for (uint64_t seed = 1; seed <= 2; seed++)
-        for (uint64_t path = 0; path < 2; path++)
-            for (uint64_t a = 0; a < 3; a++)
-                for (uint64_t b = 0; b < 3; b++)
+        for (uint64_t path = 0; path < 6; path++)
+            for (uint64_t a = 0; a < 2; a++)
+                for (uint64_t b = 0; b < 2; b++)
                     for (uint32_t tag = 1; tag <= 5; tag++)
-                        for (uint32_t blk = 0; blk < 4; blk++) {
-                            tr__block x = tr__rng_block(seed, path, a, b, tag, blk);
-                            for (int i = 0; i < 4; i++)
-                                w[n++] = x.w[i];
+                        for (uint32_t el = 0; el < 3; el++) {
+                            tr__rng_key k = tr__rng_key_of(seed);
+                            uint64_t own = tr__rng_owner(tag, a, b);
+                            double x = tr__rng_u64(k, own, el, path);
+                            double y = tr__rng_u32(k, own, el, path);
+                            memcpy(&w[n++], &x, sizeof x);
+                            memcpy(&w[n++], &y, sizeof y);
                         }
     cr_assert_eq(n, (size_t)N);
     qsort(w, n, sizeof *w, cmp_u64);
@@ -142,37 +203,53 @@ Test(rng, counters_give_distinct_words)
 
 Test(rng, uniform_moments)
 {
-    /* 10^6 draws over paths: mean 1/2 and variance 1/12 within 4 standard errors. */
+    /* 10^6 draws over paths, of both widths: mean 1/2 and variance 1/12
+     * within 4 standard errors. */
     const int n = 1000000;
-    double s = 0.0, s2 = 0.0;
-    for (int p = 0; p < n; p++) {
-        double u = tr__rng_uniform(2024, (uint64_t)p, 17, 0, TR__TAG_TRUST, (uint32_t)(p % 7));
-        cr_assert(u > 0.0 && u < 1.0);
-        s += u;
-        s2 += (u - 0.5) * (u - 0.5);
-    }
-    double mean = s / n, var = s2 / n;
     double se_mean = sqrt(1.0 / 12.0 / n);
     double se_var = sqrt((1.0 / 80.0 - 1.0 / 144.0) / n); /* (mu4 - sigma^4) / n */
-    cr_expect(fabs(mean - 0.5) < 4 * se_mean, "mean %g", mean);
-    cr_expect(fabs(var - 1.0 / 12.0) < 4 * se_var, "var %g", var);
+    tr__rng_key key = tr__rng_key_of(2024);
+    for (int width = 0; width < 2; width++) {
+        double s = 0.0, s2 = 0.0;
+        for (int p = 0; p < n; p++) {
+            uint32_t el = (uint32_t)(p % 7);
+            double u = width ? tr__rng_u32(key, 17, el, (uint64_t)p)
+                             : tr__rng_u64(key, 17, el, (uint64_t)p);
+            cr_assert(u > 0.0 && u < 1.0);
+            s += u;
+            s2 += (u - 0.5) * (u - 0.5);
+        }
+        double mean = s / n, var = s2 / n;
+        cr_expect(fabs(mean - 0.5) < 4 * se_mean, "width %d mean %g", width, mean);
+        cr_expect(fabs(var - 1.0 / 12.0) < 4 * se_var, "width %d var %g", width, var);
+    }
 }
 
 Test(rng, streams_uncorrelated)
 {
-    /* Neighbouring tags and elements of the same owner: correlation within 4 SE. */
+    /* Neighbouring owners and elements, neighbouring paths of one block:
+     * correlation within 4 SE. */
     const int n = 100000;
-    double sxy = 0.0, sxz = 0.0;
+    double sxy = 0.0, sxz = 0.0, sxv = 0.0, sab = 0.0;
+    tr__rng_key key = tr__rng_key_of(7);
+    uint64_t o1 = tr__rng_owner(TR__TAG_SCHEME, 1, 2), o2 = tr__rng_owner(TR__TAG_TRUST, 1, 2);
     for (int p = 0; p < n; p++) {
-        double x = tr__rng_uniform(7, (uint64_t)p, 1, 2, TR__TAG_SCHEME, 0) - 0.5;
-        double y = tr__rng_uniform(7, (uint64_t)p, 1, 2, TR__TAG_TRUST, 0) - 0.5;
-        double z = tr__rng_uniform(7, (uint64_t)p, 1, 2, TR__TAG_SCHEME, 1) - 0.5;
+        double x = tr__rng_u64(key, o1, 0, (uint64_t)p) - 0.5;
+        double y = tr__rng_u64(key, o2, 0, (uint64_t)p) - 0.5;
+        double z = tr__rng_u64(key, o1, 1, (uint64_t)p) - 0.5;
+        double v = tr__rng_u32(key, o1, 0, (uint64_t)p) - 0.5;
+        double a = tr__rng_u64(key, o1, 3, 2 * (uint64_t)p) - 0.5; /* the two paths of a block */
+        double b = tr__rng_u64(key, o1, 3, 2 * (uint64_t)p + 1) - 0.5;
         sxy += x * y;
         sxz += x * z;
+        sxv += x * v;
+        sab += a * b;
     }
     double se = 1.0 / sqrt((double)n);
     cr_expect(fabs(12.0 * sxy / n) < 4 * se);
     cr_expect(fabs(12.0 * sxz / n) < 4 * se);
+    cr_expect(fabs(12.0 * sxv / n) < 4 * se);
+    cr_expect(fabs(12.0 * sab / n) < 4 * se);
 }
 
 static const double grid_u[] = {1e-300, 1e-200, 1e-100,  1e-50, 1e-20,    1e-16,     1e-10,    1e-6,

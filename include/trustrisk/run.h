@@ -14,18 +14,17 @@
  * read its names, ids and distributions), so the config must outlive them:
  * free the results first, then the config.
  *
- * GSL's error handler. tr_run and tr_path_replay compute the quantile
- * tables of Beta and PERT distributions and the t copula's functions with
- * GSL, check every result GSL returns and handle it themselves (an
- * incomplete beta function that underflows to 0 is an ordinary value in a
- * table's tail). GSL reports such conditions through its error handler, a
- * setting of the whole process that the library leaves to its host: the
- * host must install one that returns, such as gsl_set_error_handler_off()
- * (<gsl/gsl_errno.h>), once at start-up and before any run; the
- * `trustrisk` command does. With GSL's default handler, which prints and
- * calls abort(), the first such condition aborts the process: that is
- * nearly every run of a config with a Beta or PERT distribution. Loading a
- * config (config.h) and formatting results do not use GSL.
+ * GSL's error handler, a setting of the whole process, is left to the
+ * host. The library uses GSL for the t copula's chi-square draw and the
+ * Student-t functions, and for the log Beta function when it builds a Beta
+ * table; it checks every result, and an ordinary run of a valid config does
+ * not reach GSL's handler (tests/test_dist.c runs the bundled example, with
+ * Beta, PERT and a t copula, under GSL's default handler). Should GSL ever
+ * fail (none is known for configs the loader accepts), GSL's default handler
+ * prints a message and calls abort(); a host that prefers an error status
+ * installs one that returns, such as gsl_set_error_handler_off()
+ * (<gsl/gsl_errno.h>), once at start-up: the `trustrisk` command does.
+ * Loading a config (config.h) and formatting results do not use GSL.
  */
 #ifndef TRUSTRISK_RUN_H
 #define TRUSTRISK_RUN_H

@@ -3,8 +3,8 @@
  *
  * trustrisk is a Monte Carlo engine for NHS trusts' cash: which trusts run
  * out of cash, when, and who pays the bail-out. Include this header to get
- * the whole public API. A host program turns GSL's aborting error handler
- * off before its first run (trustrisk/run.h says why).
+ * the whole public API. trustrisk/run.h says what the library expects of
+ * GSL's error handler, a setting of the host's.
  */
 #ifndef TRUSTRISK_TRUSTRISK_H
 #define TRUSTRISK_TRUSTRISK_H

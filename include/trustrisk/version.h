@@ -14,11 +14,11 @@ extern "C" {
 #endif
 
 #define TR_VERSION_MAJOR 0
-#define TR_VERSION_MINOR 1
+#define TR_VERSION_MINOR 2
 #define TR_VERSION_PATCH 0
-#define TR_VERSION_STRING "0.1.0"
+#define TR_VERSION_STRING "0.2.0"
 
-/** The library's version string, e.g. "0.1.0" (may differ from the header's). */
+/** The library's version string, e.g. "0.2.0" (may differ from the header's). */
 TR_API const char *tr_version(void);
 
 /** Non-zero when the library was built with OpenMP (runs use several threads). */
