@@ -36,6 +36,7 @@
 #include "model.h"
 #include "canon.h"
 #include "dist.h"
+#include "json_scan.h"
 #include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
@@ -1605,8 +1606,10 @@ typedef struct scanner {
     size_t err_at;
     char msg[200];
     bool failed;
-    /* the top-level "seed" value's text, seed_len 0 if none (a key spelled
-     * with \u escapes is not seen here and gets the number rules only) */
+    /* the text of the top-level member named `capture` (the loader's
+     * "seed"), seed_len 0 if none (a key spelled with \u escapes is not seen
+     * here and gets the number rules only) */
+    const char *capture;
     size_t seed_at, seed_len;
 } scanner;
 
@@ -1819,7 +1822,8 @@ static bool scan_object(scanner *sc, int depth)
         }
         size_t key_at = sc->i;
         if (!scan_string(sc)) return false;
-        bool seed = depth == 0 && sc->i - key_at == 6 && memcmp(sc->s + key_at, "\"seed\"", 6) == 0;
+        bool seed = depth == 0 && sc->capture && sc->i - key_at == strlen(sc->capture) + 2 &&
+                    memcmp(sc->s + key_at + 1, sc->capture, sc->i - key_at - 2) == 0;
         scan_ws(sc);
         if (sc->i >= sc->n || sc->s[sc->i] != ':')
             return scan_unexpected(sc, sc->i, "':' after an object key");
@@ -1905,6 +1909,37 @@ static bool scan_value(scanner *sc, int depth)
         if (ch == '-' || is_digit(ch)) return scan_number(sc);
         return scan_unexpected(sc, sc->i, "a value");
     }
+}
+
+/* Gates 1 and 2 for the other readers of JSON (json_scan.h). */
+size_t tr__utf8_check(const char *s, size_t len)
+{
+    return utf8_check((const unsigned char *)s, len);
+}
+
+void tr__line_col(const char *s, size_t off, int *line, int *col)
+{
+    line_col(s, off, line, col);
+}
+
+tr__json_verdict tr__json_check(const char *s, size_t n, const char *capture, tr__json_scan *out)
+{
+    scanner sc = {.s = s, .n = n, .capture = capture};
+    memset(out, 0, sizeof *out);
+    scan_ws(&sc);
+    if (sc.i == n) return out->verdict = TR__JSON_EMPTY;
+    if (scan_value(&sc, 0)) {
+        scan_ws(&sc);
+        if (sc.i < n) scan_fail(&sc, sc.i, "unexpected text after the end of the JSON value");
+    }
+    if (sc.failed) {
+        out->at = sc.err_at;
+        memcpy(out->msg, sc.msg, sizeof out->msg);
+        return out->verdict = TR__JSON_BAD;
+    }
+    out->capture_at = sc.seed_at;
+    out->capture_len = sc.seed_len;
+    return out->verdict = TR__JSON_OK;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1998,18 +2033,13 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     }
 
     /* gate 2: syntax */
-    scanner sc = {.s = s, .n = n};
-    scan_ws(&sc);
-    if (sc.i == n)
+    tr__json_scan sc;
+    if (tr__json_check(s, n, "seed", &sc) == TR__JSON_EMPTY)
         return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
                             "syntax error: the file is empty; expected a JSON object");
-    if (scan_value(&sc, 0)) {
-        scan_ws(&sc);
-        if (sc.i < n) scan_fail(&sc, sc.i, "unexpected text after the end of the JSON value");
-    }
-    if (sc.failed) {
+    if (sc.verdict == TR__JSON_BAD) {
         int line, col;
-        line_col(s, sc.err_at, &line, &col);
+        line_col(s, sc.at, &line, &col);
         return tr_error_add(err, TR_E_INPUT, file, NULL, line, col, "syntax error: %s", sc.msg);
     }
     const char *end = NULL;
@@ -2040,9 +2070,9 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     } else {
         c.path[0] = '\0';
         c.cfg->source = xstrdup(&c, file);
-        if (sc.seed_len) {
-            c.seed_text = s + sc.seed_at;
-            c.seed_len = sc.seed_len;
+        if (sc.capture_len) {
+            c.seed_text = s + sc.capture_at;
+            c.seed_len = sc.capture_len;
         }
         parse_root(&c, root);
     }
