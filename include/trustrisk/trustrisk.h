@@ -14,5 +14,6 @@
 #include "trustrisk/run.h"
 #include "trustrisk/report.h"
 #include "trustrisk/import.h"
+#include "trustrisk/batch.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */
