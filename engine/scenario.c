@@ -165,10 +165,11 @@ static const char *kind_of(const cJSON *n)
     return "an invalid value";
 }
 
-/* The shortest %g form that reads back as the same double. */
+/* The number as the author wrote it: the shortest of %.15g to %.17g that
+ * reads back as the same double (as the config loader quotes numbers). */
 static const char *fmt_num(double x, char buf[40])
 {
-    for (int prec = 1; prec <= 17; prec++) {
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, 40, "%.*g", prec, x);
         if (strtod(buf, NULL) == x) break;
     }
