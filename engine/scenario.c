@@ -1327,7 +1327,9 @@ static void build_scenario(loader *L, size_t i, scen *out)
     if (!tree) m.nomem = true;
     if (tree && s->overlay) merge_object(&m, tree, s->overlay, K_ROOT, NULL);
     L->r.nerr += r.nerr;
-    bool ready = tree && L->base && L->run_ok && r.nerr == 0 && !m.nomem;
+    /* validated even after problems of the overlay (the elements at fault
+     * left out), so that one pass reports everything */
+    bool ready = tree && L->base && L->run_ok && !m.nomem;
     if (ready) {
         /* every scenario runs the batch's paths with the batch's seed */
         double paths = L->has_paths ? L->paths : (double)tr_config_paths(L->base);

@@ -854,13 +854,18 @@ Test(manifest_errors, overlay_files_have_their_own_name_and_lines)
                 " {\"id\": \"b\", \"overlay_file\": \"overlays/b.json\"}]}");
     put_file(t.dir, "overlays/a.json",
              "{\"trusts\": [\n  {\"id\": \"alpha\",\n   \"cash\": 3,}\n]}");
-    put_file(t.dir, "overlays/b.json", "{\"trusts\": [{\"id\": \"zeta\", \"remove\": true}]}");
+    put_file(t.dir, "overlays/b.json",
+             "{\"trusts\": [{\"id\": \"zeta\", \"remove\": true}, {\"id\": \"gamma\", \"cash\": 1,"
+             " \"income\": 2}]}");
     reload(&t);
     char *a = path_of(t.dir, "overlays/a.json"), *b = path_of(t.dir, "overlays/b.json");
     if (!found(&t.err, a, NULL, "trailing comma before '}'", 3, 14)) show(&t.err);
     cr_expect(found(&t.err, a, NULL, "syntax error: trailing comma before '}'", 3, 14));
     EXPECT_DIAG(&t.err, b, "trusts[0].id", "scenario \"b\": there is no trust \"zeta\" to remove");
-    cr_expect_eq(t.err.count, 2);
+    /* the rest of the overlay is merged and checked in the same pass */
+    EXPECT_DIAG(&t.err, b, "trusts[1]",
+                "scenario \"b\": missing required field \"expenditure\" (a new trust must be");
+    cr_expect_eq(t.err.count, 3);
     free(a);
     free(b);
     refused_free(&t);
