@@ -972,7 +972,7 @@ tr_status tr_overlay_merge(const char *base_json, size_t base_len, const char *o
 typedef struct scen {
     char *id, *name, *notes;
     char *overlay_file; /* as opened, or NULL */
-    char *json;         /* the merged config, canonical */
+    cJSON *overlay;     /* the overlay, or NULL */
     tr_config *cfg;
     change *changes;
     size_t nchanges;
@@ -981,6 +981,7 @@ typedef struct scen {
 struct tr_manifest {
     char *file, *name, *notes, *base_file;
     tr_config *base;
+    cJSON *base_tree; /* for printing merged configs again */
     uint64_t paths, seed;
     size_t reference, n;
     scen *sc;
@@ -1296,6 +1297,26 @@ static void read_base(loader *L)
     free(data);
 }
 
+/* `overlay` (may be NULL) merged onto a copy of `base` (onto nothing when
+ * NULL); when paths >= 0, with the batch's paths and seed and in canonical
+ * order. NULL (and m->nomem) when memory runs out. */
+static cJSON *merged_tree(merger *m, const cJSON *base, const cJSON *overlay, double paths,
+                          double seed)
+{
+    cJSON *tree = base ? cJSON_Duplicate(base, 1) : cJSON_CreateObject();
+    if (tree && overlay) merge_object(m, tree, overlay, K_ROOT, NULL);
+    if (tree && !m->nomem && paths >= 0 &&
+        (!put_member(m, tree, "paths", cJSON_CreateNumber(paths)) ||
+         !put_member(m, tree, "seed", cJSON_CreateNumber(seed)) || !reorder(tree, K_ROOT)))
+        m->nomem = true;
+    if (!tree || m->nomem) {
+        cJSON_Delete(tree);
+        m->nomem = true;
+        return NULL;
+    }
+    return tree;
+}
+
 /* Merge scenario i's overlay onto the base and validate the result;
  * on success store the merged config in `out`. */
 static void build_scenario(loader *L, size_t i, scen *out)
@@ -1323,32 +1344,23 @@ static void build_scenario(loader *L, size_t i, scen *out)
         pb_key(&r.path, "overlay");
     }
     merger m = {.r = &r, .blind = !L->base_tree, .fixed_run = true};
-    cJSON *tree = L->base_tree ? cJSON_Duplicate(L->base_tree, 1) : cJSON_CreateObject();
-    if (!tree) m.nomem = true;
-    if (tree && s->overlay) merge_object(&m, tree, s->overlay, K_ROOT, NULL);
-    L->r.nerr += r.nerr;
     /* validated even after problems of the overlay (the elements at fault
-     * left out), so that one pass reports everything */
-    bool ready = tree && L->base && L->run_ok && !m.nomem;
-    if (ready) {
-        /* every scenario runs the batch's paths with the batch's seed */
-        double paths = L->has_paths ? L->paths : (double)tr_config_paths(L->base);
-        double seed = L->has_seed ? L->seed : (double)tr_config_seed(L->base);
-        if (!put_member(&m, tree, "paths", cJSON_CreateNumber(paths)) ||
-            !put_member(&m, tree, "seed", cJSON_CreateNumber(seed)) || !reorder(tree, K_ROOT))
-            m.nomem = true;
-    }
+     * left out), so that one pass reports everything; every scenario runs
+     * the batch's paths with the batch's seed */
+    bool ready = L->base && L->run_ok;
+    double paths = ready ? (L->has_paths ? L->paths : (double)tr_config_paths(L->base)) : -1;
+    double seed = ready ? (L->has_seed ? L->seed : (double)tr_config_seed(L->base)) : 0;
+    cJSON *tree = merged_tree(&m, L->base_tree, s->overlay, paths, seed);
+    L->r.nerr += r.nerr;
     size_t len = 0;
-    char *json = ready && !m.nomem ? tr__json_print(tree, &len) : NULL;
-    if (ready && !json) m.nomem = true;
+    char *json = ready && tree ? tr__json_print(tree, &len) : NULL;
+    if (ready && tree && !json) m.nomem = true;
     if (json && !label.nomem) {
         tr_error e;
         tr_error_init(&e);
         tr_config *cfg = NULL;
         if (tr_config_load_buffer(json, len, label.s, &cfg, &e) == TR_OK) {
             out->cfg = cfg;
-            out->json = json;
-            json = NULL;
         } else {
             L->r.nerr++;
         }
@@ -1377,7 +1389,7 @@ static void free_scen(scen *s)
     free(s->name);
     free(s->notes);
     free(s->overlay_file);
-    free(s->json);
+    cJSON_Delete(s->overlay);
     tr_config_free(s->cfg);
     for (size_t k = 0; k < s->nchanges; k++)
         free(s->changes[k].where);
@@ -1395,6 +1407,7 @@ void tr_manifest_free(tr_manifest *m)
     free(m->notes);
     free(m->base_file);
     tr_config_free(m->base);
+    cJSON_Delete(m->base_tree);
     free(m);
 }
 
@@ -1452,6 +1465,8 @@ static tr_manifest *assemble(loader *L, scen *built, size_t ref)
     L->base_file = NULL;
     m->base = L->base;
     L->base = NULL;
+    m->base_tree = L->base_tree;
+    L->base_tree = NULL;
     m->paths = L->has_paths ? (uint64_t)L->paths : tr_config_paths(m->base);
     m->seed = L->has_seed ? (uint64_t)L->seed : tr_config_seed(m->base);
     m->reference = ref;
@@ -1464,6 +1479,12 @@ static tr_manifest *assemble(loader *L, scen *built, size_t ref)
         s->notes = copy_or_null(L->in[i].notes, &fail);
         s->overlay_file = L->in[i].overlay_file;
         L->in[i].overlay_file = NULL;
+        s->overlay = L->in[i].owned_overlay;
+        L->in[i].owned_overlay = NULL;
+        if (!s->overlay && L->in[i].overlay) {
+            s->overlay = cJSON_Duplicate(L->in[i].overlay, 1);
+            fail |= !s->overlay;
+        }
     }
     if (fail || !manifest_hash(m)) {
         tr_manifest_free(m);
@@ -1646,7 +1667,18 @@ tr_status tr_manifest_merged_json(const tr_manifest *m, size_t i, char **json, t
     if (i >= m->n)
         return tr_error_add(err, TR_E_INPUT, m->file, NULL, 0, 0,
                             "no scenario %zu: the manifest has %zu", i, m->n);
-    *json = dup_str(m->sc[i].json);
+    /* merged again (as it was when loaded: it merged without a problem then) */
+    tr_error scratch;
+    tr_error_init(&scratch);
+    reporter r = {.err = &scratch, .file = m->file, .prefix = ""};
+    merger mm = {.r = &r, .fixed_run = true};
+    cJSON *tree =
+        merged_tree(&mm, m->base_tree, m->sc[i].overlay, (double)m->paths, (double)m->seed);
+    *json = tree && r.nerr == 0 ? tr__json_print(tree, NULL) : NULL;
+    cJSON_Delete(tree);
+    merger_free(&mm);
+    free(r.path.s);
+    tr_error_clear(&scratch);
     if (!*json) return tr_error_add(err, TR_E_NOMEM, m->file, NULL, 0, 0, "out of memory");
     return TR_OK;
 }
