@@ -714,11 +714,11 @@ static void merge_object(merger *m, cJSON *dst, const cJSON *ov, node_kind k, co
 {
     for (const cJSON *o = ov->child; o && !m->nomem; o = o->next) {
         const char *key = o->string;
-        if (skip && strcmp(key, skip) == 0) continue;
         if (earlier_twin(ov, o)) {
             report(m->r, key, "duplicate key \"%s\"", key);
             continue;
         }
+        if (skip && strcmp(key, skip) == 0) continue;
         size_t om = pb_key(&m->r->path, key), wm = pb_key(&m->where, key);
         if (k == K_ROOT && m->fixed_run && (!strcmp(key, "paths") || !strcmp(key, "seed")))
             report(m->r, NULL,
@@ -1287,12 +1287,11 @@ static void read_base(loader *L)
         return;
     }
     if (!read_named(L, "base", "base config", L->base_file, &data, &len)) return;
-    tr_config_load_buffer(data, len, L->base_file, &L->base, &L->mine);
+    if (tr_config_load_buffer(data, len, L->base_file, &L->base, &L->mine) != TR_OK) L->r.nerr++;
     /* the loader has reported any problem of the text already */
     tr_error quiet;
     tr_error_init(&quiet);
     parse_object(data, len, L->base_file, "a config", NULL, NULL, NULL, &L->base_tree, &quiet);
-    if (quiet.count && !L->base) L->r.nerr++;
     tr_error_clear(&quiet);
     free(data);
 }
@@ -1322,7 +1321,7 @@ static cJSON *merged_tree(merger *m, const cJSON *base, const cJSON *overlay, do
 static void build_scenario(loader *L, size_t i, scen *out)
 {
     scen_in *s = &L->in[i];
-    if (s->bad_overlay) return;
+    if (s->bad_overlay || !s->entry) return;
     sbuf prefix = {0}, label = {0};
     if (s->id) {
         sb_puts(&prefix, "scenario ");

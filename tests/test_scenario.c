@@ -472,6 +472,10 @@ Test(overlay_errors, duplicates_and_the_run)
         "overlay", "trusts[1].id",
         "duplicate id \"alpha\": trusts[0] of the overlay already names it");
     merge_fails("{\"name\": \"a\", \"name\": \"b\"}", "overlay", "name", "duplicate key \"name\"");
+    merge_fails("{\"trusts\": [{\"id\": \"alpha\", \"id\": \"beta\"}]}", "overlay", "trusts[0].id",
+                "duplicate key \"id\"");
+    merge_fails("{\"trusts\": [{\"id\": \"alpha\", \"remove\": true, \"remove\": true}]}",
+                "overlay", "trusts[0].remove", "holds only its \"id\" (it also has \"remove\")");
     merge_fails("{\"seed\": 3}", "overlay", "seed", "a scenario cannot change \"seed\"");
     merge_fails("{\"paths\": null}", "overlay", "paths", "a scenario cannot change \"paths\"");
 }
@@ -619,6 +623,29 @@ Test(manifest, without_an_overlay_a_scenario_is_the_base)
     cr_expect_eq(tr_manifest_paths(m), 10000, "the base's default");
     cr_expect_eq(tr_manifest_reference(m), 0, "the first by default");
     tr_manifest_free(m);
+    tr_error_clear(&err);
+    free(dir);
+}
+
+Test(manifest, from_memory_with_a_folder)
+{
+    char *dir = good_dir();
+    static const char text[] =
+        "{\"name\": \"m\", \"base\": \"base.json\", \"scenarios\": [{\"id\": "
+        "\"x\", \"overlay_file\": \"overlays/merged.json\"}]}";
+    tr_error err;
+    tr_error_init(&err);
+    tr_manifest *m = NULL;
+    cr_assert_eq(tr_manifest_load_buffer(text, strlen(text), NULL, dir, &m, &err), TR_OK);
+    cr_expect_str_eq(tr_manifest_file(m), "<manifest>");
+    cr_expect_eq(tr_config_trust_count(tr_manifest_scenario_config(m, 0)), 1);
+    tr_manifest_free(m);
+    /* without the folder, base.json is looked for here, and not found */
+    m = (tr_manifest *)1;
+    cr_expect_eq(tr_manifest_load_buffer(text, strlen(text), "mem.json", NULL, &m, &err),
+                 TR_E_INPUT);
+    cr_expect_null(m);
+    EXPECT_DIAG(&err, "mem.json", "base", "base config \"base.json\": cannot open");
     tr_error_clear(&err);
     free(dir);
 }
