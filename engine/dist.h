@@ -19,7 +19,7 @@ typedef struct tr__qtable tr__qtable;
 /* Build the table for `d` when it pays (beta, pert); *out = NULL for the
  * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM or
  * TR_E_INTERNAL (with a message in err) if GSL fails. */
-tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err);
+tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err);
 
 /* Free a table; NULL allowed. */
 void tr__qtable_free(tr__qtable *t);
@@ -52,15 +52,15 @@ size_t tr__qtable_bytes(const tr__qtable *t);
  * extreme values for discrete). Either is non-finite when the parameters
  * overflow (a range wider than DBL_MAX, a huge sd or sigma); the loader
  * rejects such distributions. Needs no table. */
-void tr__dist_range(const tr_dist *d, double *lo, double *hi);
+void tr__dist_range(const tr__dist *d, double *lo, double *hi);
 
 /* F^{-1}(u) for u in (0, 1). `t` is the table built for d, or NULL (then the
  * exact, slow inverse is used). For discrete: the smallest value (in the
  * order given) whose cumulative probability is >= u. Never allocates. */
-double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u);
+double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u);
 
 /* The exact CDF F(x) (for tests and for threshold shortcuts). */
-double tr__dist_cdf(const tr_dist *d, double x);
+double tr__dist_cdf(const tr__dist *d, double x);
 
 /* Inverse chi-square CDF with `dof` degrees of freedom (for the t copula). */
 double tr__chi2_inv(double u, double dof);

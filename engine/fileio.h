@@ -1,5 +1,9 @@
 /*
- * fileio.h - reading a whole file (private).
+ * fileio.h - reading a whole file (private): the one file reader of the
+ * library, used by the config loader, the importer and the report.
+ *
+ * Writing files is not the library's job: the application stores the
+ * documents the library makes (the command does it in engine/cli/).
  */
 #ifndef TR_FILEIO_H
 #define TR_FILEIO_H

@@ -29,7 +29,7 @@ static double event_threshold(const tr_config *cfg, double p)
  * messages: trust index, scheme index or SIZE_MAX for the trust's own, and
  * the member's name). */
 typedef struct qjob {
-    const tr_dist *d;
+    const tr__dist *d;
     tr__qtable **slot;
     size_t trust, scheme;
     const char *member;
@@ -37,7 +37,7 @@ typedef struct qjob {
 
 static int cmp_shape(const void *x, const void *y)
 {
-    const tr_dist *a = ((const qjob *)x)->d, *b = ((const qjob *)y)->d;
+    const tr__dist *a = ((const qjob *)x)->d, *b = ((const qjob *)y)->d;
     if (a->alpha != b->alpha) return a->alpha < b->alpha ? -1 : 1;
     if (a->beta != b->beta) return a->beta < b->beta ? -1 : 1;
     return 0;
@@ -58,13 +58,13 @@ static void build_one(void *ctx, size_t i)
     tr_error_clear(&e);
 }
 
-static int wants_table(const tr_dist *d)
+static int wants_table(const tr__dist *d)
 {
-    return (d->kind == TR_DIST_BETA || d->kind == TR_DIST_PERT) && d->max > d->min;
+    return (d->kind == TR__DIST_BETA || d->kind == TR__DIST_PERT) && d->max > d->min;
 }
 
 /* The table built for d's shapes (plan->qt is in cmp_shape order). */
-static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
+static tr__qtable *find_table(const tr__plan *plan, const tr__dist *d)
 {
     size_t lo = 0, hi = plan->n_qt;
     while (lo < hi) {
@@ -89,7 +89,7 @@ static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *er
     tr_status st = tr__qtable_build(j->d, &t, &e); /* again, for its message */
     tr__qtable_free(t);
     if (st == TR_OK) st = TR_E_INTERNAL;
-    const tr_trust *tr = &cfg->trusts[j->trust];
+    const tr__trust *tr = &cfg->trusts[j->trust];
     char path[128];
     if (j->scheme == SIZE_MAX)
         snprintf(path, sizeof path, "trusts[%zu].%s", tr->file_index, j->member);
@@ -115,17 +115,17 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
                                                      "compromise.retained"};
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
-        const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
+        const tr__trust *tr = &cfg->trusts[i];
+        const tr__dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
             if (wants_table(td[k]))
                 jobs[nj++] =
                     (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k], i, SIZE_MAX, tnames[k]};
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
-            const tr_scheme *sc = &tr->schemes[j];
-            const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
-                                               sc->has_stay ? &sc->stay_delay : NULL,
-                                               sc->has_compromise ? &sc->retained : NULL};
+            const tr__scheme *sc = &tr->schemes[j];
+            const tr__dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
+                                                sc->has_stay ? &sc->stay_delay : NULL,
+                                                sc->has_compromise ? &sc->retained : NULL};
             for (int k = 0; k < TR__SQ_COUNT; k++)
                 if (sd[k] && wants_table(sd[k]))
                     jobs[nj++] =
@@ -186,13 +186,13 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     for (size_t f = 0; f < cfg->n_factors; f++) {
         plan->zoff[f] = nz;
         switch (cfg->factors[f].scope) {
-        case TR_SCOPE_GLOBAL:
+        case TR__SCOPE_GLOBAL:
             nz += 1;
             break;
-        case TR_SCOPE_CONSORTIUM:
+        case TR__SCOPE_CONSORTIUM:
             nz += cfg->n_consortia;
             break;
-        case TR_SCOPE_TRUST:
+        case TR__SCOPE_TRUST:
             nz += cfg->n_trusts;
             break;
         }
@@ -201,7 +201,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
 
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         plan->scheme_base[i] = s;
         double m = 1.0, step = pow(1.0 + tr->fixed_indexation, 1.0 / 12.0);
         for (size_t t = 0; t < H; t++) {
@@ -209,7 +209,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
             m *= step;
         }
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
-            const tr_scheme *sc = &tr->schemes[j];
+            const tr__scheme *sc = &tr->schemes[j];
             double probs[TR__EV_COUNT] = {sc->paper,
                                           sc->has_compromise ? sc->compromise_probability : 0.0,
                                           sc->has_stay ? sc->stay_probability : 0.0};

@@ -46,7 +46,7 @@
 #include "suggest.h"
 #include "trustrisk/batch.h"
 #include "trustrisk/config.h"
-#include "trustrisk/run.h"
+#include "trustrisk/limits.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

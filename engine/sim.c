@@ -106,10 +106,10 @@ static double factor_value(const tr__ws *ws, int f, size_t trust)
     const tr_config *cfg = pl->cfg;
     size_t off = pl->zoff[f];
     switch (cfg->factors[f].scope) {
-    case TR_SCOPE_CONSORTIUM:
+    case TR__SCOPE_CONSORTIUM:
         /* The loader guarantees a lead consortium wherever such a factor is loaded. */
         return ws->z[off + (size_t)cfg->trusts[trust].lead_consortium];
-    case TR_SCOPE_TRUST:
+    case TR__SCOPE_TRUST:
         return ws->z[off + trust];
     default:
         return ws->z[off];
@@ -117,7 +117,7 @@ static double factor_value(const tr__ws *ws, int f, size_t trust)
 }
 
 /* The factors' part of an element's latent variable, sum_k w_k Z_k. */
-static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
+static double factor_sum(const tr__ws *ws, const tr__loadings *L, size_t trust)
 {
     double m = 0.0;
     for (size_t k = 0; k < L->n; k++)
@@ -129,7 +129,7 @@ static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
  * X / sqrt(W / nu) under the t copula. (It adds the loadings onto r E term
  * by term rather than calling factor_sum: a different order of the
  * floating-point additions would change every result's last bits.) */
-static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+static double element_latent(tr__ws *ws, const tr__loadings *L, size_t trust, double u)
 {
     ws->census.normals++;
     double x = tr__norm_inv(u);
@@ -142,7 +142,7 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
 }
 
 /* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
-static int plain(const tr__ws *ws, const tr_loadings *L)
+static int plain(const tr__ws *ws, const tr__loadings *L)
 {
     return L->n == 0 && !tr__t_copula(ws->plan->cfg);
 }
@@ -156,21 +156,21 @@ static double latent_to_u(const tr__ws *ws, double x)
 }
 
 /* The copula: U for an element whose own uniform is u, with loadings L. */
-static double element_u(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+static double element_u(tr__ws *ws, const tr__loadings *L, size_t trust, double u)
 {
     if (plain(ws, L)) return clamp_u(u);
     return latent_to_u(ws, element_latent(ws, L, trust, u));
 }
 
-static const tr_loadings *pick(const tr_dist *d, const tr_loadings *owner)
+static const tr__loadings *pick(const tr__dist *d, const tr__loadings *owner)
 {
     return d->has_loadings ? &d->loadings : owner;
 }
 
 /* Is a distribution random at all? A fixed one needs no draw. */
-static int is_random(const tr_dist *d)
+static int is_random(const tr__dist *d)
 {
-    return d->kind != TR_DIST_FIXED;
+    return d->kind != TR__DIST_FIXED;
 }
 
 /* Lazily fetched Philox blocks of one owner (a scheme has elements 0..6 in blocks 0 and 1). */
@@ -218,8 +218,8 @@ static double lazy_u(lazy_blocks *lb, uint32_t element)
  * agree except where u is within rounding of the threshold (probability of
  * order 1e-16). U itself is computed only for a replay's trace.
  */
-static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, const tr_loadings *L,
-                 size_t trust, double *u_out)
+static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c,
+                 const tr__loadings *L, size_t trust, double *u_out)
 {
     if (p <= 0.0) return 0;
     if (p >= 1.0) return 1;
@@ -245,8 +245,8 @@ static int event(tr__ws *ws, lazy_blocks *lb, uint32_t el, double p, double c, c
     return hit;
 }
 
-/* Draw one scheme's elements (MODEL.md section 5). */
-static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s, uint64_t seed,
+/* Draw one scheme's elements (docs/model.md section 5). */
+static void draw_scheme(tr__ws *ws, const tr__scheme *sc, size_t trust, size_t s, uint64_t seed,
                         uint64_t p, tr__scheme_draw *dr)
 {
     const tr__plan *pl = ws->plan;
@@ -256,13 +256,13 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
         {{{0}}}, trust, s};
     for (int e = 0; e < 7; e++)
         dr->u[e] = NAN;
-    const tr_loadings *own = &sc->loadings;
+    const tr__loadings *own = &sc->loadings;
 
     const double *c = &pl->ev_c[s * TR__EV_COUNT];
     dr->paper =
         event(ws, &lb, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], own, trust, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
-    dr->compromise = 0.0;
+    dr->compromise = false;
     if (!dr->paper) {
         if (is_random(&sc->delivery)) {
             double U = element_u(ws, pick(&sc->delivery, own), trust, lazy_u(&lb, TR__EL_DELIVERY));
@@ -298,7 +298,7 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
         slip = sc->slippage.value;
     }
     dr->slip = fmax(0.0, slip);
-    dr->stay = 0.0;
+    dr->stay = false;
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
@@ -367,14 +367,14 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
     ws->census.blocks += pl->nz + (size_t)tr__t_copula(cfg);
     ws->census.normals += pl->nz;
     for (size_t f = 0; f < cfg->n_factors; f++) {
-        const tr_factor *fa = &cfg->factors[f];
-        size_t n = fa->scope == TR_SCOPE_GLOBAL       ? 1
-                   : fa->scope == TR_SCOPE_CONSORTIUM ? cfg->n_consortia
-                                                      : cfg->n_trusts;
+        const tr__factor *fa = &cfg->factors[f];
+        size_t n = fa->scope == TR__SCOPE_GLOBAL       ? 1
+                   : fa->scope == TR__SCOPE_CONSORTIUM ? cfg->n_consortia
+                                                       : cfg->n_trusts;
         for (size_t k = 0; k < n; k++) {
-            uint64_t b = fa->scope == TR_SCOPE_GLOBAL       ? 0
-                         : fa->scope == TR_SCOPE_CONSORTIUM ? cfg->consortia[k].key
-                                                            : cfg->trusts[k].key;
+            uint64_t b = fa->scope == TR__SCOPE_GLOBAL       ? 0
+                         : fa->scope == TR__SCOPE_CONSORTIUM ? cfg->consortia[k].key
+                                                             : cfg->trusts[k].key;
             double u = tr__rng_uniform(seed, p, fa->key, b, TR__TAG_FACTOR, 0);
             if (ws->u_hook)
                 u = ws->u_hook(ws->u_hook_ctx,
@@ -398,12 +398,13 @@ void tr__sim_factors(tr__ws *ws, uint64_t seed, uint64_t p)
 static int draw_schemes(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     size_t s0 = pl->scheme_base[i];
     int same = 1;
     for (size_t j = 0; j < tr->n_schemes; j++) {
         tr__scheme_draw *dr = &ws->sdraw[s0 + j];
-        double pd = dr->d, pa = dr->a, pp = dr->paper;
+        double pd = dr->d, pa = dr->a;
+        bool pp = dr->paper;
         draw_scheme(ws, &tr->schemes[j], i, s0 + j, seed, p, dr);
         same = same && dr->d == pd && dr->a == pa && dr->paper == pp;
         ws->shortfall[s0 + j] = dr->shortfall;
@@ -416,7 +417,7 @@ static void draw_growth(tr__ws *ws, size_t i, uint64_t seed, uint64_t p, double 
                         double *gC_out)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     lazy_blocks lb = {ws, seed, p, tr->key, 0, TR__TAG_TRUST, {0, 0}, {{{0}}}, i, 0};
     double gI = tr->income_growth.value, gC = tr->cost_growth.value;
     double uI = NAN, uC = NAN;
@@ -445,14 +446,14 @@ static void draw_growth(tr__ws *ws, size_t i, uint64_t seed, uint64_t p, double 
 static void book_schemes(tr__ws *ws, size_t i)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H, s0 = pl->scheme_base[i];
     double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
     memset(ws->sav, 0, 2 * (Hs + 2) * sizeof *ws->sav);
     memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
     for (size_t j = 0; j < tr->n_schemes; j++) {
-        const tr_scheme *sc = &tr->schemes[j];
+        const tr__scheme *sc = &tr->schemes[j];
         const tr__scheme_draw *dr = &ws->sdraw[s0 + j];
         book_savings(diff, direct, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months,
                      sc->recurrent);
@@ -468,7 +469,7 @@ static void book_schemes(tr__ws *ws, size_t i)
 static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t seed, uint64_t p)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
     const double *diff = ws->sav, *direct = ws->sav + (Hs + 2);
@@ -531,7 +532,7 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC, uint64_t se
 
 void tr__sim_trust(tr__ws *ws, size_t i, uint64_t seed, uint64_t p)
 {
-    const tr_trust *tr = &ws->plan->cfg->trusts[i];
+    const tr__trust *tr = &ws->plan->cfg->trusts[i];
     tr__sim_memo *m = &ws->memo;
     /* A trust whose schemes, growth and noise came out exactly as on its
      * previous path (common when only rare events are random: the credit
@@ -566,7 +567,7 @@ void tr__sim_who_pays(tr__ws *ws)
      * order from its reserve. */
     memset(ws->q, 0, cfg->n_consortia * Hs * sizeof *ws->q);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         if (ws->bailout[i] == 0.0) continue;
         const double *b = ws->bmonth + i * Hs;
         for (size_t k = 0; k < tr->n_commissioners; k++) {

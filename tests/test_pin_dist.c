@@ -31,8 +31,8 @@ Test(pin_dist, triangular_quantile_inverts_the_cdf_on_both_sides_of_the_mode)
     /* modes left of, right of and at the middle; F(mode) = 0.25, 0.75, 0.5 */
     const double shapes[3][3] = {{0, 1, 4}, {0, 3, 4}, {-2, 1, 4}};
     for (int k = 0; k < 3; k++) {
-        tr_dist d = {0};
-        d.kind = TR_DIST_TRIANGULAR;
+        tr__dist d = {0};
+        d.kind = TR__DIST_TRIANGULAR;
         d.min = shapes[k][0];
         d.mode = shapes[k][1];
         d.max = shapes[k][2];

@@ -15,14 +15,12 @@
 #include <criterion/criterion.h>
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "helpers.h"
 #include "trustrisk/trustrisk.h"
 
 #ifndef TR_SOURCE_DIR
@@ -103,32 +101,12 @@ static int found(const tr_error *err, const char *file, const char *path, const 
                   (path) ? (const char *)(path) : "-", (text));                                    \
     } while (0)
 
-/* The node at `where` ("trusts/0/schemes/1/delivery/mean": keys, and
- * numbers for array positions), or NULL. */
-static const cJSON *at(const cJSON *root, const char *where)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", where);
-    const cJSON *n = root;
-    for (char *save = NULL, *tok = strtok_r(buf, "/", &save); n && tok;
-         tok = strtok_r(NULL, "/", &save))
-        n = cJSON_IsArray(n) ? cJSON_GetArrayItem(n, atoi(tok))
-                             : cJSON_GetObjectItemCaseSensitive(n, tok);
-    return n;
-}
-
-static double num_at(const cJSON *root, const char *where)
-{
-    const cJSON *n = at(root, where);
-    cr_assert(cJSON_IsNumber(n), "no number at %s", where);
-    return n->valuedouble;
-}
-
+/* The string at `where` ("trusts/0/id"); the test fails when there is none. */
 static const char *str_at(const cJSON *root, const char *where)
 {
-    const cJSON *n = at(root, where);
-    cr_assert(cJSON_IsString(n), "no string at %s", where);
-    return n->valuestring;
+    const char *v = th_str(root, where);
+    cr_assert_not_null(v, "no string at %s", where);
+    return v;
 }
 
 /* Merge `overlay` onto BASE; must succeed. The tree is the caller's. */
@@ -180,12 +158,9 @@ static void loads(const char *json)
 
 static char *tmp_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-    char tmpl[1024];
-    snprintf(tmpl, sizeof tmpl, "%s/trustrisk-scen-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(tmpl);
-    cr_assert_not_null(d, "mkdtemp: %s", strerror(errno));
-    return strdup(d);
+    char dir[1024];
+    th_tmpdir(dir, sizeof dir, "scen");
+    return strdup(dir);
 }
 
 /* Write `text` to dir/name (making dir/overlays/ when the name asks). */
@@ -197,10 +172,7 @@ static void put_file(const char *dir, const char *name, const char *text)
         mkdir(path, 0700);
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "cannot write %s", path);
-    fputs(text, fp);
-    cr_assert_eq(fclose(fp), 0);
+    th_write(path, text);
 }
 
 static char *path_of(const char *dir, const char *name)
@@ -208,22 +180,6 @@ static char *path_of(const char *dir, const char *name)
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return strdup(path);
-}
-
-static char *read_all(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(fp);
-    fclose(mem);
-    return buf;
 }
 
 /* Load dir/batch.json (the manifest written there); the status. */
@@ -252,10 +208,10 @@ Test(merge, objects_merge_key_by_key)
 {
     cJSON *t = merge_ok("{\"copula\": {\"dof\": 8}, \"name\": \"Changed\"}", NULL);
     cr_expect_str_eq(str_at(t, "copula/type"), "t");
-    cr_expect_eq(num_at(t, "copula/dof"), 8);
+    cr_expect_eq(th_num(t, "copula/dof"), 8);
     cr_expect_str_eq(str_at(t, "name"), "Changed");
-    cr_expect_eq(num_at(t, "horizon_months"), 24, "untouched members stay");
-    cr_expect_eq(num_at(t, "trusts/0/cost_growth/max"), 0.05);
+    cr_expect_eq(th_num(t, "horizon_months"), 24, "untouched members stay");
+    cr_expect_eq(th_num(t, "trusts/0/cost_growth/max"), 0.05);
     cJSON_Delete(t);
 }
 
@@ -265,11 +221,11 @@ Test(merge, null_removes_a_key)
     cJSON *t = merge_ok("{\"copula\": null, \"trusts\": [{\"id\": \"alpha\", \"cash_noise\": null,"
                         " \"cost_growth\": {\"factors\": {\"national\": null}}}]}",
                         &json);
-    cr_expect_null(at(t, "copula"), "null removes a top-level key");
-    cr_expect_null(at(t, "trusts/0/cash_noise"));
-    cr_expect_not_null(at(t, "trusts/0/cost_growth/factors"));
-    cr_expect_null(at(t, "trusts/0/cost_growth/factors/national"), "null removes a loading");
-    cr_expect_eq(num_at(t, "trusts/0/cash"), 8);
+    cr_expect_null(th_at(t, "copula"), "null removes a top-level key");
+    cr_expect_null(th_at(t, "trusts/0/cash_noise"));
+    cr_expect_not_null(th_at(t, "trusts/0/cost_growth/factors"));
+    cr_expect_null(th_at(t, "trusts/0/cost_growth/factors/national"), "null removes a loading");
+    cr_expect_eq(th_num(t, "trusts/0/cash"), 8);
     loads(json);
     free(json);
     cJSON_Delete(t);
@@ -282,11 +238,11 @@ Test(merge, trusts_by_id_keep_their_order)
                         NULL);
     cr_expect_str_eq(str_at(t, "trusts/0/id"), "alpha");
     cr_expect_str_eq(str_at(t, "trusts/1/id"), "beta");
-    cr_expect_eq(num_at(t, "trusts/0/income"), 250);
-    cr_expect_eq(num_at(t, "trusts/0/cash"), 8);
-    cr_expect_eq(num_at(t, "trusts/1/cash"), 50);
-    cr_expect_eq(num_at(t, "trusts/1/income"), 100);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts")), 2);
+    cr_expect_eq(th_num(t, "trusts/0/income"), 250);
+    cr_expect_eq(th_num(t, "trusts/0/cash"), 8);
+    cr_expect_eq(th_num(t, "trusts/1/cash"), 50);
+    cr_expect_eq(th_num(t, "trusts/1/income"), 100);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts")), 2);
     cJSON_Delete(t);
 }
 
@@ -296,11 +252,11 @@ Test(merge, consortia_by_id_and_factors_by_name)
                         " \"factors\": [{\"name\": \"local\", \"scope\": \"trust\"},"
                         " {\"name\": \"politics\", \"scope\": \"global\"}]}",
                         NULL);
-    cr_expect_eq(num_at(t, "consortia/0/reserve"), 10);
-    cr_expect_eq(num_at(t, "consortia/1/reserve"), 2);
+    cr_expect_eq(th_num(t, "consortia/0/reserve"), 10);
+    cr_expect_eq(th_num(t, "consortia/1/reserve"), 2);
     cr_expect_str_eq(str_at(t, "factors/1/scope"), "trust");
     cr_expect_str_eq(str_at(t, "factors/2/name"), "politics", "a new factor is appended");
-    cr_expect_eq(cJSON_GetArraySize(at(t, "factors")), 3);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "factors")), 3);
     cJSON_Delete(t);
 }
 
@@ -313,11 +269,11 @@ Test(merge, commissioners_by_consortium)
                         "{\"id\": \"beta\", \"commissioners\": [{\"consortium\": \"north\","
                         " \"share\": 0.05}]}]}",
                         &json);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts/0/commissioners")), 1);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts/0/commissioners")), 1);
     cr_expect_str_eq(str_at(t, "trusts/0/commissioners/0/consortium"), "north");
-    cr_expect_eq(num_at(t, "trusts/0/commissioners/0/share"), 0.8);
+    cr_expect_eq(th_num(t, "trusts/0/commissioners/0/share"), 0.8);
     cr_expect_str_eq(str_at(t, "trusts/1/commissioners/1/consortium"), "north");
-    cr_expect_eq(num_at(t, "trusts/1/commissioners/0/share"), 0.9);
+    cr_expect_eq(th_num(t, "trusts/1/commissioners/0/share"), 0.9);
     loads(json);
     free(json);
     cJSON_Delete(t);
@@ -328,12 +284,13 @@ Test(merge, schemes_inside_trusts_by_id)
     cJSON *t = merge_ok("{\"trusts\": [{\"id\": \"alpha\", \"schemes\": [{\"id\": \"agency\","
                         " \"delivery\": {\"mean\": 0.5}}]}]}",
                         NULL);
-    cr_expect_eq(num_at(t, "trusts/0/schemes/0/delivery/mean"), 0.5);
-    cr_expect_eq(num_at(t, "trusts/0/schemes/0/delivery/sd"), 0.2, "siblings stay");
+    cr_expect_eq(th_num(t, "trusts/0/schemes/0/delivery/mean"), 0.5);
+    cr_expect_eq(th_num(t, "trusts/0/schemes/0/delivery/sd"), 0.2, "siblings stay");
     cr_expect_str_eq(str_at(t, "trusts/0/schemes/0/delivery/dist"), "beta");
-    cr_expect_eq(num_at(t, "trusts/0/schemes/0/saving"), 6);
-    cr_expect_null(at(t, "trusts/1/schemes/0/delivery"), "beta's scheme of the same id is another");
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts/0/schemes")), 2);
+    cr_expect_eq(th_num(t, "trusts/0/schemes/0/saving"), 6);
+    cr_expect_null(th_at(t, "trusts/1/schemes/0/delivery"),
+                   "beta's scheme of the same id is another");
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts/0/schemes")), 2);
     cJSON_Delete(t);
 }
 
@@ -344,11 +301,11 @@ Test(merge, remove_takes_the_element_out)
                         " \"remove\": true}]}, {\"id\": \"beta\", \"remove\": true}],"
                         " \"factors\": [{\"name\": \"local\", \"remove\": true}]}",
                         &json);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts")), 1);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts")), 1);
     cr_expect_str_eq(str_at(t, "trusts/0/id"), "alpha");
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts/0/schemes")), 1);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts/0/schemes")), 1);
     cr_expect_str_eq(str_at(t, "trusts/0/schemes/0/id"), "agency");
-    cr_expect_eq(cJSON_GetArraySize(at(t, "factors")), 1);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "factors")), 1);
     cr_expect_null(strstr(json, "\"remove\""), "no \"remove\" reaches the merged config");
     loads(json);
     free(json);
@@ -364,9 +321,9 @@ Test(merge, a_new_identity_is_appended_whole)
                         " {\"id\": \"beta\", \"schemes\": [{\"id\": \"new\", \"saving\": 1,"
                         " \"start_month\": 3}]}]}",
                         &json);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts")), 3);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts")), 3);
     cr_expect_str_eq(str_at(t, "trusts/2/id"), "gamma", "appended after the base's");
-    cr_expect_null(at(t, "trusts/2/cash_noise"), "null inside a new element means absent");
+    cr_expect_null(th_at(t, "trusts/2/cash_noise"), "null inside a new element means absent");
     cr_expect_str_eq(str_at(t, "trusts/2/schemes/0/id"), "s1");
     cr_expect_str_eq(str_at(t, "trusts/1/schemes/1/id"), "new");
     loads(json);
@@ -381,19 +338,19 @@ Test(merge, other_arrays_and_values_are_replaced)
                         "{\"id\": \"agency\", \"delivery\": {\"dist\": \"fixed\", \"value\": 0.7,"
                         " \"mean\": null, \"sd\": null}}]}]}",
                         NULL);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts/0/schemes/1/slippage/values")), 1);
-    cr_expect_eq(num_at(t, "trusts/0/schemes/1/slippage/values/0"), 12);
-    cr_expect_eq(cJSON_GetArraySize(at(t, "trusts/0/schemes/1/slippage/probs")), 1);
-    cr_expect_eq(num_at(t, "trusts/0/cost_growth"), 0.02, "a number replaces an object");
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts/0/schemes/1/slippage/values")), 1);
+    cr_expect_eq(th_num(t, "trusts/0/schemes/1/slippage/values/0"), 12);
+    cr_expect_eq(cJSON_GetArraySize(th_at(t, "trusts/0/schemes/1/slippage/probs")), 1);
+    cr_expect_eq(th_num(t, "trusts/0/cost_growth"), 0.02, "a number replaces an object");
     cr_expect_str_eq(str_at(t, "trusts/0/schemes/0/delivery/dist"), "fixed");
-    cr_expect_null(at(t, "trusts/0/schemes/0/delivery/mean"));
+    cr_expect_null(th_at(t, "trusts/0/schemes/0/delivery/mean"));
     cJSON_Delete(t);
     /* and an object where the base has none or a number */
     t = merge_ok("{\"trusts\": [{\"id\": \"beta\", \"income_growth\": {\"dist\": \"uniform\","
                  " \"min\": 0, \"max\": 0.02, \"factors\": {\"national\": null}}}]}",
                  NULL);
-    cr_expect_eq(num_at(t, "trusts/1/income_growth/max"), 0.02);
-    cr_expect_null(at(t, "trusts/1/income_growth/factors/national"));
+    cr_expect_eq(th_num(t, "trusts/1/income_growth/max"), 0.02);
+    cr_expect_null(th_at(t, "trusts/1/income_growth/factors/national"));
     cJSON_Delete(t);
 }
 
@@ -980,7 +937,7 @@ static cJSON *bundled_tree(const tr_manifest *m, const char *id)
 static const cJSON *trust_of(const cJSON *cfg, const char *id)
 {
     const cJSON *t;
-    cJSON_ArrayForEach(t, at(cfg, "trusts")) if (strcmp(str_at(t, "id"), id) == 0) return t;
+    cJSON_ArrayForEach(t, th_at(cfg, "trusts")) if (strcmp(str_at(t, "id"), id) == 0) return t;
     return NULL;
 }
 
@@ -1003,15 +960,15 @@ Test(bundled, region_overnight_loads_and_says_what_it_says)
     cJSON *slip = bundled_tree(m, "closures-slip-a-year");
     int closures = 0;
     const cJSON *t, *s;
-    cJSON_ArrayForEach(t, at(slip, "trusts")) cJSON_ArrayForEach(s, at(t, "schemes"))
+    cJSON_ArrayForEach(t, th_at(slip, "trusts")) cJSON_ArrayForEach(s, th_at(t, "schemes"))
     {
         const cJSON *b = NULL, *bt = trust_of(base, str_at(t, "id"));
-        cJSON_ArrayForEach(b,
-                           at(bt, "schemes")) if (!strcmp(str_at(b, "id"), str_at(s, "id"))) break;
+        cJSON_ArrayForEach(
+            b, th_at(bt, "schemes")) if (!strcmp(str_at(b, "id"), str_at(s, "id"))) break;
         cr_assert_not_null(b);
-        int closure = at(s, "kind") && !strcmp(str_at(s, "kind"), "closure");
+        int closure = th_at(s, "kind") && !strcmp(str_at(s, "kind"), "closure");
         closures += closure;
-        cr_expect_eq(num_at(s, "start_month"), num_at(b, "start_month") + (closure ? 12 : 0));
+        cr_expect_eq(th_num(s, "start_month"), th_num(b, "start_month") + (closure ? 12 : 0));
     }
     cr_expect_eq(closures, 7);
     cr_expect_eq(tr_manifest_change_count(m, 1), 7);
@@ -1020,35 +977,36 @@ Test(bundled, region_overnight_loads_and_says_what_it_says)
     for (int k = 0; k < 5; k++) {
         char w[64];
         snprintf(w, sizeof w, "consortia/%d/reserve", k);
-        cr_expect_eq(num_at(half, w), num_at(base, w) / 2);
+        cr_expect_eq(th_num(half, w), th_num(base, w) / 2);
     }
     /* efficiency delivery 0.10 lower, sd kept */
     cJSON *worse = bundled_tree(m, "delivery-10-points-worse");
     int lowered = 0;
-    for (int i = 0; i < cJSON_GetArraySize(at(base, "trusts")); i++)
+    for (int i = 0; i < cJSON_GetArraySize(th_at(base, "trusts")); i++)
         for (int j = 0;
-             j < cJSON_GetArraySize(at(cJSON_GetArrayItem(at(base, "trusts"), i), "schemes"));
+             j < cJSON_GetArraySize(th_at(cJSON_GetArrayItem(th_at(base, "trusts"), i), "schemes"));
              j++) {
             char w[128];
             snprintf(w, sizeof w, "trusts/%d/schemes/%d", i, j);
-            const cJSON *b = at(base, w), *v = at(worse, w);
+            const cJSON *b = th_at(base, w), *v = th_at(worse, w);
             int eff = !strcmp(str_at(b, "kind"), "efficiency");
-            double d = num_at(b, "delivery/mean") - num_at(v, "delivery/mean");
+            double d = th_num(b, "delivery/mean") - th_num(v, "delivery/mean");
             cr_expect_float_eq(d, eff ? 0.10 : 0.0, 1e-12, "%s", w);
-            cr_expect_eq(num_at(b, "delivery/sd"), num_at(v, "delivery/sd"));
+            cr_expect_eq(th_num(b, "delivery/sd"), th_num(v, "delivery/sd"));
             lowered += eff;
         }
     cr_expect_eq(lowered, 75);
     /* Vale Community merged into Vale Hospital */
     cJSON *merger = bundled_tree(m, "vale-merger");
     cr_expect_null(trust_of(merger, "vale-community"));
-    cr_expect_eq(cJSON_GetArraySize(at(merger, "trusts")), 14);
+    cr_expect_eq(cJSON_GetArraySize(th_at(merger, "trusts")), 14);
     const cJSON *vh = trust_of(merger, "vale-hospital"), *vb = trust_of(base, "vale-hospital"),
                 *vc = trust_of(base, "vale-community");
-    cr_expect_eq(num_at(vh, "income"), num_at(vb, "income") + num_at(vc, "income"));
-    cr_expect_eq(num_at(vh, "cash"), num_at(vb, "cash") + num_at(vc, "cash"));
-    cr_expect_eq(cJSON_GetArraySize(at(vh, "schemes")),
-                 cJSON_GetArraySize(at(vb, "schemes")) + cJSON_GetArraySize(at(vc, "schemes")));
+    cr_expect_eq(th_num(vh, "income"), th_num(vb, "income") + th_num(vc, "income"));
+    cr_expect_eq(th_num(vh, "cash"), th_num(vb, "cash") + th_num(vc, "cash"));
+    cr_expect_eq(cJSON_GetArraySize(th_at(vh, "schemes")),
+                 cJSON_GetArraySize(th_at(vb, "schemes")) +
+                     cJSON_GetArraySize(th_at(vc, "schemes")));
     cJSON_Delete(base);
     cJSON_Delete(slip);
     cJSON_Delete(half);
@@ -1062,42 +1020,10 @@ Test(bundled, region_overnight_loads_and_says_what_it_says)
 /* The command                                                               */
 /* ------------------------------------------------------------------------- */
 
-typedef struct ran {
-    int code;
-    char *out, *err;
-} ran;
-
-/* Run `trustrisk ARGS` (a shell word list the test controls). */
-static ran run(const char *args)
-{
-    char *dir = tmp_dir();
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err' </dev/null", TR_BINARY, args, dir, dir);
-    int status = system(cmd);
-    ran r = {WIFEXITED(status) ? WEXITSTATUS(status) : 128, NULL, NULL};
-    char *o = path_of(dir, "out"), *e = path_of(dir, "err");
-    r.out = read_all(o);
-    r.err = read_all(e);
-    cr_assert(r.out && r.err);
-    unlink(o);
-    unlink(e);
-    rmdir(dir);
-    free(o);
-    free(e);
-    free(dir);
-    return r;
-}
-
-static void ran_free(ran *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 Test(cli, summary_of_the_bundled_batch)
 {
-    ran r = run("scenario '" BUNDLED "'");
-    cr_expect_eq(r.code, 0, "stderr: %s", r.err);
+    th_cli r = th_run_cli((const char *[]){"scenario", BUNDLED, NULL});
+    cr_expect_eq(r.status, 0, "stderr: %s", r.err);
     cr_expect_str_empty(r.err);
     cr_expect(strstr(r.out, ": ok\n"));
     cr_expect(strstr(r.out, "5 scenarios"));
@@ -1105,7 +1031,7 @@ Test(cli, summary_of_the_bundled_batch)
     cr_expect(strstr(r.out, "sets consortia[north].reserve, consortia[south].reserve and 3 more"));
     cr_expect(strstr(r.out, "removes trusts[vale-community]"));
     cr_expect(strstr(r.out, "the base config, unchanged"));
-    ran_free(&r);
+    th_cli_free(&r);
 }
 
 Test(cli, print_gives_a_config_with_the_merged_sha256)
@@ -1115,23 +1041,21 @@ Test(cli, print_gives_a_config_with_the_merged_sha256)
     tr_manifest *m = NULL;
     cr_assert_eq(tr_manifest_load_file(BUNDLED, &m, &err), TR_OK);
     for (size_t i = 0; i < tr_manifest_scenario_count(m); i++) {
-        char args[512];
-        snprintf(args, sizeof args, "scenario '%s' --print %s", BUNDLED,
-                 tr_manifest_scenario_id(m, i));
-        ran r = run(args);
-        cr_expect_eq(r.code, 0, "%s: %s", args, r.err);
+        const char *id = tr_manifest_scenario_id(m, i);
+        th_cli r = th_run_cli((const char *[]){"scenario", BUNDLED, "--print", id, NULL});
+        cr_expect_eq(r.status, 0, "--print %s: %s", id, r.err);
         cr_expect_str_empty(r.err);
         tr_config *c = NULL;
         tr_status st = tr_config_load_buffer(r.out, strlen(r.out), "printed", &c, &err);
         if (st != TR_OK) show(&err);
-        cr_assert_eq(st, TR_OK, "%s printed no config", args);
+        cr_assert_eq(st, TR_OK, "--print %s printed no config", id);
         cr_expect_str_eq(tr_config_sha256(c), tr_config_sha256(tr_manifest_scenario_config(m, i)));
         char *json = NULL;
         cr_assert_eq(tr_manifest_merged_json(m, i, &json, &err), TR_OK);
         cr_expect_str_eq(r.out, json, "the command prints the library's bytes");
         free(json);
         tr_config_free(c);
-        ran_free(&r);
+        th_cli_free(&r);
     }
     tr_manifest_free(m);
     tr_error_clear(&err);
@@ -1139,43 +1063,45 @@ Test(cli, print_gives_a_config_with_the_merged_sha256)
 
 Test(cli, errors_exit_2_with_nothing_on_stdout)
 {
-    ran r = run("scenario '" BUNDLED "' --print no-such");
-    cr_expect_eq(r.code, 2);
+    th_cli r = th_run_cli((const char *[]){"scenario", BUNDLED, "--print", "no-such", NULL});
+    cr_expect_eq(r.status, 2);
     cr_expect_str_empty(r.out);
     cr_expect(strstr(r.err, "no scenario \"no-such\""));
     cr_expect(strstr(r.err, "its scenarios are: base, closures-slip-a-year, reserves-halved"));
-    ran_free(&r);
+    th_cli_free(&r);
 
     char *dir =
         batch_dir("{\"name\": \"n\", \"base\": \"base.json\", \"scenarios\": [{\"id\": "
                   "\"a\", \"overlay\": {\"trusts\": [{\"id\": \"zz\", \"remove\": true}]}}]}");
-    char args[2048];
-    snprintf(args, sizeof args, "scenario '%s/batch.json' --print a", dir);
-    r = run(args);
-    cr_expect_eq(r.code, 2);
+    char *file = path_of(dir, "batch.json");
+    r = th_run_cli((const char *[]){"scenario", file, "--print", "a", NULL});
+    cr_expect_eq(r.status, 2);
     cr_expect_str_empty(r.out);
     cr_expect(strstr(r.err, "rejected (1 problem)"));
     cr_expect(
         strstr(r.err, "scenarios[0].overlay.trusts[0].id: scenario \"a\": there is no trust"));
-    ran_free(&r);
-    snprintf(args, sizeof args, "scenario '%s/batch.json'", dir);
-    r = run(args);
-    cr_expect_eq(r.code, 2);
+    th_cli_free(&r);
+    r = th_run_cli((const char *[]){"scenario", file, NULL});
+    cr_expect_eq(r.status, 2);
     cr_expect_str_empty(r.out);
-    ran_free(&r);
+    th_cli_free(&r);
+    free(file);
     free(dir);
 
-    static const char *const usage[] = {"scenario", "scenario a b", "scenario a --print",
-                                        "scenario a --bogus", "scenario /no/such/file.json"};
+    static const char *const usage[][4] = {{"scenario", NULL},
+                                           {"scenario", "a", "b", NULL},
+                                           {"scenario", "a", "--print", NULL},
+                                           {"scenario", "a", "--bogus", NULL},
+                                           {"scenario", "/no/such/file.json", NULL, NULL}};
     for (size_t k = 0; k < sizeof usage / sizeof usage[0]; k++) {
-        r = run(usage[k]);
-        cr_expect_eq(r.code, 2, "%s: %d", usage[k], r.code);
-        cr_expect_str_empty(r.out, "%s", usage[k]);
-        cr_expect_str_not_empty(r.err, "%s", usage[k]);
-        ran_free(&r);
+        r = th_run_cli(usage[k]);
+        cr_expect_eq(r.status, 2, "case %zu: %d", k, r.status);
+        cr_expect_str_empty(r.out, "case %zu", k);
+        cr_expect_str_not_empty(r.err, "case %zu", k);
+        th_cli_free(&r);
     }
-    r = run("scenario --help");
-    cr_expect_eq(r.code, 0);
+    r = th_run_cli((const char *[]){"scenario", "--help", NULL});
+    cr_expect_eq(r.status, 0);
     cr_expect(strstr(r.out, "scenario MANIFEST [--print ID]"));
-    ran_free(&r);
+    th_cli_free(&r);
 }

@@ -35,6 +35,7 @@
 
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
+#include "trustrisk/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,8 +55,8 @@ extern "C" {
  * "overlay" and line:column. On failure *merged is NULL and the status is
  * TR_E_INPUT or TR_E_NOMEM.
  */
-tr_status tr_overlay_merge(const char *base_json, size_t base_len, const char *overlay_json,
-                           size_t overlay_len, char **merged, tr_error *err);
+TR_API tr_status tr_overlay_merge(const char *base_json, size_t base_len, const char *overlay_json,
+                                  size_t overlay_len, char **merged, tr_error *err);
 
 /** A loaded, fully validated batch manifest. */
 typedef struct tr_manifest tr_manifest;
@@ -84,7 +85,7 @@ typedef struct tr_manifest tr_manifest;
  * The status is TR_E_INPUT (bad input, or a file that does not exist),
  * TR_E_IO (a file that exists but cannot be read) or TR_E_NOMEM.
  */
-tr_status tr_manifest_load_file(const char *file, tr_manifest **out, tr_error *err);
+TR_API tr_status tr_manifest_load_file(const char *file, tr_manifest **out, tr_error *err);
 
 /**
  * Same as tr_manifest_load_file for a manifest held in memory (`len` bytes,
@@ -92,61 +93,61 @@ tr_status tr_manifest_load_file(const char *file, tr_manifest **out, tr_error *e
  * be NULL: "<manifest>"); `dir` is the folder that relative "base" and
  * "overlay_file" names start from (NULL: the current folder).
  */
-tr_status tr_manifest_load_buffer(const char *data, size_t len, const char *source_name,
-                                  const char *dir, tr_manifest **out, tr_error *err);
+TR_API tr_status tr_manifest_load_buffer(const char *data, size_t len, const char *source_name,
+                                         const char *dir, tr_manifest **out, tr_error *err);
 
 /** Free a manifest and everything it owns. NULL is allowed. */
-void tr_manifest_free(tr_manifest *m);
+TR_API void tr_manifest_free(tr_manifest *m);
 
 /** The manifest's `name` (never NULL). */
-const char *tr_manifest_name(const tr_manifest *m);
+TR_API const char *tr_manifest_name(const tr_manifest *m);
 
 /** The manifest's `notes`, or NULL. */
-const char *tr_manifest_notes(const tr_manifest *m);
+TR_API const char *tr_manifest_notes(const tr_manifest *m);
 
 /** The manifest's file name as given to the loader ("<manifest>" for a buffer without a name). */
-const char *tr_manifest_file(const tr_manifest *m);
+TR_API const char *tr_manifest_file(const tr_manifest *m);
 
 /** The base config's file name as opened (the manifest's folder joined with `base`). */
-const char *tr_manifest_base_file(const tr_manifest *m);
+TR_API const char *tr_manifest_base_file(const tr_manifest *m);
 
 /** The base config itself. */
-const tr_config *tr_manifest_base(const tr_manifest *m);
+TR_API const tr_config *tr_manifest_base(const tr_manifest *m);
 
 /** Paths of every scenario: the manifest's `paths`, else the base's. */
-uint64_t tr_manifest_paths(const tr_manifest *m);
+TR_API uint64_t tr_manifest_paths(const tr_manifest *m);
 
 /** Seed of every scenario: the manifest's `seed`, else the base's. */
-uint64_t tr_manifest_seed(const tr_manifest *m);
+TR_API uint64_t tr_manifest_seed(const tr_manifest *m);
 
 /** Number of scenarios (at least 1). */
-size_t tr_manifest_scenario_count(const tr_manifest *m);
+TR_API size_t tr_manifest_scenario_count(const tr_manifest *m);
 
 /** Index of the reference scenario (`reference`, default 0). */
-size_t tr_manifest_reference(const tr_manifest *m);
+TR_API size_t tr_manifest_reference(const tr_manifest *m);
 
 /** Index of the scenario with id `id`, or -1 when there is none. */
-long tr_manifest_find(const tr_manifest *m, const char *id);
+TR_API long tr_manifest_find(const tr_manifest *m, const char *id);
 
 /** Scenario `i`'s id. Ids are 1 to 64 letters, digits, '-', '_' or '.' (not
  *  starting with '.'), so they are safe as folder names. */
-const char *tr_manifest_scenario_id(const tr_manifest *m, size_t i);
+TR_API const char *tr_manifest_scenario_id(const tr_manifest *m, size_t i);
 
 /** Scenario `i`'s name (default: its id). */
-const char *tr_manifest_scenario_name(const tr_manifest *m, size_t i);
+TR_API const char *tr_manifest_scenario_name(const tr_manifest *m, size_t i);
 
 /** Scenario `i`'s notes, or NULL. */
-const char *tr_manifest_scenario_notes(const tr_manifest *m, size_t i);
+TR_API const char *tr_manifest_scenario_notes(const tr_manifest *m, size_t i);
 
 /** Scenario `i`'s overlay file as opened, or NULL (an inline overlay or none). */
-const char *tr_manifest_scenario_overlay_file(const tr_manifest *m, size_t i);
+TR_API const char *tr_manifest_scenario_overlay_file(const tr_manifest *m, size_t i);
 
 /**
  * Scenario `i`'s merged config, validated; its `paths` and `seed` are the
  * batch's (tr_manifest_paths, tr_manifest_seed), so running it alone gives
  * the scenario's results. Owned by the manifest.
  */
-const tr_config *tr_manifest_scenario_config(const tr_manifest *m, size_t i);
+TR_API const tr_config *tr_manifest_scenario_config(const tr_manifest *m, size_t i);
 
 /**
  * Scenario `i`'s merged config as canonical, pretty JSON (keys in the
@@ -156,7 +157,8 @@ const tr_config *tr_manifest_scenario_config(const tr_manifest *m, size_t i);
  * with the same sha256 as tr_manifest_scenario_config. TR_E_INPUT for an
  * index out of range, TR_E_NOMEM; on failure *json is NULL.
  */
-tr_status tr_manifest_merged_json(const tr_manifest *m, size_t i, char **json, tr_error *err);
+TR_API tr_status tr_manifest_merged_json(const tr_manifest *m, size_t i, char **json,
+                                         tr_error *err);
 
 /** What one change of an overlay does. */
 typedef enum tr_change_kind {
@@ -167,7 +169,7 @@ typedef enum tr_change_kind {
 } tr_change_kind;
 
 /** Number of changes scenario `i`'s overlay makes to the base (0 without one). */
-size_t tr_manifest_change_count(const tr_manifest *m, size_t i);
+TR_API size_t tr_manifest_change_count(const tr_manifest *m, size_t i);
 
 /**
  * Change `k` of scenario `i`, in the overlay's order: where, as a path with
@@ -177,7 +179,8 @@ size_t tr_manifest_change_count(const tr_manifest *m, size_t i);
  * a key the base lacks, or an element appended, counts once, however many
  * members it holds.
  */
-const char *tr_manifest_change(const tr_manifest *m, size_t i, size_t k, tr_change_kind *kind);
+TR_API const char *tr_manifest_change(const tr_manifest *m, size_t i, size_t k,
+                                      tr_change_kind *kind);
 
 /**
  * Lower-case hex SHA-256 (64 characters) of the manifest's canonical
@@ -187,7 +190,7 @@ const char *tr_manifest_change(const tr_manifest *m, size_t i, size_t k, tr_chan
  * files or rewriting an overlay to the same effect keeps it; any change to
  * what the batch runs or how it is labelled changes it.
  */
-const char *tr_manifest_sha256(const tr_manifest *m);
+TR_API const char *tr_manifest_sha256(const tr_manifest *m);
 
 #ifdef __cplusplus
 }

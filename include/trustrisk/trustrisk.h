@@ -3,7 +3,8 @@
  *
  * trustrisk is a Monte Carlo engine for NHS trusts' cash: which trusts run
  * out of cash, when, and who pays the bail-out. Include this header to get
- * the whole public API.
+ * the whole public API. A host program turns GSL's aborting error handler
+ * off before its first run (trustrisk/run.h says why).
  */
 #ifndef TRUSTRISK_TRUSTRISK_H
 #define TRUSTRISK_TRUSTRISK_H
@@ -15,5 +16,6 @@
 #include "trustrisk/report.h"
 #include "trustrisk/import.h"
 #include "trustrisk/batch.h"
+#include "trustrisk/limits.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */
