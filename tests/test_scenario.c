@@ -191,6 +191,28 @@ static tr_status load(const char *dir, tr_manifest **m, tr_error *err)
     return st;
 }
 
+/* The manifest in `file`, which must load (every problem is shown if not). */
+static tr_manifest *loaded(const char *file)
+{
+    tr_error err;
+    tr_error_init(&err);
+    tr_manifest *m = NULL;
+    tr_status st = tr_manifest_load_file(file, &m, &err);
+    if (st != TR_OK) show(&err);
+    cr_assert_eq(st, TR_OK, "%s does not load", file);
+    tr_error_clear(&err);
+    return m;
+}
+
+/* dir/batch.json, which must load. */
+static tr_manifest *loaded_in(const char *dir)
+{
+    char *file = path_of(dir, "batch.json");
+    tr_manifest *m = loaded(file);
+    free(file);
+    return m;
+}
+
 /* A batch in a fresh folder: base.json = BASE and batch.json = `manifest`. */
 static char *batch_dir(const char *manifest)
 {
@@ -485,12 +507,7 @@ static char *good_dir(void)
 Test(manifest, loads_with_every_accessor)
 {
     char *dir = good_dir();
-    tr_error err;
-    tr_error_init(&err);
-    tr_manifest *m = NULL;
-    tr_status st = load(dir, &m, &err);
-    if (st != TR_OK) show(&err);
-    cr_assert_eq(st, TR_OK);
+    tr_manifest *m = loaded_in(dir);
     cr_expect_str_eq(tr_manifest_name(m), "A batch");
     cr_expect_str_eq(tr_manifest_notes(m), "For the tests.");
     char *base = path_of(dir, "base.json"), *file = path_of(dir, "batch.json");
@@ -536,7 +553,6 @@ Test(manifest, loads_with_every_accessor)
     cr_expect_null(tr_manifest_change(m, 2, 4, NULL));
     cr_expect_eq(strlen(tr_manifest_sha256(m)), 64);
     tr_manifest_free(m);
-    tr_error_clear(&err);
     free(base);
     free(file);
     free(ofile);
@@ -548,8 +564,7 @@ Test(manifest, merged_json_reloads_to_the_same_config)
     char *dir = good_dir();
     tr_error err;
     tr_error_init(&err);
-    tr_manifest *m = NULL;
-    cr_assert_eq(load(dir, &m, &err), TR_OK);
+    tr_manifest *m = loaded_in(dir);
     for (size_t i = 0; i < tr_manifest_scenario_count(m); i++) {
         char *json = NULL;
         cr_assert_eq(tr_manifest_merged_json(m, i, &json, &err), TR_OK);
@@ -571,16 +586,12 @@ Test(manifest, without_an_overlay_a_scenario_is_the_base)
 {
     char *dir =
         batch_dir("{\"name\": \"b\", \"base\": \"base.json\", \"scenarios\": [{\"id\": \"b\"}]}");
-    tr_error err;
-    tr_error_init(&err);
-    tr_manifest *m = NULL;
-    cr_assert_eq(load(dir, &m, &err), TR_OK);
+    tr_manifest *m = loaded_in(dir);
     cr_expect_str_eq(tr_config_sha256(tr_manifest_scenario_config(m, 0)),
                      tr_config_sha256(tr_manifest_base(m)));
     cr_expect_eq(tr_manifest_paths(m), 10000, "the base's default");
     cr_expect_eq(tr_manifest_reference(m), 0, "the first by default");
     tr_manifest_free(m);
-    tr_error_clear(&err);
     free(dir);
 }
 
@@ -610,15 +621,9 @@ Test(manifest, from_memory_with_a_folder)
 /* The manifest hash of dir/batch.json. */
 static char *hash_of(const char *dir)
 {
-    tr_error err;
-    tr_error_init(&err);
-    tr_manifest *m = NULL;
-    tr_status st = load(dir, &m, &err);
-    if (st != TR_OK) show(&err);
-    cr_assert_eq(st, TR_OK);
+    tr_manifest *m = loaded_in(dir);
     char *h = strdup(tr_manifest_sha256(m));
     tr_manifest_free(m);
-    tr_error_clear(&err);
     return h;
 }
 
@@ -943,12 +948,7 @@ static const cJSON *trust_of(const cJSON *cfg, const char *id)
 
 Test(bundled, region_overnight_loads_and_says_what_it_says)
 {
-    tr_error err;
-    tr_error_init(&err);
-    tr_manifest *m = NULL;
-    tr_status st = tr_manifest_load_file(BUNDLED, &m, &err);
-    if (st != TR_OK) show(&err);
-    cr_assert_eq(st, TR_OK);
+    tr_manifest *m = loaded(BUNDLED);
     cr_expect_eq(tr_manifest_scenario_count(m), 5);
     cr_expect_str_eq(tr_manifest_scenario_id(m, tr_manifest_reference(m)), "base");
     cr_expect_eq(tr_manifest_seed(m), 7);
@@ -1013,7 +1013,6 @@ Test(bundled, region_overnight_loads_and_says_what_it_says)
     cJSON_Delete(worse);
     cJSON_Delete(merger);
     tr_manifest_free(m);
-    tr_error_clear(&err);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1038,8 +1037,7 @@ Test(cli, print_gives_a_config_with_the_merged_sha256)
 {
     tr_error err;
     tr_error_init(&err);
-    tr_manifest *m = NULL;
-    cr_assert_eq(tr_manifest_load_file(BUNDLED, &m, &err), TR_OK);
+    tr_manifest *m = loaded(BUNDLED);
     for (size_t i = 0; i < tr_manifest_scenario_count(m); i++) {
         const char *id = tr_manifest_scenario_id(m, i);
         th_cli r = th_run_cli((const char *[]){"scenario", BUNDLED, "--print", id, NULL});
