@@ -1,7 +1,6 @@
 /*
  * scenario.c - scenarios as overlays on a base config, and batch manifests
- * (docs/model.md section 11; include/trustrisk/batch.h; configs/README.md,
- * "Batches").
+ * (include/trustrisk/batch.h; configs/README.md, "Batches").
  *
  * The merge works on cJSON trees: a copy of the base is changed in place by
  * the overlay (merge_object, merge_list). While it merges it keeps

@@ -1,6 +1,6 @@
 /*
  * trustrisk/batch.h - scenarios as overlays on a base config, and batch
- * manifests (docs/model.md section 11; configs/README.md, "Batches").
+ * manifests (configs/README.md, "Batches", documents the format).
  *
  * A scenario is a base config with an overlay applied: a JSON object in the
  * config's own shape holding only what changes. The merge rules:
