@@ -3,7 +3,8 @@
  * (include/trustrisk/batch.h; configs/README.md, "Batches").
  *
  * The merge works on cJSON trees: a copy of the base is changed in place by
- * the overlay (merge_object, merge_list). While it merges it keeps
+ * the overlay (merge_object, merge_member, merge_element). While it merges
+ * it keeps
  *
  *   - the overlay's own JSON path and the path by identity
  *     ("trusts[vale-hospital].cash"), for its own messages and the list of
