@@ -41,7 +41,9 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "json_print.h"
 #include "json_scan.h"
+#include "sbuf.h"
 #include "suggest.h"
 #include "trustrisk/config.h"
 #include "trustrisk/import.h"
@@ -54,46 +56,6 @@
 #else
 #define TR_PRINTF(fmt, args)
 #endif
-
-/* ------------------------------------------------------------------------- */
-/* A growable text buffer                                                    */
-/* ------------------------------------------------------------------------- */
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool nomem;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *p, size_t n)
-{
-    if (b->nomem) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->nomem = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *p)
-{
-    sb_put(b, p, strlen(p));
-}
-
-static void sb_putc(sbuf *b, char c)
-{
-    sb_put(b, &c, 1);
-}
 
 /* ------------------------------------------------------------------------- */
 /* The column layout                                                         */
@@ -1578,6 +1540,20 @@ static void put_value(sbuf *b, const cJSON *v, int depth)
     } else {
         sb_puts(b, "null");
     }
+}
+
+/* The printer for the other modules (json_print.h). */
+char *tr__json_print(const cJSON *v, size_t *len)
+{
+    sbuf b = {0};
+    put_value(&b, v, 0);
+    sb_putc(&b, '\n');
+    if (b.nomem) {
+        free(b.s);
+        return NULL;
+    }
+    if (len) *len = b.len;
+    return b.s;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -16,7 +16,9 @@
    the schema cannot state; no listed file is refused by the schema; the
    config-valid-* files pass both.
 5. tests/data/schemas/manifest-valid-*.json pass manifest.schema.json and
-   manifest-invalid-*.json fail it.
+   manifest-invalid-*.json fail it; the bundled manifests (configs/batches/)
+   pass it and `trustrisk scenario` accepts them, and the overlay files they
+   name pass the schema's overlay definition.
 
 Every failure is printed; the exit status is 1 if there was any. It needs
 Debian's python3-jsonschema (draft 2020-12 support: version 4 or later).
@@ -189,6 +191,7 @@ def main():
         fail("NOT-EXPRESSIBLE.md lists %s, which is not in the corpus" % name)
 
     # 5. manifests
+    checked_overlays = []
     mcases = sorted(glob.glob(os.path.join(src, "tests", "data", "schemas", "manifest-*.json")))
     if len(mcases) < 4:
         fail("found only %d manifest examples" % len(mcases))
@@ -200,7 +203,33 @@ def main():
         if name.startswith("manifest-invalid-") and not err:
             fail("%s validates against manifest.schema.json but should not" % name)
 
-    checked = len(valid) + 2 + len(cases) + len(mcases)
+    # the bundled batches: the schema and the engine agree they are valid
+    bundled = sorted(glob.glob(os.path.join(src, "configs", "batches", "*.json")))
+    if not bundled:
+        fail("no bundled manifest in configs/batches/")
+    overlay = Draft202012Validator({"$schema": schemas["manifest"]["$schema"],
+                                    "$defs": schemas["manifest"]["$defs"],
+                                    "$ref": "#/$defs/overlay"})
+    for path in bundled:
+        doc = strict_json(path)
+        err = first_error(manifest, doc)
+        if err:
+            fail("%s does not validate against manifest.schema.json: %s" % (path, err))
+        r = subprocess.run([args.binary, "scenario", path], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            fail("trustrisk scenario %s exited %d: %s" % (path, r.returncode, r.stderr[:400]))
+        for sc in doc.get("scenarios", []):
+            if "overlay_file" not in sc:
+                continue
+            ofile = os.path.join(os.path.dirname(path), sc["overlay_file"])
+            err = first_error(overlay, strict_json(ofile))
+            if err:
+                fail("%s (overlay of %s) does not validate against the manifest schema's "
+                     "overlay: %s" % (ofile, sc["id"], err))
+            checked_overlays.append(ofile)
+
+    checked = len(valid) + 2 + len(cases) + len(mcases) + len(bundled) + len(checked_overlays)
     print("%d files checked, %d failures" % (checked, len(FAILURES)))
     return 1 if FAILURES else 0
 

@@ -449,13 +449,17 @@ def overlay_defs():
         "additionalProperties": {"anyOf": [num("New loading, in [-1, 1].", minimum=-1,
                                                maximum=1), NULL]},
     }
-    root = overlay_object({"type": "object", "properties": config_props(),
+    # every scenario of a batch runs the same paths with the same seed: the
+    # manifest sets them, an overlay may not
+    props = {k: v for k, v in config_props().items() if k not in ("paths", "seed")}
+    root = overlay_object({"type": "object", "properties": props,
                            "additionalProperties": False})
     root["description"] = ("A partial config in the config's own shape holding only what "
                            "changes: objects merge key by key (null removes a key), the lists "
                            "trusts, consortia, schemes (by id), factors (by name) and "
                            "commissioners (by consortium) merge element by element, anything "
-                           "else replaces the base's value.")
+                           "else replaces the base's value. \"paths\" and \"seed\" are the "
+                           "batch's (set in the manifest), the same for every scenario.")
     d["overlay"] = root
     return d
 
@@ -463,8 +467,10 @@ def overlay_defs():
 def manifest_schema():
     scenario = obj("One scenario: the base config with an overlay applied (or the base "
                    "itself, without one).", {
-        "id": ident("Identifier of the scenario, unique in the manifest; used by "
-                    "\"reference\" and in the outputs."),
+        "id": described({"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"},
+                        "Identifier of the scenario, unique in the manifest; used by "
+                        "\"reference\" and as the name of its folder in the outputs: 1 to 64 "
+                        "letters, digits, '-', '_' or '.', not starting with '.'."),
         "name": text("Display name (default: the id)."),
         "notes": text("What the scenario changes and why."),
         "overlay": described(ref("overlay"), "The changes, written inline."),

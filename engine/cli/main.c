@@ -3,7 +3,8 @@
  *
  * Subcommands: validate (load and check configs), run (simulate and write
  * results), path (replay one path as CSV), report (HTML report of a run),
- * import (a config from CSV files).
+ * import (a config from CSV files), scenario (a batch manifest's scenarios;
+ * cmd_scenario.c).
  * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
  * run-time error (I/O, memory). Everything the command does goes through
  * include/trustrisk/; it has no access to the engine's internals. The
@@ -20,6 +21,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "cmd_scenario.h"
 #include "gnuplot.h"
 #include "outdir.h"
 #include "progress.h"
@@ -52,6 +54,9 @@ static const char usage[] =
     "  report OUTDIR               turn a run's results into OUTDIR/report.html\n"
     "  import --trusts T.csv --schemes S.csv [--consortia C.csv] [--base BASE.json]\n"
     "                              build a config from spreadsheets; JSON on stdout\n"
+    "  scenario MANIFEST [--print ID]\n"
+    "                              check a batch manifest and say what each scenario\n"
+    "                              changes, or print scenario ID's merged config\n"
     "  --help, -h                  show this help\n"
     "  --version                   show the version\n"
     "\n"
@@ -452,5 +457,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "path") == 0) return cmd_path(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2);
+    if (strcmp(cmd, "scenario") == 0) return cli_cmd_scenario(argc - 2, argv + 2, usage);
     return bad_usage("unknown command '%s'", cmd);
 }

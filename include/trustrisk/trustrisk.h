@@ -15,6 +15,7 @@
 #include "trustrisk/run.h"
 #include "trustrisk/report.h"
 #include "trustrisk/import.h"
+#include "trustrisk/batch.h"
 #include "trustrisk/limits.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */
