@@ -1594,6 +1594,7 @@ void tr_config_free(tr_config *cfg)
     free(cfg->name);
     free(cfg->notes);
     free(cfg->source);
+    free(cfg->text);
     free(cfg);
 }
 
@@ -1667,6 +1668,16 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     } else {
         c.path[0] = '\0';
         c.cfg->source = xstrdup(&c, file);
+        /* the text itself, which state files carry so that a merge of them
+         * needs nothing else */
+        c.cfg->text = malloc(len + 1);
+        if (c.cfg->text) {
+            memcpy(c.cfg->text, data, len);
+            c.cfg->text[len] = '\0';
+            c.cfg->text_len = len;
+        } else {
+            c.nomem = true;
+        }
         if (sc.capture_len) {
             c.seed_text = s + sc.capture_at;
             c.seed_len = sc.capture_len;

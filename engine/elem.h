@@ -60,12 +60,6 @@ static inline const tr__loadings *tr__pick(const tr__dist *d, const tr__loadings
     return d->has_loadings ? &d->loadings : owner;
 }
 
-/* max(0, x) (fmax without the call; x is never NaN). */
-static inline double tr__max0(double x)
-{
-    return x > 0.0 ? x : 0.0;
-}
-
 /* Is a distribution random at all? A fixed one needs no draw. */
 static inline int tr__is_random(const tr__dist *d)
 {

@@ -124,6 +124,8 @@ static int severity(tr_status s)
     switch (s) {
     case TR_OK:
         return 0;
+    case TR_E_INTERRUPTED:
+        return 1;
     case TR_E_INPUT:
         return 1;
     case TR_E_IO:
@@ -233,6 +235,8 @@ const char *tr_status_string(tr_status status)
         return "input/output error";
     case TR_E_NOMEM:
         return "out of memory";
+    case TR_E_INTERRUPTED:
+        return "interrupted (resumable)";
     }
     return "unknown status";
 }

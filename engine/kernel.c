@@ -899,10 +899,7 @@ KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size
     }
 }
 
-void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)
+void tr__kernel_chunk_fast(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)
 {
-    if (kw->reference)
-        tr__kernel_chunk_ref(kw, seed, first, n, out);
-    else
-        kernel_fast(kw, seed, first, n, out);
+    kernel_fast(kw, seed, first, n, out);
 }

@@ -68,13 +68,17 @@ void tr__kws_free(tr__kws *k);
 tr_status tr__chunk_init(tr__chunk_out *out, const tr__plan *plan, tr_error *err);
 void tr__chunk_free(tr__chunk_out *out);
 
-/* Simulate paths [first, first + n) with `seed` into out (n <= TR__CHUNK).
- * Allocates nothing. The fast kernel, unless kw->reference. */
-void tr__kernel_chunk(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
+/* The fast kernel (kernel.c): simulate paths [first, first + n) with
+ * `seed` into out (n <= TR__CHUNK). Allocates nothing. */
+void tr__kernel_chunk_fast(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
 
 /* The plain twin: the same outputs, bit for bit, lane by lane on the
  * reference simulator (kernel_ref.c). */
 void tr__kernel_chunk_ref(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
+
+/* Simulate paths [first, first + n) with `seed` into out: the fast kernel,
+ * unless kw->reference (kernel_ref.c, next to the twin it may choose). */
+void tr__kernel_chunk(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
 
 /* Put lane k's month-end cash path of trust i into a row of out: an
  * existing row (the last two are compared) or a new one. */

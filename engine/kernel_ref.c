@@ -119,3 +119,11 @@ void tr__kernel_chunk_ref(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, 
         out->sys_top[k] = ws->national_topup;
     }
 }
+
+void tr__kernel_chunk(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)
+{
+    if (kw->reference)
+        tr__kernel_chunk_ref(kw, seed, first, n, out);
+    else
+        tr__kernel_chunk_fast(kw, seed, first, n, out);
+}

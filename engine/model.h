@@ -136,7 +136,9 @@ typedef enum tr__copula_kind { TR__COPULA_GAUSSIAN = 0, TR__COPULA_T } tr__copul
 
 struct tr_config {
     char *name, *notes;
-    char *source;    /* file name (or "<buffer>") */
+    char *source; /* file name (or "<buffer>") */
+    char *text;   /* the config's text as loaded (NUL-terminated), and its length */
+    size_t text_len;
     char sha256[65]; /* hex SHA-256 of the canonical form (canon.c), not of the raw bytes */
     int horizon;     /* 1..TR_MAX_HORIZON */
     uint64_t paths;  /* default TR_DEFAULT_PATHS */

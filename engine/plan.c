@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elem.h"
 #include "parallel.h"
 #include "plan.h"
 #include "rng.h"

@@ -58,6 +58,12 @@ typedef struct tr__plan {
 
 #define TR__EO_MAX_SCHEMES 21 /* 3 bits each in a 64-bit code */
 
+/* max(0, x) (fmax without the call; x is never NaN). */
+static inline double tr__max0(double x)
+{
+    return x > 0.0 ? x : 0.0;
+}
+
 /* Is the t copula computed as such? From TR_T_DOF_GAUSSIAN degrees of
  * freedom on it is indistinguishable from the Gaussian, and computed as the
  * Gaussian (model.h says why); the chi-square draw has its own address, so

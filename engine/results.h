@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "accum.h"
+#include "rounds.h"
 #include "summary.h"
 #include "trustrisk/run.h"
 
@@ -22,9 +23,16 @@ struct tr_results {
     tr__acc total;
     tr__summary summary;
     uint64_t paths, seed, first_path;
+    uint32_t shard_i, shard_n; /* a shard's place (0 of 0: the whole run) */
+    tr__blockset done;         /* the blocks its statistics hold */
     int threads;
     double seconds;
 };
+
+/* A shard's results hold a part of the run's paths: they have a state
+ * (tr_results_state) but no summary, and the formatters refuse them,
+ * saying so, into err (TR_E_INPUT). TR_OK for the results of a whole run. */
+tr_status tr__results_whole(const tr_results *res, tr_error *err);
 
 /* CSV output shared by the CSV views and `path`: a field quoted per RFC 4180
  * when needed; a number as %.10g (no "-0"), nothing for NaN or infinity. */

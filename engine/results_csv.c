@@ -164,6 +164,7 @@ tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_e
 {
     if ((unsigned)view >= TR_CSV_VIEWS || !fp)
         return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0, "no such CSV view (%d)", (int)view);
+    if (tr__results_whole(res, err) != TR_OK) return TR_E_INPUT;
     csv_writers[view](&res->summary, fp);
     if (ferror(fp))
         return tr_error_add(err, TR_E_IO, tr_csv_view_file(view), NULL, 0, 0,

@@ -207,5 +207,7 @@ static tr_status print_json(cJSON *root, char **json, tr_error *err)
 
 tr_status tr_results_json(const tr_results *res, char **json, tr_error *err)
 {
+    *json = NULL;
+    if (tr__results_whole(res, err) != TR_OK) return TR_E_INPUT;
     return print_json(build_json(&res->summary), json, err);
 }

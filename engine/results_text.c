@@ -66,6 +66,18 @@ static void print_consortia(const tr__summary *s, FILE *fp)
 void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
 {
     const tr__summary *s = &res->summary;
+    if (res->shard_n > 0) {
+        fprintf(fp,
+                "Shard %u/%u (numbered from 0): %llu of the run's %llu blocks; merge the shards' "
+                "states for "
+                "the results\n",
+                (unsigned)res->shard_i, (unsigned)res->shard_n,
+                (unsigned long long)tr__blockset_count(&res->done),
+                (unsigned long long)((res->first_path + res->paths + TR_PATH_BLOCK - 1) /
+                                         TR_PATH_BLOCK -
+                                     res->first_path / TR_PATH_BLOCK));
+        return;
+    }
     tr_text_print(fp, s->name);
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
             (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");

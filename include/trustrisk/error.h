@@ -21,11 +21,12 @@ extern "C" {
 
 /** Status codes. The command line maps them onto exit codes (see README). */
 typedef enum tr_status {
-    TR_OK = 0,         /**< success */
-    TR_E_INTERNAL = 1, /**< a bug or an unexpected failure of a library call */
-    TR_E_INPUT = 2,    /**< invalid input: config, arguments, results folder */
-    TR_E_IO = 3,       /**< reading or writing a file failed (disk full, permissions) */
-    TR_E_NOMEM = 4     /**< out of memory */
+    TR_OK = 0,           /**< success */
+    TR_E_INTERNAL = 1,   /**< a bug or an unexpected failure of a library call */
+    TR_E_INPUT = 2,      /**< invalid input: config, arguments, results folder */
+    TR_E_IO = 3,         /**< reading or writing a file failed (disk full, permissions) */
+    TR_E_NOMEM = 4,      /**< out of memory */
+    TR_E_INTERRUPTED = 5 /**< a run stopped when asked to, its state saved to resume from */
 } tr_status;
 
 /** One problem. All strings are owned by the tr_error that holds it. */

@@ -49,6 +49,14 @@ extern "C" {
  */
 typedef void (*tr_progress_fn)(void *user, uint64_t done, uint64_t total);
 
+/**
+ * State callback: `state` (`len` bytes, valid during the call) is the whole
+ * state of a run so far, to be kept (written to a file, atomically) so that
+ * the run can be resumed from it or merged with others. Return 0 when it is
+ * safely kept, anything else to stop the run with TR_E_IO.
+ */
+typedef int (*tr_state_fn)(void *user, const void *state, size_t len);
+
 /** Options of a run. Initialise with tr_run_options_init. */
 typedef struct tr_run_options {
     uint64_t paths;          /**< number of paths (1..TR_MAX_PATHS) */
@@ -60,6 +68,28 @@ typedef struct tr_run_options {
     int threads;             /**< worker threads; 0 = OpenMP's default */
     tr_progress_fn progress; /**< optional progress callback, or NULL */
     void *progress_user;     /**< passed to progress */
+    /** Shard `shard_index` of `shard_count` (0 of 0: the whole run): of the
+     *  run's B blocks of TR_PATH_BLOCK paths, numbered from 0, shard i runs
+     *  blocks floor(i B / N) to floor((i + 1) B / N) - 1 (docs/state-format.md).
+     *  A shard's results are partial: tr_results_state gives its state for
+     *  tr_results_merge, and the formatters refuse them (TR_E_INPUT). */
+    uint32_t shard_index, shard_count;
+    /** A state to resume from (a checkpoint of this same run: config, seed,
+     *  paths, first path, shard and engine version are checked), or NULL;
+     *  resume_name names it in messages. */
+    const void *resume;
+    size_t resume_len;
+    const char *resume_name;
+    /** Checkpoints: called with the run's state at least every
+     *  checkpoint_every seconds (0: never on a timer) between rounds of
+     *  blocks, and when the run stops on `stop`. */
+    tr_state_fn checkpoint;
+    void *checkpoint_user;
+    double checkpoint_every;
+    /** When *stop becomes non-zero (a signal handler may set it), the run
+     *  finishes the blocks in flight, calls `checkpoint` with its state and
+     *  returns TR_E_INTERRUPTED. NULL: never. */
+    const volatile int *stop;
 } tr_run_options;
 
 /** Defaults: paths and seed from the config, threads 0, no progress. */
@@ -75,6 +105,26 @@ typedef struct tr_results tr_results;
  */
 TR_API tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
                         tr_error *err);
+
+/**
+ * The state of a run (a finished one, or a shard) as bytes in *state, which
+ * the caller frees with free(): versioned, checksummed and the same on any
+ * machine (docs/state-format.md).
+ */
+TR_API tr_status tr_results_state(const tr_results *res, void **state, size_t *len, tr_error *err);
+
+/**
+ * Merge the states of the shards of one run (n states, names[k] naming each
+ * in messages) into the results of the whole run, byte for byte those of
+ * the run unsplit. The states must belong to one run (config, seed, paths,
+ * engine version) and cover every block exactly once: a missing,
+ * duplicated, foreign or damaged state is an error naming it (TR_E_INPUT).
+ * *cfg receives the run's config (from the states: it needs no file), which
+ * the caller frees with tr_config_free after the results.
+ */
+TR_API tr_status tr_results_merge(const void *const *states, const size_t *lens,
+                                  const char *const *names, size_t n, tr_config **cfg,
+                                  tr_results **out, tr_error *err);
 
 /** Free results. NULL is allowed. */
 TR_API void tr_results_free(tr_results *res);
