@@ -61,5 +61,4 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
 tr_status tr__state_decode_accs(const uint8_t *buf, size_t len, size_t payload, const char *name,
                                 tr__acc *const *accs, size_t nacc, tr_error *err);
 
-
 #endif /* TR_STATE_H */
