@@ -60,6 +60,12 @@ static inline const tr_loadings *tr__pick(const tr_dist *d, const tr_loadings *o
     return d->has_loadings ? &d->loadings : owner;
 }
 
+/* max(0, x) (fmax without the call; x is never NaN). */
+static inline double tr__max0(double x)
+{
+    return x > 0.0 ? x : 0.0;
+}
+
 /* Is a distribution random at all? A fixed one needs no draw. */
 static inline int tr__is_random(const tr_dist *d)
 {
@@ -70,7 +76,7 @@ static inline int tr__is_random(const tr_dist *d)
  * below -100 % is -100 %). */
 static inline double tr__monthly_factor(double g)
 {
-    return g == 0.0 ? 1.0 : tr__vpow(fmax(0.0, 1.0 + g), 1.0 / 12.0);
+    return g == 0.0 ? 1.0 : tr__vpow(tr__max0(1.0 + g), 1.0 / 12.0);
 }
 
 #endif /* TR_ELEM_H */

@@ -403,12 +403,12 @@ KINLINE void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_o
         lanes_event(kw, own, TR__EL_STAY, sc->stay_probability, c[TR__EV_STAY], L, i);
         lanes_value(kw, &sc->stay_delay, q[TR__SQ_STAYDELAY], L, i, own, TR__EL_STAYDELAY, 0, k->v);
         for (size_t l = 0; l < n; l++)
-            if (k->ev[l]) y[l] = fmax(0.0, k->v[l]);
+            if (k->ev[l]) y[l] = tr__max0(k->v[l]);
     }
     double H = (double)pl->horizon, start = sc->start_month - 1.0;
     double *sf = out->sf + s * C;
     for (size_t l = 0; l < n; l++) {
-        a[l] = start + fmax(0.0, a[l]) + y[l];
+        a[l] = start + tr__max0(a[l]) + y[l];
         double booked =
             d[l] * sc->saving / 12.0 * tr__booked_total(a[l], sc->ramp_months, sc->recurrent, H);
         sf[l] = pl->plan_total[s] - booked;
@@ -511,31 +511,37 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         k->fail[sl] = 0;
     }
     const double *fixed = pl->fixed + i * Hs;
+    double *restrict run = k->run, *restrict ra = k->ra, *restrict rb = k->rb;
+    double *restrict inc = k->inc, *restrict exp_ = k->exp_, *restrict cash = k->cash;
+    double *restrict bo = k->bo;
+    const double *restrict fI = k->fI, *restrict fC = k->fC;
+    uint8_t *restrict fail = k->fail;
     for (int t = 1; t <= H; t++) {
-        const double *df = k->diff + (size_t)t * C, *dr = k->direct + (size_t)t * C;
-        const double *la = k->lina + (size_t)t * C, *lb = k->linb + (size_t)t * C;
-        const double *oo = k->oneoff + (size_t)t * C, *nz = k->noise + (size_t)t * C;
-        double *bm = k->bm + (size_t)(t - 1) * C, fx = fixed[t - 1];
-        double *cm = k->cm + (size_t)(t - 1) * C;
+        const double *restrict df = k->diff + (size_t)t * C, *restrict dr =
+                                                                 k->direct + (size_t)t * C;
+        const double *restrict la = k->lina + (size_t)t * C, *restrict lb = k->linb + (size_t)t * C;
+        const double *restrict oo = k->oneoff + (size_t)t * C, *restrict nz =
+                                                                   k->noise + (size_t)t * C;
+        double *restrict bm = k->bm + (size_t)(t - 1) * C, fx = fixed[t - 1];
+        double *restrict cm = k->cm + (size_t)(t - 1) * C;
+        const double dt = (double)t;
         for (size_t sl = 0; sl < nslot; sl++) {
-            k->run[sl] += df[sl];
-            k->ra[sl] += la[sl];
-            k->rb[sl] += lb[sl];
-            double savings = k->run[sl] + (k->ra[sl] + k->rb[sl] * (double)t) + dr[sl];
-            double flow = k->inc[sl] - k->exp_[sl] - fx + savings - oo[sl] + nz[sl];
-            double pre = k->cash[sl] + flow, b = 0.0;
-            if (pre < floor_) {
-                if (!k->fail[sl]) k->fail[sl] = (uint8_t)t;
-                b = floor_ + buffer - pre;
-                k->cash[sl] = pre + b;
-            } else {
-                k->cash[sl] = pre;
-            }
-            k->bo[sl] += b;
+            /* the reference simulator's month (sim.c), without branches */
+            run[sl] += df[sl];
+            ra[sl] += la[sl];
+            rb[sl] += lb[sl];
+            double savings = run[sl] + (ra[sl] + rb[sl] * dt) + dr[sl];
+            double flow = inc[sl] - exp_[sl] - fx + savings - oo[sl] + nz[sl];
+            double pre = cash[sl] + flow;
+            int under = pre < floor_;
+            double b = under ? floor_ + buffer - pre : 0.0;
+            cash[sl] = under ? pre + b : pre;
+            fail[sl] = under && !fail[sl] ? (uint8_t)t : fail[sl];
+            bo[sl] += b;
             bm[sl] = b;
-            cm[sl] = k->cash[sl];
-            k->inc[sl] *= k->fI[sl];
-            k->exp_[sl] *= k->fC[sl];
+            cm[sl] = cash[sl];
+            inc[sl] *= fI[sl];
+            exp_[sl] *= fC[sl];
         }
     }
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elem.h"
 #include "parallel.h"
 #include "plan.h"
 #include "rng.h"
@@ -186,8 +187,8 @@ static void event_table(tr__plan *plan, const tr_scheme *sc, size_t s)
     for (int b = 0; b < 8; b++) {
         int P = b & 1, Cm = sc->has_compromise && (b & 2), S = sc->has_stay && (b & 4);
         double d = P ? 0.0 : sc->delivery.value * (Cm ? sc->retained.value : 1.0);
-        double y = S ? fmax(0.0, sc->stay_delay.value) : 0.0;
-        double a = sc->start_month - 1.0 + fmax(0.0, sc->slippage.value) + y;
+        double y = S ? tr__max0(sc->stay_delay.value) : 0.0;
+        double a = sc->start_month - 1.0 + tr__max0(sc->slippage.value) + y;
         double booked =
             d * sc->saving / 12.0 * tr__booked_total(a, sc->ramp_months, sc->recurrent, H);
         double *t = plan->eo_tab + (s * 8 + (size_t)b) * 3;

@@ -252,7 +252,7 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     } else {
         slip = sc->slippage.value;
     }
-    dr->slip = fmax(0.0, slip);
+    dr->slip = tr__max0(slip);
     dr->stay = 0.0;
     dr->stay_delay = NAN;
     double y = 0.0;
@@ -270,7 +270,7 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
             } else {
                 v = sc->stay_delay.value;
             }
-            y = fmax(0.0, v);
+            y = tr__max0(v);
             dr->stay_delay = y;
         }
     }
