@@ -17,9 +17,9 @@
  *     over it;
  *   - the parallel efficiency t(1) / (T t(T)) of the engine and the floor;
  *   - whether results.json is the same bytes at every thread count;
- *   - peak resident memory in fresh processes (this program re-executed):
- *     at two path counts (flat in paths) and at 1 thread and all threads
- *     (flat in threads);
+ *   - peak resident memory in fresh processes (this program re-executed,
+ *     each reading its own VmHWM): at two path counts (flat in paths) and
+ *     at 1 thread and all threads (flat in threads);
  *   - for credit, when a CCruncher binary is given (--ccruncher or
  *     TR_CCRUNCHER), CCruncher on the equivalent portfolio (ccruncher.c),
  *     interleaved with trustrisk's runs, and both against the exact answer;
@@ -37,8 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -422,7 +420,24 @@ static void target(targets *tg, const char *name, const char *what, double value
 
 /* ---- peak memory in a child process ------------------------------------- */
 
-/* The child: load, run, exit. Its peak RSS is what the parent reads. */
+/* This process's peak resident set in KiB (VmHWM: the high-water mark of
+ * the address space it has had since exec), or -1. */
+static long peak_rss_self(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (!fp) return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, fp))
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kib = strtol(line + 6, NULL, 10);
+            break;
+        }
+    fclose(fp);
+    return kib;
+}
+
+/* The child: load, run, report its peak RSS on stdout, exit. */
 static int rss_child(const char *file, const char *paths_s, const char *threads_s)
 {
     uint64_t paths, threads;
@@ -443,28 +458,49 @@ static int rss_child(const char *file, const char *paths_s, const char *threads_
     tr_results_free(res);
     tr_config_free(cfg);
     tr_error_clear(&err);
+    if (rc == 0) printf("%ld\n", peak_rss_self());
     return rc;
 }
 
-/* Peak RSS in KiB of a child running `paths` paths, or -1. */
+/* Peak RSS in KiB of a fresh process running `paths` paths, or -1. The
+ * child reads its own high-water mark: wait4's ru_maxrss would also count
+ * the copy of this (larger) process that fork makes before exec. */
 static long rss_of_run(const char *file, uint64_t paths, int threads)
 {
     char ps[32], ts[32];
     snprintf(ps, sizeof ps, "%llu", (unsigned long long)paths);
     snprintf(ts, sizeof ts, "%d", threads);
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
     if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 1);
+        close(fd[1]);
         char *args[] = {"trustrisk-bench", "--rss-child", (char *)file, ps, ts, NULL};
         execv("/proc/self/exe", args);
         _exit(127);
     }
+    close(fd[1]);
+    char buf[64];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof buf - 1 && (got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)got;
+    buf[len] = '\0';
+    close(fd[0]);
     int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) != pid) return -1;
+    if (waitpid(pid, &status, 0) != pid) return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
-    return ru.ru_maxrss;
+    char *end;
+    long kib = strtol(buf, &end, 10);
+    return end != buf && kib > 0 ? kib : -1;
 }
 
 /* ---- the engine ----------------------------------------------------------- */
