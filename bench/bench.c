@@ -29,6 +29,20 @@
  * the one-core figures (and their targets) are CPU times of one-thread runs,
  * with wall times beside them, and the load average is recorded.
  * Output: a readable table on stdout and JSON (--json FILE).
+ *
+ * The engine's times go through the public API alone (this file uses
+ * nothing else). The set-up, the census and the floor need internal headers
+ * of the engine, so the benchmark links the engine's objects
+ * (trustrisk_objects), not libtrustrisk, which exports only the public API:
+ *   - plan.h: tr__plan_init, the set-up timed on one thread (floor.c);
+ *   - kernel.h: tr__kws_init, tr__chunk_init and tr__kernel_chunk, to run
+ *     the block kernel over a sample of paths and read how many variates
+ *     it drew (tr__kws.census), and its time without statistics (floor.c);
+ *   - rng.h and vmath.h: tr__rng_u64_lanes, tr__rng_u32_lanes and
+ *     tr__vnorm_inv_block, the generator the floor times (floor.c: the floor
+ *     must be the engine's own arithmetic), and tr__norm_inv for the exact
+ *     credit answer (ccruncher.c).
+ * Nothing else of the engine's internals is used.
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,7 +62,10 @@
 #endif
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_errno.h>
 
+/* The public API only: the engine's internals are used in floor.c and
+ * ccruncher.c (see the top of this file). */
 #include "bench.h"
 
 #ifndef TR_SOURCE_DIR
@@ -1080,6 +1097,9 @@ static cJSON *run_workload(const options *o, int w, double *sink, cJSON *summary
 
 int main(int argc, char **argv)
 {
+    /* GSL must return its errors to the engine, as in the command
+     * (trustrisk/run.h, "GSL's error handler"). */
+    gsl_set_error_handler_off();
     if (argc == 5 && strcmp(argv[1], "--rss-child") == 0)
         return rss_child(argv[2], argv[3], argv[4]);
     options o;

@@ -108,9 +108,9 @@ usage:
     return 2;
 }
 
-static tr_dist beta_dist(double a, double b)
+static tr__dist beta_dist(double a, double b)
 {
-    return (tr_dist){.kind = TR_DIST_BETA, .alpha = a, .beta = b, .min = 0.0, .max = 1.0};
+    return (tr__dist){.kind = TR__DIST_BETA, .alpha = a, .beta = b, .min = 0.0, .max = 1.0};
 }
 
 int main(int argc, char **argv)
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
     if (!old) return 1;
     if (o.old > 0) {
         for (size_t i = 0; i < o.old; i++) {
-            tr_dist d = beta_dist(sa[i], sb[i]);
+            tr__dist d = beta_dist(sa[i], sb[i]);
             tr_error err;
             tr_error_init(&err);
             double a = wall_now(), b = cpu_now();
@@ -222,7 +222,7 @@ int main(int argc, char **argv)
         t = cpu_now() - b;
         if (t < best_b) best_b = t;
         if (o.old > 0) {
-            tr_dist d = beta_dist(sa[0], sb[0]);
+            tr__dist d = beta_dist(sa[0], sb[0]);
             b = cpu_now();
             for (size_t i = 0; i < ne; i++)
                 sink += tr__dist_quantile(&d, old[0], u[i]);
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
             b = cpu_now();
             for (size_t i = 0; i < ne; i++) {
                 size_t k = i % o.old;
-                tr_dist d = beta_dist(sa[k], sb[k]);
+                tr__dist d = beta_dist(sa[k], sb[k]);
                 sink += tr__dist_quantile(&d, old[k], u[i]);
             }
             t = cpu_now() - b;

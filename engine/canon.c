@@ -29,12 +29,12 @@
 
 static int cmp_trust(const void *a, const void *b)
 {
-    return strcmp(((const tr_trust *)a)->id, ((const tr_trust *)b)->id);
+    return strcmp(((const tr__trust *)a)->id, ((const tr__trust *)b)->id);
 }
 
 static int cmp_scheme(const void *a, const void *b)
 {
-    return strcmp(((const tr_scheme *)a)->id, ((const tr_scheme *)b)->id);
+    return strcmp(((const tr__scheme *)a)->id, ((const tr__scheme *)b)->id);
 }
 
 typedef struct named_index {
@@ -48,7 +48,7 @@ static int cmp_named(const void *a, const void *b)
 }
 
 /* Sort loadings by (remapped) factor index, carrying weights along. */
-static void remap_loadings(tr_loadings *L, const int *fmap)
+static void remap_loadings(tr__loadings *L, const int *fmap)
 {
     for (size_t k = 0; k < L->n; k++)
         L->factor[k] = fmap[L->factor[k]];
@@ -65,7 +65,7 @@ static void remap_loadings(tr_loadings *L, const int *fmap)
     }
 }
 
-static void remap_dist(tr_dist *d, const int *fmap)
+static void remap_dist(tr__dist *d, const int *fmap)
 {
     if (d->has_loadings) remap_loadings(&d->loadings, fmap);
 }
@@ -75,8 +75,8 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
     size_t nf = cfg->n_factors, nc = cfg->n_consortia;
     int *fmap = malloc((nf + 1) * sizeof *fmap), *cmap = malloc((nc + 1) * sizeof *cmap);
     named_index *ix = malloc((nf > nc ? nf : nc) * sizeof *ix + 1);
-    tr_factor *fcopy = malloc((nf + 1) * sizeof *fcopy);
-    tr_consortium *ccopy = malloc((nc + 1) * sizeof *ccopy);
+    tr__factor *fcopy = malloc((nf + 1) * sizeof *fcopy);
+    tr__consortium *ccopy = malloc((nc + 1) * sizeof *ccopy);
     if (!fmap || !cmap || !ix || !fcopy || !ccopy) {
         free(fmap);
         free(cmap);
@@ -109,12 +109,12 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
     /* Trusts, their commissioners, schemes and every loading. */
     if (cfg->n_trusts > 1) qsort(cfg->trusts, cfg->n_trusts, sizeof *cfg->trusts, cmp_trust);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        tr_trust *t = &cfg->trusts[i];
+        tr__trust *t = &cfg->trusts[i];
         if (t->lead_consortium >= 0) t->lead_consortium = cmap[t->lead_consortium];
         for (size_t k = 0; k < t->n_commissioners; k++)
             t->commissioners[k].consortium = cmap[t->commissioners[k].consortium];
         for (size_t k = 1; k < t->n_commissioners; k++) {
-            tr_commissioner c = t->commissioners[k];
+            tr__commissioner c = t->commissioners[k];
             size_t m = k;
             for (; m > 0 && t->commissioners[m - 1].consortium > c.consortium; m--)
                 t->commissioners[m] = t->commissioners[m - 1];
@@ -125,7 +125,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
         remap_dist(&t->cost_growth, fmap);
         if (t->n_schemes > 1) qsort(t->schemes, t->n_schemes, sizeof *t->schemes, cmp_scheme);
         for (size_t j = 0; j < t->n_schemes; j++) {
-            tr_scheme *s = &t->schemes[j];
+            tr__scheme *s = &t->schemes[j];
             remap_loadings(&s->loadings, fmap);
             remap_dist(&s->delivery, fmap);
             remap_dist(&s->slippage, fmap);
@@ -175,7 +175,7 @@ static void put_num(tr__sha256_ctx *h, const char *key, double x)
     put(h, "%s=%.17g;", key, x);
 }
 
-static void put_loadings(tr__sha256_ctx *h, const tr_loadings *L)
+static void put_loadings(tr__sha256_ctx *h, const tr__loadings *L)
 {
     put(h, "L%zu[", L->n);
     for (size_t k = 0; k < L->n; k++)
@@ -183,7 +183,7 @@ static void put_loadings(tr__sha256_ctx *h, const tr_loadings *L)
     put(h, "]");
 }
 
-static void put_dist(tr__sha256_ctx *h, const char *key, const tr_dist *d)
+static void put_dist(tr__sha256_ctx *h, const char *key, const tr__dist *d)
 {
     put(h, "%s{k%d;", key, (int)d->kind);
     put_num(h, "v", d->value);
@@ -212,20 +212,20 @@ void tr__config_hash(const tr_config *cfg, char hex[65])
     put_str(&h, "notes", cfg->notes);
     put(&h, "H%d;P%llu;S%llu;C%d;", cfg->horizon, (unsigned long long)cfg->paths,
         (unsigned long long)cfg->seed, (int)cfg->copula);
-    if (cfg->copula == TR_COPULA_T) put_num(&h, "dof", cfg->dof);
+    if (cfg->copula == TR__COPULA_T) put_num(&h, "dof", cfg->dof);
     for (size_t f = 0; f < cfg->n_factors; f++) {
         put_str(&h, "factor", cfg->factors[f].name);
         put(&h, "scope%d;", (int)cfg->factors[f].scope);
     }
     for (size_t c = 0; c < cfg->n_consortia; c++) {
-        const tr_consortium *k = &cfg->consortia[c];
+        const tr__consortium *k = &cfg->consortia[c];
         put_str(&h, "consortium", k->id);
         put_str(&h, "name", k->name);
         put_str(&h, "notes", k->notes);
         put_num(&h, "reserve", k->reserve);
     }
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *t = &cfg->trusts[i];
+        const tr__trust *t = &cfg->trusts[i];
         put_str(&h, "trust", t->id);
         put_str(&h, "name", t->name);
         put_str(&h, "notes", t->notes);
@@ -245,7 +245,7 @@ void tr__config_hash(const tr_config *cfg, char hex[65])
             put(&h, "com%d:%.17g;", t->commissioners[k].consortium, t->commissioners[k].share);
         put_loadings(&h, &t->loadings);
         for (size_t j = 0; j < t->n_schemes; j++) {
-            const tr_scheme *s = &t->schemes[j];
+            const tr__scheme *s = &t->schemes[j];
             put_str(&h, "scheme", s->id);
             put_str(&h, "name", s->name);
             put_str(&h, "notes", s->notes);

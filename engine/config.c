@@ -4,7 +4,7 @@
  * A config goes through three gates, and the first that fails stops it:
  *
  *   1. encoding: the bytes must be UTF-8 without NUL bytes;
- *   2. syntax: a strict RFC 8259 scanner (below) finds the first syntax error
+ *   2. syntax: a strict RFC 8259 scanner (json_scan.c) finds the first syntax error
  *      and says where (line:column) and why, in words a config author can act
  *      on ("expected ',' or '}' after an object member", "NaN/Infinity are not
  *      allowed"). cJSON then builds the tree; it accepts some non-JSON (leading
@@ -19,8 +19,6 @@
  * so far is freed. References (consortia, factor names) are resolved through
  * hash tables, so a config with 100,000 trusts loads in linear time.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -28,22 +26,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "model.h"
+#include "model_limits.h"
 #include "canon.h"
 #include "dist.h"
+#include "fileio.h"
+#include "json_scan.h"
 #include "suggest.h"
 #include "sha256.h"
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
-#include "trustrisk/run.h"
+#include "trustrisk/limits.h"
 
-/* Deepest nesting the syntax gate accepts; a real config needs about 8. */
-#define JSON_MAX_DEPTH 64
 /* Tolerances of the sum rules: commissioner shares and discrete probs. */
 #define SHARE_TOL 1e-9
 #define PROB_TOL 1e-9
@@ -629,7 +626,7 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
  * in [-1, 1], and sum w^2 <= 1. A consortium-scoped factor needs a lead
  * consortium, so the trust being read must have commissioners. */
-static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
+static bool parse_loadings(ctx *c, const cJSON *obj, tr__loadings *L)
 {
     const cJSON *f = member(obj, "factors");
     L->n = 0;
@@ -672,7 +669,7 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr_loadings *L)
             else
                 report(c, "unknown factor \"%s\"", e->string);
             ok = false;
-        } else if (c->cfg->factors[idx].scope == TR_SCOPE_CONSORTIUM &&
+        } else if (c->cfg->factors[idx].scope == TR__SCOPE_CONSORTIUM &&
                    !c->trust_has_commissioners && c->trust_id) {
             report(c, "factor \"%s\" has consortium scope but trust \"%s\" has no commissioners",
                    e->string, c->trust_id);
@@ -736,14 +733,14 @@ static bool check_mode(ctx *c, double lo, double mode, double hi)
 /* The Beta shapes of a beta or pert must lie in [TR_BETA_SHAPE_MIN,
  * TR_BETA_SHAPE_MAX] (model.h), where the quantile tables are tested; outside,
  * a run would be wrong or fail. Reported at the member that sets them. */
-static void check_shapes(ctx *c, const tr_dist *d)
+static void check_shapes(ctx *c, const tr__dist *d)
 {
     double lo = fmin(d->alpha, d->beta), hi = fmax(d->alpha, d->beta);
     if (lo >= TR_BETA_SHAPE_MIN && hi <= TR_BETA_SHAPE_MAX) return;
     char a[40], b[40], l[40], g[40];
     snprintf(a, sizeof a, "%.6g", d->alpha);
     snprintf(b, sizeof b, "%.6g", d->beta);
-    if (d->kind == TR_DIST_PERT) {
+    if (d->kind == TR__DIST_PERT) {
         /* shapes are 1 + lambda f and 1 + lambda (1 - f): only the top can break */
         double f = (d->mode - d->min) / (d->max - d->min);
         snprintf(l, sizeof l, "%.6g", floor((TR_BETA_SHAPE_MAX - 1.0) / fmax(f, 1.0 - f)));
@@ -771,14 +768,14 @@ static void check_shapes(ctx *c, const tr_dist *d)
 /* Every value the engine can draw (U is clamped to [2^-53, 1 - 2^-53]) must
  * be a finite number: a range wider than the largest double, or a huge sd or
  * sigma, would put infinities or NaN into the months. */
-static void check_range(ctx *c, const tr_dist *d)
+static void check_range(ctx *c, const tr__dist *d)
 {
     double lo, hi;
     tr__dist_range(d, &lo, &hi);
     if (isfinite(lo) && isfinite(hi)) return;
     char a[40], b[40];
-    bool bounded = d->kind == TR_DIST_UNIFORM || d->kind == TR_DIST_TRIANGULAR ||
-                   d->kind == TR_DIST_PERT || d->kind == TR_DIST_BETA;
+    bool bounded = d->kind == TR__DIST_UNIFORM || d->kind == TR__DIST_TRIANGULAR ||
+                   d->kind == TR__DIST_PERT || d->kind == TR__DIST_BETA;
     if (bounded && !isfinite(d->max - d->min))
         report(c, "values overflow: max - min is more than 1e308; narrow the distribution");
     else
@@ -789,7 +786,7 @@ static void check_range(ctx *c, const tr_dist *d)
 }
 
 /* values / probs of a discrete distribution. */
-static bool parse_discrete(ctx *c, const cJSON *obj, tr_dist *d)
+static bool parse_discrete(ctx *c, const cJSON *obj, tr__dist *d)
 {
     const cJSON *vals = member(obj, "values"), *probs = member(obj, "probs");
     size_t nv = 0, np = 0;
@@ -857,30 +854,30 @@ static bool parse_discrete(ctx *c, const cJSON *obj, tr_dist *d)
 
 /* Read the distribution object at the current path into *d (which holds the
  * default). Returns true if it is valid. */
-static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
+static bool parse_dist_node(ctx *c, const cJSON *obj, tr__dist *d)
 {
     if (!expect_object(c, obj)) return false;
     int kind = get_enum(c, obj, "dist", "distribution", DIST_NAMES, COUNT(DIST_NAMES), true);
     if (kind < 0) return false;
     size_t before = c->nerr;
-    tr_dist r;
+    tr__dist r;
     memset(&r, 0, sizeof r);
-    r.kind = (tr_dist_kind)kind;
+    r.kind = (tr__dist_kind)kind;
     switch (r.kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         check_keys(c, obj, KEYS_FIXED, COUNT(KEYS_FIXED));
         get_number(c, obj, "value", &R_ANY, true, &r.value);
         break;
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         check_keys(c, obj, KEYS_UNIFORM, COUNT(KEYS_UNIFORM));
         if (get_number(c, obj, "min", &R_ANY, true, &r.min) +
                 get_number(c, obj, "max", &R_ANY, true, &r.max) ==
             2)
             check_min_max(c, r.min, r.max, false);
         break;
-    case TR_DIST_TRIANGULAR:
-    case TR_DIST_PERT: {
-        if (r.kind == TR_DIST_PERT)
+    case TR__DIST_TRIANGULAR:
+    case TR__DIST_PERT: {
+        if (r.kind == TR__DIST_PERT)
             check_keys(c, obj, KEYS_PERT, COUNT(KEYS_PERT));
         else
             check_keys(c, obj, KEYS_TRIANGULAR, COUNT(KEYS_TRIANGULAR));
@@ -888,18 +885,18 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         int got_mode = get_number(c, obj, "mode", &R_ANY, true, &r.mode);
         got += get_number(c, obj, "max", &R_ANY, true, &r.max);
         r.lambda = 4;
-        if (r.kind == TR_DIST_PERT) get_number(c, obj, "lambda", &R_POSITIVE, false, &r.lambda);
+        if (r.kind == TR__DIST_PERT) get_number(c, obj, "lambda", &R_POSITIVE, false, &r.lambda);
         /* min == max is a point mass: write it as "fixed" */
         if (got == 2 && check_min_max(c, r.min, r.max, true) && got_mode == 1)
             check_mode(c, r.min, r.mode, r.max);
-        if (r.kind == TR_DIST_PERT && r.max > r.min) {
+        if (r.kind == TR__DIST_PERT && r.max > r.min) {
             r.alpha = 1 + r.lambda * (r.mode - r.min) / (r.max - r.min);
             r.beta = 1 + r.lambda * (r.max - r.mode) / (r.max - r.min);
             if (c->nerr == before) check_shapes(c, &r);
         }
         break;
     }
-    case TR_DIST_BETA: {
+    case TR__DIST_BETA: {
         check_keys(c, obj, KEYS_BETA, COUNT(KEYS_BETA));
         r.min = 0;
         r.max = 1;
@@ -927,17 +924,17 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
         }
         break;
     }
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         check_keys(c, obj, KEYS_NORMAL, COUNT(KEYS_NORMAL));
         get_number(c, obj, "mean", &R_ANY, true, &r.mean);
         get_number(c, obj, "sd", &R_POSITIVE, true, &r.sd);
         break;
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_LOGNORMAL:
         check_keys(c, obj, KEYS_LOGNORMAL, COUNT(KEYS_LOGNORMAL));
         get_number(c, obj, "median", &R_POSITIVE, true, &r.median);
         get_number(c, obj, "sigma", &R_POSITIVE, true, &r.sigma);
         break;
-    case TR_DIST_DISCRETE:
+    case TR__DIST_DISCRETE:
         check_keys(c, obj, KEYS_DISCRETE, COUNT(KEYS_DISCRETE));
         parse_discrete(c, obj, &r);
         break;
@@ -952,20 +949,20 @@ static bool parse_dist_node(ctx *c, const cJSON *obj, tr_dist *d)
 
 /* The smallest value a bounded distribution can take (-inf if unbounded),
  * and the member holding it. */
-static double dist_floor(const tr_dist *d, const char **key, size_t *index)
+static double dist_floor(const tr__dist *d, const char **key, size_t *index)
 {
     *index = (size_t)-1;
     switch (d->kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         *key = "value";
         return d->value;
-    case TR_DIST_UNIFORM:
-    case TR_DIST_TRIANGULAR:
-    case TR_DIST_PERT:
-    case TR_DIST_BETA:
+    case TR__DIST_UNIFORM:
+    case TR__DIST_TRIANGULAR:
+    case TR__DIST_PERT:
+    case TR__DIST_BETA:
         *key = "min";
         return d->min;
-    case TR_DIST_DISCRETE: {
+    case TR__DIST_DISCRETE: {
         *key = "values";
         double lo = INFINITY;
         for (size_t i = 0; i < d->n; i++)
@@ -975,8 +972,8 @@ static double dist_floor(const tr_dist *d, const char **key, size_t *index)
             }
         return lo;
     }
-    case TR_DIST_NORMAL:
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_NORMAL:
+    case TR__DIST_LOGNORMAL:
         break;
     }
     *key = NULL;
@@ -986,7 +983,7 @@ static double dist_floor(const tr_dist *d, const char **key, size_t *index)
 /* obj[key] as a distribution (the default stays in *d if it is absent). A
  * growth rate must stay above -1 (a fall of 100 % a year) wherever the
  * distribution is bounded; an unbounded one is the simulator's to clamp. */
-static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bool required,
+static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr__dist *d, bool required,
                        bool growth)
 {
     const cJSON *n = member(obj, key);
@@ -1011,10 +1008,10 @@ static bool parse_dist(ctx *c, const cJSON *obj, const char *key, tr_dist *d, bo
     return c->nerr == before;
 }
 
-static void dist_fixed(tr_dist *d, double v)
+static void dist_fixed(tr__dist *d, double v)
 {
     memset(d, 0, sizeof *d);
-    d->kind = TR_DIST_FIXED;
+    d->kind = TR__DIST_FIXED;
     d->value = v;
 }
 
@@ -1064,7 +1061,7 @@ static void parse_factors(ctx *c, const cJSON *root)
     size_t i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_factor *f = &cfg->factors[i];
+        tr__factor *f = &cfg->factors[i];
         if (expect_object(c, e)) {
             check_keys(c, e, KEYS_FACTOR, COUNT(KEYS_FACTOR));
             const char *name = get_string(c, e, "name", true, true);
@@ -1079,7 +1076,7 @@ static void parse_factors(ctx *c, const cJSON *root)
                 f->key = tr__hash64(name);
             }
             int scope = get_enum(c, e, "scope", "scope", SCOPE_NAMES, COUNT(SCOPE_NAMES), true);
-            if (scope >= 0) f->scope = (tr_factor_scope)scope;
+            if (scope >= 0) f->scope = (tr__factor_scope)scope;
         }
         path_pop(c, m2);
     }
@@ -1108,7 +1105,7 @@ static void parse_consortia(ctx *c, const cJSON *root)
     size_t arr_len = c->plen, i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_consortium *k = &cfg->consortia[i];
+        tr__consortium *k = &cfg->consortia[i];
         if (expect_object(c, e)) {
             check_keys(c, e, KEYS_CONSORTIUM, COUNT(KEYS_CONSORTIUM));
             const char *id = get_string(c, e, "id", true, true);
@@ -1163,7 +1160,7 @@ static const char *const KEYS_COMMISSIONER[] = {"consortium", "share"};
  * Every month's flow must stay within TR_MAX_MONEY, like every money field,
  * so that no month, cash balance or statistic can overflow (an overflow would
  * reach results.json as a non-finite number). Income, expenditure and fixed
- * charges grow as annual / 12 * (1 + g)^((t - 1) / 12) (MODEL.md section 6),
+ * charges grow as annual / 12 * (1 + g)^((t - 1) / 12) (docs/model.md section 6),
  * so with the largest g the engine can draw (tr__dist_range) the worst month
  * is month H. Reported at the growth (or indexation) that breaks it.
  */
@@ -1183,7 +1180,7 @@ static void check_monthly(ctx *c, const char *key, const char *what, const char 
 
 /* A scheme's monthly saving is d * saving / 12 with d = delivery, times
  * retained when compromised: it must stay within TR_MAX_MONEY too. */
-static void check_saving(ctx *c, const tr_scheme *s)
+static void check_saving(ctx *c, const tr__scheme *s)
 {
     double lo, hi;
     tr__dist_range(&s->delivery, &lo, &hi);
@@ -1210,7 +1207,7 @@ static void check_saving(ctx *c, const tr_scheme *s)
 }
 
 static bool parse_event(ctx *c, const cJSON *obj, const char *key, const char *const *keys,
-                        double *prob, tr_dist *d)
+                        double *prob, tr__dist *d)
 {
     const cJSON *n = member(obj, key);
     if (!n) return false;
@@ -1224,7 +1221,7 @@ static bool parse_event(ctx *c, const cJSON *obj, const char *key, const char *c
     return true;
 }
 
-static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size_t i,
+static void parse_scheme(ctx *c, const cJSON *e, tr__scheme *s, strmap *ids, size_t i,
                          size_t array_mark)
 {
     check_keys(c, e, KEYS_SCHEME, COUNT(KEYS_SCHEME));
@@ -1238,9 +1235,9 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
     }
     s->name = xstrdup(c, name ? name : id);
     s->notes = xstrdup(c, notes);
-    s->kind = TR_SCHEME_OTHER;
+    s->kind = TR__SCHEME_OTHER;
     int kind = get_enum(c, e, "kind", "kind", KIND_NAMES, COUNT(KIND_NAMES), false);
-    if (kind >= 0) s->kind = (tr_scheme_kind)kind;
+    if (kind >= 0) s->kind = (tr__scheme_kind)kind;
     bool flows_ok = get_number(c, e, "saving", &R_MONEY_POS, true, &s->saving) == 1;
     s->start_month = 1;
     get_number(c, e, "start_month", &R_START, true, &s->start_month);
@@ -1266,7 +1263,7 @@ static void parse_scheme(ctx *c, const cJSON *e, tr_scheme *s, strmap *ids, size
 
 /* commissioners: resolve each consortium, refuse one listed twice, check the
  * shares' sum, and pick the lead (largest share, first listed on a tie). */
-static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
+static void parse_commissioners(ctx *c, const cJSON *e, tr__trust *t)
 {
     const cJSON *arr = member(e, "commissioners");
     t->national_share = 1.0;
@@ -1294,7 +1291,7 @@ static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
     size_t i = 0;
     for (const cJSON *m = arr->child; m; m = m->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_commissioner *k = &t->commissioners[i];
+        tr__commissioner *k = &t->commissioners[i];
         k->consortium = -1;
         if (!expect_object(c, m)) {
             ok = false;
@@ -1347,7 +1344,7 @@ static void parse_commissioners(ctx *c, const cJSON *e, tr_trust *t)
     path_pop(c, mark);
 }
 
-static void parse_trust(ctx *c, const cJSON *e, tr_trust *t, strmap *ids, size_t i,
+static void parse_trust(ctx *c, const cJSON *e, tr__trust *t, strmap *ids, size_t i,
                         size_t array_mark)
 {
     check_keys(c, e, KEYS_TRUST, COUNT(KEYS_TRUST));
@@ -1457,7 +1454,7 @@ static void parse_trusts(ctx *c, const cJSON *root)
     size_t arr_len = c->plen, i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         size_t m2 = path_push_index(c, i);
-        tr_trust *t = &cfg->trusts[i];
+        tr__trust *t = &cfg->trusts[i];
         t->lead_consortium = -1;
         t->national_share = 1.0;
         t->file_index = i;
@@ -1481,15 +1478,15 @@ static const char *const COPULA_NAMES[] = {"gaussian", "t"};
 static void parse_copula(ctx *c, const cJSON *root)
 {
     const cJSON *n = member(root, "copula");
-    c->cfg->copula = TR_COPULA_GAUSSIAN;
+    c->cfg->copula = TR__COPULA_GAUSSIAN;
     if (!n) return;
     size_t mark = path_push_key(c, "copula");
     if (expect_object(c, n)) {
         check_keys(c, n, KEYS_COPULA, COUNT(KEYS_COPULA));
         int type = get_enum(c, n, "type", "copula type", COPULA_NAMES, COUNT(COPULA_NAMES), false);
-        bool gaussian = type == TR_COPULA_GAUSSIAN || !member(n, "type");
-        if (type >= 0) c->cfg->copula = (tr_copula_kind)type;
-        if (type == TR_COPULA_T)
+        bool gaussian = type == TR__COPULA_GAUSSIAN || !member(n, "type");
+        if (type >= 0) c->cfg->copula = (tr__copula_kind)type;
+        if (type == TR__COPULA_T)
             get_number(c, n, "dof", &R_DOF, true, &c->cfg->dof);
         else if (gaussian && member(n, "dof"))
             report_at(c, "dof", "\"dof\" is only used by the t copula (\"type\": \"t\")");
@@ -1542,382 +1539,16 @@ static void parse_root(ctx *c, const cJSON *root)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Gates 1 and 2: encoding and syntax                                        */
-/* ------------------------------------------------------------------------- */
-
-/* 1-based line and column (in characters, not bytes) of byte `off`. */
-static void line_col(const char *s, size_t off, int *line, int *col)
-{
-    long l = 1, k = 1;
-    for (size_t i = 0; i < off; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '\n') {
-            l++;
-            k = 1;
-        } else if ((ch & 0xC0) != 0x80) {
-            k++;
-        }
-    }
-    *line = l > 2000000000 ? 2000000000 : (int)l;
-    *col = k > 2000000000 ? 2000000000 : (int)k;
-}
-
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF) or is NUL; len if
- * none. */
-static size_t utf8_check(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        if (b == 0) return i;
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            if (b == 0xE0) lo = 0xA0;
-            if (b == 0xED) hi = 0x9F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            if (b == 0xF0) lo = 0x90;
-            if (b == 0xF4) hi = 0x8F;
-        } else {
-            return i;
-        }
-        if (i + need >= len) return i;
-        if (s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += need + 1;
-    }
-    return len;
-}
-
-typedef struct scanner {
-    const char *s;
-    size_t n, i;
-    size_t err_at;
-    char msg[200];
-    bool failed;
-    /* the top-level "seed" value's text, seed_len 0 if none (a key spelled
-     * with \u escapes is not seen here and gets the number rules only) */
-    size_t seed_at, seed_len;
-} scanner;
-
-static bool scan_fail(scanner *sc, size_t at, const char *fmt, ...) TR_PRINTF(3, 4);
-static bool scan_fail(scanner *sc, size_t at, const char *fmt, ...)
-{
-    if (sc->failed) return false;
-    sc->failed = true;
-    sc->err_at = at;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sc->msg, sizeof sc->msg, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-static void scan_ws(scanner *sc)
-{
-    while (sc->i < sc->n) {
-        char ch = sc->s[sc->i];
-        if (ch == '/' && sc->i + 1 < sc->n && (sc->s[sc->i + 1] == '/' || sc->s[sc->i + 1] == '*'))
-            scan_fail(sc, sc->i, "comments are not allowed in JSON");
-        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') break;
-        sc->i++;
-    }
-}
-
-static bool is_alpha(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static bool is_digit(char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-/* Is the word at i NaN, Inf or Infinity (any case), as other languages write
- * non-finite numbers? */
-static bool starts_nonfinite(const scanner *sc, size_t i)
-{
-    static const char *const words[] = {"nan", "inf", "infinity"};
-    size_t k = i;
-    char w[9];
-    while (k < sc->n && k - i < 8 && is_alpha(sc->s[k])) {
-        w[k - i] = (char)(sc->s[k] | 0x20);
-        k++;
-    }
-    if (k < sc->n && (is_alpha(sc->s[k]) || is_digit(sc->s[k]))) return false;
-    w[k - i] = '\0';
-    for (size_t j = 0; j < COUNT(words); j++)
-        if (strcmp(w, words[j]) == 0) return true;
-    return false;
-}
-
-/* Describe what sits at i, for "unexpected ..." messages. */
-static bool scan_unexpected(scanner *sc, size_t i, const char *expected)
-{
-    if (i >= sc->n) return scan_fail(sc, i, "unexpected end of input; expected %s", expected);
-    char ch = sc->s[i];
-    if (ch == '/' && i + 1 < sc->n && (sc->s[i + 1] == '/' || sc->s[i + 1] == '*'))
-        return scan_fail(sc, i, "comments are not allowed in JSON");
-    if (ch == '\'') return scan_fail(sc, i, "strings must use double quotes, not single quotes");
-    if (starts_nonfinite(sc, i) || ((ch == '-' || ch == '+') && starts_nonfinite(sc, i + 1)))
-        return scan_fail(sc, i, "NaN/Infinity are not allowed in JSON; write a finite number");
-    if (is_alpha(ch)) {
-        size_t k = i;
-        while (k < sc->n && k - i < 30 &&
-               (is_alpha(sc->s[k]) || is_digit(sc->s[k]) || sc->s[k] == '_'))
-            k++;
-        return scan_fail(sc, i,
-                         "unexpected word \"%.*s\"; expected %s (strings need double quotes)",
-                         (int)(k - i), sc->s + i, expected);
-    }
-    if ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7F)
-        return scan_fail(sc, i, "unexpected character (byte 0x%02x); expected %s",
-                         (unsigned char)ch, expected);
-    return scan_fail(sc, i, "unexpected '%c'; expected %s", ch, expected);
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-/* Four hex digits after "\u" at i; -1 if malformed. */
-static long scan_hex4(const scanner *sc, size_t i)
-{
-    if (i + 4 > sc->n) return -1;
-    long v = 0;
-    for (size_t k = 0; k < 4; k++) {
-        int h = hexval(sc->s[i + k]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static bool scan_string(scanner *sc)
-{
-    size_t start = sc->i++;
-    while (sc->i < sc->n) {
-        unsigned char ch = (unsigned char)sc->s[sc->i];
-        if (ch == '"') {
-            sc->i++;
-            return true;
-        }
-        if (ch < 0x20)
-            return scan_fail(sc, sc->i,
-                             ch == '\n' ? "unterminated string (a string cannot span lines; "
-                                          "write \\n for a newline)"
-                                        : "control character in string; escape it (e.g. \\t)");
-        if (ch != '\\') {
-            sc->i++;
-            continue;
-        }
-        if (sc->i + 1 >= sc->n) break;
-        char e = sc->s[sc->i + 1];
-        if (e == 'u') {
-            long v = scan_hex4(sc, sc->i + 2);
-            if (v < 0) return scan_fail(sc, sc->i, "invalid \\u escape; expected 4 hex digits");
-            if (v == 0) return scan_fail(sc, sc->i, "\\u0000 (NUL) is not allowed in strings");
-            if (v >= 0xDC00 && v <= 0xDFFF)
-                return scan_fail(sc, sc->i, "invalid \\u escape: unpaired low surrogate");
-            if (v >= 0xD800 && v <= 0xDBFF) {
-                long lo = -1;
-                if (sc->i + 7 < sc->n && sc->s[sc->i + 6] == '\\' && sc->s[sc->i + 7] == 'u')
-                    lo = scan_hex4(sc, sc->i + 8);
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                    return scan_fail(sc, sc->i, "invalid \\u escape: unpaired high surrogate");
-                sc->i += 6;
-            }
-            sc->i += 6;
-        } else if (e && strchr("\"\\/bfnrt", e)) {
-            sc->i += 2;
-        } else {
-            return scan_fail(sc, sc->i, "invalid escape '\\%c' in string", e);
-        }
-    }
-    return scan_fail(sc, start, "unterminated string");
-}
-
-/* RFC 8259 numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool scan_number(scanner *sc)
-{
-    size_t start = sc->i;
-    const char *s = sc->s;
-    if (s[sc->i] == '-') sc->i++;
-    if (sc->i >= sc->n || !is_digit(s[sc->i])) {
-        if (sc->i < sc->n && starts_nonfinite(sc, sc->i))
-            return scan_fail(sc, start,
-                             "NaN/Infinity are not allowed in JSON; write a finite number");
-        return scan_fail(sc, sc->i, "invalid number: expected a digit after '-'");
-    }
-    if (s[sc->i] == '0' && sc->i + 1 < sc->n && is_digit(s[sc->i + 1]))
-        return scan_fail(sc, start, "invalid number: leading zeros are not allowed");
-    while (sc->i < sc->n && is_digit(s[sc->i]))
-        sc->i++;
-    if (sc->i < sc->n && s[sc->i] == '.') {
-        sc->i++;
-        if (sc->i >= sc->n || !is_digit(s[sc->i]))
-            return scan_fail(sc, sc->i, "invalid number: expected a digit after '.'");
-        while (sc->i < sc->n && is_digit(s[sc->i]))
-            sc->i++;
-    }
-    if (sc->i < sc->n && (s[sc->i] == 'e' || s[sc->i] == 'E')) {
-        sc->i++;
-        if (sc->i < sc->n && (s[sc->i] == '+' || s[sc->i] == '-')) sc->i++;
-        if (sc->i >= sc->n || !is_digit(s[sc->i]))
-            return scan_fail(sc, sc->i, "invalid number: expected a digit in the exponent");
-        while (sc->i < sc->n && is_digit(s[sc->i]))
-            sc->i++;
-    }
-    if (sc->i < sc->n && (is_alpha(s[sc->i]) || s[sc->i] == '.'))
-        return scan_fail(sc, sc->i, "invalid number: unexpected '%c'", s[sc->i]);
-    return true;
-}
-
-static bool scan_word(scanner *sc, const char *w)
-{
-    size_t k = strlen(w);
-    if (sc->n - sc->i >= k && memcmp(sc->s + sc->i, w, k) == 0 &&
-        !(sc->i + k < sc->n && (is_alpha(sc->s[sc->i + k]) || is_digit(sc->s[sc->i + k])))) {
-        sc->i += k;
-        return true;
-    }
-    return scan_unexpected(sc, sc->i, "a value");
-}
-
-static bool scan_value(scanner *sc, int depth);
-
-static bool scan_object(scanner *sc, int depth)
-{
-    sc->i++; /* '{' */
-    scan_ws(sc);
-    if (sc->i < sc->n && sc->s[sc->i] == '}') {
-        sc->i++;
-        return true;
-    }
-    for (;;) {
-        if (sc->i >= sc->n || sc->s[sc->i] != '"') {
-            if (sc->i < sc->n && sc->s[sc->i] == '}')
-                return scan_fail(sc, sc->i, "trailing comma before '}'");
-            if (sc->i < sc->n && is_alpha(sc->s[sc->i]))
-                return scan_fail(sc, sc->i, "object keys must be strings in double quotes");
-            return scan_unexpected(sc, sc->i, "a string key");
-        }
-        size_t key_at = sc->i;
-        if (!scan_string(sc)) return false;
-        bool seed = depth == 0 && sc->i - key_at == 6 && memcmp(sc->s + key_at, "\"seed\"", 6) == 0;
-        scan_ws(sc);
-        if (sc->i >= sc->n || sc->s[sc->i] != ':')
-            return scan_unexpected(sc, sc->i, "':' after an object key");
-        sc->i++;
-        scan_ws(sc);
-        size_t value_at = sc->i;
-        if (!scan_value(sc, depth + 1)) return false;
-        if (seed) {
-            sc->seed_at = value_at;
-            sc->seed_len = sc->i - value_at;
-        }
-        scan_ws(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            scan_ws(sc);
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == '}') {
-            sc->i++;
-            return true;
-        }
-        if (sc->i >= sc->n)
-            return scan_fail(sc, sc->i,
-                             "unexpected end of input; expected ',' or '}' after an object member");
-        return scan_fail(sc, sc->i, "expected ',' or '}' after an object member");
-    }
-}
-
-static bool scan_array(scanner *sc, int depth)
-{
-    sc->i++; /* '[' */
-    scan_ws(sc);
-    if (sc->i < sc->n && sc->s[sc->i] == ']') {
-        sc->i++;
-        return true;
-    }
-    for (;;) {
-        if (sc->i < sc->n && sc->s[sc->i] == ']')
-            return scan_fail(sc, sc->i, "trailing comma before ']'");
-        if (!scan_value(sc, depth + 1)) return false;
-        scan_ws(sc);
-        if (sc->i < sc->n && sc->s[sc->i] == ',') {
-            sc->i++;
-            scan_ws(sc);
-            continue;
-        }
-        if (sc->i < sc->n && sc->s[sc->i] == ']') {
-            sc->i++;
-            return true;
-        }
-        if (sc->i >= sc->n)
-            return scan_fail(sc, sc->i,
-                             "unexpected end of input; expected ',' or ']' after an array element");
-        return scan_fail(sc, sc->i, "expected ',' or ']' after an array element");
-    }
-}
-
-static bool scan_value(scanner *sc, int depth)
-{
-    if (depth > JSON_MAX_DEPTH)
-        return scan_fail(sc, sc->i, "nesting is deeper than %d levels", JSON_MAX_DEPTH);
-    if (sc->i >= sc->n) return scan_unexpected(sc, sc->i, "a value");
-    char ch = sc->s[sc->i];
-    switch (ch) {
-    case '{':
-        return scan_object(sc, depth);
-    case '[':
-        return scan_array(sc, depth);
-    case '"':
-        return scan_string(sc);
-    case 't':
-        return scan_word(sc, "true");
-    case 'f':
-        return scan_word(sc, "false");
-    case 'n':
-        return scan_word(sc, "null");
-    case '+':
-        if (starts_nonfinite(sc, sc->i + 1)) return scan_unexpected(sc, sc->i, "a value");
-        return scan_fail(sc, sc->i, "invalid number: a number cannot start with '+'");
-    case '.':
-        return scan_fail(sc, sc->i, "invalid number: write a digit before '.' (0.5, not .5)");
-    default:
-        if (ch == '-' || is_digit(ch)) return scan_number(sc);
-        return scan_unexpected(sc, sc->i, "a value");
-    }
-}
-
-/* ------------------------------------------------------------------------- */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
 
-static void free_loadings(tr_loadings *L)
+static void free_loadings(tr__loadings *L)
 {
     free(L->factor);
     free(L->weight);
 }
 
-static void free_dist(tr_dist *d)
+static void free_dist(tr__dist *d)
 {
     free(d->values);
     free(d->probs);
@@ -1929,9 +1560,9 @@ void tr_config_free(tr_config *cfg)
 {
     if (!cfg) return;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        tr_trust *t = &cfg->trusts[i];
+        tr__trust *t = &cfg->trusts[i];
         for (size_t k = 0; k < t->n_schemes; k++) {
-            tr_scheme *s = &t->schemes[k];
+            tr__scheme *s = &t->schemes[k];
             free(s->id);
             free(s->name);
             free(s->notes);
@@ -1985,10 +1616,10 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
         s += 3;
         n -= 3;
     }
-    size_t bad = utf8_check((const unsigned char *)s, n);
+    size_t bad = tr__utf8_check(s, n);
     if (bad < n) {
         int line, col;
-        line_col(s, bad, &line, &col);
+        tr__line_col(s, bad, &line, &col);
         if (s[bad] == 0)
             return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
                                 "NUL byte in input; a config must be UTF-8 text");
@@ -1998,18 +1629,14 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     }
 
     /* gate 2: syntax */
-    scanner sc = {.s = s, .n = n};
-    scan_ws(&sc);
-    if (sc.i == n)
+    tr__json_scan sc;
+    tr__json_verdict v = tr__json_check(s, n, "seed", &sc);
+    if (v == TR__JSON_EMPTY)
         return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
                             "syntax error: the file is empty; expected a JSON object");
-    if (scan_value(&sc, 0)) {
-        scan_ws(&sc);
-        if (sc.i < n) scan_fail(&sc, sc.i, "unexpected text after the end of the JSON value");
-    }
-    if (sc.failed) {
+    if (v == TR__JSON_BAD) {
         int line, col;
-        line_col(s, sc.err_at, &line, &col);
+        tr__line_col(s, sc.at, &line, &col);
         return tr_error_add(err, TR_E_INPUT, file, NULL, line, col, "syntax error: %s", sc.msg);
     }
     const char *end = NULL;
@@ -2017,7 +1644,7 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     if (!root) {
         /* the scanner accepted it, so this is cJSON running out of memory */
         int line = 0, col = 0;
-        if (end && end >= s && end <= s + n) line_col(s, (size_t)(end - s), &line, &col);
+        if (end && end >= s && end <= s + n) tr__line_col(s, (size_t)(end - s), &line, &col);
         return tr_error_add(err, TR_E_NOMEM, file, NULL, line, col,
                             "out of memory while parsing the JSON");
     }
@@ -2040,9 +1667,9 @@ tr_status tr_config_load_buffer(const char *data, size_t len, const char *source
     } else {
         c.path[0] = '\0';
         c.cfg->source = xstrdup(&c, file);
-        if (sc.seed_len) {
-            c.seed_text = s + sc.seed_at;
-            c.seed_len = sc.seed_len;
+        if (sc.capture_len) {
+            c.seed_text = s + sc.capture_at;
+            c.seed_len = sc.capture_len;
         }
         parse_root(&c, root);
     }
@@ -2073,83 +1700,13 @@ tr_status tr_config_load_file(const char *filename, tr_config **out, tr_error *e
     if (out) *out = NULL;
     if (!filename || !out)
         return tr_error_add(err, TR_E_INTERNAL, filename, NULL, 0, 0, "no file name or output");
-    char why[128];
-    int fd = open(filename, O_RDONLY);
-    if (fd < 0) {
-        /* a name that leads nowhere is a bad argument; anything else (no
-         * permission, no descriptors, a failing disk) is an I/O failure */
-        int e = errno;
-        tr_status st =
-            e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG || e == ELOOP ? TR_E_INPUT : TR_E_IO;
-        if (strerror_r(e, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", e);
-        return tr_error_add(err, st, filename, NULL, 0, 0, "cannot open: %s", why);
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        if (strerror_r(errno, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", errno);
-        close(fd);
-        return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot read: %s", why);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0, "cannot read: is a directory");
-    }
-    /* refuse a large regular file before reading any of it; for pipes and
-     * the like, the read below stops one byte past the limit */
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > TR_CONFIG_MAX_BYTES) {
-        close(fd);
-        return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                            "file is too large (%jd bytes; the limit is %u bytes)",
-                            (intmax_t)st.st_size, TR_CONFIG_MAX_BYTES);
-    }
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0,
-                            "out of memory reading the file");
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap * 2 > (size_t)TR_CONFIG_MAX_BYTES + 1
-                              ? (size_t)TR_CONFIG_MAX_BYTES + 1
-                              : cap * 2;
-            char *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-            if (!nb) {
-                free(buf);
-                close(fd);
-                if (ncap <= cap)
-                    return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                                        "file is too large (the limit is %u bytes)",
-                                        TR_CONFIG_MAX_BYTES);
-                return tr_error_add(err, TR_E_NOMEM, filename, NULL, 0, 0,
-                                    "out of memory reading the file");
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            if (strerror_r(errno, why, sizeof why) != 0)
-                snprintf(why, sizeof why, "error %d", errno);
-            free(buf);
-            close(fd);
-            return tr_error_add(err, TR_E_IO, filename, NULL, 0, 0, "cannot read: %s", why);
-        }
-        if (r == 0) break;
-        len += (size_t)r;
-        if (len > TR_CONFIG_MAX_BYTES) {
-            free(buf);
-            close(fd);
-            return tr_error_add(err, TR_E_INPUT, filename, NULL, 0, 0,
-                                "file is too large (the limit is %u bytes)", TR_CONFIG_MAX_BYTES);
-        }
-    }
-    close(fd);
-    tr_status s = tr_config_load_buffer(buf, len, filename, out, err);
+    char *buf = NULL;
+    size_t len = 0;
+    tr_status st = tr__file_read(filename, TR_CONFIG_MAX_BYTES, NULL, &buf, &len, err);
+    if (st != TR_OK) return st;
+    st = tr_config_load_buffer(buf, len, filename, out, err);
     free(buf);
-    return s;
+    return st;
 }
 
 const char *tr_config_name(const tr_config *cfg)
@@ -2199,7 +1756,7 @@ size_t tr_config_factor_count(const tr_config *cfg)
 
 const char *tr_config_copula(const tr_config *cfg)
 {
-    return cfg->copula == TR_COPULA_T ? "t" : "gaussian";
+    return cfg->copula == TR__COPULA_T ? "t" : "gaussian";
 }
 
 static const char *plural(size_t n, const char *one, const char *many)
@@ -2218,7 +1775,7 @@ void tr_config_describe(const tr_config *cfg, FILE *fp)
             plural(cfg->n_schemes_total, "scheme", "schemes"), cfg->n_consortia,
             plural(cfg->n_consortia, "consortium", "consortia"), cfg->n_factors,
             plural(cfg->n_factors, "factor", "factors"), cfg->horizon,
-            cfg->copula == TR_COPULA_T ? "Student-t" : "Gaussian");
-    if (cfg->copula == TR_COPULA_T) fprintf(fp, " (%g degrees of freedom)", cfg->dof);
+            cfg->copula == TR__COPULA_T ? "Student-t" : "Gaussian");
+    if (cfg->copula == TR__COPULA_T) fprintf(fp, " (%g degrees of freedom)", cfg->dof);
     fprintf(fp, "; default %" PRIu64 " paths, seed %" PRIu64 ".\n", cfg->paths, cfg->seed);
 }

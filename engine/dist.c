@@ -16,14 +16,14 @@
  * method with a bisection safeguard; in w the tails are nearly linear
  * (d log I / d log y -> p), so it converges in a few steps from the
  * power-law first guess. GSL supplies I (gsl_sf_beta_inc_e), log B and the
- * chi-square and Student-t functions; its abort-on-error handler is turned
- * off once (pthread_once) before any GSL call, and every result is checked.
+ * chi-square and Student-t functions, and every result is checked. GSL's
+ * error handler is the host's to set (trustrisk/config.h says what the
+ * library expects): the library never changes it for the whole process.
  */
 #include "dist.h"
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,18 +36,6 @@
 #include "vmath.h"
 
 #define TR_PI 3.14159265358979323846
-
-/* ---- GSL ------------------------------------------------------------- */
-
-static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
-static void gsl_quiet_once(void)
-{
-    gsl_set_error_handler_off();
-}
-static void gsl_quiet(void)
-{
-    pthread_once(&gsl_once, gsl_quiet_once);
-}
 
 /* ---- Exact beta quantile --------------------------------------------- */
 
@@ -121,16 +109,15 @@ static double beta_quantile_exact(double a, double b, double lnb, double u)
 
 /* ---- Quantile table (betaq.h) ------------------------------------------ */
 
-static int is_beta_family(const tr_dist *d)
+static int is_beta_family(const tr__dist *d)
 {
-    return d->kind == TR_DIST_BETA || d->kind == TR_DIST_PERT;
+    return d->kind == TR__DIST_BETA || d->kind == TR__DIST_PERT;
 }
 
-tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err)
+tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err)
 {
     *out = NULL;
     if (!is_beta_family(d) || !(d->max > d->min)) return TR_OK;
-    gsl_quiet();
     return tr__betaq_build(d->alpha, d->beta, out, err);
 }
 
@@ -161,7 +148,7 @@ size_t tr__qtable_bytes(const tr__qtable *t)
 
 /* ---- Families ------------------------------------------------------- */
 
-static double triangular_quantile(const tr_dist *d, double u)
+static double triangular_quantile(const tr__dist *d, double u)
 {
     double a = d->min, c = d->mode, b = d->max, w = b - a;
     if (!(w > 0.0)) return a;
@@ -170,7 +157,7 @@ static double triangular_quantile(const tr_dist *d, double u)
     return b - sqrt((1.0 - u) * w * (b - c));
 }
 
-static double discrete_quantile(const tr_dist *d, double u)
+static double discrete_quantile(const tr__dist *d, double u)
 {
     /* The first index whose cumulative probability reaches u; cum is
      * non-decreasing, so binary search finds the first one in the given order. */
@@ -185,47 +172,46 @@ static double discrete_quantile(const tr_dist *d, double u)
     return d->values[lo];
 }
 
-double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u)
+double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u)
 {
     switch (d->kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         return d->value;
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         return d->min + u * (d->max - d->min);
-    case TR_DIST_TRIANGULAR:
+    case TR__DIST_TRIANGULAR:
         return triangular_quantile(d, u);
-    case TR_DIST_PERT:
-    case TR_DIST_BETA: {
+    case TR__DIST_PERT:
+    case TR__DIST_BETA: {
         double w = d->max - d->min;
         if (!(w > 0.0)) return d->min;
         double y;
         if (t) {
             y = tr__betaq_eval(t, u);
         } else {
-            gsl_quiet();
             y = beta_quantile_exact(d->alpha, d->beta, gsl_sf_lnbeta(d->alpha, d->beta), u);
         }
         return d->min + w * y;
     }
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         return d->mean + d->sd * tr__norm_inv(u);
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_LOGNORMAL:
         return tr__vexp(tr__vlog(d->median) + d->sigma * tr__norm_inv(u));
-    case TR_DIST_DISCRETE:
+    case TR__DIST_DISCRETE:
         return d->n ? discrete_quantile(d, u) : NAN;
     }
     return NAN;
 }
 
-TR__VCLONES void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, const double *U,
+TR__VCLONES void tr__dist_quantile_n(const tr__dist *d, const tr__qtable *t, const double *U,
                                      int flip, double *out, size_t n)
 {
     double u[TR__QN_MAX] = {0};
     for (size_t l = 0; l < n; l++)
         u[l] = flip ? 1.0 - U[l] : U[l];
     switch (d->kind) {
-    case TR_DIST_PERT:
-    case TR_DIST_BETA: {
+    case TR__DIST_PERT:
+    case TR__DIST_BETA: {
         double w = d->max - d->min;
         if (t && w > 0.0) {
             tr__betaq_eval_n(t, u, out, n);
@@ -235,16 +221,16 @@ TR__VCLONES void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, cons
         }
         break;
     }
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         for (size_t l = 0; l < n; l++)
             out[l] = d->min + u[l] * (d->max - d->min);
         return;
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         tr__vnorm_inv_block(u, out, n);
         for (size_t l = 0; l < n; l++)
             out[l] = d->mean + d->sd * out[l];
         return;
-    case TR_DIST_LOGNORMAL: {
+    case TR__DIST_LOGNORMAL: {
         double lm = tr__vlog(d->median);
         tr__vnorm_inv_block(u, out, n);
         for (size_t l = 0; l < n; l++)
@@ -258,15 +244,15 @@ TR__VCLONES void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, cons
         out[l] = tr__dist_quantile(d, t, u[l]);
 }
 
-void tr__dist_range(const tr_dist *d, double *lo, double *hi)
+void tr__dist_range(const tr__dist *d, double *lo, double *hi)
 {
     switch (d->kind) {
-    case TR_DIST_PERT:
-    case TR_DIST_BETA: /* min + (max - min) y with y in [0, 1] */
+    case TR__DIST_PERT:
+    case TR__DIST_BETA: /* min + (max - min) y with y in [0, 1] */
         *lo = d->min;
         *hi = d->max > d->min ? d->min + (d->max - d->min) : d->min;
         return;
-    case TR_DIST_DISCRETE:
+    case TR__DIST_DISCRETE:
         *lo = INFINITY;
         *hi = -INFINITY;
         for (size_t i = 0; i < d->n; i++) {
@@ -281,17 +267,17 @@ void tr__dist_range(const tr_dist *d, double *lo, double *hi)
     }
 }
 
-double tr__dist_cdf(const tr_dist *d, double x)
+double tr__dist_cdf(const tr__dist *d, double x)
 {
     if (x != x) return NAN;
     switch (d->kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         return x >= d->value ? 1.0 : 0.0;
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         if (x < d->min) return 0.0;
         if (x >= d->max) return 1.0;
         return (x - d->min) / (d->max - d->min);
-    case TR_DIST_TRIANGULAR: {
+    case TR__DIST_TRIANGULAR: {
         double a = d->min, c = d->mode, b = d->max;
         if (x < a) return 0.0;
         if (x >= b) return 1.0;
@@ -299,23 +285,22 @@ double tr__dist_cdf(const tr_dist *d, double x)
         if (x < c) return (x - a) * (x - a) / ((b - a) * (c - a));
         return 1.0 - (b - x) * (b - x) / ((b - a) * (b - c));
     }
-    case TR_DIST_PERT:
-    case TR_DIST_BETA: {
+    case TR__DIST_PERT:
+    case TR__DIST_BETA: {
         if (x < d->min) return 0.0;
         if (x >= d->max) return 1.0;
-        gsl_quiet();
         double w = d->max - d->min;
         double lo = (x - d->min) / w, hi = (d->max - x) / w;
         /* The complement from the nearer end keeps the tail's relative accuracy. */
         if (lo <= 0.5) return beta_inc(d->alpha, d->beta, lo);
         return 1.0 - beta_inc(d->beta, d->alpha, hi);
     }
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         return tr__norm_cdf((x - d->mean) / d->sd);
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_LOGNORMAL:
         if (x <= 0.0) return 0.0;
         return tr__norm_cdf((log(x) - log(d->median)) / d->sigma);
-    case TR_DIST_DISCRETE: {
+    case TR__DIST_DISCRETE: {
         /* The true CDF: values need not be sorted. */
         double s = 0.0;
         for (size_t i = 0; i < d->n; i++)
@@ -361,7 +346,6 @@ static double chi2_inv_fallback(double u, double dof)
 
 double tr__chi2_inv(double u, double dof)
 {
-    gsl_quiet();
     if (!(u > 0.0)) return 0.0;
     if (!(u < 1.0)) return INFINITY;
     /* chi2(nu) = Gamma(nu/2, scale 2); the complement keeps the upper tail. */
@@ -379,13 +363,11 @@ double tr__chi2_inv(double u, double dof)
 
 double tr__t_cdf(double x, double dof)
 {
-    gsl_quiet();
     return gsl_cdf_tdist_P(x, dof);
 }
 
 double tr__t_inv(double u, double dof)
 {
-    gsl_quiet();
     if (!(u > 0.0)) return -INFINITY;
     if (!(u < 1.0)) return INFINITY;
     /* Symmetric: invert the smaller tail so that no precision is lost. */
@@ -398,7 +380,6 @@ double tr__t_inv(double u, double dof)
 tr_status tr__tcdf_build(double dof, tr__tcdf **out, tr_error *err)
 {
     *out = NULL;
-    gsl_quiet();
     tr__tcdf *t = malloc(sizeof *t);
     if (!t) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     t->dof = dof;

@@ -22,7 +22,7 @@ typedef tr__betaq tr__qtable;
  * other families, which are inverted directly. Returns TR_OK, TR_E_NOMEM,
  * or TR_E_INPUT / TR_E_INTERNAL with a message for shapes the tables cannot
  * follow (outside what the loader accepts). */
-tr_status tr__qtable_build(const tr_dist *d, tr__qtable **out, tr_error *err);
+tr_status tr__qtable_build(const tr__dist *d, tr__qtable **out, tr_error *err);
 
 /* Free a table; NULL allowed. */
 void tr__qtable_free(tr__qtable *t);
@@ -55,21 +55,21 @@ size_t tr__qtable_bytes(const tr__qtable *t);
  * extreme values for discrete). Either is non-finite when the parameters
  * overflow (a range wider than DBL_MAX, a huge sd or sigma); the loader
  * rejects such distributions. Needs no table. */
-void tr__dist_range(const tr_dist *d, double *lo, double *hi);
+void tr__dist_range(const tr__dist *d, double *lo, double *hi);
 
 /* F^{-1}(u) for u in (0, 1). `t` is the table built for d, or NULL (then the
  * exact, slow inverse is used). For discrete: the smallest value (in the
  * order given) whose cumulative probability is >= u. Never allocates. */
-double tr__dist_quantile(const tr_dist *d, const tr__qtable *t, double u);
+double tr__dist_quantile(const tr__dist *d, const tr__qtable *t, double u);
 
 /* out[l] = tr__dist_quantile(d, t, flip ? 1 - U[l] : U[l]) for l < n
  * (n <= TR__QN_MAX), bit for bit, in loops that vectorise. */
 #define TR__QN_MAX 64
-void tr__dist_quantile_n(const tr_dist *d, const tr__qtable *t, const double *U, int flip,
+void tr__dist_quantile_n(const tr__dist *d, const tr__qtable *t, const double *U, int flip,
                          double *out, size_t n);
 
 /* The exact CDF F(x) (for tests and for threshold shortcuts). */
-double tr__dist_cdf(const tr_dist *d, double x);
+double tr__dist_cdf(const tr__dist *d, double x);
 
 /* Inverse chi-square CDF with `dof` degrees of freedom (for the t copula). */
 double tr__chi2_inv(double u, double dof);

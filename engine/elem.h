@@ -29,9 +29,9 @@ static inline size_t tr__factor_slot(const tr__plan *pl, int f, size_t trust)
     const tr_config *cfg = pl->cfg;
     size_t off = pl->zoff[f];
     switch (cfg->factors[f].scope) {
-    case TR_SCOPE_CONSORTIUM:
+    case TR__SCOPE_CONSORTIUM:
         return off + (size_t)cfg->trusts[trust].lead_consortium;
-    case TR_SCOPE_TRUST:
+    case TR__SCOPE_TRUST:
         return off + trust;
     default:
         return off;
@@ -39,7 +39,7 @@ static inline size_t tr__factor_slot(const tr__plan *pl, int f, size_t trust)
 }
 
 /* Is U simply the element's own uniform (no loadings, Gaussian copula)? */
-static inline int tr__plain(const tr__plan *pl, const tr_loadings *L)
+static inline int tr__plain(const tr__plan *pl, const tr__loadings *L)
 {
     return L->n == 0 && !tr__t_copula(pl->cfg);
 }
@@ -55,7 +55,7 @@ static inline double tr__latent_to_u(const tr__plan *pl, double x)
 
 /* An element's loadings: its distribution's own if it has them, else its
  * owner's (the scheme or the trust). */
-static inline const tr_loadings *tr__pick(const tr_dist *d, const tr_loadings *owner)
+static inline const tr__loadings *tr__pick(const tr__dist *d, const tr__loadings *owner)
 {
     return d->has_loadings ? &d->loadings : owner;
 }
@@ -67,9 +67,9 @@ static inline double tr__max0(double x)
 }
 
 /* Is a distribution random at all? A fixed one needs no draw. */
-static inline int tr__is_random(const tr_dist *d)
+static inline int tr__is_random(const tr__dist *d)
 {
-    return d->kind != TR_DIST_FIXED;
+    return d->kind != TR__DIST_FIXED;
 }
 
 /* Income growth factor per month, (1 + g)^(1/12) (1 for g = 0; growth

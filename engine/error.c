@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_scan.h"
 #include "text.h"
 #include "trustrisk/error.h"
 
@@ -146,31 +147,6 @@ tr_status tr_error_status(const tr_error *err)
     return worst;
 }
 
-/* Bytes in the well-formed UTF-8 sequence at s (2-4), or 0 if none starts there. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    unsigned char b = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
-        if (b == 0xE0) lo = 0xA0;
-        if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
-        if (b == 0xF0) lo = 0x90;
-        if (b == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi) return 0; /* also stops at a NUL */
-    for (size_t k = 2; k <= need; k++)
-        if ((s[k] & 0xC0) != 0x80) return 0;
-    return need + 1;
-}
-
 /* The printable form of the character at *p (advanced past it) in `piece`;
  * returns its length. C0 controls, DEL and bytes that are not UTF-8 become
  * \xHH, C1 controls \u00HH; everything else is copied. */
@@ -178,12 +154,12 @@ static size_t escape_one(const unsigned char **p, char piece[8])
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = *p;
-    size_t n = utf8_seq(s);
+    size_t n = tr__utf8_seq(s, 4); /* stops at the NUL */
     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) {
         *p += 2;
         return (size_t)snprintf(piece, 8, "\\u00%c%c", hex[s[1] >> 4], hex[s[1] & 15]);
     }
-    if (n == 0 && (*s < 0x20 || *s >= 0x7F)) {
+    if (n <= 1 && (*s < 0x20 || *s >= 0x7F)) {
         *p += 1;
         return (size_t)snprintf(piece, 8, "\\x%c%c", hex[*s >> 4], hex[*s & 15]);
     }

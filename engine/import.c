@@ -37,13 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
+#include "json_scan.h"
 #include "suggest.h"
 #include "trustrisk/config.h"
 #include "trustrisk/import.h"
+#include "trustrisk/limits.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -287,39 +289,6 @@ static const char *shown(const char *s, char buf[80])
 /* Step 1: CSV (RFC 4180)                                                    */
 /* ------------------------------------------------------------------------- */
 
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or len. */
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t need = 0;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            lo = b == 0xE0 ? 0xA0 : 0x80;
-            hi = b == 0xED ? 0x9F : 0xBF;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            lo = b == 0xF0 ? 0x90 : 0x80;
-            hi = b == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return i;
-        }
-        if (i + need >= len || s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += need + 1;
-    }
-    return len;
-}
-
 static char *trimmed_copy(imp *im, const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t')) {
@@ -388,9 +357,7 @@ static bool parse_csv(imp *im, table *t, const tr_import_source *src)
     const char *s = src->data;
     size_t n = src->len, i = 0;
     if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) i = 3; /* byte order mark */
-    size_t bad = utf8_bad_at((const unsigned char *)s, n);
-    const char *nul = memchr(s, '\0', n);
-    if (nul && (size_t)(nul - s) < bad) bad = (size_t)(nul - s);
+    size_t bad = tr__utf8_check(s, n);
     if (bad < n) {
         int line = 1;
         for (size_t k = 0; k < bad; k++)
@@ -1927,60 +1894,6 @@ tr_status tr_import_read_buffers(const tr_import_sources *src, char **json, tr_e
     return TR_OK;
 }
 
-/* Read a whole file (at most TR_CONFIG_MAX_BYTES) into *buf. */
-static tr_status read_whole(const char *name, char **buf, size_t *len, tr_error *err)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *fp = fopen(name, "rb");
-    if (!fp) {
-        int e = errno;
-        return tr_error_add(err, e == ENOENT || e == ENOTDIR ? TR_E_INPUT : TR_E_IO, name, NULL, 0,
-                            0, "cannot open: %s", strerror(e));
-    }
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(fp);
-        return tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0, "cannot read: is a directory");
-    }
-    size_t cap = 65536;
-    char *b = malloc(cap);
-    tr_status st = TR_OK;
-    while (b) {
-        size_t got = fread(b + *len, 1, cap - *len, fp);
-        *len += got;
-        if (*len > TR_CONFIG_MAX_BYTES) {
-            st = tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0,
-                              "file is too large (the limit is %u bytes)", TR_CONFIG_MAX_BYTES);
-            break;
-        }
-        if (got == 0) {
-            if (ferror(fp))
-                st = tr_error_add(err, TR_E_IO, name, NULL, 0, 0, "cannot read: %s",
-                                  strerror(errno));
-            break;
-        }
-        if (*len == cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(fp);
-    if (!b) return tr_error_add(err, TR_E_NOMEM, name, NULL, 0, 0, "out of memory reading");
-    if (st != TR_OK) {
-        free(b);
-        return st;
-    }
-    *buf = b;
-    return TR_OK;
-}
-
 tr_status tr_import_read_files(const char *trusts, const char *schemes, const char *consortia,
                                const char *base, char **json, tr_error *err)
 {
@@ -1996,7 +1909,7 @@ tr_status tr_import_read_files(const char *trusts, const char *schemes, const ch
         if (!names[k]) continue;
         char *data = NULL;
         size_t len = 0;
-        st = read_whole(names[k], &data, &len, err);
+        st = tr__file_read(names[k], TR_CONFIG_MAX_BYTES, NULL, &data, &len, err);
         if (st != TR_OK) {
             if (worst == TR_OK || st != TR_E_INPUT) worst = st;
             continue;

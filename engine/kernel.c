@@ -90,12 +90,20 @@ struct tr__kscratch {
     double *store; /* keys, cash rows and bail-outs of every entry */
 };
 
-KINLINE size_t trust_klen(const tr_trust *tr)
+/* The scratch's arrays of one double per lane, allocated and freed together. */
+#define KS_LANE_ARRAYS(k)                                                                          \
+    {                                                                                              \
+        &(k)->ev_e, &(k)->ev_u, &(k)->ts, &(k)->u, &(k)->x, &(k)->m, &(k)->U, &(k)->v, &(k)->w,    \
+            &(k)->gI, &(k)->gC, &(k)->run, &(k)->ra, &(k)->rb, &(k)->cash, &(k)->inc, &(k)->exp_,  \
+            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->lbo, &(k)->sys_bo, &(k)->sys_top                   \
+    }
+
+KINLINE size_t trust_klen(const tr__trust *tr)
 {
     return 3 * tr->n_schemes + 2;
 }
 
-KINLINE int cache_wanted(const tr_trust *tr)
+KINLINE int cache_wanted(const tr__trust *tr)
 {
     return tr->cash_noise == 0.0;
 }
@@ -111,15 +119,13 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     if (!k) goto oom;
     size_t H = (size_t)plan->horizon, nt = plan->n_trusts, ms = 1, nstore = 0;
     for (size_t i = 0; i < nt; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         if (tr->n_schemes > ms) ms = tr->n_schemes;
         if (cache_wanted(tr)) nstore += 2 * (trust_klen(tr) + 2 * H);
     }
     k->H = H;
     k->ms = ms;
-    double **dv[] = {&k->ev_e, &k->ev_u, &k->ts, &k->u,   &k->x,   &k->m,      &k->U,      &k->v,
-                     &k->w,    &k->gI,   &k->gC, &k->run, &k->ra,  &k->rb,     &k->cash,   &k->inc,
-                     &k->exp_, &k->fI,   &k->fC, &k->bo,  &k->lbo, &k->sys_bo, &k->sys_top};
+    double **dv[] = KS_LANE_ARRAYS(k);
     for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
         if (!(*dv[j] = calloc(C, sizeof(double)))) goto oom;
     k->z = calloc((plan->nz + 1) * C, sizeof *k->z);
@@ -153,7 +159,7 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
         goto oom;
     double *p = k->store;
     for (size_t i = 0; i < nt; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         if (!cache_wanted(tr)) continue;
         for (int e = 0; e < 2; e++) {
             kentry *en = &k->ent[2 * i + (size_t)e];
@@ -178,10 +184,10 @@ void tr__kws_free(tr__kws *kw)
     tr__ws_free(&kw->ws);
     tr__kscratch *k = kw->k;
     if (k) {
-        double *dv[] = {k->ev_e,   k->ev_u,  k->ts, k->u,    k->x,    k->m,      k->U,
-                        k->v,      k->w,     k->gI, k->gC,   k->run,  k->cash,   k->inc,
-                        k->exp_,   k->fI,    k->fC, k->bo,   k->lbo,  k->sys_bo, k->sys_top,
-                        k->z,      k->d,     k->a,  k->diff, k->lina, k->linb,   k->direct,
+        double **lv[] = KS_LANE_ARRAYS(k);
+        for (size_t j = 0; j < sizeof lv / sizeof *lv; j++)
+            free(*lv[j]);
+        double *dv[] = {k->z,      k->d,     k->a,  k->diff, k->lina, k->linb, k->direct,
                         k->oneoff, k->noise, k->bm, k->cm,   k->q,    k->store};
         for (size_t j = 0; j < sizeof dv / sizeof *dv; j++)
             free(dv[j]);
@@ -231,7 +237,7 @@ KINLINE void lanes_factors(tr__kws *kw)
 
 /* The factors' part of a latent variable, m = sum_k w_k Z_k (as sim.c's
  * factor_sum: from 0, term by term), into k->m. */
-KINLINE void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
+KINLINE void lanes_factor_sum(tr__kws *kw, const tr__loadings *L, size_t trust)
 {
     tr__kscratch *k = kw->k;
     const size_t n = k->n;
@@ -248,7 +254,7 @@ KINLINE void lanes_factor_sum(tr__kws *kw, const tr_loadings *L, size_t trust)
 
 /* U of a continuous element (element `el` of `owner`, loadings L) into
  * k->U: the copula of sim.c's element_u, lane by lane. */
-KINLINE void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, uint64_t owner,
+KINLINE void lanes_element_u(tr__kws *kw, const tr__loadings *L, size_t trust, uint64_t owner,
                              uint32_t el)
 {
     const tr__plan *pl = kw->plan;
@@ -301,8 +307,9 @@ KINLINE void lanes_element_u(tr__kws *kw, const tr_loadings *L, size_t trust, ui
 
 /* A continuous element's value over the lanes into out: F^{-1}(1 - U)
  * (flip) or F^{-1}(U), or the fixed value without a draw. */
-KINLINE void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, const tr_loadings *own,
-                         size_t trust, uint64_t owner, uint32_t el, int flip, double *out)
+KINLINE void lanes_value(tr__kws *kw, const tr__dist *d, const tr__qtable *t,
+                         const tr__loadings *own, size_t trust, uint64_t owner, uint32_t el,
+                         int flip, double *out)
 {
     tr__kscratch *k = kw->k;
     if (!tr__is_random(d)) {
@@ -317,7 +324,7 @@ KINLINE void lanes_value(tr__kws *kw, const tr_dist *d, const tr__qtable *t, con
 /* An event of probability p over the lanes into k->ev (sim.c's event(): U >
  * 1 - p, decided as u > Phi(e) under loadings or the t copula). */
 KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, double c,
-                         const tr_loadings *L, size_t trust)
+                         const tr__loadings *L, size_t trust)
 {
     const tr__plan *pl = kw->plan;
     tr__kscratch *k = kw->k;
@@ -369,13 +376,13 @@ KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, dou
 KINLINE void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_out *out)
 {
     const tr__plan *pl = kw->plan;
-    const tr_scheme *sc = &pl->cfg->trusts[i].schemes[j];
+    const tr__scheme *sc = &pl->cfg->trusts[i].schemes[j];
     tr__kscratch *k = kw->k;
     const size_t n = k->n;
     tr__qtable *const *q = &pl->sq[s * TR__SQ_COUNT];
     const uint64_t own = pl->own_scheme[s];
     const double *c = &pl->ev_c[s * TR__EV_COUNT];
-    const tr_loadings *L = &sc->loadings;
+    const tr__loadings *L = &sc->loadings;
     double *d = k->d + j * C, *a = k->a + j * C, *y = k->w;
     uint8_t *paper = k->paper + j * C;
 
@@ -419,7 +426,7 @@ KINLINE void lanes_scheme(tr__kws *kw, size_t i, size_t j, size_t s, tr__chunk_o
 KINLINE void lanes_growth(tr__kws *kw, size_t i)
 {
     const tr__plan *pl = kw->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const uint64_t own = pl->own_trust[i];
     lanes_value(kw, &tr->income_growth, pl->tq[i * TR__TQ_COUNT + TR__TQ_INCOME], &tr->loadings, i,
@@ -431,7 +438,7 @@ KINLINE void lanes_growth(tr__kws *kw, size_t i)
 /* ---- the repeat cache ---------------------------------------------------- */
 
 /* Does lane l's outcome of trust i equal entry en's key? (== as sim.c compares) */
-KINLINE int same_outcome(const tr__kscratch *k, const tr_trust *tr, const kentry *en, size_t l)
+KINLINE int same_outcome(const tr__kscratch *k, const tr__trust *tr, const kentry *en, size_t l)
 {
     const double *key = en->key;
     size_t ns = tr->n_schemes;
@@ -442,7 +449,7 @@ KINLINE int same_outcome(const tr__kscratch *k, const tr_trust *tr, const kentry
     return key[3 * ns] == k->gI[l] && key[3 * ns + 1] == k->gC[l];
 }
 
-KINLINE void set_key(const tr__kscratch *k, const tr_trust *tr, kentry *en, size_t l)
+KINLINE void set_key(const tr__kscratch *k, const tr__trust *tr, kentry *en, size_t l)
 {
     size_t ns = tr->n_schemes;
     for (size_t j = 0; j < ns; j++) {
@@ -459,7 +466,7 @@ KINLINE void set_key(const tr__kscratch *k, const tr_trust *tr, kentry *en, size
 KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
 {
     const tr__plan *pl = kw->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
@@ -473,7 +480,7 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
             k->noise[t * C + sl] = 0.0;
         }
     for (size_t j = 0; j < tr->n_schemes; j++) {
-        const tr_scheme *sc = &tr->schemes[j];
+        const tr__scheme *sc = &tr->schemes[j];
         for (size_t sl = 0; sl < nslot; sl++) {
             size_t l = k->todo[sl];
             double d = k->d[j * C + l], a = k->a[j * C + l];
@@ -551,7 +558,7 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
 /* Add B_t of lane l (from `bm`, element t at [t * stride]) into the
  * requests of trust tr's commissioners (section 7; as sim.c: trusts in
  * order, each of its commissioners, months in order). */
-KINLINE void add_requests(tr__kscratch *k, const tr_trust *tr, size_t l, const double *bm,
+KINLINE void add_requests(tr__kscratch *k, const tr__trust *tr, size_t l, const double *bm,
                           size_t stride)
 {
     const size_t Hs = k->H;
@@ -574,7 +581,7 @@ KINLINE uint16_t new_row(tr__chunk_out *out, size_t i, size_t H, const double *c
 }
 
 /* Lane l of trust i takes cache entry en's outcome (complete). */
-KINLINE void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size_t l, kentry *en,
+KINLINE void lane_from_entry(tr__kscratch *k, const tr__trust *tr, size_t i, size_t l, kentry *en,
                              tr__chunk_out *out)
 {
     k->lfail[l] = en->fail;
@@ -589,7 +596,7 @@ KINLINE void lane_from_entry(tr__kscratch *k, const tr_trust *tr, size_t i, size
  * common case: most lanes repeat one of two outcomes); k->src[l] is then -1
  * for them and -2 for the lanes plan_slots must still decide. Returns
  * whether any lane is left to decide. */
-KINLINE int hits_eo(tr__kscratch *k, const tr_trust *tr, size_t i, tr__chunk_out *out)
+KINLINE int hits_eo(tr__kscratch *k, const tr__trust *tr, size_t i, tr__chunk_out *out)
 {
     const size_t n = k->n;
     kentry *ent = &k->ent[2 * i];
@@ -645,7 +652,7 @@ KINLINE int hits_eo(tr__kscratch *k, const tr_trust *tr, size_t i, tr__chunk_out
 KINLINE size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
 {
     tr__kscratch *k = kw->k;
-    const tr_trust *tr = &kw->plan->cfg->trusts[i];
+    const tr__trust *tr = &kw->plan->cfg->trusts[i];
     size_t nslot = 0;
     if (!cache_wanted(tr)) {
         for (size_t l = 0; l < k->n; l++) {
@@ -695,7 +702,7 @@ KINLINE size_t plan_slots(tr__kws *kw, size_t i, tr__chunk_out *out)
 KINLINE void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
 {
     tr__kscratch *k = kw->k;
-    const tr_trust *tr = &kw->plan->cfg->trusts[i];
+    const tr__trust *tr = &kw->plan->cfg->trusts[i];
     const size_t H = k->H;
     if (nslot == 0) return;
     int rows[C];
@@ -730,13 +737,13 @@ KINLINE void take_slots(tr__kws *kw, size_t i, size_t nslot, tr__chunk_out *out)
 KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
 {
     const tr__plan *pl = kw->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const size_t n = k->n, s0 = pl->scheme_base[i];
     for (size_t l = 0; l < n; l++)
         k->code[l] = 0;
     for (size_t j = 0; j < tr->n_schemes; j++) {
-        const tr_scheme *sc = &tr->schemes[j];
+        const tr__scheme *sc = &tr->schemes[j];
         size_t s = s0 + j;
         const uint64_t own = pl->own_scheme[s];
         const double *c = &pl->ev_c[s * TR__EV_COUNT];
@@ -778,7 +785,7 @@ KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
 KINLINE void slots_from_codes(tr__kws *kw, size_t i, size_t nslot)
 {
     const tr__plan *pl = kw->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const size_t s0 = pl->scheme_base[i];
     for (size_t sl = 0; sl < nslot; sl++) {
@@ -800,7 +807,7 @@ KINLINE void slots_from_codes(tr__kws *kw, size_t i, size_t nslot)
 KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
 {
     const tr__plan *pl = kw->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     tr__kscratch *k = kw->k;
     const size_t n = k->n, s0 = pl->scheme_base[i];
     size_t nslot;

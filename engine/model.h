@@ -14,52 +14,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model_limits.h"
 #include "trustrisk/config.h"
 
-/* Limits that keep a config sane (checked by the loader, documented in configs/README.md). */
-#define TR_MAX_HORIZON 120 /* months */
-#define TR_MAX_TRUSTS 100000
-#define TR_MAX_SCHEMES_PER_TRUST 10000
-#define TR_MAX_FACTORS 1000
-#define TR_MAX_CONSORTIA 10000
-#define TR_MAX_DISCRETE_VALUES 10000
-#define TR_MAX_MONEY 1e6           /* £m: any money field's absolute value */
-#define TR_MAX_MONTHS_PARAM 1200.0 /* months: start_month and ramp_months */
-/* Beta shapes (alpha, beta) of a beta or pert distribution: the range on which
- * the quantile tables (dist.c) are tested to TR__QTABLE_TOL and build in tens
- * of milliseconds. Below 0.01 (both shapes small: almost all the mass at min
- * and max) the tables miss their accuracy; GSL's incomplete beta function
- * fails from about 6e5 (tests/test_edges.c tests both sides). */
-#define TR_BETA_SHAPE_MIN 0.01
-#define TR_BETA_SHAPE_MAX 1e5
-/* A t copula with at least this many degrees of freedom is computed as the
- * Gaussian copula: T_nu differs from Phi by at most 1.2e-5 relative over the
- * whole clamped range of U (7e-7 at |x| = 4), below what any run can
- * resolve, and the t functions lose accuracy or fail beyond it (the tabulated
- * CDF from about 3.5e8, GSL's t quantile from about 9e15; tested below it in
- * tests/test_edges.c). */
-#define TR_T_DOF_GAUSSIAN 1e8
-#define TR_DEFAULT_PATHS 10000
-#define TR_DEFAULT_SEED 1
-
-typedef enum tr_dist_kind {
-    TR_DIST_FIXED = 0,
-    TR_DIST_UNIFORM,
-    TR_DIST_TRIANGULAR,
-    TR_DIST_PERT,
-    TR_DIST_BETA,
-    TR_DIST_NORMAL,
-    TR_DIST_LOGNORMAL,
-    TR_DIST_DISCRETE
-} tr_dist_kind;
+typedef enum tr__dist_kind {
+    TR__DIST_FIXED = 0,
+    TR__DIST_UNIFORM,
+    TR__DIST_TRIANGULAR,
+    TR__DIST_PERT,
+    TR__DIST_BETA,
+    TR__DIST_NORMAL,
+    TR__DIST_LOGNORMAL,
+    TR__DIST_DISCRETE
+} tr__dist_kind;
 
 /* Factor loadings of one element (or of a scheme/trust, as the fallback). */
-typedef struct tr_loadings {
+typedef struct tr__loadings {
     size_t n;       /* number of loadings (0 = independent) */
     int *factor;    /* index into tr_config.factors */
     double *weight; /* w_k, with sum w_k^2 <= 1 */
     double resid;   /* sqrt(1 - sum w_k^2), precomputed */
-} tr_loadings;
+} tr__loadings;
 
 /*
  * A distribution, sampled as F^{-1}(u). Parameters as in docs/model.md section 4;
@@ -73,8 +48,8 @@ typedef struct tr_loadings {
  *   lognormal:  median, sigma
  *   discrete:   values[n], probs[n], cum[n] (cum[n-1] forced to exactly 1)
  */
-typedef struct tr_dist {
-    tr_dist_kind kind;
+typedef struct tr__dist {
+    tr__dist_kind kind;
     double value;
     double min, mode, max, lambda;
     double mean, sd;
@@ -82,98 +57,98 @@ typedef struct tr_dist {
     double alpha, beta;
     size_t n;
     double *values, *probs, *cum;
-    bool has_loadings;    /* the object had its own "factors" */
-    tr_loadings loadings; /* its own loadings (valid when has_loadings) */
-} tr_dist;
+    bool has_loadings;     /* the object had its own "factors" */
+    tr__loadings loadings; /* its own loadings (valid when has_loadings) */
+} tr__dist;
 
-typedef enum tr_factor_scope {
-    TR_SCOPE_GLOBAL = 0,
-    TR_SCOPE_CONSORTIUM,
-    TR_SCOPE_TRUST
-} tr_factor_scope;
+typedef enum tr__factor_scope {
+    TR__SCOPE_GLOBAL = 0,
+    TR__SCOPE_CONSORTIUM,
+    TR__SCOPE_TRUST
+} tr__factor_scope;
 
-typedef struct tr_factor {
+typedef struct tr__factor {
     char *name;
-    tr_factor_scope scope;
+    tr__factor_scope scope;
     uint64_t key; /* tr__hash64 of name: the factor's random-stream address */
-} tr_factor;
+} tr__factor;
 
-typedef struct tr_consortium {
+typedef struct tr__consortium {
     char *id, *name, *notes;
     double reserve; /* £m, >= 0 */
     uint64_t key;   /* tr__hash64 of id */
-} tr_consortium;
+} tr__consortium;
 
-typedef enum tr_scheme_kind {
-    TR_SCHEME_EFFICIENCY = 0,
-    TR_SCHEME_CLOSURE,
-    TR_SCHEME_OTHER
-} tr_scheme_kind;
+typedef enum tr__scheme_kind {
+    TR__SCHEME_EFFICIENCY = 0,
+    TR__SCHEME_CLOSURE,
+    TR__SCHEME_OTHER
+} tr__scheme_kind;
 
-typedef struct tr_scheme {
+typedef struct tr__scheme {
     char *id, *name, *notes;
-    tr_scheme_kind kind; /* default other */
-    double saving;       /* £m/year, >= 0 (required) */
-    double start_month;  /* >= 1 (required); may be fractional */
-    double ramp_months;  /* >= 0, default 0 */
-    tr_dist delivery;    /* default fixed 1 */
-    double paper;        /* probability, default 0 */
-    tr_dist slippage;    /* default fixed 0 */
+    tr__scheme_kind kind; /* default other */
+    double saving;        /* £m/year, >= 0 (required) */
+    double start_month;   /* >= 1 (required); may be fractional */
+    double ramp_months;   /* >= 0, default 0 */
+    tr__dist delivery;    /* default fixed 1 */
+    double paper;         /* probability, default 0 */
+    tr__dist slippage;    /* default fixed 0 */
     bool has_stay;
     double stay_probability; /* valid when has_stay */
-    tr_dist stay_delay;      /* valid when has_stay */
+    tr__dist stay_delay;     /* valid when has_stay */
     bool has_compromise;
     double compromise_probability;
-    tr_dist retained;
-    double one_off_cost;  /* £m, >= 0, default 0 */
-    bool recurrent;       /* default true */
-    tr_loadings loadings; /* the scheme's own "factors" (n = 0 if none) */
-    uint64_t key;         /* tr__hash64 of id */
-    size_t file_index;    /* position in its trust's "schemes" in the file (for messages) */
-} tr_scheme;
+    tr__dist retained;
+    double one_off_cost;   /* £m, >= 0, default 0 */
+    bool recurrent;        /* default true */
+    tr__loadings loadings; /* the scheme's own "factors" (n = 0 if none) */
+    uint64_t key;          /* tr__hash64 of id */
+    size_t file_index;     /* position in its trust's "schemes" in the file (for messages) */
+} tr__scheme;
 
-typedef struct tr_commissioner {
+typedef struct tr__commissioner {
     int consortium; /* index into tr_config.consortia */
     double share;   /* in [0, 1] */
-} tr_commissioner;
+} tr__commissioner;
 
-typedef struct tr_trust {
+typedef struct tr__trust {
     char *id, *name, *notes;
-    double cash, min_cash, facility;    /* £m; facility >= 0 */
-    double income, expenditure;         /* £m/year, >= 0 */
-    double fixed_charges;               /* £m/year, >= 0, default 0 */
-    double fixed_indexation;            /* per year, > -1, default 0 */
-    tr_dist income_growth, cost_growth; /* default fixed 0 */
-    double cash_noise;                  /* £m sd per month, >= 0, default 0 */
+    double cash, min_cash, facility;     /* £m; facility >= 0 */
+    double income, expenditure;          /* £m/year, >= 0 */
+    double fixed_charges;                /* £m/year, >= 0, default 0 */
+    double fixed_indexation;             /* per year, > -1, default 0 */
+    tr__dist income_growth, cost_growth; /* default fixed 0 */
+    double cash_noise;                   /* £m sd per month, >= 0, default 0 */
     size_t n_commissioners;
-    tr_commissioner *commissioners; /* shares sum to <= 1 */
-    double national_share;          /* 1 - sum of shares (>= 0) */
-    int lead_consortium;            /* largest share, first on tie; -1 if none */
-    double bailout_buffer;          /* £m, >= 0, default 0 */
-    tr_loadings loadings;           /* the trust's own "factors" */
+    tr__commissioner *commissioners; /* shares sum to <= 1 */
+    double national_share;           /* 1 - sum of shares (>= 0) */
+    int lead_consortium;             /* largest share, first on tie; -1 if none */
+    double bailout_buffer;           /* £m, >= 0, default 0 */
+    tr__loadings loadings;           /* the trust's own "factors" */
     size_t n_schemes;
-    tr_scheme *schemes;
+    tr__scheme *schemes;
     uint64_t key;      /* tr__hash64 of id */
     size_t file_index; /* position in "trusts" in the file (for messages) */
-} tr_trust;
+} tr__trust;
 
-typedef enum tr_copula_kind { TR_COPULA_GAUSSIAN = 0, TR_COPULA_T } tr_copula_kind;
+typedef enum tr__copula_kind { TR__COPULA_GAUSSIAN = 0, TR__COPULA_T } tr__copula_kind;
 
 struct tr_config {
     char *name, *notes;
     char *source;    /* file name (or "<buffer>") */
-    char sha256[65]; /* hex digest of the raw bytes */
+    char sha256[65]; /* hex SHA-256 of the canonical form (canon.c), not of the raw bytes */
     int horizon;     /* 1..TR_MAX_HORIZON */
     uint64_t paths;  /* default TR_DEFAULT_PATHS */
     uint64_t seed;   /* default TR_DEFAULT_SEED; 0..2^64-1 (JSON integers up to 2^53) */
-    tr_copula_kind copula;
+    tr__copula_kind copula;
     double dof; /* t copula degrees of freedom, > 2 */
     size_t n_factors;
-    tr_factor *factors;
+    tr__factor *factors;
     size_t n_consortia;
-    tr_consortium *consortia;
+    tr__consortium *consortia;
     size_t n_trusts; /* >= 1 */
-    tr_trust *trusts;
+    tr__trust *trusts;
     size_t n_schemes_total;
 };
 

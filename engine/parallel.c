@@ -42,6 +42,11 @@ int tr__parallel_workers(size_t n, int threads, const tr__workers *w, void *ctx,
 {
     int used = 1;
 #ifdef _OPENMP
+    /* finish runs one thread at a time. A lock of this call's own, not a
+     * named critical section: that would be a global symbol
+     * (.gomp_critical_user_NAME) exported from the shared library. */
+    omp_lock_t finishing;
+    omp_init_lock(&finishing);
 #pragma omp parallel num_threads(tr__threads_default(threads))
 #else
     (void)threads;
@@ -61,10 +66,16 @@ int tr__parallel_workers(size_t n, int threads, const tr__workers *w, void *ctx,
             w->task(ctx, local, (size_t)i);
         }
 #ifdef _OPENMP
-#pragma omp critical(tr_workers_finish)
-#endif
+        omp_set_lock(&finishing);
         w->finish(ctx, local, ok);
+        omp_unset_lock(&finishing);
+#else
+        w->finish(ctx, local, ok);
+#endif
     }
+#ifdef _OPENMP
+    omp_destroy_lock(&finishing);
+#endif
     return used;
 }
 

@@ -31,7 +31,7 @@ static double event_threshold(const tr_config *cfg, double p)
  * messages: trust index, scheme index or SIZE_MAX for the trust's own, and
  * the member's name). */
 typedef struct qjob {
-    const tr_dist *d;
+    const tr__dist *d;
     tr__qtable **slot;
     size_t trust, scheme;
     const char *member;
@@ -39,7 +39,7 @@ typedef struct qjob {
 
 static int cmp_shape(const void *x, const void *y)
 {
-    const tr_dist *a = ((const qjob *)x)->d, *b = ((const qjob *)y)->d;
+    const tr__dist *a = ((const qjob *)x)->d, *b = ((const qjob *)y)->d;
     if (a->alpha != b->alpha) return a->alpha < b->alpha ? -1 : 1;
     if (a->beta != b->beta) return a->beta < b->beta ? -1 : 1;
     return 0;
@@ -60,13 +60,13 @@ static void build_one(void *ctx, size_t i)
     tr_error_clear(&e);
 }
 
-static int wants_table(const tr_dist *d)
+static int wants_table(const tr__dist *d)
 {
-    return (d->kind == TR_DIST_BETA || d->kind == TR_DIST_PERT) && d->max > d->min;
+    return (d->kind == TR__DIST_BETA || d->kind == TR__DIST_PERT) && d->max > d->min;
 }
 
 /* The table built for d's shapes (plan->qt is in cmp_shape order). */
-static tr__qtable *find_table(const tr__plan *plan, const tr_dist *d)
+static tr__qtable *find_table(const tr__plan *plan, const tr__dist *d)
 {
     size_t lo = 0, hi = plan->n_qt;
     while (lo < hi) {
@@ -93,7 +93,7 @@ static tr_status table_failure(const tr_config *cfg, const qjob *j, tr_error *er
     /* The loader admits only shapes a table can serve, so this is the
      * engine's fault whatever the table said. */
     if (st != TR_E_NOMEM) st = TR_E_INTERNAL;
-    const tr_trust *tr = &cfg->trusts[j->trust];
+    const tr__trust *tr = &cfg->trusts[j->trust];
     char path[128];
     if (j->scheme == SIZE_MAX)
         snprintf(path, sizeof path, "trusts[%zu].%s", tr->file_index, j->member);
@@ -119,17 +119,17 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
                                                      "compromise.retained"};
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
-        const tr_dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
+        const tr__trust *tr = &cfg->trusts[i];
+        const tr__dist *td[TR__TQ_COUNT] = {&tr->income_growth, &tr->cost_growth};
         for (int k = 0; k < TR__TQ_COUNT; k++)
             if (wants_table(td[k]))
                 jobs[nj++] =
                     (qjob){td[k], &plan->tq[i * TR__TQ_COUNT + (size_t)k], i, SIZE_MAX, tnames[k]};
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
-            const tr_scheme *sc = &tr->schemes[j];
-            const tr_dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
-                                               sc->has_stay ? &sc->stay_delay : NULL,
-                                               sc->has_compromise ? &sc->retained : NULL};
+            const tr__scheme *sc = &tr->schemes[j];
+            const tr__dist *sd[TR__SQ_COUNT] = {&sc->delivery, &sc->slippage,
+                                                sc->has_stay ? &sc->stay_delay : NULL,
+                                                sc->has_compromise ? &sc->retained : NULL};
             for (int k = 0; k < TR__SQ_COUNT; k++)
                 if (sd[k] && wants_table(sd[k]))
                     jobs[nj++] =
@@ -164,16 +164,16 @@ static tr_status build_tables(tr__plan *plan, const tr_config *cfg, int threads,
 }
 
 /* Is trust tr's every random element an event (see plan.h)? */
-static int event_only(const tr_trust *tr)
+static int event_only(const tr__trust *tr)
 {
-    if (tr->cash_noise != 0.0 || tr->income_growth.kind != TR_DIST_FIXED ||
-        tr->cost_growth.kind != TR_DIST_FIXED || tr->n_schemes > TR__EO_MAX_SCHEMES)
+    if (tr->cash_noise != 0.0 || tr->income_growth.kind != TR__DIST_FIXED ||
+        tr->cost_growth.kind != TR__DIST_FIXED || tr->n_schemes > TR__EO_MAX_SCHEMES)
         return 0;
     for (size_t j = 0; j < tr->n_schemes; j++) {
-        const tr_scheme *sc = &tr->schemes[j];
-        if (sc->delivery.kind != TR_DIST_FIXED || sc->slippage.kind != TR_DIST_FIXED ||
-            (sc->has_stay && sc->stay_delay.kind != TR_DIST_FIXED) ||
-            (sc->has_compromise && sc->retained.kind != TR_DIST_FIXED))
+        const tr__scheme *sc = &tr->schemes[j];
+        if (sc->delivery.kind != TR__DIST_FIXED || sc->slippage.kind != TR__DIST_FIXED ||
+            (sc->has_stay && sc->stay_delay.kind != TR__DIST_FIXED) ||
+            (sc->has_compromise && sc->retained.kind != TR__DIST_FIXED))
             return 0;
     }
     return 1;
@@ -181,7 +181,7 @@ static int event_only(const tr_trust *tr)
 
 /* Scheme s's delivered fraction, actual start and shortfall for each
  * combination of its event bits, computed exactly as the simulators do. */
-static void event_table(tr__plan *plan, const tr_scheme *sc, size_t s)
+static void event_table(tr__plan *plan, const tr__scheme *sc, size_t s)
 {
     double H = (double)plan->horizon;
     for (int b = 0; b < 8; b++) {
@@ -204,11 +204,11 @@ static tr_status set_owners(tr__plan *plan, const tr_config *cfg)
     plan->own_z = calloc(plan->nz + 1, sizeof *plan->own_z);
     if (!plan->own_z) return TR_E_NOMEM;
     for (size_t f = 0; f < cfg->n_factors; f++) {
-        const tr_factor *fa = &cfg->factors[f];
+        const tr__factor *fa = &cfg->factors[f];
         uint64_t *o = plan->own_z + plan->zoff[f];
-        if (fa->scope == TR_SCOPE_GLOBAL)
+        if (fa->scope == TR__SCOPE_GLOBAL)
             o[0] = tr__rng_owner(TR__TAG_FACTOR, fa->key, 0);
-        else if (fa->scope == TR_SCOPE_CONSORTIUM)
+        else if (fa->scope == TR__SCOPE_CONSORTIUM)
             for (size_t c = 0; c < cfg->n_consortia; c++)
                 o[c] = tr__rng_owner(TR__TAG_FACTOR, fa->key, cfg->consortia[c].key);
         else
@@ -252,13 +252,13 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     for (size_t f = 0; f < cfg->n_factors; f++) {
         plan->zoff[f] = nz;
         switch (cfg->factors[f].scope) {
-        case TR_SCOPE_GLOBAL:
+        case TR__SCOPE_GLOBAL:
             nz += 1;
             break;
-        case TR_SCOPE_CONSORTIUM:
+        case TR__SCOPE_CONSORTIUM:
             nz += cfg->n_consortia;
             break;
-        case TR_SCOPE_TRUST:
+        case TR__SCOPE_TRUST:
             nz += cfg->n_trusts;
             break;
         }
@@ -271,7 +271,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
 
     size_t s = 0;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         plan->scheme_base[i] = s;
         plan->own_trust[i] = tr__rng_owner(TR__TAG_TRUST, tr->key, 0);
         plan->own_noise[i] = tr__rng_owner(TR__TAG_NOISE, tr->key, 0);
@@ -281,7 +281,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
             m *= step;
         }
         for (size_t j = 0; j < tr->n_schemes; j++, s++) {
-            const tr_scheme *sc = &tr->schemes[j];
+            const tr__scheme *sc = &tr->schemes[j];
             double probs[TR__EV_COUNT] = {sc->paper,
                                           sc->has_compromise ? sc->compromise_probability : 0.0,
                                           sc->has_stay ? sc->stay_probability : 0.0};
@@ -295,7 +295,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
     }
     plan->scheme_base[cfg->n_trusts] = s;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         plan->event_only[i] = (unsigned char)event_only(tr);
         if (plan->event_only[i])
             for (size_t j = 0; j < tr->n_schemes; j++)

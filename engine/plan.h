@@ -64,7 +64,7 @@ typedef struct tr__plan {
  * every other draw is unchanged and results equal a Gaussian run's. */
 static inline int tr__t_copula(const tr_config *cfg)
 {
-    return cfg->copula == TR_COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
+    return cfg->copula == TR__COPULA_T && cfg->dof < TR_T_DOF_GAUSSIAN;
 }
 
 /* Prepare a run; quantile tables are built on up to `threads` threads (0:

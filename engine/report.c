@@ -14,42 +14,34 @@
  * rounded for people, the attribute lets tests and scripts check that the
  * page says what the results say.
  *
- * Charts are drawn by gnuplot's SVG terminal. Each chart is one gnuplot
- * process started with posix_spawn (never through a shell), reading its
- * script on standard input and writing the SVG on standard output, both
- * pipes: no temporary file exists at any moment, so a report that is killed
- * leaves nothing behind. Data travel inside the script as a datablock, so
- * no name from the config is ever interpreted as a file name or a command. Strings from
+ * Charts are written here as gnuplot scripts for its SVG terminal and drawn
+ * by the application through the tr_chart_fn it passes (the command runs
+ * gnuplot: engine/cli/gnuplot.c); the library starts no process and writes
+ * no file. Data travel inside each script as a datablock, so no name from
+ * the config is ever interpreted as a file name or a command. Strings from
  * the config reach gnuplot only inside quoted strings with the quote
  * characters replaced, and with enhanced text off; gnuplot escapes them for
  * XML itself. The ids inside each SVG are prefixed per chart so that several
  * inline SVGs do not share ids.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "fileio.h"
+#include "json_scan.h"
+#include "keys.h"
 #include "trustrisk/report.h"
 
-extern char **environ;
-
 /* Largest results.json accepted (a region of 1000 trusts is a few MB). */
-#define REPORT_MAX_INPUT (512L * 1024L * 1024L)
+#define REPORT_MAX_INPUT ((size_t)512 * 1024 * 1024)
+/* What to do when there is no results.json. */
+#define REPORT_MISSING_HINT "make the run's results with 'trustrisk run CONFIG --out DIR' first"
 /* Lines on one chart before it becomes unreadable; the tables list all. */
 #define MAX_LINES 10
 /* Fan charts drawn, for the trusts most at risk. */
@@ -59,8 +51,9 @@ extern char **environ;
 /* Characters of a label on a chart axis or legend. */
 #define MAX_LABEL 48
 
-static const char *const quantile_keys[] = {"0.5", "0.9", "0.95", "0.99", "0.995"};
-static const char *const band_keys[] = {"p5", "p25", "p50", "p75", "p95"};
+/* The names of the levels in results.json (keys.h). */
+#define Q99 (tr__quantile_keys[TR__Q99].json)
+#define ES99 (tr__es_keys[TR__ES99].json)
 
 /* ------------------------------------------------------------------ */
 /* A growable string. Allocation failure is sticky and checked once.  */
@@ -235,41 +228,6 @@ static const char *trust_name(const cJSON *t)
     return n ? n : "?";
 }
 
-static tr_status read_file(const char *file, char **data, size_t *len, tr_error *err)
-{
-    *data = NULL;
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL)
-        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                            "cannot read the run's results (%s); make them with "
-                            "'trustrisk run CONFIG --out DIR' first",
-                            strerror(errno));
-    tr_status st = TR_OK;
-    long size = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) size = ftell(fp);
-    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "cannot read the file: %s",
-                          strerror(errno));
-    } else if (size > REPORT_MAX_INPUT) {
-        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                          "file is %ld bytes, more than the %ld accepted", size, REPORT_MAX_INPUT);
-    } else if ((*data = malloc((size_t)size + 1)) == NULL) {
-        st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
-    } else if (fread(*data, 1, (size_t)size, fp) != (size_t)size) {
-        st = tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
-                          strerror(errno));
-    } else {
-        (*data)[size] = '\0';
-        *len = (size_t)size;
-    }
-    fclose(fp);
-    if (st != TR_OK) {
-        free(*data);
-        *data = NULL;
-    }
-    return st;
-}
-
 /*
  * Check that the fields the report cannot do without are there: the parts
  * the ranking and the provenance are made of. Every other field is optional
@@ -387,50 +345,16 @@ static void cell_interval(sbuf *b, const cJSON *est)
 }
 
 /* ------------------------------------------------------------------ */
-/* gnuplot.                                                           */
+/* Charts.                                                            */
 
+/* The application's chart drawer (report.h), and how it went. */
 typedef struct plotter {
-    char *gnuplot; /* full path of the gnuplot program, or NULL if not found */
+    tr_chart_fn draw; /* NULL: no charts ("gnuplot is not installed") */
+    void *user;
     int count;
-    int failed;    /* charts gnuplot could not draw */
+    int failed;    /* charts that could not be drawn */
     char why[256]; /* why the last chart failed */
 } plotter;
-
-/* Find an executable `name` on PATH (an empty entry means "."). */
-static char *find_on_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (path == NULL || *path == '\0') return NULL;
-    size_t nlen = strlen(name);
-    const char *p = path;
-    for (;;) {
-        const char *end = strchr(p, ':');
-        size_t dlen = end ? (size_t)(end - p) : strlen(p);
-        char *full = malloc(dlen + nlen + 3);
-        if (full == NULL) return NULL;
-        if (dlen == 0)
-            snprintf(full, dlen + nlen + 3, "./%s", name);
-        else
-            snprintf(full, dlen + nlen + 3, "%.*s/%s", (int)dlen, p, name);
-        struct stat sb;
-        if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && access(full, X_OK) == 0) return full;
-        free(full);
-        if (end == NULL) return NULL;
-        p = end + 1;
-    }
-}
-
-static void plotter_init(plotter *pl)
-{
-    memset(pl, 0, sizeof *pl);
-    pl->gnuplot = find_on_path("gnuplot");
-}
-
-static void plotter_free(plotter *pl)
-{
-    free(pl->gnuplot);
-    pl->gnuplot = NULL;
-}
 
 /*
  * Copy gnuplot's SVG into the page: drop the XML prolog, and prefix every
@@ -464,133 +388,32 @@ static void embed_svg(sbuf *page, const char *svg, int chart)
     }
 }
 
-/* Close *fd if open and mark it closed. */
-static void close_fd(int *fd)
-{
-    if (*fd >= 0) close(*fd);
-    *fd = -1;
-}
-
 /*
- * Run gnuplot with `script` on its standard input; its standard output (the
- * SVG) goes to `out` and its standard error to `log`. Everything travels
- * through pipes, so no file is made anywhere and nothing is left behind if
- * this process is killed (gnuplot then reads end of input and stops).
- * Standard input is one end of a socket pair, written with MSG_NOSIGNAL, so
- * that a gnuplot that exits early cannot kill this process with SIGPIPE.
- * Returns NULL on success, else why (in `whybuf` or static).
- */
-static const char *run_gnuplot(const char *prog, const sbuf *script, sbuf *out, sbuf *log,
-                               char *whybuf, size_t whylen)
-{
-    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, in) != 0 || pipe(o) != 0 || pipe(e) != 0) {
-        snprintf(whybuf, whylen, "cannot start gnuplot: %s", strerror(errno));
-        for (int k = 0; k < 2; k++) {
-            close_fd(&in[k]);
-            close_fd(&o[k]);
-            close_fd(&e[k]);
-        }
-        return whybuf;
-    }
-    /* The child gets copies on 0, 1 and 2; the originals close on exec. */
-    int all[6] = {in[0], in[1], o[0], o[1], e[0], e[1]};
-    for (int k = 0; k < 6; k++)
-        fcntl(all[k], F_SETFD, FD_CLOEXEC);
-    posix_spawn_file_actions_t fa;
-    pid_t pid = 0;
-    char *argv[] = {(char *)prog, NULL};
-    int rc = posix_spawn_file_actions_init(&fa);
-    if (rc == 0) {
-        rc = posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, o[1], 1);
-        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, e[1], 2);
-        if (rc == 0) rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-    }
-    close_fd(&in[0]);
-    close_fd(&o[1]);
-    close_fd(&e[1]);
-    if (rc != 0) {
-        close_fd(&in[1]);
-        close_fd(&o[0]);
-        close_fd(&e[0]);
-        snprintf(whybuf, whylen, "cannot start gnuplot: %s", strerror(rc));
-        return whybuf;
-    }
-    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
-    size_t sent = 0;
-    const char *why = NULL;
-    while (in[1] >= 0 || o[0] >= 0 || e[0] >= 0) {
-        struct pollfd pf[3] = {{in[1], POLLOUT, 0}, {o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
-        if (poll(pf, 3, -1) < 0) {
-            if (errno == EINTR) continue;
-            why = "cannot talk to gnuplot";
-            break;
-        }
-        if (pf[0].revents) {
-            ssize_t w = send(in[1], script->p + sent, script->len - sent, MSG_NOSIGNAL);
-            if (w > 0) sent += (size_t)w;
-            /* All sent, or gnuplot stopped reading: it sees end of input. */
-            if (sent == script->len || (w < 0 && errno != EAGAIN && errno != EINTR))
-                close_fd(&in[1]);
-        }
-        for (int k = 1; k < 3; k++) {
-            if (!pf[k].revents) continue;
-            char buf[16384];
-            ssize_t r = read(pf[k].fd, buf, sizeof buf);
-            if (r > 0)
-                sb_putn(k == 1 ? out : log, buf, (size_t)r);
-            else if (r == 0 || errno != EINTR)
-                close_fd(k == 1 ? &o[0] : &e[0]);
-        }
-    }
-    close_fd(&in[1]);
-    close_fd(&o[0]);
-    close_fd(&e[0]);
-    int status = 0;
-    pid_t w;
-    do {
-        w = waitpid(pid, &status, 0);
-    } while (w < 0 && errno == EINTR);
-    if (why == NULL && (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-        /* gnuplot's first error line says what went wrong. */
-        const char *m = "";
-        size_t k = 0;
-        if (log->p && !log->oom) {
-            m = strstr(log->p, "line ") ? strstr(log->p, "line ") : log->p;
-            while (m[k] && m[k] != '\n' && k < 160)
-                k++;
-        }
-        snprintf(whybuf, whylen, "gnuplot failed%s%.*s", k ? ": " : "", (int)k, m);
-        why = whybuf;
-    }
-    return why;
-}
-
-/*
- * Run one gnuplot script and append the SVG to `page`; on failure append a
- * plain note instead. The script must not set the terminal's output: the
- * SVG comes back on gnuplot's standard output.
+ * Have the application draw one gnuplot script and append the SVG to
+ * `page`; on failure append a plain note instead. The script does not set
+ * the terminal's output: the SVG comes back as gnuplot's standard output.
  */
 static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
 {
-    if (pl->gnuplot == NULL) {
+    if (pl->draw == NULL) {
         sb_puts(page, "<p class=\"nochart\">Chart not drawn: gnuplot is not installed.</p>\n");
         return;
     }
     if (script->oom) return;
     int id = pl->count++;
-    char whybuf[256];
-    sbuf svg = {0}, log = {0};
-    const char *why = run_gnuplot(pl->gnuplot, script, &svg, &log, whybuf, sizeof whybuf);
-    if (why == NULL && (svg.oom || svg.p == NULL || strstr(svg.p, "<svg") == NULL))
+    char whybuf[256] = "";
+    char *svg = NULL;
+    const char *why = NULL;
+    if (pl->draw(pl->user, script->p, &svg, whybuf, sizeof whybuf) != 0) {
+        why = whybuf[0] ? whybuf : "the chart could not be drawn";
+    } else if (svg == NULL || strstr(svg, "<svg") == NULL) {
         why = "gnuplot wrote no SVG";
+    }
     if (why == NULL) {
         sb_printf(page, "<div class=\"chart\" role=\"img\" aria-label=\"");
         sb_html(page, alt);
         sb_puts(page, "\">\n");
-        embed_svg(page, svg.p, id);
+        embed_svg(page, svg, id);
         sb_puts(page, "</div>\n");
     } else {
         pl->failed++;
@@ -599,8 +422,7 @@ static void plot(plotter *pl, sbuf *page, const sbuf *script, const char *alt)
         sb_html(page, why);
         sb_puts(page, ").</p>\n");
     }
-    free(svg.p);
-    free(log.p);
+    free(svg);
 }
 
 /* Line colours (matplotlib's "tab10", readable and distinct in print). */
@@ -692,20 +514,27 @@ static void dist_row(sbuf *b, const char *label, const cJSON *d)
     sb_puts(b, "</th>");
     cell_money(b, jnum(d, "mean"));
     cell_money(b, jnum(d, "sd"));
-    for (size_t k = 0; k < sizeof quantile_keys / sizeof quantile_keys[0]; k++)
-        cell_money(b, jq(d, quantile_keys[k]));
-    cell_money(b, jes(d, "0.95"));
-    cell_money(b, jes(d, "0.99"));
+    for (int k = 0; k < TR__NQ; k++)
+        cell_money(b, jq(d, tr__quantile_keys[k].json));
+    for (int k = 0; k < TR__NES; k++)
+        cell_money(b, jes(d, tr__es_keys[k].json));
     sb_puts(b, "</tr>\n");
 }
 
 static void dist_header(sbuf *b, const char *first)
 {
-    sb_printf(b,
-              "<table><thead><tr><th>%s</th><th>mean</th><th>sd</th><th>median</th>"
-              "<th>90 %%</th><th>95 %%</th><th>99 %%</th><th>99.5 %%</th>"
-              "<th>ES 95 %%</th><th>ES 99 %%</th></tr></thead><tbody>\n",
-              first);
+    sb_printf(b, "<table><thead><tr><th>%s</th><th>mean</th><th>sd</th>", first);
+    for (int k = 0; k < TR__NQ; k++) {
+        sb_puts(b, "<th>");
+        sb_html(b, tr__quantile_keys[k].label);
+        sb_puts(b, "</th>");
+    }
+    for (int k = 0; k < TR__NES; k++) {
+        sb_puts(b, "<th>");
+        sb_html(b, tr__es_keys[k].label);
+        sb_puts(b, "</th>");
+    }
+    sb_puts(b, "</tr></thead><tbody>\n");
 }
 
 /*
@@ -728,9 +557,9 @@ static int exceedance_block(sbuf *s, const cJSON *d, const char *name)
             n++;
         }
     } else {
-        for (size_t k = 0; k < sizeof quantile_keys / sizeof quantile_keys[0]; k++) {
-            double x = jq(d, quantile_keys[k]);
-            double p = 1.0 - strtod(quantile_keys[k], NULL);
+        for (int k = 0; k < TR__NQ; k++) {
+            double x = jq(d, tr__quantile_keys[k].json);
+            double p = 1.0 - tr__quantile_keys[k].level;
             if (isnan(x) || x <= 0) continue;
             sb_printf(s, "%.10g %.10g\n", x, 100.0 * p);
             n++;
@@ -807,7 +636,7 @@ static void section_header(sbuf *b, const cJSON *root, const char *file, const p
               "Every figure comes from %.17g simulated paths over %.17g months; each estimate's "
               "95 %% interval says how much it could move with a different set of paths.</p>\n",
               jnum(root, "paths"), jnum(root, "horizon_months"));
-    if (pl->gnuplot == NULL)
+    if (pl->draw == NULL)
         sb_puts(b,
                 "<div class=\"notice\" id=\"no-gnuplot\"><strong>gnuplot is not installed, so "
                 "this report has no charts.</strong> Every table is complete. To get the "
@@ -841,7 +670,7 @@ static void section_summary(sbuf *b, const cJSON *root)
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">Expected total bail-out, £m</th>");
     cell_money(b, jnum(jget(sys, "bailout"), "mean"));
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">Total bail-out exceeded on 1 path in 100, £m</th>");
-    cell_money(b, jq(jget(sys, "bailout"), "0.99"));
+    cell_money(b, jq(jget(sys, "bailout"), Q99));
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">Expected national top-up (beyond the consortia's "
                "reserves), £m</th>");
     cell_money(b, jnum(jget(sys, "national_topup"), "mean"));
@@ -874,8 +703,8 @@ static void section_ranking(sbuf *b, const ranked *rk, int n)
         cell_interval(b, jget(t, "p_fail"));
         cell_month(b, jnum(t, "failure_month_mean"));
         cell_money(b, jnum(bo, "mean"));
-        cell_money(b, jq(bo, "0.99"));
-        cell_money(b, jes(bo, "0.99"));
+        cell_money(b, jq(bo, Q99));
+        cell_money(b, jes(bo, ES99));
         sb_puts(b, "</tr>\n");
     }
     sb_puts(b, "</tbody></table>\n");
@@ -996,7 +825,7 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
         cell_money(b, jnum(jget(c, "requested"), "mean"));
         cell_money(b, jnum(jget(c, "paid"), "mean"));
         cell_money(b, jnum(jget(c, "national_topup"), "mean"));
-        cell_money(b, jq(jget(c, "requested"), "0.99"));
+        cell_money(b, jq(jget(c, "requested"), Q99));
         cell_prob(b, jnum(jget(c, "p_exhausted"), "estimate"));
         cell_interval(b, jget(c, "p_exhausted"));
         sb_puts(b, "</tr>\n");
@@ -1025,15 +854,15 @@ static void section_cash(sbuf *b, plotter *pl, const ranked *rk, int n, int hori
         sb_puts(&s, "set key outside below center horizontal\n$c << EOD\n");
         int rows = 0;
         for (int t = 0; t < horizon; t++) {
-            double v[5];
+            double v[TR__NBANDS];
             int ok = 1;
-            for (int q = 0; q < 5; q++) {
-                v[q] = jarr_num(jget(bands, band_keys[q]), t);
+            for (int q = 0; q < TR__NBANDS; q++) {
+                v[q] = jarr_num(jget(bands, tr__band_keys[q].json), t);
                 if (isnan(v[q])) ok = 0;
             }
             if (!ok) continue;
-            sb_printf(&s, "%d %.10g %.10g %.10g %.10g %.10g\n", t + 1, v[0], v[1], v[2], v[3],
-                      v[4]);
+            sb_printf(&s, "%d %.10g %.10g %.10g %.10g %.10g\n", t + 1, v[TR__P5], v[TR__P25],
+                      v[TR__P50], v[TR__P75], v[TR__P95]);
             rows++;
         }
         sb_printf(&s,
@@ -1228,7 +1057,7 @@ static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
     sb_puts(b, " ");
     sb_html(b, jstr(eng, "version"));
     sb_puts(b, "</td></tr>\n<tr><th scope=\"row\">charts</th><td>");
-    if (pl->gnuplot == NULL)
+    if (pl->draw == NULL)
         sb_puts(b, "none: gnuplot is not installed");
     else if (pl->failed)
         sb_printf(b, "drawn by gnuplot; %d could not be drawn", pl->failed);
@@ -1260,17 +1089,14 @@ static void section_reading(sbuf *b)
 
 /* ------------------------------------------------------------------ */
 
-static tr_status build_page(const cJSON *root, const char *file, sbuf *b)
+static tr_status build_page(const cJSON *root, const char *file, tr_chart_fn draw, void *user,
+                            sbuf *b)
 {
-    plotter pl;
-    plotter_init(&pl);
+    plotter pl = {draw, user, 0, 0, ""};
     const cJSON *trusts = jget(root, "trusts");
     int n = jarr_len(trusts);
     ranked *rk = malloc(sizeof *rk * (size_t)n);
-    if (rk == NULL) {
-        plotter_free(&pl);
-        return TR_E_NOMEM;
-    }
+    if (rk == NULL) return TR_E_NOMEM;
     for (int i = 0; i < n; i++) {
         rk[i].t = cJSON_GetArrayItem(trusts, i);
         rk[i].p = nz(jnum(jget(rk[i].t, "p_fail"), "estimate"));
@@ -1295,97 +1121,41 @@ static tr_status build_page(const cJSON *root, const char *file, sbuf *b)
     section_reading(b);
     sb_puts(b, "</body>\n</html>\n");
     free(rk);
-    plotter_free(&pl);
     return b->oom ? TR_E_NOMEM : TR_OK;
 }
 
-/* Write `data` to dir/name through a temporary file in dir, flushed to disk
- * (fsync) before the rename, so the page is either the old one or the new
- * one, whole. */
-static tr_status write_atomic(const char *dir, const char *name, const char *data, size_t len,
-                              tr_error *err)
-{
-    size_t dl = strlen(dir);
-    char *final = malloc(dl + strlen(name) + 2);
-    char *tmp = malloc(dl + strlen(name) + 16);
-    if (final == NULL || tmp == NULL) {
-        free(final);
-        free(tmp);
-        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
-    }
-    sprintf(final, "%s/%s", dir, name);
-    sprintf(tmp, "%s/.%s.tmp-XXXXXX", dir, name);
-    tr_status st = TR_OK;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot create the report: %s",
-                          strerror(errno));
-    } else {
-        size_t off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, data + off, len - off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) break;
-            off += (size_t)w;
-        }
-        int bad = off != len;
-        int saved = bad ? errno : 0;
-        /* mkstemp makes the file 0600; a report is meant to be shared. */
-        if (!bad && fchmod(fd, 0644) != 0) { /* not fatal */
-        }
-        if (!bad && fsync(fd) != 0 && errno != EINVAL) {
-            bad = 1;
-            saved = errno;
-        }
-        if (close(fd) != 0 && !bad) {
-            bad = 1;
-            saved = errno;
-        }
-        if (!bad && rename(tmp, final) != 0) {
-            bad = 1;
-            saved = errno;
-        }
-        if (bad) {
-            unlink(tmp);
-            st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot write the report: %s",
-                              strerror(saved ? saved : EIO));
-        }
-    }
-    free(final);
-    free(tmp);
-    return st;
-}
-
-tr_status tr_report_html(const char *results_json, size_t len, const char *source_name, char **html,
-                         tr_error *err)
+tr_status tr_report_html(const char *results_json, size_t len, const char *source_name,
+                         tr_chart_fn chart, void *chart_user, char **html, tr_error *err)
 {
     *html = NULL;
     const char *file = source_name ? source_name : "results.json";
     if (results_json == NULL)
         return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no results given for the report");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(results_json, len, &end, 0);
-    if (root == NULL) {
-        /* Line and column of where the parser stopped. */
-        int line = 1, col = 1;
-        const char *stop =
-            end && end >= results_json && end <= results_json + len ? end : results_json;
-        for (const char *p = results_json; p < stop; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
+    /* The strict scanner says where and why the text is not JSON; cJSON
+     * then builds the tree (it fails now only for want of memory). */
+    tr__json_scan sc;
+    size_t bad = tr__utf8_check(results_json, len);
+    if (bad < len || tr__json_check(results_json, len, NULL, &sc) != TR__JSON_OK) {
+        int line, col;
+        tr__line_col(results_json,
+                     bad < len                    ? bad
+                     : sc.verdict == TR__JSON_BAD ? sc.at
+                                                  : 0,
+                     &line, &col);
         return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
-                            "not valid JSON; expected the results.json written by "
-                            "'trustrisk run'");
+                            "not valid JSON: %s (expected the results.json written by "
+                            "'trustrisk run')",
+                            bad < len                      ? "not UTF-8 text"
+                            : sc.verdict == TR__JSON_EMPTY ? "the file is empty"
+                                                           : sc.msg);
     }
+    cJSON *root = cJSON_ParseWithLength(results_json, len);
+    if (root == NULL)
+        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading the results");
     tr_status st = check_results(root, file, err);
     if (st == TR_OK) {
         sbuf page = {0};
-        st = build_page(root, file, &page);
+        st = build_page(root, file, chart, chart_user, &page);
         if (st == TR_OK)
             *html = page.p;
         else
@@ -1397,23 +1167,18 @@ tr_status tr_report_html(const char *results_json, size_t len, const char *sourc
     return st;
 }
 
-tr_status tr_report_write(const char *outdir, tr_error *err)
+tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void *chart_user,
+                              char **html, tr_error *err)
 {
-    if (outdir == NULL || *outdir == '\0')
+    *html = NULL;
+    if (results_file == NULL)
         return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0,
-                            "no output folder given for the report");
-    size_t dl = strlen(outdir);
-    char *file = malloc(dl + sizeof "/results.json");
-    if (file == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
-    sprintf(file, "%s/results.json", outdir);
-
-    char *data = NULL, *html = NULL;
+                            "no results file given for the report");
+    char *data = NULL;
     size_t len = 0;
-    tr_status st = read_file(file, &data, &len, err);
-    if (st == TR_OK) st = tr_report_html(data, len, file, &html, err);
-    if (st == TR_OK) st = write_atomic(outdir, TR_REPORT_FILE, html, strlen(html), err);
-    free(html);
+    tr_status st =
+        tr__file_read(results_file, REPORT_MAX_INPUT, REPORT_MISSING_HINT, &data, &len, err);
+    if (st == TR_OK) st = tr_report_html(data, len, results_file, chart, chart_user, html, err);
     free(data);
-    free(file);
     return st;
 }

@@ -1,5 +1,11 @@
 /*
  * results.h - what a finished run holds (private).
+ *
+ * The statistics of its paths (accum.h) and, worked out from them once at
+ * the end of the run, every number its outputs report (summary.h). The
+ * formatters of results.json (results_json.c), the CSV views
+ * (results_csv.c) and the printed summary (results_text.c) read only the
+ * summary.
  */
 #ifndef TR_RESULTS_H
 #define TR_RESULTS_H
@@ -7,12 +13,14 @@
 #include <stdio.h>
 
 #include "accum.h"
+#include "summary.h"
 #include "trustrisk/run.h"
 
 struct tr_results {
-    const tr_config *cfg; /* borrowed: results must be freed before their config */
+    const tr_config *cfg; /* borrowed: the config must outlive the results (run.h) */
     tr__plan plan;
     tr__acc total;
+    tr__summary summary;
     uint64_t paths, seed, first_path;
     int threads;
     double seconds;

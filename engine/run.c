@@ -49,8 +49,8 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
                           "first_path + paths must be at most 2^32 (got %llu + %llu)",
                           (unsigned long long)opt->first_path, (unsigned long long)opt->paths);
     if (opt->threads < 0 || opt->threads > 4096)
-        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0, "must be in [1, 4096] (got %d)",
-                          opt->threads);
+        st = tr_error_add(err, TR_E_INPUT, NULL, "threads", 0, 0,
+                          "must be in [0, 4096] (0: OpenMP's default; got %d)", opt->threads);
     return st;
 }
 
@@ -251,6 +251,12 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     if (opt->progress) opt->progress(opt->progress_user, opt->paths, opt->paths);
     res->seconds = now_seconds() - t0;
     res->threads = used_threads;
+    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    st = tr__summary_make(&res->summary, &of, err);
+    if (st != TR_OK) {
+        tr_results_free(res);
+        return st;
+    }
     *out = res;
     return TR_OK;
 }
@@ -258,6 +264,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
 void tr_results_free(tr_results *res)
 {
     if (!res) return;
+    tr__summary_free(&res->summary);
     tr__acc_free(&res->total);
     tr__plan_free(&res->plan);
     free(res);
@@ -327,7 +334,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
                                          "slippage", "stay",     "stay_delay"};
     fputs("\ntrust,scheme,element,u,value\n", out);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         const double *td = ws.tdraw + i * 4;
         draw_row(out, tr->id, "", "income_growth", td[0], td[1]);
         draw_row(out, tr->id, "", "cost_growth", td[2], td[3]);
@@ -335,7 +342,7 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
             const tr__scheme_draw *d = &ws.sdraw[plan.scheme_base[i] + j];
             const char *sid = tr->schemes[j].id;
             double vals[7] = {d->paper, d->d0,   d->compromise, d->retained,
-                              d->slip,  d->stay, d->stay_delay};
+                              d->slip,  d->stay, d->stay_delay}; /* events as 0 or 1 */
             for (int e = 0; e < 7; e++)
                 draw_row(out, tr->id, sid, names[e], d->u[e], vals[e]);
             draw_row(out, tr->id, sid, "delivered_fraction", NAN, d->d);

@@ -1,5 +1,5 @@
 /*
- * savings.h - how a scheme's saving accrues over time (MODEL.md section 5).
+ * savings.h - how a scheme's saving accrues over time (docs/model.md section 5).
  *
  * A scheme delivering fraction d of a full-year saving S from its actual
  * start a, phased in linearly over R = ramp_months, accrues at the rate

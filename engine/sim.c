@@ -99,7 +99,7 @@ static double factor_value(const tr__ws *ws, int f, size_t trust)
 }
 
 /* The factors' part of an element's latent variable, sum_k w_k Z_k. */
-static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
+static double factor_sum(const tr__ws *ws, const tr__loadings *L, size_t trust)
 {
     double m = 0.0;
     for (size_t k = 0; k < L->n; k++)
@@ -111,7 +111,7 @@ static double factor_sum(const tr__ws *ws, const tr_loadings *L, size_t trust)
  * X / sqrt(W / nu) under the t copula. (It adds the loadings onto r E term
  * by term rather than calling factor_sum: a different order of the
  * floating-point additions would change every result's last bits.) */
-static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+static double element_latent(tr__ws *ws, const tr__loadings *L, size_t trust, double u)
 {
     ws->census.normals++;
     double x = tr__norm_inv(u);
@@ -124,7 +124,7 @@ static double element_latent(tr__ws *ws, const tr_loadings *L, size_t trust, dou
 }
 
 /* The copula: U for an element whose own uniform is u, with loadings L. */
-static double element_u(tr__ws *ws, const tr_loadings *L, size_t trust, double u)
+static double element_u(tr__ws *ws, const tr__loadings *L, size_t trust, double u)
 {
     if (tr__plain(ws->plan, L)) return tr__clamp_u(u);
     return tr__latent_to_u(ws->plan, element_latent(ws, L, trust, u));
@@ -170,7 +170,7 @@ static tr__draw_addr scheme_at(const tr__ws *ws, size_t i, size_t s, uint32_t el
  * agree except where u is within rounding of the threshold (probability of
  * order 1e-16). U itself is computed only for a replay's trace.
  */
-static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, const tr_loadings *L,
+static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, const tr__loadings *L,
                  size_t trust, size_t scheme, double *u_out)
 {
     if (p <= 0.0) return 0;
@@ -197,8 +197,8 @@ static int event(tr__ws *ws, uint64_t owner, uint32_t el, double p, double c, co
     return hit;
 }
 
-/* Draw one scheme's elements (MODEL.md section 5). */
-static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
+/* Draw one scheme's elements (docs/model.md section 5). */
+static void draw_scheme(tr__ws *ws, const tr__scheme *sc, size_t trust, size_t s,
                         tr__scheme_draw *dr)
 {
     const tr__plan *pl = ws->plan;
@@ -206,13 +206,13 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
     const uint64_t own = pl->own_scheme[s];
     for (int e = 0; e < 7; e++)
         dr->u[e] = NAN;
-    const tr_loadings *L = &sc->loadings;
+    const tr__loadings *L = &sc->loadings;
 
     const double *c = &pl->ev_c[s * TR__EV_COUNT];
     dr->paper =
         event(ws, own, TR__EL_PAPER, sc->paper, c[TR__EV_PAPER], L, trust, s, &dr->u[TR__EL_PAPER]);
     dr->d0 = dr->retained = NAN;
-    dr->compromise = 0.0;
+    dr->compromise = false;
     if (!dr->paper) {
         if (tr__is_random(&sc->delivery)) {
             double U = element_u(
@@ -253,7 +253,7 @@ static void draw_scheme(tr__ws *ws, const tr_scheme *sc, size_t trust, size_t s,
         slip = sc->slippage.value;
     }
     dr->slip = tr__max0(slip);
-    dr->stay = 0.0;
+    dr->stay = false;
     dr->stay_delay = NAN;
     double y = 0.0;
     if (sc->has_stay) {
@@ -321,12 +321,13 @@ void tr__sim_factors(tr__ws *ws)
 static int draw_schemes(tr__ws *ws, size_t i)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     size_t s0 = pl->scheme_base[i];
     int same = 1;
     for (size_t j = 0; j < tr->n_schemes; j++) {
         tr__scheme_draw *dr = &ws->sdraw[s0 + j];
-        double pd = dr->d, pa = dr->a, pp = dr->paper;
+        double pd = dr->d, pa = dr->a;
+        bool pp = dr->paper;
         draw_scheme(ws, &tr->schemes[j], i, s0 + j, dr);
         same = same && dr->d == pd && dr->a == pa && dr->paper == pp;
         ws->shortfall[s0 + j] = dr->shortfall;
@@ -338,7 +339,7 @@ static int draw_schemes(tr__ws *ws, size_t i)
 static void draw_growth(tr__ws *ws, size_t i, double *gI_out, double *gC_out)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     const uint64_t own = pl->own_trust[i];
     double gI = tr->income_growth.value, gC = tr->cost_growth.value;
     double uI = NAN, uC = NAN;
@@ -373,7 +374,7 @@ static void draw_growth(tr__ws *ws, size_t i, double *gI_out, double *gC_out)
 static void book_schemes(tr__ws *ws, size_t i)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H, s0 = pl->scheme_base[i];
     tr__booking bk = {ws->sav, ws->sav + (Hs + 2), ws->sav + 2 * (Hs + 2), ws->sav + 3 * (Hs + 2),
@@ -381,7 +382,7 @@ static void book_schemes(tr__ws *ws, size_t i)
     memset(ws->sav, 0, 4 * (Hs + 2) * sizeof *ws->sav);
     memset(ws->oneoff, 0, (Hs + 2) * sizeof *ws->oneoff);
     for (size_t j = 0; j < tr->n_schemes; j++) {
-        const tr_scheme *sc = &tr->schemes[j];
+        const tr__scheme *sc = &tr->schemes[j];
         const tr__scheme_draw *dr = &ws->sdraw[s0 + j];
         tr__book_savings(&bk, H, dr->d * sc->saving / 12.0, dr->a, sc->ramp_months, sc->recurrent);
         if (!dr->paper && sc->one_off_cost != 0.0) {
@@ -396,7 +397,7 @@ static void book_schemes(tr__ws *ws, size_t i)
 static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
 {
     const tr__plan *pl = ws->plan;
-    const tr_trust *tr = &pl->cfg->trusts[i];
+    const tr__trust *tr = &pl->cfg->trusts[i];
     const int H = pl->horizon;
     const size_t Hs = (size_t)H;
     const double *full = ws->sav, *lin_a = ws->sav + (Hs + 2), *lin_b = ws->sav + 2 * (Hs + 2),
@@ -455,7 +456,7 @@ static void trust_months(tr__ws *ws, size_t i, double gI, double gC)
 
 void tr__sim_trust(tr__ws *ws, size_t i)
 {
-    const tr_trust *tr = &ws->plan->cfg->trusts[i];
+    const tr__trust *tr = &ws->plan->cfg->trusts[i];
     tr__sim_memo *m = &ws->memo;
     /* A trust whose schemes, growth and noise came out exactly as on its
      * previous path (common when only rare events are random: the credit
@@ -490,7 +491,7 @@ void tr__sim_who_pays(tr__ws *ws)
      * order from its reserve. */
     memset(ws->q, 0, cfg->n_consortia * Hs * sizeof *ws->q);
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         if (ws->bailout[i] == 0.0) continue;
         const double *b = ws->bmonth + i * Hs;
         for (size_t k = 0; k < tr->n_commissioners; k++) {

@@ -2,8 +2,8 @@
  * sim.h - one Monte Carlo path, the plain reference simulator (private).
  *
  * tr__sim_path simulates path p of a plan into a workspace, phase by phase
- * as the model is written: the path's factors and copula (MODEL.md section
- * 3), each trust's schemes and months (sections 5 and 6), and who pays the
+ * as the model is written: the path's factors and copula (docs/model.md
+ * section 3), each trust's schemes and months (sections 5 and 6), and who pays the
  * bail-outs (section 7). It is the obviously-correct twin of the block
  * kernel (kernel.h): `path` replays with it, and tests compare the two. A
  * tr__ws is one thread's workspace, allocated up front so that simulating a
@@ -12,6 +12,7 @@
 #ifndef TR_SIM_H
 #define TR_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plan.h"
@@ -20,9 +21,11 @@
 /* Values drawn for one scheme on one path (the trace of `path` replay, and
  * the previous path's outcome for the repeat shortcut). */
 typedef struct tr__scheme_draw {
-    double u[7];  /* the element uniforms U (NaN where not drawn) */
-    double paper; /* 1 if paper */
-    double d0, compromise, retained, slip, stay, stay_delay;
+    double u[7];     /* the element uniforms U (NaN where not drawn) */
+    bool paper;      /* the scheme exists only on paper (delivers nothing) */
+    bool compromise; /* a compromise: it keeps only `retained` of d0 */
+    bool stay;       /* a closure stayed: the start moves by stay_delay */
+    double d0, retained, slip, stay_delay;
     double d, a;   /* delivered fraction and actual start */
     double booked; /* savings booked within the horizon */
     double shortfall;

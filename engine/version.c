@@ -11,3 +11,12 @@ const char *tr_version(void)
 {
     return TR_VERSION_STRING;
 }
+
+int tr_version_openmp(void)
+{
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}

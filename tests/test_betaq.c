@@ -25,7 +25,7 @@
 
 static double ref_quantile(double a, double b, double u)
 {
-    tr_dist d = {.kind = TR_DIST_BETA, .alpha = a, .beta = b, .min = 0.0, .max = 1.0};
+    tr__dist d = {.kind = TR__DIST_BETA, .alpha = a, .beta = b, .min = 0.0, .max = 1.0};
     return tr__dist_quantile(&d, NULL, u);
 }
 

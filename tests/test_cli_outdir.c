@@ -34,6 +34,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "helpers.h"
+
 #ifndef TR_BINARY
 #error "TR_BINARY must name the trustrisk binary"
 #endif
@@ -48,8 +50,7 @@ static char work[256]; /* each test's own folder; commands run in it */
 
 static void make_work(void)
 {
-    snprintf(work, sizeof work, "/tmp/trustrisk-outdir-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
+    th_tmpdir(work, sizeof work, "outdir");
 }
 
 static void remove_work(void)
@@ -151,21 +152,6 @@ static void kill_and_reap(pid_t pid, int sig)
 
 /* ---- files -------------------------------------------------------------- */
 
-/* The whole of a file as a string the caller frees, or NULL. */
-static char *text_of(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return NULL;
-    struct stat sb;
-    cr_assert_eq(fstat(fd, &sb), 0);
-    char *s = malloc((size_t)sb.st_size + 1);
-    ssize_t got = read(fd, s, (size_t)sb.st_size);
-    close(fd);
-    cr_assert_eq(got, sb.st_size);
-    s[got] = '\0';
-    return s;
-}
-
 static int exists(const char *path)
 {
     struct stat sb;
@@ -222,7 +208,7 @@ static long complete_set(const char *out)
 
     char path[4096];
     snprintf(path, sizeof path, "%s/results.json", out);
-    char *text = text_of(path);
+    char *text = th_read(path, NULL);
     cJSON *res = cJSON_Parse(text);
     free(text);
     cr_assert_not_null(res, "results.json does not parse");
@@ -231,7 +217,7 @@ static long complete_set(const char *out)
     const cJSON *trusts = cJSON_GetObjectItem(res, "trusts");
 
     snprintf(path, sizeof path, "%s/run.json", out);
-    text = text_of(path);
+    text = th_read(path, NULL);
     cJSON *run = cJSON_Parse(text);
     free(text);
     cr_assert_not_null(run, "run.json does not parse");
@@ -239,7 +225,7 @@ static long complete_set(const char *out)
     cJSON_Delete(run);
 
     snprintf(path, sizeof path, "%s/trusts.csv", out);
-    text = text_of(path);
+    text = th_read(path, NULL);
     int rows = 0;
     for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1, rows++) {
         const cJSON *t = cJSON_GetArrayItem(trusts, rows);
@@ -257,7 +243,7 @@ static long complete_set(const char *out)
     cr_assert_eq(rows, cJSON_GetArraySize(trusts), "trusts.csv rows");
 
     snprintf(path, sizeof path, "%s/failure_curves.csv", out);
-    text = text_of(path);
+    text = th_read(path, NULL);
     int lines = 0;
     for (const char *c = text; *c; c++)
         lines += *c == '\n';
@@ -266,7 +252,7 @@ static long complete_set(const char *out)
 
     if (report) {
         snprintf(path, sizeof path, "%s/report.html", out);
-        text = text_of(path);
+        text = th_read(path, NULL);
         char want[128];
         snprintf(want, sizeof want,
                  "<th scope=\"row\">paths</th><td class=\"num\" data-value=\"%ld\"", paths);
@@ -284,7 +270,7 @@ static void run_example(const char *out, const char *paths, int report)
                           "--quiet", "--report")
                     : RUN("run", (char *)example, "--out", (char *)out, "--paths", (char *)paths,
                           "--quiet");
-    cr_assert_eq(rc, 0, "run into %s failed:\n%s", out, text_of(at("err.txt")));
+    cr_assert_eq(rc, 0, "run into %s failed:\n%s", out, th_read(at("err.txt"), NULL));
 }
 
 /* ---- 5: a bad --out fails at once ---------------------------------------- */
@@ -296,7 +282,7 @@ static void fails_at_once(const char *out, int want, const char *says)
         finish(start(NULL, NULL,
                      ARGS("run", (char *)example, "--out", (char *)out, "--paths", "4000000000")),
                30);
-    char *err = text_of(at("err.txt"));
+    char *err = th_read(at("err.txt"), NULL);
     cr_expect_eq(rc, want, "--out %.60s: exit %d, stderr:\n%s", out, rc, err);
     cr_expect_not_null(strstr(err, says), "--out %.60s: stderr lacks '%s':\n%s", out, says, err);
     cr_expect_null(strstr(err, "paths/s"), "it simulated:\n%s", err);
@@ -336,12 +322,12 @@ Test(cli_outdir, bad_out_fails_before_simulating)
 Test(cli_outdir, option_like_values_are_refused)
 {
     cr_expect_eq(RUN("run", (char *)example, "--out", "--report"), 2);
-    char *err = text_of(at("err.txt"));
+    char *err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, "'--out' needs a value, got the option '--report'"), "%s", err);
     free(err);
     cr_expect(!exists(at("--report")), "a folder named --report was made");
     cr_expect_eq(RUN("run", (char *)example, "--out", "-x"), 2);
-    err = text_of(at("err.txt"));
+    err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, "looks like an option"), "%s", err);
     free(err);
     cr_expect(!exists(at("-x")));
@@ -367,7 +353,7 @@ Test(cli_outdir, rerun_leaves_no_stale_report)
 static void refused(const char *out, const char *says)
 {
     cr_expect_eq(RUN("run", (char *)example, "--out", (char *)out, "--paths", "700", "--quiet"), 2);
-    char *err = text_of(at("err.txt"));
+    char *err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, says), "%s", err);
     free(err);
 }
@@ -375,7 +361,7 @@ static void refused(const char *out, const char *says)
 Test(cli_outdir, folder_in_place_of_a_file_is_refused_and_the_old_set_kept)
 {
     run_example(at("o"), "500", 0);
-    char *before = text_of(at("o/results.json"));
+    char *before = th_read(at("o/results.json"), NULL);
     cr_assert_eq(unlink(at("o/trusts.csv")), 0);
     cr_assert_eq(mkdir(at("o/trusts.csv"), 0777), 0);
     FILE *fp = fopen(at("o/trusts.csv/mine.txt"), "w");
@@ -383,9 +369,9 @@ Test(cli_outdir, folder_in_place_of_a_file_is_refused_and_the_old_set_kept)
     fclose(fp);
     refused("o", "o: not a trustrisk output folder: it holds a folder \"trusts.csv\", which "
                  "trustrisk did not write");
-    char *after = text_of(at("o/results.json"));
+    char *after = th_read(at("o/results.json"), NULL);
     cr_expect_str_eq(after, before, "the old results changed");
-    char *mine = text_of(at("o/trusts.csv/mine.txt"));
+    char *mine = th_read(at("o/trusts.csv/mine.txt"), NULL);
     cr_expect_str_eq(mine, "keep me");
     for (int k = 0; k < 6; k++)
         if (strcmp(set_files[k], "trusts.csv")) cr_expect(exists(at("o/%s", set_files[k])));
@@ -402,7 +388,7 @@ Test(cli_outdir, folder_with_users_files_is_refused_untouched)
     fputs("years of work", fp);
     fclose(fp);
     refused("mine", "mine: not a trustrisk output folder: it holds a file \"thesis.tex\"");
-    char *kept = text_of(at("mine/thesis.tex"));
+    char *kept = th_read(at("mine/thesis.tex"), NULL);
     cr_expect_str_eq(kept, "years of work");
     free(kept);
     cr_expect_eq(count_named(at("mine"), ""), 1);
@@ -542,7 +528,7 @@ Test(cli_outdir, killed_report_leaves_no_temporary_files)
         sleep_s(took * (k % 6) / 6.0);
         kill_and_reap(pid, k % 2 ? SIGTERM : SIGKILL);
         cr_expect_eq(count_named(at("tmp"), ""), 0, "TMPDIR is not empty after kill %d", k);
-        char *page = text_of(at("r/report.html"));
+        char *page = th_read(at("r/report.html"), NULL);
         cr_assert_not_null(page);
         size_t n = strlen(page);
         cr_expect(n > 8 && strcmp(page + n - 8, "</html>\n") == 0, "a half-written page");
@@ -556,7 +542,7 @@ Test(cli_outdir, killed_report_leaves_no_temporary_files)
 /* The example with hostile names: formulas and terminal escapes. */
 static void write_hostile_config(const char *file)
 {
-    char *text = text_of(example);
+    char *text = th_read(example, NULL);
     cJSON *cfg = cJSON_Parse(text);
     free(text);
     cr_assert_not_null(cfg);
@@ -579,17 +565,17 @@ Test(cli_outdir, csv_cells_that_look_like_formulas_are_quoted)
 {
     write_hostile_config(at("evil.json"));
     cr_assert_eq(RUN("run", "evil.json", "--out", "o", "--paths", "300", "--quiet"), 0);
-    char *trusts = text_of(at("o/trusts.csv"));
+    char *trusts = th_read(at("o/trusts.csv"), NULL);
     cr_expect_not_null(strstr(trusts, "\n\"'=HYPERLINK(\"\"http://x\"\")\",\"'-2+3 "), "%s",
                        trusts);
     cr_expect_not_null(strstr(trusts, "\n\"'@SUM(1)\x1b[2J\",\"'+cmd|' /C calc'!A0\","), "%s",
                        trusts);
     free(trusts);
-    char *schemes = text_of(at("o/schemes.csv"));
+    char *schemes = th_read(at("o/schemes.csv"), NULL);
     cr_expect_not_null(strstr(schemes, "\n\"'=HYPERLINK(\"\"http://x\"\")\","));
     free(schemes);
     /* numbers stay numbers: negative cash is written plain */
-    char *curves = text_of(at("o/failure_curves.csv"));
+    char *curves = th_read(at("o/failure_curves.csv"), NULL);
     int negative = 0;
     for (const char *p = strstr(curves, ",-"); p; p = strstr(p + 1, ",-"))
         negative |= p[2] >= '0' && p[2] <= '9';
@@ -598,7 +584,7 @@ Test(cli_outdir, csv_cells_that_look_like_formulas_are_quoted)
     free(curves);
     /* the replay of a path too */
     cr_assert_eq(RUN("path", "evil.json", "--index", "3"), 0);
-    char *replay = text_of(at("out.txt"));
+    char *replay = th_read(at("out.txt"), NULL);
     cr_expect_not_null(strstr(replay, "\n\"'=HYPERLINK(\"\"http://x\"\")\",1,"));
     free(replay);
 }
@@ -606,7 +592,7 @@ Test(cli_outdir, csv_cells_that_look_like_formulas_are_quoted)
 /* No ESC, BEL or C1 control from a config reaches the terminal. */
 static void expect_no_controls(const char *file, const char *what)
 {
-    char *s = text_of(file);
+    char *s = th_read(file, NULL);
     cr_assert_not_null(s);
     cr_expect_null(strchr(s, '\x1b'), "ESC in %s:\n%s", what, s);
     cr_expect_null(strchr(s, '\a'), "BEL in %s", what);
@@ -620,7 +606,7 @@ Test(cli_outdir, terminal_controls_are_escaped)
     write_hostile_config(at("evil.json"));
     cr_assert_eq(RUN("validate", "evil.json"), 0);
     expect_no_controls(at("out.txt"), "validate's description");
-    char *s = text_of(at("out.txt"));
+    char *s = th_read(at("out.txt"), NULL);
     cr_expect_not_null(strstr(s, "\"evil\\x1B[31m red\\u009B\""), "%s", s);
     free(s);
     cr_assert_eq(RUN("run", "evil.json", "--out", "o", "--paths", "300", "--quiet"), 0);
@@ -638,15 +624,15 @@ Test(cli_outdir, terminal_controls_are_escaped)
 Test(cli_outdir, path_beyond_the_configs_paths_is_pointed_out)
 {
     cr_assert_eq(RUN("path", (char *)example, "--index", "10000"), 0);
-    char *err = text_of(at("err.txt"));
+    char *err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, "note: path 10000 is beyond the config's 10000 paths"), "%s",
                        err);
     free(err);
-    char *out = text_of(at("out.txt"));
+    char *out = th_read(at("out.txt"), NULL);
     cr_expect(strncmp(out, "trust,month,", 12) == 0, "the path is still replayed");
     free(out);
     cr_assert_eq(RUN("path", (char *)example, "--index", "9999"), 0);
-    err = text_of(at("err.txt"));
+    err = th_read(at("err.txt"), NULL);
     cr_expect_str_empty(err, "a note for a path the run simulated: %s", err);
     free(err);
 }

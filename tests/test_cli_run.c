@@ -6,6 +6,7 @@
  * nothing behind; a rejected config writes nothing.
  */
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 #ifndef TR_BINARY
 #error "TR_BINARY must name the trustrisk binary"
@@ -26,59 +29,15 @@ static char tmpdir[256];
 
 static void make_tmp(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-cli-run-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    th_tmpdir(tmpdir, sizeof tmpdir, "cli-run");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    th_remove_tree(tmpdir);
 }
 
 TestSuite(cli_run, .init = make_tmp, .fini = remove_tmp);
-
-/* Run a shell command line, return the exit status; stdout/stderr to files. */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "command did not exit: %s", cmd);
-    return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = '\0';
-    fclose(fp);
-    return s;
-}
-
-/* A formatted string the caller frees. */
-__attribute__((format(printf, 1, 2))) static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    char *s = malloc((size_t)n + 1);
-    va_start(ap, f);
-    vsnprintf(s, (size_t)n + 1, f, ap);
-    va_end(ap);
-    return s;
-}
 
 static const char *example = TR_SOURCE_DIR "/configs/example.json";
 
@@ -87,11 +46,11 @@ Test(cli_run, results_identical_at_1_2_7_threads_and_omp_env)
     const char *variants[4] = {"--threads 1", "--threads 2", "--threads 7", ""};
     char *first = NULL;
     for (int k = 0; k < 4; k++) {
-        int rc = sh("%s" TR_BINARY " run %s --out %s/t%d --paths 3000 %s >/dev/null 2>&1",
-                    k == 3 ? "OMP_NUM_THREADS=3 " : "", example, tmpdir, k, variants[k]);
+        int rc = th_sh("%s" TR_BINARY " run %s --out %s/t%d --paths 3000 %s >/dev/null 2>&1",
+                       k == 3 ? "OMP_NUM_THREADS=3 " : "", example, tmpdir, k, variants[k]);
         cr_assert_eq(rc, 0, "run %d failed", k);
-        char *path = fmt("%s/t%d/results.json", tmpdir, k);
-        char *r = slurp(path);
+        char *path = th_fmt("%s/t%d/results.json", tmpdir, k);
+        char *r = th_read(path, NULL);
         free(path);
         cr_assert_not_null(r);
         if (!first) {
@@ -106,27 +65,45 @@ Test(cli_run, results_identical_at_1_2_7_threads_and_omp_env)
 
 Test(cli_run, writes_every_file_and_a_summary)
 {
-    cr_assert_eq(sh(TR_BINARY " run %s --out %s/out --paths 2000 > %s/stdout.txt 2>&1", example,
-                    tmpdir, tmpdir),
+    cr_assert_eq(th_sh(TR_BINARY " run %s --out %s/out --paths 2000 > %s/stdout.txt 2>&1", example,
+                       tmpdir, tmpdir),
                  0);
     const char *files[6] = {"results.json",  "run.json",           "trusts.csv",
                             "consortia.csv", "failure_curves.csv", "schemes.csv"};
     for (int k = 0; k < 6; k++) {
-        char *p = fmt("%s/out/%s", tmpdir, files[k]);
+        char *p = th_fmt("%s/out/%s", tmpdir, files[k]);
         struct stat sb;
         cr_expect(stat(p, &sb) == 0 && sb.st_size > 0, "%s missing or empty", files[k]);
         free(p);
     }
     /* no temporary files left */
-    char *out = fmt("%s/out", tmpdir);
+    char *out = th_fmt("%s/out", tmpdir);
     DIR *d = opendir(out);
     cr_assert_not_null(d);
     for (struct dirent *e; (e = readdir(d));)
         cr_expect(strstr(e->d_name, ".tmp") == NULL, "leftover %s", e->d_name);
     closedir(d);
     free(out);
-    char *log = fmt("%s/stdout.txt", tmpdir);
-    char *s = slurp(log);
+    /* run.json: how and when the run ran, composed by the command */
+    char *rp = th_fmt("%s/out/run.json", tmpdir);
+    char *rtext = th_read(rp, NULL);
+    free(rp);
+    cJSON *run = cJSON_Parse(rtext);
+    free(rtext);
+    cr_assert_not_null(run, "run.json does not parse");
+    cr_expect_eq(cJSON_GetObjectItem(run, "paths")->valuedouble, 2000);
+    cr_expect_eq(cJSON_GetObjectItem(run, "seed")->valuedouble, 42);
+    cr_expect_geq(cJSON_GetObjectItem(run, "threads")->valuedouble, 1);
+    cr_expect(cJSON_IsBool(cJSON_GetObjectItem(run, "openmp")));
+    cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(run, "seconds")));
+    cr_expect_str_eq(cJSON_GetObjectItem(run, "config_file")->valuestring, example);
+    cr_expect(cJSON_IsString(cJSON_GetObjectItem(run, "host")));
+    const char *when = cJSON_GetObjectItem(run, "finished_at")->valuestring;
+    cr_expect(strlen(when) == 20 && when[4] == '-' && when[10] == 'T' && when[19] == 'Z', "%s",
+              when);
+    cJSON_Delete(run);
+    char *log = th_fmt("%s/stdout.txt", tmpdir);
+    char *s = th_read(log, NULL);
     free(log);
     cr_assert_not_null(s);
     cr_expect(strstr(s, "P(fail)") != NULL, "summary table missing:\n%s", s);
@@ -137,15 +114,15 @@ Test(cli_run, writes_every_file_and_a_summary)
 
 Test(cli_run, unwritable_output_folder_fails_cleanly)
 {
-    char *blocker = fmt("%s/file", tmpdir);
+    char *blocker = th_fmt("%s/file", tmpdir);
     FILE *fp = fopen(blocker, "w");
     fputs("x", fp);
     fclose(fp);
     int rc =
-        sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker, tmpdir);
+        th_sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker, tmpdir);
     cr_expect_eq(rc, 1, "exit %d", rc);
-    char *p = fmt("%s/err.txt", tmpdir);
-    char *e = slurp(p);
+    char *p = th_fmt("%s/err.txt", tmpdir);
+    char *e = th_read(p, NULL);
     cr_expect(strstr(e, "output folder") != NULL, "message: %s", e);
     free(e);
     free(p);
@@ -154,12 +131,12 @@ Test(cli_run, unwritable_output_folder_fails_cleanly)
 
 Test(cli_run, rejected_config_writes_nothing)
 {
-    char *bad = fmt("%s/bad.json", tmpdir);
+    char *bad = th_fmt("%s/bad.json", tmpdir);
     FILE *fp = fopen(bad, "w");
     fputs("{\"horizon_months\": 0, \"trusts\": []}", fp);
     fclose(fp);
-    cr_expect_eq(sh(TR_BINARY " run %s --out %s/never 2>/dev/null", bad, tmpdir), 2);
-    char *out = fmt("%s/never", tmpdir);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --out %s/never 2>/dev/null", bad, tmpdir), 2);
+    char *out = th_fmt("%s/never", tmpdir);
     struct stat sb;
     cr_expect(stat(out, &sb) != 0, "output folder was created for a rejected config");
     free(out);
@@ -168,20 +145,20 @@ Test(cli_run, rejected_config_writes_nothing)
 
 Test(cli_run, bad_arguments_exit_2)
 {
-    cr_expect_eq(sh(TR_BINARY " run %s --paths 0 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s --paths abc 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s --threads -1 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s --bogus 1 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " run %s --seed 99999999999999999999 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " path %s 2>/dev/null", example), 2);
-    cr_expect_eq(sh(TR_BINARY " frobnicate 2>/dev/null"), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --paths 0 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --paths abc 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --threads -1 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --bogus 1 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --seed 99999999999999999999 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " path %s 2>/dev/null", example), 2);
+    cr_expect_eq(th_sh(TR_BINARY " frobnicate 2>/dev/null"), 2);
 }
 
 Test(cli_run, path_prints_csv)
 {
-    cr_assert_eq(sh(TR_BINARY " path %s --index 17 > %s/path.csv", example, tmpdir), 0);
-    char *p = fmt("%s/path.csv", tmpdir);
-    char *s = slurp(p);
+    cr_assert_eq(th_sh(TR_BINARY " path %s --index 17 > %s/path.csv", example, tmpdir), 0);
+    char *p = th_fmt("%s/path.csv", tmpdir);
+    char *s = th_read(p, NULL);
     free(p);
     cr_assert_not_null(s);
     cr_expect(strncmp(s, "trust,month,income,", 19) == 0);
@@ -199,11 +176,12 @@ Test(cli_run, every_bundled_config_validates_and_runs)
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
         n++;
-        cr_expect_eq(sh(TR_BINARY " validate " TR_SOURCE_DIR "/configs/%s > /dev/null", e->d_name),
-                     0, "%s does not validate", e->d_name);
-        cr_expect_eq(sh(TR_BINARY " run " TR_SOURCE_DIR "/configs/%s --paths 300 --quiet --out "
-                                  "%s/%s > /dev/null",
-                        e->d_name, tmpdir, e->d_name),
+        cr_expect_eq(
+            th_sh(TR_BINARY " validate " TR_SOURCE_DIR "/configs/%s > /dev/null", e->d_name), 0,
+            "%s does not validate", e->d_name);
+        cr_expect_eq(th_sh(TR_BINARY " run " TR_SOURCE_DIR "/configs/%s --paths 300 --quiet --out "
+                                     "%s/%s > /dev/null",
+                           e->d_name, tmpdir, e->d_name),
                      0, "%s does not run", e->d_name);
     }
     closedir(d);
@@ -212,11 +190,11 @@ Test(cli_run, every_bundled_config_validates_and_runs)
 
 Test(cli_run, progress_is_one_final_line_when_not_a_terminal)
 {
-    cr_assert_eq(sh(TR_BINARY " run %s --paths 2000 --out %s/p > /dev/null 2> %s/err.txt", example,
-                    tmpdir, tmpdir),
+    cr_assert_eq(th_sh(TR_BINARY " run %s --paths 2000 --out %s/p > /dev/null 2> %s/err.txt",
+                       example, tmpdir, tmpdir),
                  0);
-    char *p = fmt("%s/err.txt", tmpdir);
-    char *e = slurp(p);
+    char *p = th_fmt("%s/err.txt", tmpdir);
+    char *e = th_read(p, NULL);
     free(p);
     cr_assert_not_null(e);
     int lines = 0;
@@ -227,19 +205,20 @@ Test(cli_run, progress_is_one_final_line_when_not_a_terminal)
     cr_expect(strchr(e, '\r') == NULL, "no bar redraws in a log");
     free(e);
     /* --quiet: nothing at all; --progress: the bar even into a file */
-    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --quiet --out %s/q > /dev/null 2> %s/q.txt",
-                    example, tmpdir, tmpdir),
+    cr_assert_eq(th_sh(TR_BINARY " run %s --paths 500 --quiet --out %s/q > /dev/null 2> %s/q.txt",
+                       example, tmpdir, tmpdir),
                  0);
-    p = fmt("%s/q.txt", tmpdir);
-    e = slurp(p);
+    p = th_fmt("%s/q.txt", tmpdir);
+    e = th_read(p, NULL);
     cr_expect_str_empty(e);
     free(e);
     free(p);
-    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --progress --out %s/b > /dev/null 2> %s/b.txt",
-                    example, tmpdir, tmpdir),
+    cr_assert_eq(th_sh(TR_BINARY
+                       " run %s --paths 500 --progress --out %s/b > /dev/null 2> %s/b.txt",
+                       example, tmpdir, tmpdir),
                  0);
-    p = fmt("%s/b.txt", tmpdir);
-    e = slurp(p);
+    p = th_fmt("%s/b.txt", tmpdir);
+    e = th_read(p, NULL);
     cr_expect(strstr(e, "paths/s") != NULL, "bar missing: %s", e);
     free(e);
     free(p);
@@ -247,14 +226,14 @@ Test(cli_run, progress_is_one_final_line_when_not_a_terminal)
 
 Test(cli_run, report_after_run)
 {
-    cr_assert_eq(sh(TR_BINARY " run %s --paths 500 --quiet --report --out %s/r > /dev/null",
-                    example, tmpdir),
+    cr_assert_eq(th_sh(TR_BINARY " run %s --paths 500 --quiet --report --out %s/r > /dev/null",
+                       example, tmpdir),
                  0);
-    char *p = fmt("%s/r/report.html", tmpdir);
-    char *h = slurp(p);
+    char *p = th_fmt("%s/r/report.html", tmpdir);
+    char *h = th_read(p, NULL);
     free(p);
     cr_assert_not_null(h, "report.html missing");
     cr_expect(strstr(h, "<html") != NULL);
     free(h);
-    cr_expect_eq(sh(TR_BINARY " report %s/nothing-here 2>/dev/null", tmpdir), 2);
+    cr_expect_eq(th_sh(TR_BINARY " report %s/nothing-here 2>/dev/null", tmpdir), 2);
 }

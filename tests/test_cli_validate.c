@@ -1,9 +1,9 @@
 /*
  * test_cli_validate.c - `trustrisk validate` run as a real process.
  *
- * These tests spawn the built binary (TR_BINARY) with posix_spawn, capture
- * its stdout and stderr in temporary files and check the exit code and the
- * messages a user sees. The bulk of the work is the invalid-config corpus in
+ * These tests run the built binary (TR_BINARY, through th_run_cli in
+ * helpers.c, which captures its stdout and stderr) and check the exit code
+ * and the messages a user sees. The bulk of the work is the invalid-config corpus in
  * tests/invalid/: every NN-name.json there must be rejected with exit code 2
  * and every line of its NN-name.expect sidecar must appear in stderr (see
  * tests/invalid/README.md). The valid examples in configs/ must be accepted
@@ -25,19 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "trustrisk/trustrisk.h"
 
-extern char **environ;
-
-#define MAX_ARGS 16
 #define MAX_FILES 512
-
-/* What one run of the binary produced. */
-typedef struct cli_result {
-    int exit_code; /* exit status, or 128 + signal number if killed */
-    char *out;     /* captured stdout, NUL-terminated */
-    char *err;     /* captured stderr, NUL-terminated */
-} cli_result;
 
 /* The minimal config of docs/model.md section 9: one trust, valid. */
 static const char minimal_config[] =
@@ -78,116 +69,12 @@ static const char minimal_config[] =
     "  ]\n"
     "}\n";
 
-/* Read a whole file into a NUL-terminated heap string (NULL on failure). */
-static char *slurp(const char *path, size_t *len_out)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0) {
-            break;
-        }
-        if (cap - len - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(fp);
-    if (buf) {
-        buf[len] = '\0';
-        if (len_out) {
-            *len_out = len;
-        }
-    }
-    return buf;
-}
-
 /* A fresh private temporary directory for one test. */
 static char *make_tmpdir(void)
 {
-    const char *base = getenv("TMPDIR");
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/trustrisk-cli-XXXXXX", base && *base ? base : "/tmp");
-    char *dir = mkdtemp(tmpl);
-    cr_assert_not_null(dir, "mkdtemp failed: %s", strerror(errno));
+    char dir[64];
+    th_tmpdir(dir, sizeof dir, "cli-validate");
     return strdup(dir);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "cannot create %s", path);
-    cr_assert_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
-    cr_assert_eq(fclose(fp), 0);
-}
-
-/*
- * Run TR_BINARY with `args` (NULL-terminated, without argv[0]). stdout and
- * stderr go to temporary files rather than pipes, so a chatty child can never
- * block on a full pipe while we wait for it.
- */
-static cli_result run_cli(const char *const *args)
-{
-    cli_result res = {-1, NULL, NULL};
-    char *dir = make_tmpdir();
-    char out_path[4200], err_path[4200];
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-
-    const char *argv[MAX_ARGS + 2];
-    size_t n = 0;
-    argv[n++] = TR_BINARY;
-    for (; args[n - 1] && n <= MAX_ARGS; n++) {
-        argv[n] = args[n - 1];
-    }
-    argv[n] = NULL;
-
-    posix_spawn_file_actions_t fa;
-    cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid;
-    int rc = posix_spawn(&pid, TR_BINARY, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(rc, 0, "cannot run %s: %s", TR_BINARY, strerror(rc));
-
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-    }
-    if (WIFEXITED(status)) {
-        res.exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        res.exit_code = 128 + WTERMSIG(status);
-    }
-    res.out = slurp(out_path, NULL);
-    res.err = slurp(err_path, NULL);
-    cr_assert(res.out && res.err, "cannot read the captured output");
-    unlink(out_path);
-    unlink(err_path);
-    rmdir(dir);
-    free(dir);
-    return res;
-}
-
-static void cli_result_free(cli_result *res)
-{
-    free(res->out);
-    free(res->err);
-    res->out = res->err = NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -236,16 +123,15 @@ static int check_invalid_case(const char *dir, const char *json_name)
              (int)(strlen(json_name) - strlen(".json")), json_name);
 
     int failures = 0;
-    char *expect = slurp(expect_path, NULL);
+    char *expect = th_read(expect_path, NULL);
     if (!expect) {
         cr_log_error("%s: missing sidecar %s", json_name, expect_path);
         return 1;
     }
     const char *args[] = {"validate", json_path, NULL};
-    cli_result r = run_cli(args);
-    if (r.exit_code != 2) {
-        cr_log_error("%s: exit code %d, expected 2\n--- stderr:\n%s", json_name, r.exit_code,
-                     r.err);
+    th_cli r = th_run_cli(args);
+    if (r.status != 2) {
+        cr_log_error("%s: exit code %d, expected 2\n--- stderr:\n%s", json_name, r.status, r.err);
         failures++;
     }
     if (!strstr(r.err, json_name)) {
@@ -266,7 +152,7 @@ static int check_invalid_case(const char *dir, const char *json_name)
             failures++;
         }
     }
-    cli_result_free(&r);
+    th_cli_free(&r);
     free(expect);
     return failures;
 }
@@ -315,7 +201,7 @@ Test(cli_validate, invalid_corpus_sidecars_pair_up)
 /* Trusts in a config file, counted independently of the engine. */
 static int count_trusts(const char *path)
 {
-    char *text = slurp(path, NULL);
+    char *text = th_read(path, NULL);
     cr_assert_not_null(text, "cannot read %s", path);
     cJSON *root = cJSON_Parse(text);
     free(text);
@@ -350,14 +236,14 @@ Test(cli_validate, example_configs_valid, .timeout = 120)
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         const char *args[] = {"validate", path, NULL};
-        cli_result r = run_cli(args);
+        th_cli r = th_run_cli(args);
         int trusts = count_trusts(path);
-        cr_expect_eq(r.exit_code, 0, "configs/%s: exit code %d\n--- stderr:\n%s", names[i],
-                     r.exit_code, r.err);
+        cr_expect_eq(r.status, 0, "configs/%s: exit code %d\n--- stderr:\n%s", names[i], r.status,
+                     r.err);
         cr_expect(mentions_trust_count(r.out, trusts),
                   "configs/%s: summary does not mention %d trust(s)\n--- stdout:\n%s", names[i],
                   trusts, r.out);
-        cli_result_free(&r);
+        th_cli_free(&r);
     }
     free_names(names, n);
 }
@@ -367,13 +253,13 @@ Test(cli_validate, minimal_config_valid)
     char *dir = make_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/minimal.json", dir);
-    write_file(path, minimal_config);
+    th_write(path, minimal_config);
     const char *args[] = {"validate", path, NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 0, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 0, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(mentions_trust_count(r.out, 1), "summary lacks \"1 trust\"\n--- stdout:\n%s", r.out);
     cr_expect_eq(r.err[0], '\0', "valid config wrote to stderr:\n%s", r.err);
-    cli_result_free(&r);
+    th_cli_free(&r);
     unlink(path);
     rmdir(dir);
     free(dir);
@@ -382,31 +268,31 @@ Test(cli_validate, minimal_config_valid)
 Test(cli_validate, help_exits_zero)
 {
     const char *args[] = {"--help", NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 0, "--help exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 0, "--help exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.out, "validate") != NULL, "--help does not mention validate:\n%s", r.out);
-    cli_result_free(&r);
+    th_cli_free(&r);
 }
 
 Test(cli_validate, version_exits_zero)
 {
     const char *args[] = {"--version", NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 0, "--version exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 0, "--version exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.out, tr_version()) != NULL, "--version does not print %s:\n%s", tr_version(),
               r.out);
-    cli_result_free(&r);
+    th_cli_free(&r);
 }
 
 Test(cli_validate, missing_file_named)
 {
     const char *path = "/nonexistent-trustrisk-dir/no-such-config.json";
     const char *args[] = {"validate", path, NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 2, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.err, "no-such-config.json") != NULL, "stderr does not name the file:\n%s",
               r.err);
-    cli_result_free(&r);
+    th_cli_free(&r);
 }
 
 Test(cli_validate, several_files_report_each)
@@ -415,29 +301,29 @@ Test(cli_validate, several_files_report_each)
     char good[4200], bad[4200];
     snprintf(good, sizeof good, "%s/good-config.json", dir);
     snprintf(bad, sizeof bad, "%s/bad-config.json", dir);
-    write_file(good, minimal_config);
-    write_file(bad, "{\"horizon_months\": 24, \"trusts\": []}\n");
+    th_write(good, minimal_config);
+    th_write(bad, "{\"horizon_months\": 24, \"trusts\": []}\n");
 
     /* The bad file first: validation must carry on to the next file. */
     const char *args[] = {"validate", bad, good, NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 2, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.err, "bad-config.json") != NULL, "stderr does not name the bad file:\n%s",
               r.err);
     cr_expect(strstr(r.err, "must contain at least one trust") != NULL,
               "stderr lacks the reason:\n%s", r.err);
     cr_expect(mentions_trust_count(r.out, 1), "no summary of the good file:\n%s", r.out);
     cr_expect(strstr(r.err, "good-config.json") == NULL, "the good file was reported:\n%s", r.err);
-    cli_result_free(&r);
+    th_cli_free(&r);
 
     /* And the other way round. */
     const char *args2[] = {"validate", good, bad, NULL};
-    r = run_cli(args2);
-    cr_expect_eq(r.exit_code, 2, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    r = th_run_cli(args2);
+    cr_expect_eq(r.status, 2, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.err, "bad-config.json") != NULL, "stderr does not name the bad file:\n%s",
               r.err);
     cr_expect(mentions_trust_count(r.out, 1), "no summary of the good file:\n%s", r.out);
-    cli_result_free(&r);
+    th_cli_free(&r);
 
     unlink(good);
     unlink(bad);
@@ -464,12 +350,12 @@ Test(cli_validate, oversize_file_refused, .timeout = 60)
     cr_assert_eq(close(fd), 0);
 
     const char *args[] = {"validate", path, NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 2, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect(strstr(r.err, "huge.json") != NULL, "stderr does not name the file:\n%s", r.err);
     cr_expect(strstr(r.err, "syntax error") == NULL,
               "the file was parsed instead of refused for its size:\n%s", r.err);
-    cli_result_free(&r);
+    th_cli_free(&r);
     unlink(path);
     rmdir(dir);
     free(dir);
@@ -479,8 +365,8 @@ Test(cli_validate, oversize_file_refused, .timeout = 60)
 Test(cli_validate, validate_without_files_is_usage_error)
 {
     const char *args[] = {"validate", NULL};
-    cli_result r = run_cli(args);
-    cr_expect_eq(r.exit_code, 2, "exit code %d\n--- stderr:\n%s", r.exit_code, r.err);
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2, "exit code %d\n--- stderr:\n%s", r.status, r.err);
     cr_expect_neq(r.err[0], '\0', "no message on stderr");
-    cli_result_free(&r);
+    th_cli_free(&r);
 }

@@ -8,8 +8,8 @@
  * stable phrase; malformed bytes of every kind must be refused without a
  * crash or a leak (the sanitizer build runs these tests too).
  *
- * Configs are written with single quotes for readability; J() turns them
- * into JSON.
+ * Configs are written with single quotes for readability; th_json
+ * (helpers.h) turns them into JSON.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -25,6 +25,8 @@
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
 
+#include "helpers.h"
+
 #define MINIMAL TR_SOURCE_DIR "/tests/data/valid/model_minimal.json"
 
 /* A shared prelude: two factors (one consortium-scoped), two consortia. */
@@ -38,19 +40,9 @@
 #define WITH_SCHEME(x) CFG(TRUST(", 'schemes': [" SCHEME(x) "]"))
 #define DIST(d) WITH_SCHEME(", 'delivery': " d)
 
-/* Single quotes to double quotes, in a buffer the caller frees. */
-static char *J(const char *s)
-{
-    char *d = strdup(s);
-    cr_assert_not_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'') *p = '"';
-    return d;
-}
-
 static tr_status load(const char *json, tr_config **cfg, tr_error *err)
 {
-    char *j = J(json);
+    char *j = th_json("%s", json);
     tr_status st = tr_config_load_buffer(j, strlen(j), "cfg.json", cfg, err);
     free(j);
     return st;
@@ -94,15 +86,9 @@ static void expect_error(const char *json, const char *path, const char *sub)
 
 static tr_config *expect_ok(const char *json)
 {
-    tr_error e;
-    tr_error_init(&e);
-    tr_config *cfg = NULL;
-    tr_status st = load(json, &cfg, &e);
-    if (st != TR_OK) dump(&e);
-    cr_assert_eq(st, TR_OK);
-    cr_assert_eq(e.count, 0);
-    cr_assert_not_null(cfg);
-    tr_error_clear(&e);
+    char *j = th_json("%s", json);
+    tr_config *cfg = th_load_as("cfg.json", j);
+    free(j);
     return cfg;
 }
 
@@ -198,14 +184,14 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
     tr_error_clear(&e2);
 
     cr_assert_str_eq(cfg->factors[0].name, "national");
-    cr_assert_eq(cfg->factors[0].scope, TR_SCOPE_GLOBAL);
+    cr_assert_eq(cfg->factors[0].scope, TR__SCOPE_GLOBAL);
     cr_assert_eq(cfg->factors[0].key, tr__hash64("national"));
     cr_assert_str_eq(cfg->consortia[0].id, "north");
     cr_assert_str_eq(cfg->consortia[0].name, "North GP consortium");
     cr_assert_eq(cfg->consortia[0].reserve, 10);
     cr_assert_eq(cfg->consortia[0].key, tr__hash64("north"));
 
-    const tr_trust *t = &cfg->trusts[0];
+    const tr__trust *t = &cfg->trusts[0];
     cr_assert_str_eq(t->id, "general");
     cr_assert_str_eq(t->name, "General Hospital NHS Trust");
     cr_assert_eq(t->key, tr__hash64("general"));
@@ -225,12 +211,12 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
     cr_assert_eq(t->lead_consortium, 0);
     cr_assert_eq(t->loadings.n, 0);
     cr_assert_eq(t->loadings.resid, 1.0);
-    cr_assert_eq(t->income_growth.kind, TR_DIST_FIXED);
+    cr_assert_eq(t->income_growth.kind, TR__DIST_FIXED);
     cr_assert_eq(t->income_growth.value, 0);
 
     /* pert(0.01, 0.025, 0.05), lambda 4: alpha = 1 + 4 * 0.375, beta = 1 + 4 * 0.625 */
-    const tr_dist *cg = &t->cost_growth;
-    cr_assert_eq(cg->kind, TR_DIST_PERT);
+    const tr__dist *cg = &t->cost_growth;
+    cr_assert_eq(cg->kind, TR__DIST_PERT);
     cr_assert_eq(cg->lambda, 4);
     cr_assert(close_to(cg->alpha, 2.5));
     cr_assert(close_to(cg->beta, 3.5));
@@ -241,11 +227,11 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
     cr_assert(close_to(cg->loadings.resid, sqrt(0.75)));
 
     cr_assert_eq(t->n_schemes, 2);
-    const tr_scheme *s = &t->schemes[0];
+    const tr__scheme *s = &t->schemes[0];
     cr_assert_str_eq(s->id, "agency-ban");
     cr_assert_str_eq(s->name, "Ban agency staff");
     cr_assert_eq(s->key, tr__hash64("agency-ban"));
-    cr_assert_eq(s->kind, TR_SCHEME_EFFICIENCY);
+    cr_assert_eq(s->kind, TR__SCHEME_EFFICIENCY);
     cr_assert_eq(s->saving, 6);
     cr_assert_eq(s->start_month, 1);
     cr_assert_eq(s->ramp_months, 6);
@@ -255,13 +241,13 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
     cr_assert_not(s->has_compromise);
     cr_assert_eq(s->one_off_cost, 0);
     /* beta(mean 0.6, sd 0.2) on [0, 1]: 0.24/0.04 - 1 = 5, alpha 3, beta 2 */
-    cr_assert_eq(s->delivery.kind, TR_DIST_BETA);
+    cr_assert_eq(s->delivery.kind, TR__DIST_BETA);
     cr_assert_eq(s->delivery.min, 0);
     cr_assert_eq(s->delivery.max, 1);
     cr_assert(close_to(s->delivery.alpha, 3));
     cr_assert(close_to(s->delivery.beta, 2));
     cr_assert_not(s->delivery.has_loadings);
-    cr_assert_eq(s->slippage.kind, TR_DIST_FIXED);
+    cr_assert_eq(s->slippage.kind, TR__DIST_FIXED);
     cr_assert_eq(s->slippage.value, 0);
     cr_assert_eq(s->loadings.n, 1);
     cr_assert_eq(s->loadings.weight[0], 0.3);
@@ -269,20 +255,20 @@ Test(config, model_example_loads_with_defaults_and_derived_values)
 
     s = &t->schemes[1];
     cr_assert_str_eq(s->id, "close-ward");
-    cr_assert_eq(s->kind, TR_SCHEME_CLOSURE);
-    cr_assert_eq(s->delivery.kind, TR_DIST_FIXED);
+    cr_assert_eq(s->kind, TR__SCHEME_CLOSURE);
+    cr_assert_eq(s->delivery.kind, TR__DIST_FIXED);
     cr_assert_eq(s->delivery.value, 1);
-    cr_assert_eq(s->slippage.kind, TR_DIST_LOGNORMAL);
+    cr_assert_eq(s->slippage.kind, TR__DIST_LOGNORMAL);
     cr_assert_eq(s->slippage.median, 3);
     cr_assert_eq(s->slippage.sigma, 0.7);
     cr_assert(s->has_stay);
     cr_assert_eq(s->stay_probability, 0.35);
-    cr_assert_eq(s->stay_delay.kind, TR_DIST_UNIFORM);
+    cr_assert_eq(s->stay_delay.kind, TR__DIST_UNIFORM);
     cr_assert_eq(s->stay_delay.min, 3);
     cr_assert_eq(s->stay_delay.max, 12);
     cr_assert(s->has_compromise);
     cr_assert_eq(s->compromise_probability, 0.3);
-    cr_assert_eq(s->retained.kind, TR_DIST_UNIFORM);
+    cr_assert_eq(s->retained.kind, TR__DIST_UNIFORM);
     cr_assert_eq(s->one_off_cost, 2.5);
     cr_assert_eq(s->loadings.n, 0);
 
@@ -325,7 +311,7 @@ Test(config, defaults_and_derived_values)
     cr_assert_eq(tr_config_scheme_count(cfg), 1);
     cr_assert_str_eq(cfg->consortia[1].name, "south"); /* name defaults to id */
 
-    const tr_trust *a = &cfg->trusts[0];
+    const tr__trust *a = &cfg->trusts[0];
     cr_assert_str_eq(a->name, "a");
     cr_assert_eq(a->cash, -3);
     cr_assert_eq(a->lead_consortium, 1); /* largest share: south */
@@ -338,25 +324,25 @@ Test(config, defaults_and_derived_values)
     cr_assert_eq(a->loadings.weight[1], 0.6);
     cr_assert(a->loadings.resid >= 0 && a->loadings.resid < 1e-7); /* 0.36 + 0.64 = 1 */
 
-    const tr_trust *b = &cfg->trusts[1];
+    const tr__trust *b = &cfg->trusts[1];
     cr_assert_eq(b->lead_consortium, 1); /* a tie: the first listed, south */
     cr_assert(close_to(b->national_share, 0.2));
-    const tr_scheme *x = &b->schemes[0];
+    const tr__scheme *x = &b->schemes[0];
     cr_assert_str_eq(x->name, "x");
-    cr_assert_eq(x->kind, TR_SCHEME_OTHER);
+    cr_assert_eq(x->kind, TR__SCHEME_OTHER);
     cr_assert_eq(x->start_month, 1.5);
     cr_assert_not(x->recurrent);
     cr_assert_eq(x->paper, 1);
-    cr_assert_eq(x->delivery.kind, TR_DIST_DISCRETE);
+    cr_assert_eq(x->delivery.kind, TR__DIST_DISCRETE);
     cr_assert_eq(x->delivery.n, 3);
     cr_assert_eq(x->delivery.values[1], 0.5);
     cr_assert(close_to(x->delivery.cum[0], 0.1));
     cr_assert(close_to(x->delivery.cum[1], 0.3));
     cr_assert_eq(x->delivery.cum[2], 1.0);
-    cr_assert_eq(x->slippage.kind, TR_DIST_TRIANGULAR);
+    cr_assert_eq(x->slippage.kind, TR__DIST_TRIANGULAR);
     cr_assert_eq(x->slippage.mode, 1);
 
-    const tr_trust *c = &cfg->trusts[2];
+    const tr__trust *c = &cfg->trusts[2];
     cr_assert_eq(c->n_commissioners, 0);
     cr_assert_eq(c->lead_consortium, -1);
     cr_assert_eq(c->national_share, 1.0);
@@ -367,7 +353,7 @@ Test(config, discrete_cum_ends_at_exactly_one)
 {
     tr_config *cfg = expect_ok(DIST("{'dist': 'discrete', 'values': [1,2,3,4,5,6,7,8,9,10], "
                                     "'probs': [0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1]}"));
-    const tr_dist *d = &cfg->trusts[0].schemes[0].delivery;
+    const tr__dist *d = &cfg->trusts[0].schemes[0].delivery;
     cr_assert_eq(d->cum[9], 1.0);
     for (size_t i = 1; i < 10; i++)
         cr_assert(d->cum[i] >= d->cum[i - 1]);

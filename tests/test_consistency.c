@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 static double num(const cJSON *o, const char *k)
 {
@@ -45,16 +46,7 @@ static void check_config(const char *path)
     tr_error_init(&err);
     tr_config *cfg = NULL;
     cr_assert_eq(tr_config_load_file(path, &cfg, &err), TR_OK, "%s does not load", path);
-    tr_run_options opt;
-    tr_run_options_init(&opt, cfg);
-    opt.paths = 3000;
-    opt.seed = 7;
-    tr_results *res = NULL;
-    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
-    char *text = NULL;
-    cr_assert_eq(tr_results_json(res, &text, &err), TR_OK);
-    cJSON *r = cJSON_Parse(text);
-    cr_assert_not_null(r);
+    cJSON *r = th_run_json(cfg, 3000, 7, 0);
 
     double sum_p = 0.0;
     const cJSON *t;
@@ -117,8 +109,6 @@ static void check_config(const char *path)
     check_dist(cJSON_GetObjectItem(sys, "national_topup"), "system top-up");
 
     cJSON_Delete(r);
-    free(text);
-    tr_results_free(res);
     tr_config_free(cfg);
     tr_error_clear(&err);
 }

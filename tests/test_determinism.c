@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 /* A config that uses every feature: three factor scopes, t copula, every
  * distribution family, paper, slippage, stay, compromise, one-offs, a
@@ -60,18 +61,6 @@ static char *make_config(const int *fo, const int *co, const int *to)
     return s;
 }
 
-static tr_config *load(const char *json)
-{
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(json, strlen(json), "order.json", &cfg, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK);
-    tr_error_clear(&err);
-    return cfg;
-}
-
 static char *results(const tr_config *cfg, uint64_t paths, uint64_t first, int threads)
 {
     tr_run_options opt;
@@ -95,7 +84,7 @@ Test(determinism, same_bytes_at_every_thread_count)
 {
     int o[3] = {0, 1, 2};
     char *text = make_config(o, o, o);
-    tr_config *cfg = load(text);
+    tr_config *cfg = th_load(text);
     free(text);
     /* 5000 paths: several blocks, the last one partial. */
     char *r1 = results(cfg, 5000, 0, 1);
@@ -113,7 +102,7 @@ Test(determinism, same_bytes_for_any_config_order)
 {
     int o[3] = {0, 1, 2}, r[3] = {2, 1, 0}, r2[2] = {1, 0}, s[3] = {1, 2, 0};
     char *a = make_config(o, o, o), *b = make_config(r, r2, r), *c = make_config(s, r2, s);
-    tr_config *ca = load(a), *cb = load(b), *cc = load(c);
+    tr_config *ca = th_load(a), *cb = th_load(b), *cc = th_load(c);
     cr_expect_str_eq(tr_config_sha256(ca), tr_config_sha256(cb));
     char *ra = results(ca, 3000, 0, 2), *rb = results(cb, 3000, 0, 2),
          *rc = results(cc, 3000, 0, 1);
@@ -163,7 +152,7 @@ Test(determinism, path_replay_matches_the_run)
 {
     int o[3] = {0, 1, 2};
     char *text = make_config(o, o, o);
-    tr_config *cfg = load(text);
+    tr_config *cfg = th_load(text);
     free(text);
     const char *ids[3] = {"alpha", "beta", "gamma"};
     uint64_t picks[3] = {0, 1234, 987654};
@@ -195,7 +184,7 @@ Test(determinism, split_runs_cover_the_same_paths)
      * failure counts (integers) add up exactly. */
     int o[3] = {0, 1, 2};
     char *text = make_config(o, o, o);
-    tr_config *cfg = load(text);
+    tr_config *cfg = th_load(text);
     free(text);
     char *all = results(cfg, 2048, 0, 2), *lo = results(cfg, 1024, 0, 1),
          *hi = results(cfg, 1024, 1024, 1);

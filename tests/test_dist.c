@@ -15,18 +15,20 @@
 #include <gsl/gsl_errno.h>
 
 #include "dist.h"
+#include "trustrisk/config.h"
+#include "trustrisk/run.h"
 #include "rng.h"
 
-static tr_dist mk(tr_dist_kind kind)
+static tr__dist mk(tr__dist_kind kind)
 {
-    tr_dist d = {0};
+    tr__dist d = {0};
     d.kind = kind;
     return d;
 }
 
-static tr_dist mk_beta(double a, double b, double lo, double hi)
+static tr__dist mk_beta(double a, double b, double lo, double hi)
 {
-    tr_dist d = mk(TR_DIST_BETA);
+    tr__dist d = mk(TR__DIST_BETA);
     d.alpha = a;
     d.beta = b;
     d.min = lo;
@@ -37,17 +39,17 @@ static tr_dist mk_beta(double a, double b, double lo, double hi)
 }
 
 /* PERT as the loader derives it (docs/model.md section 4). */
-static tr_dist mk_pert(double lo, double mode, double hi, double lambda)
+static tr__dist mk_pert(double lo, double mode, double hi, double lambda)
 {
-    tr_dist d =
+    tr__dist d =
         mk_beta(1 + lambda * (mode - lo) / (hi - lo), 1 + lambda * (hi - mode) / (hi - lo), lo, hi);
-    d.kind = TR_DIST_PERT;
+    d.kind = TR__DIST_PERT;
     d.mode = mode;
     d.lambda = lambda;
     return d;
 }
 
-static tr__qtable *build(const tr_dist *d)
+static tr__qtable *build(const tr__dist *d)
 {
     tr_error err;
     tr_error_init(&err);
@@ -65,17 +67,17 @@ static tr__qtable *build(const tr_dist *d)
 
 Test(dist, closed_forms)
 {
-    tr_dist d = mk(TR_DIST_FIXED);
+    tr__dist d = mk(TR__DIST_FIXED);
     d.value = 3.5;
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.01), 3.5, 0);
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.99), 3.5, 0);
 
-    d = mk(TR_DIST_UNIFORM);
+    d = mk(TR__DIST_UNIFORM);
     d.min = 3;
     d.max = 12;
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.25), 5.25, 1e-15);
 
-    d = mk(TR_DIST_TRIANGULAR);
+    d = mk(TR__DIST_TRIANGULAR);
     d.min = 0;
     d.mode = 1;
     d.max = 4;
@@ -83,13 +85,13 @@ Test(dist, closed_forms)
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.5), 4 - sqrt(6.0), 1e-15);
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.01), sqrt(0.04), 1e-15);
 
-    d = mk(TR_DIST_NORMAL);
+    d = mk(TR__DIST_NORMAL);
     d.mean = 2;
     d.sd = 3;
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.975), 2 + 3 * 1.959963984540054, 1e-14);
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.5), 2, 0);
 
-    d = mk(TR_DIST_LOGNORMAL);
+    d = mk(TR__DIST_LOGNORMAL);
     d.median = 3;
     d.sigma = 0.7;
     EXPECT_NEAR(tr__dist_quantile(&d, NULL, 0.5), 3, 1e-15);
@@ -101,7 +103,7 @@ Test(dist, closed_forms)
         double (*q)(double);
     } cases[] = {{1, 1, NULL}, {2, 1, sqrt}, {1, 2, NULL}, {0.5, 0.5, NULL}};
     for (int c = 0; c < 4; c++) {
-        tr_dist bd = mk_beta(cases[c].a, cases[c].b, 0, 1);
+        tr__dist bd = mk_beta(cases[c].a, cases[c].b, 0, 1);
         tr__qtable *t = build(&bd);
         for (int i = 1; i < 100; i++) {
             double u = i / 100.0, want;
@@ -122,20 +124,20 @@ Test(dist, closed_forms)
 
 Test(dist, cdf_inverts_quantile)
 {
-    tr_dist ds[7];
-    ds[0] = mk(TR_DIST_UNIFORM);
+    tr__dist ds[7];
+    ds[0] = mk(TR__DIST_UNIFORM);
     ds[0].min = -1;
     ds[0].max = 2;
-    ds[1] = mk(TR_DIST_TRIANGULAR);
+    ds[1] = mk(TR__DIST_TRIANGULAR);
     ds[1].min = 0.01;
     ds[1].mode = 0.025;
     ds[1].max = 0.05;
     ds[2] = mk_pert(0.01, 0.025, 0.05, 4);
     ds[3] = mk_beta(3, 2, 0, 1);
-    ds[4] = mk(TR_DIST_NORMAL);
+    ds[4] = mk(TR__DIST_NORMAL);
     ds[4].mean = 1;
     ds[4].sd = 2;
-    ds[5] = mk(TR_DIST_LOGNORMAL);
+    ds[5] = mk(TR__DIST_LOGNORMAL);
     ds[5].median = 3;
     ds[5].sigma = 0.7;
     ds[6] = mk_beta(0.3, 50, 0, 1); /* on [0, 1]: min + w * y would absorb y ~ 1e-40 */
@@ -152,7 +154,7 @@ Test(dist, cdf_inverts_quantile)
         }
 }
 
-static void moments(const tr_dist *d, const tr__qtable *t, double mean, double var, uint64_t key)
+static void moments(const tr__dist *d, const tr__qtable *t, double mean, double var, uint64_t key)
 {
     const int n = 100000;
     double s = 0, s2 = 0, s4 = 0;
@@ -179,48 +181,48 @@ static void moments(const tr_dist *d, const tr__qtable *t, double mean, double v
 
 Test(dist, sampling_moments)
 {
-    tr_dist d = mk(TR_DIST_UNIFORM);
+    tr__dist d = mk(TR__DIST_UNIFORM);
     d.min = 3;
     d.max = 12;
     moments(&d, NULL, 7.5, 81.0 / 12, 1);
 
-    d = mk(TR_DIST_TRIANGULAR);
+    d = mk(TR__DIST_TRIANGULAR);
     double a = 0.01, c = 0.025, b = 0.05;
     d.min = a;
     d.mode = c;
     d.max = b;
     moments(&d, NULL, (a + b + c) / 3, (a * a + b * b + c * c - a * b - a * c - b * c) / 18, 2);
 
-    tr_dist p = mk_pert(0.01, 0.025, 0.05, 4); /* alpha 2.5, beta 3.5 */
+    tr__dist p = mk_pert(0.01, 0.025, 0.05, 4); /* alpha 2.5, beta 3.5 */
     tr__qtable *t = build(&p);
     moments(&p, t, p.mean, p.sd * p.sd, 3);
     moments(&p, NULL, p.mean, p.sd * p.sd, 3);
     tr__qtable_free(t);
 
-    tr_dist be = mk_beta(3, 2, 0, 1); /* docs/model.md: mean 0.6, sd 0.2 */
+    tr__dist be = mk_beta(3, 2, 0, 1); /* docs/model.md: mean 0.6, sd 0.2 */
     cr_expect(fabs(be.mean - 0.6) < 1e-15 && fabs(be.sd - 0.2) < 1e-15);
     t = build(&be);
     moments(&be, t, 0.6, 0.04, 4);
     tr__qtable_free(t);
 
-    tr_dist sk = mk_beta(0.3, 0.3, -1, 1);
+    tr__dist sk = mk_beta(0.3, 0.3, -1, 1);
     t = build(&sk);
     moments(&sk, t, sk.mean, sk.sd * sk.sd, 5);
     tr__qtable_free(t);
 
-    d = mk(TR_DIST_NORMAL);
+    d = mk(TR__DIST_NORMAL);
     d.mean = -2;
     d.sd = 0.5;
     moments(&d, NULL, -2, 0.25, 6);
 
-    d = mk(TR_DIST_LOGNORMAL);
+    d = mk(TR__DIST_LOGNORMAL);
     d.median = 3;
     d.sigma = 0.7;
     double s2 = 0.49;
     moments(&d, NULL, 3 * exp(s2 / 2), (exp(s2) - 1) * 9 * exp(s2), 7);
 
     double vals[] = {0, 2, 5}, probs[] = {0.5, 0.3, 0.2}, cum[] = {0.5, 0.8, 1.0};
-    d = mk(TR_DIST_DISCRETE);
+    d = mk(TR__DIST_DISCRETE);
     d.n = 3;
     d.values = vals;
     d.probs = probs;
@@ -231,7 +233,7 @@ Test(dist, sampling_moments)
 Test(dist, discrete_order_and_ties)
 {
     double vals[] = {3, 1, 2}, probs[] = {0.2, 0.5, 0.3}, cum[] = {0.2, 0.7, 1.0};
-    tr_dist d = mk(TR_DIST_DISCRETE);
+    tr__dist d = mk(TR__DIST_DISCRETE);
     d.n = 3;
     d.values = vals;
     d.probs = probs;
@@ -269,7 +271,7 @@ Test(dist, discrete_order_and_ties)
 }
 
 /* Worst |table - GSL| over a dense grid in logit(u), as a fraction of the range. */
-static double table_error(const tr_dist *d, const tr__qtable *t)
+static double table_error(const tr__dist *d, const tr__qtable *t)
 {
     double w = d->max - d->min, worst = 0;
     for (int i = 0; i <= 4000; i++) {
@@ -295,7 +297,7 @@ Test(dist, table_accuracy)
     double overall = 0;
     for (int i = 0; i < ns; i++)
         for (int j = 0; j < ns; j++) {
-            tr_dist d = mk_beta(sh[i], sh[j], 0, 1);
+            tr__dist d = mk_beta(sh[i], sh[j], 0, 1);
             tr__qtable *t = build(&d);
             double e = table_error(&d, t);
             cr_expect(e <= TR__QTABLE_TOL, "Beta(%g, %g): error %g", sh[i], sh[j], e);
@@ -306,9 +308,10 @@ Test(dist, table_accuracy)
             tr__qtable_free(t);
         }
     /* docs/model.md's examples and skewed PERTs, on their own ranges. */
-    tr_dist ex[] = {mk_beta(3, 2, 0, 1),    mk_pert(0.01, 0.025, 0.05, 4), mk_pert(0, 0.05, 1, 4),
-                    mk_pert(0, 0.95, 1, 4), mk_pert(-3, -3, 7, 4),         mk_pert(10, 19.9, 20, 4),
-                    mk_pert(0, 0.3, 1, 40), mk_beta(0.35, 47, 2, 9)};
+    tr__dist ex[] = {mk_beta(3, 2, 0, 1),    mk_pert(0.01, 0.025, 0.05, 4),
+                     mk_pert(0, 0.05, 1, 4), mk_pert(0, 0.95, 1, 4),
+                     mk_pert(-3, -3, 7, 4),  mk_pert(10, 19.9, 20, 4),
+                     mk_pert(0, 0.3, 1, 40), mk_beta(0.35, 47, 2, 9)};
     for (size_t k = 0; k < sizeof ex / sizeof *ex; k++) {
         tr__qtable *t = build(&ex[k]);
         double e = table_error(&ex[k], t);
@@ -322,7 +325,7 @@ Test(dist, table_accuracy)
 
 Test(dist, table_edges)
 {
-    tr_dist d = mk_beta(2, 5, 1, 3);
+    tr__dist d = mk_beta(2, 5, 1, 3);
     tr__qtable *t = build(&d);
     /* The table covers every uniform the engine draws, down to 2^-53 and
      * up to 1 - 2^-53, to its tolerance (times the range, 2). */
@@ -349,19 +352,19 @@ Test(dist, table_only_for_beta_families)
 {
     tr_error err;
     tr_error_init(&err);
-    tr_dist d = mk(TR_DIST_NORMAL);
+    tr__dist d = mk(TR__DIST_NORMAL);
     d.sd = 1;
     tr__qtable *t = (tr__qtable *)&d; /* must be overwritten */
     cr_expect_eq(tr__qtable_build(&d, &t, &err), TR_OK);
     cr_expect_null(t);
     /* A degenerate range needs no table: the quantile is min. */
-    tr_dist deg = mk_pert(2, 2, 2, 4);
+    tr__dist deg = mk_pert(2, 2, 2, 4);
     deg.alpha = deg.beta = 1;
     cr_expect_eq(tr__qtable_build(&deg, &t, &err), TR_OK);
     cr_expect_null(t);
     cr_expect_eq(tr__dist_quantile(&deg, NULL, 0.3), 2);
     /* Invalid shapes are reported, not aborted on. */
-    tr_dist bad = mk_beta(0, 2, 0, 1);
+    tr__dist bad = mk_beta(0, 2, 0, 1);
     cr_expect_eq(tr__qtable_build(&bad, &t, &err), TR_E_INPUT);
     cr_expect_null(t);
     cr_expect_eq(err.count, 1);
@@ -389,4 +392,41 @@ Test(dist, chi2_and_t)
             double tr = u <= 0.5 ? tr__t_cdf(t, nu) / u : gsl_cdf_tdist_Q(t, nu) / (1 - u);
             cr_expect(isfinite(t) && fabs(tr - 1) < 1e-10, "t nu=%g u=%g: %g", nu, u, t);
         }
+}
+
+/* The library leaves GSL's error handler to its host (trustrisk/run.h), and
+ * an ordinary run does not reach it: with GSL's default handler, which
+ * aborts, the Beta tables build and a whole run of the bundled example (Beta
+ * and PERT distributions, a t copula) completes. */
+Test(dist, gsl_default_handler_is_not_reached_by_an_ordinary_run)
+{
+    gsl_set_error_handler(NULL);
+    tr__dist d = mk_beta(2, 5, 0, 1);
+    tr__qtable *t = build(&d);
+    tr__qtable_free(t);
+    tr_config *cfg = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_config_load_file(TR_SOURCE_DIR "/configs/example.json", &cfg, &err), TR_OK);
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    opt.paths = 5000;
+    tr_results *res = NULL;
+    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
+    tr_results_free(res);
+    tr_config_free(cfg);
+    tr_error_clear(&err);
+    gsl_set_error_handler_off();
+}
+
+/* Loading a config uses no GSL: it works with GSL's default handler. */
+Test(dist, loading_a_config_needs_no_gsl_handler)
+{
+    gsl_set_error_handler(NULL);
+    tr_config *cfg = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_config_load_file(TR_SOURCE_DIR "/configs/example.json", &cfg, &err), TR_OK);
+    tr_config_free(cfg);
+    tr_error_clear(&err);
 }

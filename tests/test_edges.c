@@ -35,29 +35,11 @@
 
 #include "dist.h"
 #include "model.h"
+#include "helpers.h"
 #include "results.h"
 #include "trustrisk/trustrisk.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-/* printf into a fresh buffer, single quotes turned into double quotes. */
-static char *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *J(const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    cr_assert_geq(n, 0);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    for (char *p = s; *p; p++)
-        if (*p == '\'') *p = '"';
-    return s;
-}
 
 static tr_status load(const char *json, tr_config **cfg, tr_error *err)
 {
@@ -66,13 +48,7 @@ static tr_status load(const char *json, tr_config **cfg, tr_error *err)
 
 static tr_config *load_ok(char *json)
 {
-    tr_error e;
-    tr_error_init(&e);
-    tr_config *cfg = NULL;
-    tr_status st = load(json, &cfg, &e);
-    if (st != TR_OK) tr_error_print(&e, stderr);
-    cr_assert_eq(st, TR_OK, "config must load: %s", json);
-    tr_error_clear(&e);
+    tr_config *cfg = th_load_as("cfg.json", json);
     free(json);
     return cfg;
 }
@@ -101,7 +77,7 @@ static void expect_reject(char *json, const char *path, const char *sub1, const 
     free(json);
 }
 
-/* Where results.json may say null: only where MODEL.md calls a quantity
+/* Where results.json may say null: only where docs/model.md calls a quantity
  * undefined (conditional means on zero paths). */
 static int null_allowed(const char *key)
 {
@@ -125,25 +101,12 @@ static size_t check_finite(const cJSON *n)
     return count;
 }
 
-/* tr_run with `paths` paths from `seed` on `threads` threads. */
-static tr_status run(const tr_config *cfg, uint64_t paths, uint64_t seed, int threads,
-                     tr_results **res, tr_error *err)
-{
-    tr_run_options opt;
-    tr_run_options_init(&opt, cfg);
-    opt.paths = paths;
-    opt.seed = seed;
-    opt.threads = threads;
-    *res = NULL;
-    return tr_run(cfg, &opt, res, err);
-}
-
 /* A run that must fail with an internal error (diagnostics left in e). */
 static void run_fails(const tr_config *cfg, uint64_t paths, int threads, tr_error *e)
 {
     tr_error_init(e);
     tr_results *res = NULL;
-    cr_expect_eq(run(cfg, paths, 1, threads, &res, e), TR_E_INTERNAL);
+    cr_expect_eq(th_run(cfg, paths, 1, threads, &res, e), TR_E_INTERNAL);
     cr_expect_null(res);
     cr_assert_geq(e->count, 1);
 }
@@ -151,38 +114,9 @@ static void run_fails(const tr_config *cfg, uint64_t paths, int threads, tr_erro
 /* Run; results.json parsed, checked finite. */
 static cJSON *run_json(const tr_config *cfg, uint64_t paths, uint64_t seed)
 {
-    tr_error err;
-    tr_error_init(&err);
-    tr_results *res = NULL;
-    tr_status st = run(cfg, paths, seed, 2, &res, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK);
-    char *text = NULL;
-    st = tr_results_json(res, &text, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK);
-    cJSON *j = cJSON_Parse(text);
-    cr_assert_not_null(j);
+    cJSON *j = th_run_json(cfg, paths, seed, 2);
     cr_expect_gt(check_finite(j), 10);
-    free(text);
-    tr_results_free(res);
-    tr_error_clear(&err);
     return j;
-}
-
-/* A number in results.json by a path like "trusts/0/p_fail/estimate". */
-static double getn(const cJSON *j, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *cur = j;
-    for (char *tok = strtok(buf, "/"); tok; tok = strtok(NULL, "/")) {
-        cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, atoi(tok))
-                                 : cJSON_GetObjectItemCaseSensitive(cur, tok);
-        cr_assert_not_null(cur, "missing %s", path);
-    }
-    cr_assert(cJSON_IsNumber(cur), "%s is not a number", path);
-    return cur->valuedouble;
 }
 
 /* ---- (1) starts beyond the horizon ---------------------------------------- */
@@ -198,9 +132,9 @@ static double getn(const cJSON *j, const char *path)
 static void check_never_starts(tr_config *cfg)
 {
     cJSON *j = run_json(cfg, 50, 1);
-    cr_expect_eq(getn(j, "trusts/0/bailout/mean"), 16.0, "no saving booked, no one-off paid");
-    cr_expect_eq(getn(j, "trusts/0/schemes/0/planned"), 12.0);
-    cr_expect_eq(getn(j, "trusts/0/schemes/0/shortfall_mean"), 12.0);
+    cr_expect_eq(th_num(j, "trusts/0/bailout/mean"), 16.0, "no saving booked, no one-off paid");
+    cr_expect_eq(th_num(j, "trusts/0/schemes/0/planned"), 12.0);
+    cr_expect_eq(th_num(j, "trusts/0/schemes/0/shortfall_mean"), 12.0);
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
@@ -212,28 +146,28 @@ Test(edges, start_at_or_beyond_horizon_books_nothing)
     const char *slips[] = {
         "3e9", "2147483647", "2147483648.5", "4294967296", "1e18", "1.7976931348623157e308", "24"};
     for (size_t k = 0; k < sizeof slips / sizeof *slips; k++) {
-        char *slip = J("'slippage': {'dist': 'fixed', 'value': %s}", slips[k]);
-        check_never_starts(load_ok(J(SLIP_CFG, slip)));
+        char *slip = th_json("'slippage': {'dist': 'fixed', 'value': %s}", slips[k]);
+        check_never_starts(load_ok(th_json(SLIP_CFG, slip)));
         free(slip);
     }
     /* An infinite start: slippage and stay delay each near DBL_MAX add up to inf. */
-    check_never_starts(load_ok(
-        J(SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 1.5e308}, 'stay': {'probability': 1, "
-                    "'delay': {'dist': 'fixed', 'value': 1.5e308}}")));
+    check_never_starts(load_ok(th_json(
+        SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 1.5e308}, 'stay': {'probability': 1, "
+                  "'delay': {'dist': 'fixed', 'value': 1.5e308}}")));
     /* Infinite and NaN delays put straight into a loaded config (sim.c must
      * not trust the loader to keep them out). */
     const double bad[] = {INFINITY, 1e300, 0x1p31};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
-        tr_config *cfg = load_ok(J(SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 0}"));
+        tr_config *cfg = load_ok(th_json(SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 0}"));
         cfg->trusts[0].schemes[0].slippage.value = bad[k];
         check_never_starts(cfg);
     }
     /* Just inside: a = 23.5 books 0.5 * 0.5 = 0.25 in month 24 and pays the
      * one-off there: bail-out 16 + 2.5 - 0.25. */
-    tr_config *cfg = load_ok(J(SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 23.5}"));
+    tr_config *cfg = load_ok(th_json(SLIP_CFG, "'slippage': {'dist': 'fixed', 'value': 23.5}"));
     cJSON *j = run_json(cfg, 50, 1);
-    cr_expect_eq(getn(j, "trusts/0/bailout/mean"), 18.25);
-    cr_expect_eq(getn(j, "trusts/0/schemes/0/shortfall_mean"), 11.75);
+    cr_expect_eq(th_num(j, "trusts/0/bailout/mean"), 18.25);
+    cr_expect_eq(th_num(j, "trusts/0/schemes/0/shortfall_mean"), 11.75);
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
@@ -243,19 +177,19 @@ Test(edges, heavy_tailed_slippage_runs)
     /* The plausible reproducer: lognormal median 6, sigma 5 exceeds 2^31
      * months with probability 4e-5, so 10^5 paths meet it about 4 times. */
     tr_config *cfg =
-        load_ok(J(SLIP_CFG, "'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 5}"));
+        load_ok(th_json(SLIP_CFG, "'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 5}"));
     cJSON *j = run_json(cfg, 100000, 3);
-    double sf = getn(j, "trusts/0/schemes/0/shortfall_mean");
+    double sf = th_num(j, "trusts/0/schemes/0/shortfall_mean");
     cr_expect(sf > 0 && sf < 12, "shortfall %g", sf);
     cJSON_Delete(j);
     tr_config_free(cfg);
     /* sigma 50: a third of the paths start beyond 2^31 months; the rest
      * book 0.5 a month from month ceil(slip) on. P(slip >= 24) =
      * Q(ln(24 / 6) / 50), and every such path's shortfall is the plan. */
-    cfg = load_ok(J(SLIP_CFG, "'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 50}"));
+    cfg = load_ok(th_json(SLIP_CFG, "'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 50}"));
     j = run_json(cfg, 4000, 5);
     double p_late = gsl_cdf_ugaussian_Q(log(4.0) / 50);
-    sf = getn(j, "trusts/0/schemes/0/shortfall_mean");
+    sf = th_num(j, "trusts/0/schemes/0/shortfall_mean");
     cr_expect(sf >= 12 * p_late - 4 * 12 * sqrt(p_late * (1 - p_late) / 4000) && sf <= 12,
               "shortfall %g, at least 12 x %g expected", sf, p_late);
     cJSON_Delete(j);
@@ -275,18 +209,18 @@ static char *beta_cfg(double a, double b)
     double n = a + b, mean = a / n, sd = sqrt(a * b / (n * n * (n + 1)));
     char d[160];
     snprintf(d, sizeof d, "{'dist': 'beta', 'mean': %.17g, 'sd': %.17g}", mean, sd);
-    return J(DELIVERY_CFG, d);
+    return th_json(DELIVERY_CFG, d);
 }
 
 Test(edges, beta_reproducers_rejected_with_path_and_shapes)
 {
-    expect_reject(J(DELIVERY_CFG, "{'dist': 'beta', 'mean': 0.6, 'sd': 1e-4}"),
+    expect_reject(th_json(DELIVERY_CFG, "{'dist': 'beta', 'mean': 0.6, 'sd': 1e-4}"),
                   "trusts[0].schemes[0].delivery.sd",
                   "Beta shapes (alpha, beta) = (1.44e+07, 9.6e+06)", "\"normal\"");
     expect_reject(
-        J(DELIVERY_CFG, "{'dist': 'pert', 'min': 0, 'mode': 0.6, 'max': 1, 'lambda': 1e8}"),
+        th_json(DELIVERY_CFG, "{'dist': 'pert', 'min': 0, 'mode': 0.6, 'max': 1, 'lambda': 1e8}"),
         "trusts[0].schemes[0].delivery.lambda", "pert too concentrated", "(6e+07, 4e+07)");
-    expect_reject(J(DELIVERY_CFG, "{'dist': 'beta', 'mean': 0.5, 'sd': 0.4999}"),
+    expect_reject(th_json(DELIVERY_CFG, "{'dist': 'beta', 'mean': 0.5, 'sd': 0.4999}"),
                   "trusts[0].schemes[0].delivery.sd", "all-or-nothing", "\"discrete\"");
 }
 
@@ -301,7 +235,7 @@ Test(edges, beta_shape_limits_both_sides)
                             {1, lo * 1.001}};
     for (size_t k = 0; k < sizeof in / sizeof *in; k++) {
         tr_config *cfg = load_ok(beta_cfg(in[k][0], in[k][1]));
-        const tr_dist *d = &cfg->trusts[0].schemes[0].delivery;
+        const tr__dist *d = &cfg->trusts[0].schemes[0].delivery;
         cr_expect(fabs(d->alpha / in[k][0] - 1) < 1e-6 && fabs(d->beta / in[k][1] - 1) < 1e-6,
                   "shapes (%g, %g) for (%g, %g)", d->alpha, d->beta, in[k][0], in[k][1]);
         cJSON *j = run_json(cfg, 2000, 1);
@@ -319,13 +253,13 @@ Test(edges, beta_shape_limits_both_sides)
                       "Beta shapes (alpha, beta) = (", "each must be in [0.01, 100000]");
         /* pert with the mode at min: shapes (1, 1 + lambda) */
 #define PERT_AT_MIN "{'dist': 'pert', 'min': 0, 'mode': 0, 'max': 1, 'lambda': %.17g}"
-    char *d = J(PERT_AT_MIN, hi - 1);
-    tr_config *cfg = load_ok(J(DELIVERY_CFG, d));
+    char *d = th_json(PERT_AT_MIN, hi - 1);
+    tr_config *cfg = load_ok(th_json(DELIVERY_CFG, d));
     free(d);
     cr_expect_eq(cfg->trusts[0].schemes[0].delivery.beta, hi);
     tr_config_free(cfg);
-    d = J(PERT_AT_MIN, hi * 1.0001);
-    expect_reject(J(DELIVERY_CFG, d), "trusts[0].schemes[0].delivery.lambda",
+    d = th_json(PERT_AT_MIN, hi * 1.0001);
+    expect_reject(th_json(DELIVERY_CFG, d), "trusts[0].schemes[0].delivery.lambda",
                   "lambda at most 99999", NULL);
     free(d);
 }
@@ -346,8 +280,8 @@ Test(edges, beta_tables_at_the_shape_limits)
     const double lo = TR_BETA_SHAPE_MIN, hi = TR_BETA_SHAPE_MAX;
     const double sh[][2] = {{lo, lo}, {lo, hi}, {hi, lo}, {hi, hi}, {lo, 1}, {1, hi}, {lo, 0.3}};
     for (size_t k = 0; k < sizeof sh / sizeof *sh; k++) {
-        tr_dist d = {0};
-        d.kind = TR_DIST_BETA;
+        tr__dist d = {0};
+        d.kind = TR__DIST_BETA;
         d.alpha = sh[k][0];
         d.beta = sh[k][1];
         d.min = 0;
@@ -392,13 +326,13 @@ Test(edges, beta_tables_at_the_shape_limits)
 Test(edges, run_time_table_failure_names_the_path)
 {
     tr_config *cfg = load_ok(
-        J("{'horizon_months': 12, 'trusts': [{'id': 't', 'cash': 6, 'income': 120, "
-          "'expenditure': 132, 'schemes': ["
-          "{'id': 'zz', 'saving': 12, 'start_month': 1, 'delivery': {'dist': 'beta', 'mean': "
-          "0.6, 'sd': 0.2}},"
-          "{'id': 'aa', 'saving': 12, 'start_month': 1, 'delivery': {'dist': 'beta', 'mean': "
-          "0.5, 'sd': 0.2}}]}]}"));
-    tr_scheme *zz = &cfg->trusts[0].schemes[1];
+        th_json("{'horizon_months': 12, 'trusts': [{'id': 't', 'cash': 6, 'income': 120, "
+                "'expenditure': 132, 'schemes': ["
+                "{'id': 'zz', 'saving': 12, 'start_month': 1, 'delivery': {'dist': 'beta', 'mean': "
+                "0.6, 'sd': 0.2}},"
+                "{'id': 'aa', 'saving': 12, 'start_month': 1, 'delivery': {'dist': 'beta', 'mean': "
+                "0.5, 'sd': 0.2}}]}]}"));
+    tr__scheme *zz = &cfg->trusts[0].schemes[1];
     cr_assert_str_eq(zz->id, "zz");
     zz->delivery.alpha = -1; /* shapes no table can serve */
     tr_error e;
@@ -418,44 +352,47 @@ Test(edges, run_time_table_failure_names_the_path)
 
 Test(edges, overflowing_flows_rejected_with_path_and_figures)
 {
-    expect_reject(J(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 1e300}", ""),
+    expect_reject(th_json(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 1e300}", ""),
                   "trusts[0].cost_growth", "monthly expenditure would reach more than 1e308",
                   "growing at up to 1e+300");
     expect_reject(
-        J(TRUST_CFG, ", 'income_growth': {'dist': 'uniform', 'min': 0, 'max': 1e300}", ""),
+        th_json(TRUST_CFG, ", 'income_growth': {'dist': 'uniform', 'min': 0, 'max': 1e300}", ""),
         "trusts[0].income_growth", "monthly income would reach", "in month 24");
-    expect_reject(J(TRUST_CFG, ", 'fixed_charges': 61, 'fixed_indexation': 1e300", ""),
+    expect_reject(th_json(TRUST_CFG, ", 'fixed_charges': 61, 'fixed_indexation': 1e300", ""),
                   "trusts[0].fixed_indexation", "monthly fixed charges would reach",
                   "fixed_charges 61 a year");
-    expect_reject(J(TRUST_CFG, ", 'cost_growth': {'dist': 'normal', 'mean': 0.02, 'sd': 1e10}", ""),
-                  "trusts[0].cost_growth", "monthly expenditure would reach", NULL);
+    expect_reject(
+        th_json(TRUST_CFG, ", 'cost_growth': {'dist': 'normal', 'mean': 0.02, 'sd': 1e10}", ""),
+        "trusts[0].cost_growth", "monthly expenditure would reach", NULL);
     /* 21 * 10001^(23/12) = 9.73e8: a finite figure, quoted */
-    expect_reject(J(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 1e4}", ""),
+    expect_reject(th_json(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 1e4}", ""),
                   "trusts[0].cost_growth", "would reach 9.7", "within 1e+06");
-    expect_reject(J(TRUST_CFG, "", ", 'delivery': {'dist': 'fixed', 'value': 1e300}"),
+    expect_reject(th_json(TRUST_CFG, "", ", 'delivery': {'dist': 'fixed', 'value': 1e300}"),
                   "trusts[0].schemes[0].delivery", "monthly saving could reach 5e+299", NULL);
-    expect_reject(J(TRUST_CFG, "",
-                    ", 'compromise': {'probability': 0.3, 'retained': {'dist': 'uniform', "
-                    "'min': 0, 'max': 1e9}}"),
+    expect_reject(th_json(TRUST_CFG, "",
+                          ", 'compromise': {'probability': 0.3, 'retained': {'dist': 'uniform', "
+                          "'min': 0, 'max': 1e9}}"),
                   "trusts[0].schemes[0].compromise.retained", "retained fraction of up to 1e+09",
                   NULL);
     expect_reject(
-        J(TRUST_CFG, "", ", 'slippage': {'dist': 'uniform', 'min': -1e308, 'max': 1e308}"),
+        th_json(TRUST_CFG, "", ", 'slippage': {'dist': 'uniform', 'min': -1e308, 'max': 1e308}"),
         "trusts[0].schemes[0].slippage", "values overflow", NULL);
-    expect_reject(J(TRUST_CFG, "", ", 'delivery': {'dist': 'normal', 'mean': 1, 'sd': 1e308}"),
-                  "trusts[0].schemes[0].delivery", "values overflow", NULL);
     expect_reject(
-        J(TRUST_CFG, "", ", 'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 100}"),
+        th_json(TRUST_CFG, "", ", 'delivery': {'dist': 'normal', 'mean': 1, 'sd': 1e308}"),
+        "trusts[0].schemes[0].delivery", "values overflow", NULL);
+    expect_reject(
+        th_json(TRUST_CFG, "", ", 'slippage': {'dist': 'lognormal', 'median': 6, 'sigma': 100}"),
         "trusts[0].schemes[0].slippage", "values overflow", NULL);
-    expect_reject(J(TRUST_CFG, "",
-                    ", 'slippage': {'dist': 'triangular', 'min': 0, 'mode': 1e300, 'max': 1e300}"),
-                  "trusts[0].schemes[0].slippage", "values overflow", NULL);
+    expect_reject(
+        th_json(TRUST_CFG, "",
+                ", 'slippage': {'dist': 'triangular', 'min': 0, 'mode': 1e300, 'max': 1e300}"),
+        "trusts[0].schemes[0].slippage", "values overflow", NULL);
     /* With a horizon of one month, growth never applies: any growth is fine. */
-    tr_config *cfg = load_ok(J("{'horizon_months': 1, 'trusts': [{'id': 't', 'cash': 8, "
-                               "'income': 240, 'expenditure': 252, 'cost_growth': {'dist': "
-                               "'fixed', 'value': 1e300}}]}"));
+    tr_config *cfg = load_ok(th_json("{'horizon_months': 1, 'trusts': [{'id': 't', 'cash': 8, "
+                                     "'income': 240, 'expenditure': 252, 'cost_growth': {'dist': "
+                                     "'fixed', 'value': 1e300}}]}"));
     cJSON *j = run_json(cfg, 10, 1);
-    cr_expect_eq(getn(j, "trusts/0/bailout/mean"), 0);
+    cr_expect_eq(th_num(j, "trusts/0/bailout/mean"), 0);
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
@@ -470,44 +407,46 @@ Test(edges, flows_at_the_limits_run_to_finite_numbers)
 {
     const int H = TR_MAX_HORIZON;
     double g = growth_for(TR_MAX_MONEY, H, 0.999);
-    char *text = J("{'horizon_months': %d, 'consortia': [{'id': 'c', 'reserve': 1e6}], "
-                   "'trusts': [{'id': 't', 'cash': -1e6, 'min_cash': 1e6, 'facility': 0, "
-                   "'income': 1e6, 'expenditure': 1e6, 'fixed_charges': 1e6, "
-                   "'fixed_indexation': %.17g, 'cash_noise': 1e6, 'bailout_buffer': 1e6, "
-                   "'income_growth': {'dist': 'normal', 'mean': %.17g, 'sd': 1e-3}, "
-                   "'cost_growth': {'dist': 'fixed', 'value': %.17g}, "
-                   "'commissioners': [{'consortium': 'c', 'share': 0.5}], "
-                   "'schemes': [{'id': 's', 'saving': 1e6, 'start_month': 1, "
-                   "'delivery': {'dist': 'uniform', 'min': -12, 'max': 12}, "
-                   "'compromise': {'probability': 0.5, 'retained': {'dist': 'fixed', "
-                   "'value': 1}}, 'one_off_cost': 1e6}]}]}",
-                   H, g, g - 9e-3, g);
+    char *text = th_json("{'horizon_months': %d, 'consortia': [{'id': 'c', 'reserve': 1e6}], "
+                         "'trusts': [{'id': 't', 'cash': -1e6, 'min_cash': 1e6, 'facility': 0, "
+                         "'income': 1e6, 'expenditure': 1e6, 'fixed_charges': 1e6, "
+                         "'fixed_indexation': %.17g, 'cash_noise': 1e6, 'bailout_buffer': 1e6, "
+                         "'income_growth': {'dist': 'normal', 'mean': %.17g, 'sd': 1e-3}, "
+                         "'cost_growth': {'dist': 'fixed', 'value': %.17g}, "
+                         "'commissioners': [{'consortium': 'c', 'share': 0.5}], "
+                         "'schemes': [{'id': 's', 'saving': 1e6, 'start_month': 1, "
+                         "'delivery': {'dist': 'uniform', 'min': -12, 'max': 12}, "
+                         "'compromise': {'probability': 0.5, 'retained': {'dist': 'fixed', "
+                         "'value': 1}}, 'one_off_cost': 1e6}]}]}",
+                         H, g, g - 9e-3, g);
     tr_config *cfg = load_ok(text);
     cJSON *j = run_json(cfg, 3000, 9);
-    cr_expect_gt(getn(j, "system/bailout/mean"), 1e6);
+    cr_expect_gt(th_num(j, "system/bailout/mean"), 1e6);
     cJSON_Delete(j);
     tr_config_free(cfg);
     /* and just beyond each limit: rejected */
     double g_out = growth_for(TR_MAX_MONEY, H, 1.001);
-    expect_reject(J("{'horizon_months': %d, 'trusts': [{'id': 't', 'cash': 0, 'income': 1e6, "
-                    "'expenditure': 0, 'income_growth': {'dist': 'fixed', 'value': %.17g}}]}",
-                    H, g_out),
+    expect_reject(th_json("{'horizon_months': %d, 'trusts': [{'id': 't', 'cash': 0, 'income': 1e6, "
+                          "'expenditure': 0, 'income_growth': {'dist': 'fixed', 'value': %.17g}}]}",
+                          H, g_out),
                   "trusts[0].income_growth", "monthly income would reach 1.001e+06", NULL);
-    expect_reject(J("{'horizon_months': %d, 'trusts': [{'id': 't', 'cash': 0, 'income': 0, "
-                    "'expenditure': 0, 'fixed_charges': 1e6, 'fixed_indexation': %.17g}]}",
-                    H, g_out),
+    expect_reject(th_json("{'horizon_months': %d, 'trusts': [{'id': 't', 'cash': 0, 'income': 0, "
+                          "'expenditure': 0, 'fixed_charges': 1e6, 'fixed_indexation': %.17g}]}",
+                          H, g_out),
                   "trusts[0].fixed_indexation", "in month 120", NULL);
-    expect_reject(J("{'horizon_months': 12, 'trusts': [{'id': 't', 'cash': 0, 'income': 0, "
-                    "'expenditure': 0, 'schemes': [{'id': 's', 'saving': 1e6, 'start_month': 1, "
-                    "'delivery': {'dist': 'uniform', 'min': -12.001, 'max': 1}}]}]}"),
-                  "trusts[0].schemes[0].delivery", "could reach 1.00008e+06", NULL);
+    expect_reject(
+        th_json("{'horizon_months': 12, 'trusts': [{'id': 't', 'cash': 0, 'income': 0, "
+                "'expenditure': 0, 'schemes': [{'id': 's', 'saving': 1e6, 'start_month': 1, "
+                "'delivery': {'dist': 'uniform', 'min': -12.001, 'max': 1}}]}]}"),
+        "trusts[0].schemes[0].delivery", "could reach 1.00008e+06", NULL);
 }
 
 /* Anything non-finite that reaches the statistics stops the run with an
  * internal error naming it (never null in results.json). */
 Test(edges, nonfinite_value_at_run_time_is_an_internal_error)
 {
-    tr_config *cfg = load_ok(J(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 0}", ""));
+    tr_config *cfg =
+        load_ok(th_json(TRUST_CFG, ", 'cost_growth': {'dist': 'fixed', 'value': 0}", ""));
     cfg->trusts[0].cost_growth.value = 1e300; /* what the loader now refuses */
     tr_error e;
     run_fails(cfg, 5000, 1, &e);
@@ -520,17 +459,20 @@ Test(edges, nonfinite_value_at_run_time_is_an_internal_error)
 
 Test(edges, results_json_never_disguises_nonfinite_as_null)
 {
-    tr_config *cfg = load_ok(J(TRUST_CFG, "", ""));
+    tr_config *cfg = load_ok(th_json(TRUST_CFG, "", ""));
     tr_error e;
     tr_error_init(&e);
     tr_results *res = NULL;
-    cr_assert_eq(run(cfg, 100, 1, 2, &res, &e), TR_OK);
+    cr_assert_eq(th_run(cfg, 100, 1, 2, &res, &e), TR_OK);
     char *text = NULL;
     cr_assert_eq(tr_results_json(res, &text, &e), TR_OK); /* null where undefined is fine */
     free(text);
     /* A sum that overflowed (it cannot with a validated config): mean, se
      * and sd are not numbers, and results.json is refused, naming where. */
     res->total.xs[tr__acc_bo(&res->total, 0, TR__S_SUM)].overflow = 1;
+    tr__summary_free(&res->summary);
+    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    cr_assert_eq(tr__summary_make(&res->summary, &of, &e), TR_OK);
     text = (char *)&e;
     cr_expect_eq(tr_results_json(res, &text, &e), TR_E_INTERNAL);
     cr_expect_null(text);
@@ -556,7 +498,7 @@ Test(edges, results_json_never_disguises_nonfinite_as_null)
 
 static cJSON *copula_run(const char *copula, uint64_t paths)
 {
-    tr_config *cfg = load_ok(J(COPULA_CFG, copula));
+    tr_config *cfg = load_ok(th_json(COPULA_CFG, copula));
     cJSON *j = run_json(cfg, paths, 21);
     tr_config_free(cfg);
     return j;
@@ -602,12 +544,12 @@ Test(edges, t_copula_with_huge_dof_is_the_gaussian)
                                 {"trusts/0/bailout/mean", "trusts/0/bailout/se"},
                                 {"system/national_topup/mean", "system/national_topup/se"}};
         for (int q = 0; q < 3; q++) {
-            double a = getn(t, est[q][0]), b = getn(g, est[q][0]);
-            double se = hypot(getn(t, est[q][1]), getn(g, est[q][1]));
+            double a = th_num(t, est[q][0]), b = th_num(g, est[q][0]);
+            double se = hypot(th_num(t, est[q][1]), th_num(g, est[q][1]));
             cr_expect_leq(fabs(a - b), 4 * se, "dof %s: %s %g vs Gaussian %g (se %g)", large[k],
                           est[q][0], a, b, se);
         }
-        cr_expect_gt(getn(t, "trusts/0/p_fail/estimate"), 0.05);
+        cr_expect_gt(th_num(t, "trusts/0/p_fail/estimate"), 0.05);
         cJSON_Delete(t);
     }
     cJSON_Delete(g);

@@ -23,59 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "trustrisk/trustrisk.h"
-
-static tr_config *load(const char *json)
-{
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(json, strlen(json), "test.json", &cfg, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK, "config must load");
-    tr_error_clear(&err);
-    return cfg;
-}
-
-/* Run and return results.json parsed. */
-static cJSON *run_json(const tr_config *cfg, uint64_t paths, uint64_t seed, int threads)
-{
-    tr_run_options opt;
-    tr_run_options_init(&opt, cfg);
-    opt.paths = paths;
-    opt.seed = seed;
-    opt.threads = threads;
-    tr_error err;
-    tr_error_init(&err);
-    tr_results *res = NULL;
-    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
-    char *text = NULL;
-    cr_assert_eq(tr_results_json(res, &text, &err), TR_OK);
-    cJSON *j = cJSON_Parse(text);
-    cr_assert_not_null(j);
-    free(text);
-    tr_results_free(res);
-    tr_error_clear(&err);
-    return j;
-}
-
-static double getn(const cJSON *j, const char *path)
-{
-    /* path like "trusts/0/p_fail/estimate" */
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *cur = j;
-    for (char *tok = strtok(buf, "/"); tok; tok = strtok(NULL, "/")) {
-        if (cJSON_IsArray(cur))
-            cur = cJSON_GetArrayItem(cur, atoi(tok));
-        else
-            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-        cr_assert_not_null(cur, "missing %s in results", path);
-    }
-    if (cJSON_IsNull(cur)) return NAN;
-    cr_assert(cJSON_IsNumber(cur), "%s is not a number", path);
-    return cur->valuedouble;
-}
 
 static void within_se(double est, double exact, double se, const char *what)
 {
@@ -110,15 +59,15 @@ static double bo2_integrand(double d, void *p)
 Test(engine, beta_delivery_failure_probability)
 {
     gsl_set_error_handler_off();
-    tr_config *cfg = load(beta_cfg);
+    tr_config *cfg = th_load(beta_cfg);
     const uint64_t n = 40000;
-    cJSON *j = run_json(cfg, n, 7, 2);
+    cJSON *j = th_run_json(cfg, n, 7, 2);
     /* method of moments: mean m, var v: a = m (m (1 - m) / v - 1), b = (1 - m) (...) */
     double m = 0.6, v = 0.04, k = m * (1 - m) / v - 1;
     beta_a = m * k;
     beta_b = (1 - m) * k;
     double p = gsl_cdf_beta_P(0.5, beta_a, beta_b);
-    within_se(getn(j, "trusts/0/p_fail/estimate"), p, sqrt(p * (1 - p) / (double)n), "P(fail)");
+    within_se(th_num(j, "trusts/0/p_fail/estimate"), p, sqrt(p * (1 - p) / (double)n), "P(fail)");
 
     gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
     gsl_function F = {bo_integrand, NULL}, F2 = {bo2_integrand, NULL};
@@ -127,8 +76,8 @@ Test(engine, beta_delivery_failure_probability)
     gsl_integration_qags(&F2, 0, 0.5, 0, 1e-12, 1000, w, &mean2, &e);
     gsl_integration_workspace_free(w);
     double sd = sqrt(mean2 - mean * mean);
-    within_se(getn(j, "trusts/0/bailout/mean"), mean, sd / sqrt((double)n), "E[BO]");
-    within_se(getn(j, "trusts/0/bailout/sd"), sd, sd / sqrt(2.0 * (double)n) * 3, "sd(BO)");
+    within_se(th_num(j, "trusts/0/bailout/mean"), mean, sd / sqrt((double)n), "E[BO]");
+    within_se(th_num(j, "trusts/0/bailout/sd"), sd, sd / sqrt(2.0 * (double)n) * 3, "sd(BO)");
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
@@ -192,10 +141,10 @@ static void check_failures(const char *copula, int is_t)
 {
     gsl_set_error_handler_off();
     char *text = paper_cfg(copula);
-    tr_config *cfg = load(text);
+    tr_config *cfg = th_load(text);
     free(text);
     const uint64_t n = 20000;
-    cJSON *j = run_json(cfg, n, 11, 2);
+    cJSON *j = th_run_json(cfg, n, 11, 2);
     double exact[NB + 1];
     if (is_t)
         mixture_t(0.1, 0.5, 4.0, exact);
@@ -254,35 +203,35 @@ static void near(double got, double want, const char *what)
 
 Test(engine, deterministic_by_hand)
 {
-    tr_config *cfg = load(det_cfg);
-    cJSON *j = run_json(cfg, 3, 5, 1);
-    near(getn(j, "trusts/0/p_fail/estimate"), 1.0, "p_fail");
-    near(getn(j, "trusts/0/failure_month_mean"), 2.0, "failure month");
-    near(getn(j, "trusts/0/bailout/mean"), 20.5, "BO mean");
-    near(getn(j, "trusts/0/bailout/quantiles/0.99"), 20.5, "BO q99");
-    near(getn(j, "trusts/0/bailout/es/0.99"), 20.5, "BO es99");
+    tr_config *cfg = th_load(det_cfg);
+    cJSON *j = th_run_json(cfg, 3, 5, 1);
+    near(th_num(j, "trusts/0/p_fail/estimate"), 1.0, "p_fail");
+    near(th_num(j, "trusts/0/failure_month_mean"), 2.0, "failure month");
+    near(th_num(j, "trusts/0/bailout/mean"), 20.5, "BO mean");
+    near(th_num(j, "trusts/0/bailout/quantiles/0.99"), 20.5, "BO q99");
+    near(th_num(j, "trusts/0/bailout/es/0.99"), 20.5, "BO es99");
     double cash[6] = {4, 1.5, 1.5, 1.5, 1.5, 1.5};
     double fc[6] = {0, 1, 1, 1, 1, 1};
     for (int t = 0; t < 6; t++) {
         char p[64];
         snprintf(p, sizeof p, "trusts/0/cash_bands/p50/%d", t);
-        near(getn(j, p), cash[t], p);
+        near(th_num(j, p), cash[t], p);
         snprintf(p, sizeof p, "trusts/0/failure_curve/%d", t);
-        near(getn(j, p), fc[t], p);
+        near(th_num(j, p), fc[t], p);
     }
-    near(getn(j, "trusts/0/schemes/0/shortfall_mean"), 0.0, "shortfall");
-    near(getn(j, "consortia/0/requested/mean"), 12.3, "a requested");
-    near(getn(j, "consortia/0/paid/mean"), 5.0, "a paid");
-    near(getn(j, "consortia/0/national_topup/mean"), 7.3, "a top-up");
-    near(getn(j, "consortia/0/p_exhausted/estimate"), 1.0, "a exhausted");
-    near(getn(j, "consortia/0/exhaustion_curve/1"), 0.0, "a exhausted by 2");
-    near(getn(j, "consortia/0/exhaustion_curve/2"), 1.0, "a exhausted by 3");
-    near(getn(j, "consortia/1/requested/mean"), 6.15, "b requested");
-    near(getn(j, "consortia/1/paid/mean"), 6.15, "b paid");
-    near(getn(j, "consortia/1/p_exhausted/estimate"), 0.0, "b exhausted");
-    near(getn(j, "system/bailout/mean"), 20.5, "system BO");
-    near(getn(j, "system/national_topup/mean"), 9.35, "national top-up");
-    near(getn(j, "system/failures/distribution/1"), 1.0, "one failure");
+    near(th_num(j, "trusts/0/schemes/0/shortfall_mean"), 0.0, "shortfall");
+    near(th_num(j, "consortia/0/requested/mean"), 12.3, "a requested");
+    near(th_num(j, "consortia/0/paid/mean"), 5.0, "a paid");
+    near(th_num(j, "consortia/0/national_topup/mean"), 7.3, "a top-up");
+    near(th_num(j, "consortia/0/p_exhausted/estimate"), 1.0, "a exhausted");
+    near(th_num(j, "consortia/0/exhaustion_curve/1"), 0.0, "a exhausted by 2");
+    near(th_num(j, "consortia/0/exhaustion_curve/2"), 1.0, "a exhausted by 3");
+    near(th_num(j, "consortia/1/requested/mean"), 6.15, "b requested");
+    near(th_num(j, "consortia/1/paid/mean"), 6.15, "b paid");
+    near(th_num(j, "consortia/1/p_exhausted/estimate"), 0.0, "b exhausted");
+    near(th_num(j, "system/bailout/mean"), 20.5, "system BO");
+    near(th_num(j, "system/national_topup/mean"), 9.35, "national top-up");
+    near(th_num(j, "system/failures/distribution/1"), 1.0, "one failure");
     cJSON_Delete(j);
     tr_config_free(cfg);
 }
@@ -313,9 +262,9 @@ static double conv_integrand(double y, void *p)
 Test(engine, slippage_and_stay_convolution)
 {
     gsl_set_error_handler_off();
-    tr_config *cfg = load(slip_cfg);
+    tr_config *cfg = th_load(slip_cfg);
     const uint64_t n = 40000;
-    cJSON *j = run_json(cfg, n, 3, 2);
+    cJSON *j = th_run_json(cfg, n, 3, 2);
     gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
     for (int t = 1; t <= 24; t++) {
         conv_t = t;
@@ -325,7 +274,7 @@ Test(engine, slippage_and_stay_convolution)
         double exact = 0.65 * ln_cdf(t) + 0.35 * stay;
         char p[64];
         snprintf(p, sizeof p, "trusts/0/failure_curve/%d", t - 1);
-        within_se(getn(j, p), exact, sqrt(exact * (1 - exact) / (double)n), p);
+        within_se(th_num(j, p), exact, sqrt(exact * (1 - exact) / (double)n), p);
     }
     gsl_integration_workspace_free(w);
     cJSON_Delete(j);
@@ -346,7 +295,7 @@ Test(engine, statistics_too_large_for_memory_are_refused)
                                 "%s{\"id\":\"t%06d\",\"cash\":1,\"income\":1,\"expenditure\":1}",
                                 i ? "," : "", i);
     snprintf(s + off, cap - off, "]}");
-    tr_config *cfg = load(s);
+    tr_config *cfg = th_load(s);
     free(s);
     tr_run_options opt;
     tr_run_options_init(&opt, cfg);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 #define MAX_FILES 4096
 
@@ -49,22 +50,12 @@ static size_t list_inputs(const char *dir, char **names, size_t max)
     return n;
 }
 
-/* Read a file; the buffer is exactly `len` bytes plus a guard NUL not counted. */
-static char *slurp(const char *path, size_t *len)
+/* A whole file (its length in *len); the test fails if it cannot be read. */
+static char *read_ok(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "cannot open %s", path);
-    cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
-    long size = ftell(fp);
-    cr_assert_geq(size, 0);
-    rewind(fp);
-    char *buf = malloc((size_t)size + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)size, fp), (size_t)size);
-    fclose(fp);
-    buf[size] = '\0';
-    *len = (size_t)size;
-    return buf;
+    char *s = th_read(path, len);
+    cr_assert_not_null(s, "cannot read %s", path);
+    return s;
 }
 
 /*
@@ -77,7 +68,7 @@ static tr_status load_one(const char *dir, const char *name)
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = read_ok(path, &len);
     char *exact = malloc(len ? len : 1);
     cr_assert_not_null(exact);
     memcpy(exact, text, len);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 #ifndef TR_SOURCE_DIR
 #error "TR_SOURCE_DIR must name the source tree"
@@ -109,14 +110,7 @@ static char *import_ok(const char *trusts, const char *schemes, const char *cons
 
 static tr_config *load(const char *json)
 {
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(json, strlen(json), "import", &cfg, &err);
-    if (st != TR_OK) dump(&err);
-    cr_assert_eq(st, TR_OK);
-    tr_error_clear(&err);
-    return cfg;
+    return th_load_as("import", json);
 }
 
 /* ------------------------------------------------------------ round trip */
@@ -137,14 +131,10 @@ static char *import_bundled(void)
 
 static char *results_of(const tr_config *cfg)
 {
-    tr_run_options opt;
-    tr_run_options_init(&opt, cfg);
-    opt.paths = 2048;
-    opt.threads = 2;
     tr_error err;
     tr_error_init(&err);
     tr_results *res = NULL;
-    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
+    cr_assert_eq(th_run(cfg, 2048, tr_config_seed(cfg), 2, &res, &err), TR_OK);
     char *json = NULL;
     cr_assert_eq(tr_results_json(res, &json, &err), TR_OK);
     tr_results_free(res);
@@ -626,15 +616,12 @@ static char tmpdir[256];
 
 static void make_tmp(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-import-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    th_tmpdir(tmpdir, sizeof tmpdir, "import");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    th_remove_tree(tmpdir);
 }
 
 __attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
@@ -649,28 +636,6 @@ __attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
     return WEXITSTATUS(st);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "cannot read %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = '\0';
-    fclose(fp);
-    return s;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 TestSuite(import_cli, .init = make_tmp, .fini = remove_tmp);
 
 Test(import_cli, bundled_csvs_then_run)
@@ -680,12 +645,12 @@ Test(import_cli, bundled_csvs_then_run)
                 TR_BINARY, CSV_DIR, CSV_DIR, CSV_DIR, CSV_DIR, tmpdir, tmpdir);
     char path[512];
     snprintf(path, sizeof path, "%s/err", tmpdir);
-    char *err = slurp(path);
+    char *err = th_read_ok(path);
     cr_expect_eq(rc, 0, "stderr: %s", err);
     cr_expect_str_eq(err, "");
     free(err);
     snprintf(path, sizeof path, "%s/cfg.json", tmpdir);
-    char *out = slurp(path), *lib = import_bundled();
+    char *out = th_read_ok(path), *lib = import_bundled();
     cr_expect_str_eq(out, lib, "the command prints what the library returns");
     free(out);
     free(lib);
@@ -703,19 +668,19 @@ Test(import_cli, problems_go_to_stderr_with_exit_2)
     snprintf(t, sizeof t, "%s/t.csv", tmpdir);
     snprintf(s, sizeof s, "%s/s.csv", tmpdir);
     snprintf(b, sizeof b, "%s/b.json", tmpdir);
-    write_text(t, "id,cash,income,expenditure\ngen,8,240,252\n");
-    write_text(s, "trust,id,saving,start_month,delivery\ngen,a,6,1,beta(0.7)\ngen,b,1,0,\n");
-    write_text(b, BASE);
+    th_write(t, "id,cash,income,expenditure\ngen,8,240,252\n");
+    th_write(s, "trust,id,saving,start_month,delivery\ngen,a,6,1,beta(0.7)\ngen,b,1,0,\n");
+    th_write(b, BASE);
     int rc = sh("cd '%s' && '%s' import --trusts t.csv --schemes s.csv --base b.json >out 2>err",
                 tmpdir, TR_BINARY);
     cr_expect_eq(rc, 2);
     char path[512];
     snprintf(path, sizeof path, "%s/out", tmpdir);
-    char *out = slurp(path);
+    char *out = th_read_ok(path);
     cr_expect_str_eq(out, "", "nothing on stdout when the import fails");
     free(out);
     snprintf(path, sizeof path, "%s/err", tmpdir);
-    char *err = slurp(path);
+    char *err = th_read_ok(path);
     cr_expect(strstr(err, "import: rejected (2 problems)"), "%s", err);
     cr_expect(strstr(err, "s.csv:2: delivery: beta takes 2 to 4 numbers, got 1"), "%s", err);
     cr_expect(strstr(err, "s.csv:3: start_month: must be in [1, 1200] (got 0)"), "%s", err);
@@ -734,7 +699,7 @@ Test(import_cli, arguments)
                  2);
     char path[512];
     snprintf(path, sizeof path, "%s/err", tmpdir);
-    char *err = slurp(path);
+    char *err = th_read_ok(path);
     cr_expect(strstr(err, "none.csv: cannot open"), "%s", err);
     free(err);
     cr_expect_eq(sh("'%s' import --help | grep -q -- '--consortia C.csv'", TR_BINARY), 0);

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "sim.h"
 #include "trustrisk/trustrisk.h"
 
@@ -89,126 +90,65 @@ static char tmpdir[256];
 static char outdir[512]; /* the run's output folder */
 static char *stdout_text;
 
-/* Run a shell command line, return the exit status. */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+/* Run the binary on the config file cfg. */
+static void run_file(const char *cfg)
 {
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "command did not exit: %s", cmd);
-    return WEXITSTATUS(st);
+    snprintf(outdir, sizeof outdir, "%s/out", tmpdir);
+    cr_assert_eq(th_sh(TR_BINARY " run '%s' --paths %d --seed %d --threads 2 --quiet --report "
+                                 "--out '%s' > '%s/stdout.txt'",
+                       cfg, PATHS, SEED, outdir, tmpdir),
+                 0, "the run failed");
+    char p[600];
+    snprintf(p, sizeof p, "%s/stdout.txt", tmpdir);
+    stdout_text = th_read_ok(p);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "cannot read %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
-
-static char *unquote(const char *text)
-{
-    char *j = strdup(text);
-    cr_assert_not_null(j);
-    for (char *p = j; *p; p++)
-        if (*p == '\'' && (p == j || p[-1] != '\\')) *p = '"';
-    /* \' (an apostrophe inside a name) back to a plain apostrophe */
-    char *w = j;
-    for (const char *r = j; *r; r++) {
-        if (r[0] == '\\' && r[1] == '\'') continue;
-        *w++ = *r;
-    }
-    *w = '\0';
-    return j;
-}
-
-/* Write the config (or copy a bundled one) and run the binary on it. */
-static void run_config(const char *bundled)
+/* Write the config `text` (single quotes, as outputs_cfg) and run it. */
+static void run_text(const char *text)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-outputs-XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
     char cfg[600];
-    if (bundled) {
-        snprintf(cfg, sizeof cfg, "%s/configs/%s", TR_SOURCE_DIR, bundled);
-    } else {
-        snprintf(cfg, sizeof cfg, "%s/outputs.json", tmpdir);
-        char *text = unquote(outputs_cfg);
-        FILE *fp = fopen(cfg, "w");
-        cr_assert_not_null(fp);
-        fputs(text, fp);
-        fclose(fp);
-        free(text);
+    snprintf(cfg, sizeof cfg, "%s/outputs.json", tmpdir);
+    char *json = th_json("%s", text);
+    FILE *fp = fopen(cfg, "w");
+    cr_assert_not_null(fp);
+    fputs(json, fp);
+    fclose(fp);
+    free(json);
+    run_file(cfg);
+}
+
+/* Run the bundled config `bundled`, or outputs_cfg when NULL. */
+static void run_config(const char *bundled)
+{
+    if (!bundled) {
+        run_text(outputs_cfg);
+        return;
     }
-    snprintf(outdir, sizeof outdir, "%s/out", tmpdir);
-    cr_assert_eq(sh(TR_BINARY " run '%s' --paths %d --seed %d --threads 2 --quiet --report "
-                              "--out '%s' > '%s/stdout.txt'",
-                    cfg, PATHS, SEED, outdir, tmpdir),
-                 0, "the run failed");
-    char p[600];
-    snprintf(p, sizeof p, "%s/stdout.txt", tmpdir);
-    stdout_text = slurp(p);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/trustrisk-outputs-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/configs/%s", TR_SOURCE_DIR, bundled);
+    run_file(cfg);
 }
 
 static void cleanup(void)
 {
     free(stdout_text);
     stdout_text = NULL;
-    if (tmpdir[0]) sh("rm -rf '%s'", tmpdir);
+    if (tmpdir[0]) th_sh("rm -rf '%s'", tmpdir);
 }
 
 static cJSON *results(void)
 {
     char p[600];
     snprintf(p, sizeof p, "%s/results.json", outdir);
-    char *text = slurp(p);
+    char *text = th_read_ok(p);
     cJSON *j = cJSON_Parse(text);
     free(text);
     cr_assert_not_null(j, "results.json does not parse");
     return j;
-}
-
-/* The item at a path like "trusts/0/bailout/quantiles/0.99" (NULL if absent). */
-static const cJSON *jat(const cJSON *j, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *cur = j;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, "/", &save); tok && cur; tok = strtok_r(NULL, "/", &save))
-        cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, atoi(tok))
-                                 : cJSON_GetObjectItemCaseSensitive(cur, tok);
-    return cur;
-}
-
-/* A number from results.json: NAN for null; the path must exist. */
-static double jnum(const cJSON *j, const char *path)
-{
-    const cJSON *v = jat(j, path);
-    cr_assert_not_null(v, "results.json has no %s", path);
-    if (cJSON_IsNull(v)) return NAN;
-    cr_assert(cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
-
-__attribute__((format(printf, 2, 3))) static double jnumf(const cJSON *j, const char *fmt, ...)
-{
-    char path[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof path, fmt, ap);
-    va_end(ap);
-    return jnum(j, path);
 }
 
 static const char *jstr(const cJSON *j, const char *key)
@@ -235,7 +175,7 @@ static csv csv_read(const char *name)
 {
     char p[600];
     snprintf(p, sizeof p, "%s/%s", outdir, name);
-    char *text = slurp(p);
+    char *text = th_read_ok(p);
     csv c = {0};
     const char *s = text;
     while (*s) {
@@ -329,7 +269,7 @@ static void csv_dist(const csv *c, size_t r, size_t first, const cJSON *j, const
         char p[256], w[256];
         snprintf(p, sizeof p, "%s/%s", path, dist_json[k]);
         snprintf(w, sizeof w, "%s %s", what, dist_cols[k]);
-        csv_same(c->f[r][first + (size_t)k], jnum(j, p), w, r);
+        csv_same(c->f[r][first + (size_t)k], th_num(j, p), w, r);
     }
 }
 
@@ -342,9 +282,9 @@ static void dist_header(char cols[][40], size_t at, const char *prefix)
 static void check_csvs(void)
 {
     cJSON *j = results();
-    const cJSON *trusts = jat(j, "trusts"), *cons = jat(j, "consortia");
+    const cJSON *trusts = th_at(j, "trusts"), *cons = th_at(j, "consortia");
     const int nt = cJSON_GetArraySize(trusts), nc = cJSON_GetArraySize(cons);
-    const int H = (int)jnum(j, "horizon_months");
+    const int H = (int)th_num(j, "horizon_months");
 
     /* trusts.csv */
     char cols[40][40];
@@ -366,15 +306,15 @@ static void check_csvs(void)
         cr_expect_str_eq(c.f[r][0], jstr(t, "id"));
         cr_expect_str_eq(c.f[r][1], jstr(t, "name"));
         snprintf(p, sizeof p, "trusts/%d/p_fail/estimate", i);
-        csv_same(c.f[r][2], jnum(j, p), "p_fail", r);
+        csv_same(c.f[r][2], th_num(j, p), "p_fail", r);
         snprintf(p, sizeof p, "trusts/%d/p_fail/se", i);
-        csv_same(c.f[r][3], jnum(j, p), "p_fail_se", r);
+        csv_same(c.f[r][3], th_num(j, p), "p_fail_se", r);
         snprintf(p, sizeof p, "trusts/%d/p_fail/ci95/0", i);
-        csv_same(c.f[r][4], jnum(j, p), "p_fail_lo95", r);
+        csv_same(c.f[r][4], th_num(j, p), "p_fail_lo95", r);
         snprintf(p, sizeof p, "trusts/%d/p_fail/ci95/1", i);
-        csv_same(c.f[r][5], jnum(j, p), "p_fail_hi95", r);
+        csv_same(c.f[r][5], th_num(j, p), "p_fail_hi95", r);
         snprintf(p, sizeof p, "trusts/%d/failure_month_mean", i);
-        csv_same(c.f[r][6], jnum(j, p), "failure_month_mean", r);
+        csv_same(c.f[r][6], th_num(j, p), "failure_month_mean", r);
         snprintf(p, sizeof p, "trusts/%d/bailout", i);
         csv_dist(&c, r, 7, j, p, "bailout");
     }
@@ -398,10 +338,10 @@ static void check_csvs(void)
         const cJSON *o = cJSON_GetArrayItem(cons, k);
         cr_expect_str_eq(c.f[r][0], jstr(o, "id"));
         cr_expect_str_eq(c.f[r][1], jstr(o, "name"));
-        csv_same(c.f[r][2], jnumf(j, "consortia/%d/reserve", k), "reserve", r);
-        csv_same(c.f[r][3], jnumf(j, "consortia/%d/p_exhausted/estimate", k), "p_exhausted", r);
-        csv_same(c.f[r][4], jnumf(j, "consortia/%d/p_exhausted/ci95/0", k), "lo95", r);
-        csv_same(c.f[r][5], jnumf(j, "consortia/%d/p_exhausted/ci95/1", k), "hi95", r);
+        csv_same(c.f[r][2], th_numf(j, "consortia/%d/reserve", k), "reserve", r);
+        csv_same(c.f[r][3], th_numf(j, "consortia/%d/p_exhausted/estimate", k), "p_exhausted", r);
+        csv_same(c.f[r][4], th_numf(j, "consortia/%d/p_exhausted/ci95/0", k), "lo95", r);
+        csv_same(c.f[r][5], th_numf(j, "consortia/%d/p_exhausted/ci95/1", k), "hi95", r);
         const char *d[3] = {"requested", "paid", "national_topup"};
         for (int q = 0; q < 3; q++) {
             char p[128];
@@ -423,10 +363,11 @@ static void check_csvs(void)
             size_t r = (size_t)(i * H + t);
             cr_expect_str_eq(c.f[r][0], jstr(cJSON_GetArrayItem(trusts, i), "id"));
             cr_expect_eq(atoi(c.f[r][1]), t);
-            csv_same(c.f[r][2], jnumf(j, "trusts/%d/failure_curve/%d", i, t - 1), "p_failed_by", r);
+            csv_same(c.f[r][2], th_numf(j, "trusts/%d/failure_curve/%d", i, t - 1), "p_failed_by",
+                     r);
             for (int b = 0; b < 5; b++)
-                csv_same(c.f[r][3 + b], jnumf(j, "trusts/%d/cash_bands/%s/%d", i, bands[b], t - 1),
-                         bands[b], r);
+                csv_same(c.f[r][3 + b],
+                         th_numf(j, "trusts/%d/cash_bands/%s/%d", i, bands[b], t - 1), bands[b], r);
         }
     csv_free(&c);
 
@@ -449,9 +390,9 @@ static void check_csvs(void)
             cr_expect_str_eq(c.f[r][0], jstr(t, "id"));
             cr_expect_str_eq(c.f[r][1], jstr(s, "id"));
             cr_expect_str_eq(c.f[r][2], jstr(s, "name"));
-            csv_same(c.f[r][4], jnum(s, "planned"), "planned", r);
-            csv_same(c.f[r][5], jnum(s, "shortfall_mean"), "shortfall_mean", r);
-            csv_same(c.f[r][6], jnum(s, "shortfall_mean_given_fail"), "shortfall_mean_given_fail",
+            csv_same(c.f[r][4], th_num(s, "planned"), "planned", r);
+            csv_same(c.f[r][5], th_num(s, "shortfall_mean"), "shortfall_mean", r);
+            csv_same(c.f[r][6], th_num(s, "shortfall_mean_given_fail"), "shortfall_mean_given_fail",
                      r);
             r++;
         }
@@ -490,19 +431,19 @@ static int trust_index(const cJSON *trusts, const char *id)
 static void check_summary(void)
 {
     cJSON *j = results();
-    const cJSON *trusts = jat(j, "trusts"), *cons = jat(j, "consortia");
+    const cJSON *trusts = th_at(j, "trusts"), *cons = th_at(j, "consortia");
     const int nt = cJSON_GetArraySize(trusts), nc = cJSON_GetArraySize(cons);
     const char *s = stdout_text;
     char head[256];
     snprintf(head, sizeof head, "%s: %d paths, seed %d, %d months, ",
-             jstr(jat(j, "config"), "name"), PATHS, SEED, (int)jnum(j, "horizon_months"));
+             jstr(th_at(j, "config"), "name"), PATHS, SEED, (int)th_num(j, "horizon_months"));
     cr_expect(strncmp(s, head, strlen(head)) == 0, "first line: %.200s", s);
 
     /* trusts: skip the column headings */
     const char *l = line_after(line_after(s, "Trusts, most at risk first"), "trust");
     double last_p = INFINITY;
     int rows = 0;
-    for (; *l == ' '; l = strchr(l, '\n') + 1, rows++) {
+    for (; *l == ' ' && strncmp(l, "  ... ", 6) != 0; l = strchr(l, '\n') + 1, rows++) {
         char id[64], when[32];
         double p, lo, hi, mean, q99;
         cr_assert_eq(sscanf(l, " %63s %lf%% [%lf%%, %lf%%] %31s %lf %lf", id, &p, &lo, &hi, when,
@@ -510,21 +451,36 @@ static void check_summary(void)
                      7, "cannot read: %.120s", l);
         int i = trust_index(trusts, id);
         cr_assert_geq(i, 0, "summary row for unknown trust %s", id);
-        double pf = jnumf(j, "trusts/%d/p_fail/estimate", i);
+        double pf = th_numf(j, "trusts/%d/p_fail/estimate", i);
         printed(p, 100 * pf, 0.01, "P(fail) %", id);
-        printed(lo, 100 * jnumf(j, "trusts/%d/p_fail/ci95/0", i), 0.01, "interval low", id);
-        printed(hi, 100 * jnumf(j, "trusts/%d/p_fail/ci95/1", i), 0.01, "interval high", id);
-        double fm = jnumf(j, "trusts/%d/failure_month_mean", i);
+        printed(lo, 100 * th_numf(j, "trusts/%d/p_fail/ci95/0", i), 0.01, "interval low", id);
+        printed(hi, 100 * th_numf(j, "trusts/%d/p_fail/ci95/1", i), 0.01, "interval high", id);
+        double fm = th_numf(j, "trusts/%d/failure_month_mean", i);
         if (isnan(fm))
             cr_expect_str_eq(when, "-", "%s never fails but shows '%s'", id, when);
         else
             printed(when[0] == 'm' ? atof(when + 1) : NAN, fm, 0.1, "first failure month", id);
-        printed(mean, jnumf(j, "trusts/%d/bailout/mean", i), 0.01, "E[bailout]", id);
-        printed(q99, jnumf(j, "trusts/%d/bailout/quantiles/0.99", i), 0.01, "99% bailout", id);
+        printed(mean, th_numf(j, "trusts/%d/bailout/mean", i), 0.01, "E[bailout]", id);
+        printed(q99, th_numf(j, "trusts/%d/bailout/quantiles/0.99", i), 0.01, "99% bailout", id);
         cr_expect(pf <= last_p, "summary not ordered by P(fail) at %s", id);
         last_p = pf;
     }
-    cr_expect_eq(rows, nt, "summary lists %d of %d trusts", rows, nt);
+    int listed = nt < TR_SUMMARY_TRUSTS ? nt : TR_SUMMARY_TRUSTS;
+    cr_expect_eq(rows, listed, "summary lists %d of %d trusts", rows, nt);
+    if (nt > TR_SUMMARY_TRUSTS) {
+        /* the rest are said to be in trusts.csv, and none is more at risk */
+        char more[128];
+        snprintf(more, sizeof more, "  ... and %d more trusts, ranked lower, in trusts.csv\n",
+                 nt - TR_SUMMARY_TRUSTS);
+        cr_expect(strncmp(l, more, strlen(more)) == 0, "after the rows: %.100s", l);
+        int above = 0, at_least = 0;
+        for (int i = 0; i < nt; i++) {
+            above += th_numf(j, "trusts/%d/p_fail/estimate", i) > last_p;
+            at_least += th_numf(j, "trusts/%d/p_fail/estimate", i) >= last_p;
+        }
+        cr_expect_lt(above, TR_SUMMARY_TRUSTS, "%d trusts above the last row", above);
+        cr_expect_geq(at_least, TR_SUMMARY_TRUSTS, "%d trusts at or above the last row", at_least);
+    }
 
     if (nc > 0) {
         l = line_after(line_after(s, "Consortia (GBP m"), "consortium");
@@ -535,11 +491,11 @@ static void check_summary(void)
                 sscanf(l, " %63s %lf %lf %lf %lf %lf%%", id, &res, &asked, &paid, &top, &pe), 6,
                 "cannot read: %.120s", l);
             cr_expect_str_eq(id, jstr(cJSON_GetArrayItem(cons, k), "id"));
-            printed(res, jnumf(j, "consortia/%d/reserve", k), 0.01, "reserve", id);
-            printed(asked, jnumf(j, "consortia/%d/requested/mean", k), 0.01, "E[asked]", id);
-            printed(paid, jnumf(j, "consortia/%d/paid/mean", k), 0.01, "E[paid]", id);
-            printed(top, jnumf(j, "consortia/%d/national_topup/mean", k), 0.01, "E[top-up]", id);
-            printed(pe, 100 * jnumf(j, "consortia/%d/p_exhausted/estimate", k), 0.01,
+            printed(res, th_numf(j, "consortia/%d/reserve", k), 0.01, "reserve", id);
+            printed(asked, th_numf(j, "consortia/%d/requested/mean", k), 0.01, "E[asked]", id);
+            printed(paid, th_numf(j, "consortia/%d/paid/mean", k), 0.01, "E[paid]", id);
+            printed(top, th_numf(j, "consortia/%d/national_topup/mean", k), 0.01, "E[top-up]", id);
+            printed(pe, 100 * th_numf(j, "consortia/%d/p_exhausted/estimate", k), 0.01,
                     "P(exhausted)", id);
         }
     }
@@ -552,11 +508,11 @@ static void check_summary(void)
                         "(99%%: %lf); national top-up mean %lf (99%%: %lf)",
                         &fails, &bm, &b99, &tm, &t99),
                  5, "cannot read: %.200s", sys);
-    printed(fails, jnum(j, "system/failures/mean"), 0.001, "mean failures", "system");
-    printed(bm, jnum(j, "system/bailout/mean"), 0.01, "total bail-out mean", "system");
-    printed(b99, jnum(j, "system/bailout/quantiles/0.99"), 0.01, "total bail-out 99%", "system");
-    printed(tm, jnum(j, "system/national_topup/mean"), 0.01, "national top-up mean", "system");
-    printed(t99, jnum(j, "system/national_topup/quantiles/0.99"), 0.01, "national top-up 99%",
+    printed(fails, th_num(j, "system/failures/mean"), 0.001, "mean failures", "system");
+    printed(bm, th_num(j, "system/bailout/mean"), 0.01, "total bail-out mean", "system");
+    printed(b99, th_num(j, "system/bailout/quantiles/0.99"), 0.01, "total bail-out 99%", "system");
+    printed(tm, th_num(j, "system/national_topup/mean"), 0.01, "national top-up mean", "system");
+    printed(t99, th_num(j, "system/national_topup/quantiles/0.99"), 0.01, "national top-up 99%",
             "system");
     cJSON_Delete(j);
 }
@@ -645,7 +601,7 @@ static void check_dist_row(const char *row, const cJSON *d, const char *id)
     /* the CSV's columns, with the sd where the CSV has the se */
     for (int k = 0; k < 9; k++) {
         const char *key = k == 1 ? "sd" : dist_json[k];
-        same(v[k], jnum(d, key), key, id);
+        same(v[k], th_num(d, key), key, id);
     }
 }
 
@@ -661,8 +617,8 @@ static void check_report(void)
     cJSON *j = results();
     char p[600];
     snprintf(p, sizeof p, "%s/report.html", outdir);
-    char *page = slurp(p);
-    const cJSON *trusts = jat(j, "trusts"), *cons = jat(j, "consortia"), *t, *c;
+    char *page = th_read_ok(p);
+    const cJSON *trusts = th_at(j, "trusts"), *cons = th_at(j, "consortia"), *t, *c;
     const int nt = cJSON_GetArraySize(trusts);
 
     /* Summary */
@@ -676,11 +632,11 @@ static void check_report(void)
                            "99% total bail-out",
                            "E[national top-up]"};
     double want[6] = {nt,
-                      jnum(j, "system/failures/mean"),
-                      1.0 - jnum(j, "system/failures/distribution/0"),
-                      jnum(j, "system/bailout/mean"),
-                      jnum(j, "system/bailout/quantiles/0.99"),
-                      jnum(j, "system/national_topup/mean")};
+                      th_num(j, "system/failures/mean"),
+                      1.0 - th_num(j, "system/failures/distribution/0"),
+                      th_num(j, "system/bailout/mean"),
+                      th_num(j, "system/bailout/quantiles/0.99"),
+                      th_num(j, "system/national_topup/mean")};
     for (int k = 0; k < 6; k++, row = strstr(row + 1, "<tr>")) {
         cr_assert_eq(row_values(row, v, 16), 1);
         same(v[0], want[k], what[k], "the summary");
@@ -699,13 +655,13 @@ static void check_report(void)
         cr_assert_geq(i, 0);
         cr_assert_eq(row_values(row, v, 16), 6, "ranking row of %s", id);
         cr_expect_eq(v[0], rows + 1, "rank");
-        same(v[1], jnumf(j, "trusts/%d/p_fail/estimate", i), "P(fail)", id);
-        same(v[2], jnumf(j, "trusts/%d/failure_month_mean", i), "failure_month_mean", id);
-        same(v[3], jnumf(j, "trusts/%d/bailout/mean", i), "E[bailout]", id);
-        same(v[4], jnumf(j, "trusts/%d/bailout/quantiles/0.99", i), "99% bailout", id);
-        same(v[5], jnumf(j, "trusts/%d/bailout/es/0.99", i), "ES 99%", id);
-        same(attr(row, "data-lo"), jnumf(j, "trusts/%d/p_fail/ci95/0", i), "interval low", id);
-        same(attr(row, "data-hi"), jnumf(j, "trusts/%d/p_fail/ci95/1", i), "interval high", id);
+        same(v[1], th_numf(j, "trusts/%d/p_fail/estimate", i), "P(fail)", id);
+        same(v[2], th_numf(j, "trusts/%d/failure_month_mean", i), "failure_month_mean", id);
+        same(v[3], th_numf(j, "trusts/%d/bailout/mean", i), "E[bailout]", id);
+        same(v[4], th_numf(j, "trusts/%d/bailout/quantiles/0.99", i), "99% bailout", id);
+        same(v[5], th_numf(j, "trusts/%d/bailout/es/0.99", i), "ES 99%", id);
+        same(attr(row, "data-lo"), th_numf(j, "trusts/%d/p_fail/ci95/0", i), "interval low", id);
+        same(attr(row, "data-hi"), th_numf(j, "trusts/%d/p_fail/ci95/1", i), "interval high", id);
         cr_expect(v[1] <= last, "ranking out of order at %s", id);
         last = v[1];
     }
@@ -714,7 +670,7 @@ static void check_report(void)
     /* Bail-outs per trust */
     const char *bo = section(page, "<h3>Per trust</h3>");
     cJSON_ArrayForEach(t, trusts)
-        check_dist_row(dist_row(bo, name_of(t)), jat(t, "bailout"), jstr(t, "id"));
+        check_dist_row(dist_row(bo, name_of(t)), th_at(t, "bailout"), jstr(t, "id"));
 
     /* Consortia */
     if (cJSON_GetArraySize(cons) > 0) {
@@ -727,17 +683,17 @@ static void check_report(void)
             row = strstr(ct, key);
             cr_assert_not_null(row, "no consortium row for %s", id);
             cr_assert_eq(row_values(row, v, 16), 5);
-            same(v[0], jnum(c, "requested/mean"), "requested", id);
-            same(v[1], jnum(c, "paid/mean"), "paid", id);
-            same(v[2], jnum(c, "national_topup/mean"), "national top-up", id);
-            same(v[3], jnum(c, "requested/quantiles/0.99"), "99% requested", id);
-            same(v[4], jnum(c, "p_exhausted/estimate"), "P(exhausted)", id);
-            same(attr(row, "data-lo"), jnum(c, "p_exhausted/ci95/0"), "interval low", id);
-            same(attr(row, "data-hi"), jnum(c, "p_exhausted/ci95/1"), "interval high", id);
+            same(v[0], th_num(c, "requested/mean"), "requested", id);
+            same(v[1], th_num(c, "paid/mean"), "paid", id);
+            same(v[2], th_num(c, "national_topup/mean"), "national top-up", id);
+            same(v[3], th_num(c, "requested/quantiles/0.99"), "99% requested", id);
+            same(v[4], th_num(c, "p_exhausted/estimate"), "P(exhausted)", id);
+            same(attr(row, "data-lo"), th_num(c, "p_exhausted/ci95/0"), "interval low", id);
+            same(attr(row, "data-hi"), th_num(c, "p_exhausted/ci95/1"), "interval high", id);
         }
         const char *req = section(page, "<h3>Requested from each consortium</h3>");
         cJSON_ArrayForEach(c, cons)
-            check_dist_row(dist_row(req, name_of(c)), jat(c, "requested"), jstr(c, "id"));
+            check_dist_row(dist_row(req, name_of(c)), th_at(c, "requested"), jstr(c, "id"));
     }
 
     /* Schemes: the trust's and the scheme's names, then all, given fail, difference */
@@ -746,7 +702,7 @@ static void check_report(void)
     cJSON_ArrayForEach(t, trusts)
     {
         const cJSON *s;
-        cJSON_ArrayForEach(s, jat(t, "schemes"))
+        cJSON_ArrayForEach(s, th_at(t, "schemes"))
         {
             char tn[400], sn[400], key[1000];
             html(tn, sizeof tn, name_of(t));
@@ -755,7 +711,8 @@ static void check_report(void)
             row = strstr(st, key);
             cr_assert_not_null(row, "no scheme row %s", key);
             cr_assert_eq(row_values(row, v, 16), 3);
-            double all = jnum(s, "shortfall_mean"), given = jnum(s, "shortfall_mean_given_fail");
+            double all = th_num(s, "shortfall_mean"),
+                   given = th_num(s, "shortfall_mean_given_fail");
             same(v[0], all, "shortfall_mean", jstr(s, "id"));
             same(v[1], given, "shortfall_mean_given_fail", jstr(s, "id"));
             same(v[2], given - all, "shortfall difference", jstr(s, "id"));
@@ -765,7 +722,7 @@ static void check_report(void)
     cr_expect_gt(nschemes, 0);
 
     /* Number failing: k, P(k), P(at least k) */
-    const cJSON *distn = jat(j, "system/failures/distribution");
+    const cJSON *distn = th_at(j, "system/failures/distribution");
     const int n = cJSON_GetArraySize(distn);
     row = strstr(section(page, "<table id=\"failures-table\""), "<tbody>");
     double tail = 0;
@@ -783,8 +740,8 @@ static void check_report(void)
 
     /* System totals */
     const char *tot = section(page, "<h3>System totals</h3>");
-    check_dist_row(dist_row(tot, "total bail-out"), jat(j, "system/bailout"), "total bail-out");
-    check_dist_row(dist_row(tot, "national top-up"), jat(j, "system/national_topup"),
+    check_dist_row(dist_row(tot, "total bail-out"), th_at(j, "system/bailout"), "total bail-out");
+    check_dist_row(dist_row(tot, "national top-up"), th_at(j, "system/national_topup"),
                    "national top-up");
 
     /* Provenance: seed and paths */
@@ -793,7 +750,7 @@ static void check_report(void)
     cr_assert_not_null(row);
     cr_assert_eq(row_values(row, v, 16), 1);
     cr_expect_eq(v[0], SEED);
-    cr_expect_not_null(strstr(prov, jstr(jat(j, "config"), "sha256")), "config hash missing");
+    cr_expect_not_null(strstr(prov, jstr(th_at(j, "config"), "sha256")), "config hash missing");
 
     free(page);
     cJSON_Delete(j);
@@ -819,6 +776,26 @@ Test(outputs, report_equals_results_json)
 {
     run_config(NULL);
     check_report();
+}
+
+/* More trusts than the printed summary lists: the 20 most at risk, then a
+ * line saying how many more are in trusts.csv. */
+Test(outputs, summary_of_many_trusts_lists_the_most_at_risk)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(text, sizeof text, "{'horizon_months': 12, 'trusts': [");
+    for (int i = 0; i < TR_SUMMARY_TRUSTS + 7; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "%s{'id': 't%02d', 'cash': 2, 'income': 120, 'expenditure': %d, "
+                                "'cash_noise': 1}",
+                                i ? ", " : "", i, 118 + (i * 7) % 27 / 3);
+    snprintf(text + len, sizeof text - len, "]}");
+    run_text(text);
+    check_summary();
+    check_csvs();
+    cr_expect_not_null(
+        strstr(stdout_text, "  ... and 7 more trusts, ranked lower, in trusts.csv\n"), "%s",
+        stdout_text);
 }
 
 Test(outputs, bundled_example_outputs_equal_results_json)
@@ -889,31 +866,31 @@ static void check_dist(const cJSON *d, double *x, size_t n, const char *what)
     double sd = sqrt(ss / (double)(n - 1));
     char w[160];
     snprintf(w, sizeof w, "%s mean", what);
-    mean_near(jnum(d, "mean"), mean, a / (double)n, w);
+    mean_near(th_num(d, "mean"), mean, a / (double)n, w);
     snprintf(w, sizeof w, "%s sd", what);
-    cr_expect(fabs(jnum(d, "sd") - sd) <= 1e-9 * sd + 1e-12, "%s: %.17g vs %.17g", w, jnum(d, "sd"),
-              sd);
+    cr_expect(fabs(th_num(d, "sd") - sd) <= 1e-9 * sd + 1e-12, "%s: %.17g vs %.17g", w,
+              th_num(d, "sd"), sd);
     snprintf(w, sizeof w, "%s se", what);
-    cr_expect(fabs(jnum(d, "se") - sd / sqrt((double)n)) <= 1e-9 * sd + 1e-12, "%s", w);
+    cr_expect(fabs(th_num(d, "se") - sd / sqrt((double)n)) <= 1e-9 * sd + 1e-12, "%s", w);
     qsort(x, n, sizeof *x, cmp_double);
     static const char *qk[5] = {"quantiles/0.5", "quantiles/0.9", "quantiles/0.95",
                                 "quantiles/0.99", "quantiles/0.995"};
     static const double qa[5] = {0.5, 0.9, 0.95, 0.99, 0.995};
     for (int k = 0; k < 5; k++) {
         snprintf(w, sizeof w, "%s %s", what, qk[k]);
-        hist_near(jnum(d, qk[k]), sample_q(x, n, qa[k]), w);
+        hist_near(th_num(d, qk[k]), sample_q(x, n, qa[k]), w);
     }
     snprintf(w, sizeof w, "%s es/0.95", what);
-    hist_near(jnum(d, "es/0.95"), sample_es(x, n, 0.95), w);
+    hist_near(th_num(d, "es/0.95"), sample_es(x, n, 0.95), w);
     snprintf(w, sizeof w, "%s es/0.99", what);
-    hist_near(jnum(d, "es/0.99"), sample_es(x, n, 0.99), w);
+    hist_near(th_num(d, "es/0.99"), sample_es(x, n, 0.99), w);
 }
 
 Test(outputs, results_json_agrees_with_the_paths)
 {
     run_config(NULL);
     cJSON *j = results();
-    char *text = unquote(outputs_cfg);
+    char *text = th_json("%s", outputs_cfg);
     tr_error err;
     tr_error_init(&err);
     tr_config *cfg = NULL;
@@ -968,21 +945,21 @@ Test(outputs, results_json_agrees_with_the_paths)
     char w[160];
     for (size_t i = 0; i < nt; i++) {
         const char *id = cfg->trusts[i].id;
-        cr_assert_str_eq(jstr(cJSON_GetArrayItem(jat(j, "trusts"), (int)i), "id"), id);
+        cr_assert_str_eq(jstr(cJSON_GetArrayItem(th_at(j, "trusts"), (int)i), "id"), id);
         double pf = (double)nfail[i] / (double)n;
         snprintf(w, sizeof w, "%s p_fail", id);
-        mean_near(jnumf(j, "trusts/%zu/p_fail/estimate", i), pf, 1, w);
+        mean_near(th_numf(j, "trusts/%zu/p_fail/estimate", i), pf, 1, w);
         snprintf(w, sizeof w, "%s failure_month_mean", id);
         double fm = nfail[i] ? tau[i] / (double)nfail[i] : NAN;
-        mean_near(jnumf(j, "trusts/%zu/failure_month_mean", i), fm, fm, w);
+        mean_near(th_numf(j, "trusts/%zu/failure_month_mean", i), fm, fm, w);
         if (!nfail[i]) some_never = 1;
-        if (nfail[i] && fabs(fm - jnumf(j, "trusts/0/failure_month_mean")) > 3)
+        if (nfail[i] && fabs(fm - th_numf(j, "trusts/0/failure_month_mean")) > 3)
             fail_months_differ = 1;
         size_t cum = 0;
         for (size_t t = 0; t < H; t++) {
             cum += by[i * H + t];
             snprintf(w, sizeof w, "%s failure_curve[%zu]", id, t);
-            mean_near(jnumf(j, "trusts/%zu/failure_curve/%zu", i, t), (double)cum / (double)n, 1,
+            mean_near(th_numf(j, "trusts/%zu/failure_curve/%zu", i, t), (double)cum / (double)n, 1,
                       w);
             static const char *bands[5] = {"p5", "p25", "p50", "p75", "p95"};
             static const double ba[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
@@ -990,27 +967,27 @@ Test(outputs, results_json_agrees_with_the_paths)
             qsort(x, n, sizeof *x, cmp_double);
             for (int b = 0; b < 5; b++) {
                 snprintf(w, sizeof w, "%s cash %s month %zu", id, bands[b], t + 1);
-                hist_near(jnumf(j, "trusts/%zu/cash_bands/%s/%zu", i, bands[b], t),
+                hist_near(th_numf(j, "trusts/%zu/cash_bands/%s/%zu", i, bands[b], t),
                           sample_q(x, n, ba[b]), w);
             }
         }
         snprintf(w, sizeof w, "%s bailout", id);
         char path[64];
         snprintf(path, sizeof path, "trusts/%zu/bailout", i);
-        check_dist(jat(j, path), bo + i * n, n, w);
+        check_dist(th_at(j, path), bo + i * n, n, w);
         for (size_t k = 0; k < cfg->trusts[i].n_schemes; k++) {
             size_t s = plan.scheme_base[i] + k;
             const char *sid = cfg->trusts[i].schemes[k].id;
             snprintf(w, sizeof w, "%s/%s shortfall_mean", id, sid);
-            mean_near(jnumf(j, "trusts/%zu/schemes/%zu/shortfall_mean", i, k), sf[s] / (double)n,
+            mean_near(th_numf(j, "trusts/%zu/schemes/%zu/shortfall_mean", i, k), sf[s] / (double)n,
                       sfa[s] / (double)n, w);
             snprintf(w, sizeof w, "%s/%s shortfall_mean_given_fail", id, sid);
             double g = nfail[i] ? sf[ns + s] / (double)nfail[i] : NAN;
-            mean_near(jnumf(j, "trusts/%zu/schemes/%zu/shortfall_mean_given_fail", i, k), g,
+            mean_near(th_numf(j, "trusts/%zu/schemes/%zu/shortfall_mean_given_fail", i, k), g,
                       sfa[s] / (double)n, w);
             if (nfail[i] && g > sf[s] / (double)n + 0.1) given_fail_larger = 1;
             snprintf(w, sizeof w, "%s/%s planned", id, sid);
-            mean_near(jnumf(j, "trusts/%zu/schemes/%zu/planned", i, k), plan.plan_total[s],
+            mean_near(th_numf(j, "trusts/%zu/schemes/%zu/planned", i, k), plan.plan_total[s],
                       plan.plan_total[s], w);
         }
     }
@@ -1024,29 +1001,31 @@ Test(outputs, results_json_agrees_with_the_paths)
             char path[64];
             snprintf(path, sizeof path, "consortia/%zu/%s", c, d[q]);
             snprintf(w, sizeof w, "%s %s", id, d[q]);
-            check_dist(jat(j, path), cons + (3 * c + (size_t)q) * n, n, w);
+            check_dist(th_at(j, path), cons + (3 * c + (size_t)q) * n, n, w);
         }
         size_t cum = 0;
         for (size_t t = 0; t < H; t++) {
             cum += ex[c * H + t];
             snprintf(w, sizeof w, "%s exhaustion_curve[%zu]", id, t);
-            mean_near(jnumf(j, "consortia/%zu/exhaustion_curve/%zu", c, t), (double)cum / (double)n,
-                      1, w);
+            mean_near(th_numf(j, "consortia/%zu/exhaustion_curve/%zu", c, t),
+                      (double)cum / (double)n, 1, w);
         }
         snprintf(w, sizeof w, "%s p_exhausted", id);
-        mean_near(jnumf(j, "consortia/%zu/p_exhausted/estimate", c), (double)cum / (double)n, 1, w);
+        mean_near(th_numf(j, "consortia/%zu/p_exhausted/estimate", c), (double)cum / (double)n, 1,
+                  w);
         if (cum > 0 && cum < n) exhausted_some = 1;
     }
     cr_expect(exhausted_some, "no consortium is exhausted on some paths and not others");
     double fmean = 0;
     for (size_t k = 0; k <= nt; k++) {
         snprintf(w, sizeof w, "P(%zu trusts fail)", k);
-        mean_near(jnumf(j, "system/failures/distribution/%zu", k), (double)nk[k] / (double)n, 1, w);
+        mean_near(th_numf(j, "system/failures/distribution/%zu", k), (double)nk[k] / (double)n, 1,
+                  w);
         fmean += (double)k * (double)nk[k] / (double)n;
     }
-    mean_near(jnum(j, "system/failures/mean"), fmean, fmean, "mean failures");
-    check_dist(jat(j, "system/bailout"), sys, n, "system bailout");
-    check_dist(jat(j, "system/national_topup"), sys + n, n, "system national_topup");
+    mean_near(th_num(j, "system/failures/mean"), fmean, fmean, "mean failures");
+    check_dist(th_at(j, "system/bailout"), sys, n, "system bailout");
+    check_dist(th_at(j, "system/national_topup"), sys + n, n, "system national_topup");
     free(bo);
     free(cash);
     free(cons);

@@ -1,134 +1,90 @@
 /*
- * test_report.c - tests of the HTML report (engine/report.c).
+ * test_report.c - tests of the HTML report (engine/report.c) and of the
+ * command's gnuplot runner (engine/cli/gnuplot.c).
  *
  * The report is made from the hand-made fixture in tests/data/results-sample
- * (see make_fixture.py there), copied into a fresh temporary folder. The
- * tests check that the page is there, that every section is there, that the
- * numbers in its tables are exactly those of results.json (each numeric cell
- * carries the exact value in data-value), that charts are embedded when
- * gnuplot is installed and that the page says plainly when it is not, that
- * config strings are escaped, that no temporary file is left behind, and
- * that a missing or broken results.json is an input error naming the file.
+ * (see make_fixture.py there). The library's tests give it a chart drawer
+ * of their own (or none), so they need no gnuplot: that every section is
+ * there, that the numbers in its tables are exactly those of results.json
+ * (each numeric cell carries the exact value in data-value), that every
+ * chart's script goes to the application's drawer and its SVG is embedded
+ * with ids made unique, that a chart that cannot be drawn or a missing
+ * drawer is said plainly, that config strings are escaped, and that a
+ * missing or broken results.json is an input error naming the file. The
+ * command's tests run `trustrisk report`: charts from the real gnuplot
+ * when it is installed, with no file left anywhere; a gnuplot that fails,
+ * or none on PATH, said on the page; a missing results.json, exit 2.
  * Criterion runs each test in its own process, so changing PATH or TMPDIR
  * here affects only that test.
  */
 #include <criterion/criterion.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "helpers.h"
 #include "trustrisk/report.h"
 
 #define FIXTURE TR_SOURCE_DIR "/tests/data/results-sample/results.json"
 
-static char *slurp(const char *file)
-{
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
+/* Charts in the fixture's report: failure curves, 2 exceedance charts, 5
+ * fans, tornado, number failing. */
+#define CHARTS 10
 
-static void spit(const char *file, const char *data)
-{
-    FILE *fp = fopen(file, "wb");
-    cr_assert_not_null(fp, "cannot write %s", file);
-    fputs(data, fp);
-    fclose(fp);
-}
+/* A chart drawer for the library's tests: counts its calls, checks that
+ * each script is a gnuplot SVG script, and draws a fixed SVG with an XML
+ * prolog and ids (or fails, saying why, when `fail` is set). */
+typedef struct drawer {
+    int calls, fail;
+} drawer;
 
-/* A fresh temporary folder holding a copy of the fixture (or not). */
-static void make_outdir(char *dir, size_t n, int with_fixture)
+static int fake_chart(void *user, const char *script, char **svg, char *why, size_t why_size)
 {
-    snprintf(dir, n, "/tmp/tr-report-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    if (with_fixture) {
-        char *json = slurp(FIXTURE);
-        cr_assert_not_null(json, "fixture %s missing", FIXTURE);
-        char file[512];
-        snprintf(file, sizeof file, "%s/results.json", dir);
-        spit(file, json);
-        free(json);
+    drawer *d = user;
+    d->calls++;
+    cr_expect(strncmp(script, "set terminal svg", 16) == 0, "script: %.60s", script);
+    cr_expect_null(strstr(script, "set output"), "the SVG must come on standard output");
+    if (d->fail) {
+        snprintf(why, why_size, "boom <%d>", d->calls);
+        return 1;
     }
+    *svg = th_fmt("<?xml version=\"1.0\"?>\n<svg id='gnuplot_canvas'><g id=\"gpPt0\"/>"
+                  "<use href='#gpPt0'/><path fill=\"url(#grad)\"/></svg>\n");
+    return 0;
 }
 
-static int count_entries(const char *dir)
+/* The report of the fixture, drawn by `chart` (may be NULL). */
+static char *report_of_fixture(tr_chart_fn chart, void *user)
 {
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-    closedir(d);
-    return n;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char f[1024];
-        snprintf(f, sizeof f, "%s/%s", dir, e->d_name);
-        unlink(f);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int gnuplot_on_path(void)
-{
-    const char *path = getenv("PATH");
-    if (path == NULL) return 0;
-    char *copy = strdup(path);
-    int found = 0;
-    for (char *tok = strtok(copy, ":"); tok && !found; tok = strtok(NULL, ":")) {
-        char f[1024];
-        snprintf(f, sizeof f, "%s/gnuplot", tok);
-        found = access(f, X_OK) == 0;
-    }
-    free(copy);
-    return found;
-}
-
-/* Make the report for a copy of the fixture; returns the page, sets dir. */
-static char *report_of_fixture(char *dir, size_t n)
-{
-    make_outdir(dir, n, 1);
     tr_error err;
     tr_error_init(&err);
-    tr_status st = tr_report_write(dir, &err);
+    char *html = NULL;
+    tr_status st = tr_report_html_file(FIXTURE, chart, user, &html, &err);
     if (st != TR_OK) tr_error_print(&err, stderr);
     cr_assert_eq(st, TR_OK);
     cr_assert_eq(err.count, 0);
+    cr_assert_not_null(html);
     tr_error_clear(&err);
-    char file[512];
-    snprintf(file, sizeof file, "%s/report.html", dir);
-    char *html = slurp(file);
-    cr_assert_not_null(html, "report.html not written");
     return html;
+}
+
+static int count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
 }
 
 static cJSON *load_fixture(void)
 {
-    char *json = slurp(FIXTURE);
+    char *json = th_read(FIXTURE, NULL);
+    cr_assert_not_null(json, "fixture %s missing", FIXTURE);
     cJSON *root = cJSON_Parse(json);
     free(json);
     cr_assert_not_null(root);
@@ -185,8 +141,8 @@ static const char *table(const char *html, const char *id)
 
 Test(report, every_section_is_there)
 {
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
+    drawer d = {0, 0};
+    char *html = report_of_fixture(fake_chart, &d);
     static const char *const ids[] = {"summary",    "ranking", "failure-curves", "bailouts",
                                       "consortia",  "cash",    "schemes",        "failures",
                                       "provenance", "reading"};
@@ -206,13 +162,12 @@ Test(report, every_section_is_there)
         strstr(html, "3f1c0d4e5a6b7c8d9e0f11223344556677889900aabbccddeeff001122334455"));
     cr_expect_not_null(strstr(html, "trustrisk 0.1.0"));
     free(html);
-    remove_tree(dir);
 }
 
 Test(report, ranking_numbers_equal_results_json)
 {
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
+    drawer d = {0, 0};
+    char *html = report_of_fixture(fake_chart, &d);
     cJSON *root = load_fixture();
     const cJSON *trusts = cJSON_GetObjectItemCaseSensitive(root, "trusts");
     const char *tab = table(html, "ranking-table");
@@ -253,13 +208,12 @@ Test(report, ranking_numbers_equal_results_json)
     cr_expect_eq(rows, cJSON_GetArraySize(trusts));
     cJSON_Delete(root);
     free(html);
-    remove_tree(dir);
 }
 
 Test(report, consortium_and_failure_tables_equal_results_json)
 {
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
+    drawer d = {0, 0};
+    char *html = report_of_fixture(fake_chart, &d);
     cJSON *root = load_fixture();
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(root, "consortia"))
@@ -295,45 +249,42 @@ Test(report, consortium_and_failure_tables_equal_results_json)
     }
     cJSON_Delete(root);
     free(html);
-    remove_tree(dir);
 }
 
-Test(report, charts_embedded_when_gnuplot_is_installed)
+Test(report, charts_come_from_the_applications_drawer)
 {
-    if (!gnuplot_on_path()) cr_skip_test("gnuplot is not installed here");
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "/tmp/tr-report-tmp-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-    setenv("TMPDIR", tmp, 1);
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
-    int svgs = 0;
-    for (const char *p = strstr(html, "<svg"); p; p = strstr(p + 1, "<svg"))
-        svgs++;
-    /* failure curves, 2 exceedance charts, 5 fans, tornado, number failing */
-    cr_expect_eq(svgs, 10, "%d SVG charts embedded", svgs);
+    drawer d = {0, 0};
+    char *html = report_of_fixture(fake_chart, &d);
+    cr_expect_eq(d.calls, CHARTS);
+    cr_expect_eq(count(html, "<svg"), CHARTS);
+    cr_expect_eq(count(html, "<div class=\"chart\" role=\"img\" aria-label=\""), CHARTS);
     cr_expect_null(strstr(html, "<?xml"), "XML prolog left inside the page");
     cr_expect_null(strstr(html, "Chart not drawn"));
     cr_expect_null(strstr(html, "gnuplot is not installed"));
-    /* ids made unique per chart */
-    cr_expect_not_null(strstr(html, "id=\"c0-gnuplot_canvas\""));
-    cr_expect_not_null(strstr(html, "id=\"c1-gnuplot_canvas\""));
-    /* Only the page was added; gnuplot's temporary folder is gone. */
-    cr_expect_eq(count_entries(dir), 2);
-    cr_expect_eq(count_entries(tmp), 0);
-    rmdir(tmp);
+    /* ids, and references to them, made unique per chart */
+    cr_expect_not_null(strstr(html, "id='c0-gnuplot_canvas'"));
+    cr_expect_not_null(strstr(html, "id=\"c9-gpPt0\""));
+    cr_expect_not_null(strstr(html, "href='#c3-gpPt0'"));
+    cr_expect_not_null(strstr(html, "url(#c4-grad)"));
+    cr_expect_not_null(strstr(html, "drawn by gnuplot</td>"));
     free(html);
-    remove_tree(dir);
 }
 
-Test(report, says_plainly_when_gnuplot_is_missing)
+Test(report, a_chart_that_cannot_be_drawn_is_said_so)
 {
-    char empty[64];
-    snprintf(empty, sizeof empty, "/tmp/tr-report-path-XXXXXX");
-    cr_assert_not_null(mkdtemp(empty));
-    setenv("PATH", empty, 1);
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
+    drawer d = {0, 1};
+    char *html = report_of_fixture(fake_chart, &d);
+    cr_expect_eq(d.calls, CHARTS);
+    cr_expect_null(strstr(html, "<svg"));
+    cr_expect_eq(count(html, "Chart not drawn (boom &lt;"), CHARTS);
+    cr_expect_not_null(strstr(html, "Chart not drawn (boom &lt;1&gt;)."));
+    cr_expect_not_null(strstr(html, "drawn by gnuplot; 10 could not be drawn"));
+    free(html);
+}
+
+Test(report, without_a_drawer_the_page_says_gnuplot_is_missing)
+{
+    char *html = report_of_fixture(NULL, NULL);
     cr_expect_not_null(strstr(html, "gnuplot is not installed"));
     cr_expect_not_null(strstr(html, "apt-get install gnuplot-nox"));
     cr_expect_null(strstr(html, "<svg"));
@@ -342,15 +293,12 @@ Test(report, says_plainly_when_gnuplot_is_missing)
     cr_expect_not_null(strstr(html, "<table id=\"consortia-table\""));
     cr_expect_not_null(strstr(html, "<table id=\"schemes-table\""));
     cr_expect_not_null(strstr(html, "<table id=\"failures-table\""));
-    rmdir(empty);
     free(html);
-    remove_tree(dir);
 }
 
 Test(report, config_strings_are_escaped)
 {
-    char dir[64];
-    char *html = report_of_fixture(dir, sizeof dir);
+    char *html = report_of_fixture(NULL, NULL);
     /* The fixture's config, one trust and one consortium carry <, > and &. */
     cr_expect_null(strstr(html, "<Woolwich>"));
     cr_expect_null(strstr(html, "<GP>"));
@@ -358,48 +306,148 @@ Test(report, config_strings_are_escaped)
     cr_expect_not_null(strstr(html, "Queen Elizabeth &lt;Woolwich&gt; &amp; &quot;Princess"));
     cr_expect_not_null(strstr(html, "Kent Border &lt;GP&gt; &amp; Partners"));
     free(html);
-    remove_tree(dir);
 }
 
 Test(report, missing_results_is_an_input_error_naming_the_file)
 {
     char dir[64];
-    make_outdir(dir, sizeof dir, 0);
+    th_tmpdir(dir, sizeof dir, "report");
+    char *file = th_fmt("%s/results.json", dir);
     tr_error err;
     tr_error_init(&err);
-    cr_assert_eq(tr_report_write(dir, &err), TR_E_INPUT);
+    char *html = (char *)&err;
+    cr_assert_eq(tr_report_html_file(file, NULL, NULL, &html, &err), TR_E_INPUT);
+    cr_expect_null(html);
     cr_assert_geq(err.count, 1);
-    cr_expect_not_null(err.diags[0].file);
-    cr_expect_not_null(strstr(err.diags[0].file, "results.json"));
-    cr_expect_eq(count_entries(dir), 0, "something was written for a missing results.json");
+    cr_expect_str_eq(err.diags[0].file, file);
+    cr_expect_not_null(strstr(err.diags[0].message, "trustrisk run"), "%s", err.diags[0].message);
     tr_error_clear(&err);
-    remove_tree(dir);
+    free(file);
+    th_remove_tree(dir);
 }
 
 Test(report, invalid_results_is_an_input_error)
 {
-    char dir[64];
-    make_outdir(dir, sizeof dir, 0);
-    char file[512];
-    snprintf(file, sizeof file, "%s/results.json", dir);
-    spit(file, "{\n  \"paths\": 10,\n  \"trusts\": [ oops ]\n}\n");
+    const char *bad = "{\n  \"paths\": 10,\n  \"trusts\": [ oops ]\n}\n";
     tr_error err;
     tr_error_init(&err);
-    cr_assert_eq(tr_report_write(dir, &err), TR_E_INPUT);
+    char *html = NULL;
+    cr_assert_eq(tr_report_html(bad, strlen(bad), "r.json", NULL, NULL, &html, &err), TR_E_INPUT);
+    cr_expect_null(html);
     cr_expect_eq(err.diags[0].line, 3);
-    cr_expect_not_null(strstr(err.diags[0].file, "results.json"));
+    cr_expect_eq(err.diags[0].column, 15);
+    cr_expect_str_eq(err.diags[0].file, "r.json");
+    cr_expect_not_null(strstr(err.diags[0].message, "oops"), "%s", err.diags[0].message);
     tr_error_clear(&err);
 
     /* Valid JSON, wrong shape: every missing field is named. */
-    spit(file, "{\"paths\": 10, \"trusts\": [{\"name\": \"x\"}]}");
-    cr_assert_eq(tr_report_write(dir, &err), TR_E_INPUT);
+    const char *shape = "{\"paths\": 10, \"trusts\": [{\"name\": \"x\"}]}";
+    cr_assert_eq(tr_report_html(shape, strlen(shape), NULL, NULL, NULL, &html, &err), TR_E_INPUT);
     int saw_horizon = 0, saw_id = 0;
     for (size_t i = 0; i < err.count; i++) {
+        cr_expect_str_eq(err.diags[i].file, "results.json");
         if (err.diags[i].path && strcmp(err.diags[i].path, "horizon_months") == 0) saw_horizon = 1;
         if (err.diags[i].path && strcmp(err.diags[i].path, "trusts[0].id") == 0) saw_id = 1;
     }
     cr_expect(saw_horizon && saw_id);
     tr_error_clear(&err);
-    cr_expect_eq(count_entries(dir), 1, "a report was written for invalid results");
-    remove_tree(dir);
+}
+
+/* ---- the command: `trustrisk report` with gnuplot -------------------- */
+
+/* A folder holding a copy of the fixture as results.json. */
+static void outdir_with_fixture(char *dir, size_t n)
+{
+    th_tmpdir(dir, n, "report");
+    char *json = th_read(FIXTURE, NULL);
+    cr_assert_not_null(json);
+    char *file = th_fmt("%s/results.json", dir);
+    th_write(file, json);
+    free(file);
+    free(json);
+}
+
+/* `trustrisk report dir`: its exit status; the page in *html (or NULL). */
+static int cli_report(const char *dir, char **html)
+{
+    const char *args[] = {"report", dir, NULL};
+    th_cli r = th_run_cli(args);
+    if (r.status != 0) fprintf(stderr, "%s", r.err);
+    int status = r.status;
+    th_cli_free(&r);
+    char *file = th_fmt("%s/report.html", dir);
+    *html = th_read(file, NULL);
+    free(file);
+    return status;
+}
+
+static int gnuplot_on_path(void)
+{
+    return th_sh("command -v gnuplot > /dev/null 2>&1") == 0;
+}
+
+Test(report, command_embeds_gnuplots_charts_and_leaves_no_file)
+{
+    if (!gnuplot_on_path()) cr_skip_test("gnuplot is not installed here");
+    char tmp[64], dir[64];
+    th_tmpdir(tmp, sizeof tmp, "report-tmp");
+    setenv("TMPDIR", tmp, 1);
+    outdir_with_fixture(dir, sizeof dir);
+    char *html = NULL;
+    cr_assert_eq(cli_report(dir, &html), 0);
+    cr_assert_not_null(html);
+    cr_expect_eq(count(html, "<svg"), CHARTS);
+    cr_expect_null(strstr(html, "<?xml"), "XML prolog left inside the page");
+    cr_expect_null(strstr(html, "Chart not drawn"));
+    cr_expect_not_null(strstr(html, "id=\"c0-gnuplot_canvas\""));
+    cr_expect_not_null(strstr(html, "id=\"c1-gnuplot_canvas\""));
+    /* Only the page was added; gnuplot's temporary folder is empty. */
+    cr_expect_eq(th_count_entries(dir), 2);
+    cr_expect_eq(th_count_entries(tmp), 0);
+    free(html);
+    th_remove_tree(dir);
+    th_remove_tree(tmp);
+}
+
+Test(report, command_says_when_gnuplot_fails_or_is_missing)
+{
+    /* A "gnuplot" that fails the way gnuplot does on a bad script. */
+    char bin[64], dir[64];
+    th_tmpdir(bin, sizeof bin, "report-bin");
+    char *fake = th_fmt("%s/gnuplot", bin);
+    th_write(fake, "#!/bin/sh\ncat > /dev/null\necho 'gnuplot> plot $x' >&2\n"
+                   "echo '         line 7: undefined variable: x' >&2\nexit 1\n");
+    cr_assert_eq(chmod(fake, 0755), 0);
+    setenv("PATH", bin, 1);
+    outdir_with_fixture(dir, sizeof dir);
+    char *html = NULL;
+    cr_assert_eq(cli_report(dir, &html), 0);
+    cr_assert_not_null(html);
+    cr_expect_eq(count(html, "Chart not drawn (gnuplot failed: line 7: undefined variable: x)"),
+                 CHARTS);
+    free(html);
+
+    /* No gnuplot on PATH at all. */
+    unlink(fake);
+    cr_assert_eq(cli_report(dir, &html), 0);
+    cr_assert_not_null(html);
+    cr_expect_not_null(strstr(html, "gnuplot is not installed"));
+    cr_expect_null(strstr(html, "<svg"));
+    free(html);
+    free(fake);
+    th_remove_tree(dir);
+    th_remove_tree(bin);
+}
+
+Test(report, command_without_results_exits_2_and_writes_nothing)
+{
+    char dir[64];
+    th_tmpdir(dir, sizeof dir, "report");
+    const char *args[] = {"report", dir, NULL};
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2);
+    cr_expect_not_null(strstr(r.err, "results.json: cannot open"), "%s", r.err);
+    cr_expect_eq(th_count_entries(dir), 0, "something was written for a missing results.json");
+    th_cli_free(&r);
+    th_remove_tree(dir);
 }

@@ -38,6 +38,7 @@
 #include "rng.h"
 #include "sim.h"
 #include "trustrisk/trustrisk.h"
+#include "helpers.h"
 
 #define MT 8  /* trusts */
 #define MS 8  /* schemes per trust */
@@ -52,17 +53,8 @@
 /* JSON written with single quotes, for readability. */
 static tr_config *load(const char *text)
 {
-    char *j = strdup(text);
-    cr_assert_not_null(j);
-    for (char *p = j; *p; p++)
-        if (*p == '\'') *p = '"';
-    tr_error err;
-    tr_error_init(&err);
-    tr_config *cfg = NULL;
-    tr_status st = tr_config_load_buffer(j, strlen(j), "test_sim.json", &cfg, &err);
-    if (st != TR_OK) tr_error_print(&err, stderr);
-    cr_assert_eq(st, TR_OK, "config must load");
-    tr_error_clear(&err);
+    char *j = th_json("%s", text);
+    tr_config *cfg = th_load_as("test_sim.json", j);
     free(j);
     cr_assert_leq(cfg->n_trusts, MT);
     cr_assert_leq(cfg->n_consortia, MC);
@@ -76,7 +68,7 @@ static tr_config *load(const char *text)
 /* The uniforms of one path, by address, and which addresses were asked for. */
 typedef struct uset {
     const tr_config *cfg;
-    double s[MT][MS][7]; /* scheme elements, MODEL.md section 5's order */
+    double s[MT][MS][7]; /* scheme elements, docs/model.md section 5's order */
     double t[MT][2];     /* income growth, cost growth */
     double noise[MT][MH + 1];
     double f[MF][MSC]; /* factor, by consortium or trust index (0 for global) */
@@ -140,10 +132,10 @@ static double hook(void *ctx, const tr__draw_addr *a)
         return us->noise[a->trust][a->month];
     case TR__DRAW_FACTOR: {
         if (a->factor >= cfg->n_factors) break;
-        tr_factor_scope sc = cfg->factors[a->factor].scope;
-        size_t n = sc == TR_SCOPE_GLOBAL       ? 1
-                   : sc == TR_SCOPE_CONSORTIUM ? cfg->n_consortia
-                                               : cfg->n_trusts;
+        tr__factor_scope sc = cfg->factors[a->factor].scope;
+        size_t n = sc == TR__SCOPE_GLOBAL       ? 1
+                   : sc == TR__SCOPE_CONSORTIUM ? cfg->n_consortia
+                                                : cfg->n_trusts;
         if (a->scope >= n) break;
         us->seen_f[a->factor][a->scope]++;
         return us->f[a->factor][a->scope];
@@ -269,7 +261,7 @@ static void sim_path(sim *s, uset *us, uint64_t seed, uint64_t p)
 }
 
 /* ------------------------------------------------------------------ */
-/* The reference model (MODEL.md sections 3 to 7)                    */
+/* The reference model (docs/model.md sections 3 to 7)                    */
 
 static double Phi_inv(double u)
 {
@@ -277,34 +269,34 @@ static double Phi_inv(double u)
 }
 
 /* F^{-1}(u), section 4; the derived shapes computed here from the parameters. */
-static double ref_quantile(const tr_dist *d, double u)
+static double ref_quantile(const tr__dist *d, double u)
 {
     switch (d->kind) {
-    case TR_DIST_FIXED:
+    case TR__DIST_FIXED:
         return d->value;
-    case TR_DIST_UNIFORM:
+    case TR__DIST_UNIFORM:
         return d->min + u * (d->max - d->min);
-    case TR_DIST_TRIANGULAR: {
+    case TR__DIST_TRIANGULAR: {
         double a = d->min, c = d->mode, b = d->max;
         if (u * (b - a) < c - a) return a + sqrt(u * (b - a) * (c - a));
         return b - sqrt((1 - u) * (b - a) * (b - c));
     }
-    case TR_DIST_PERT: {
+    case TR__DIST_PERT: {
         double a = d->min, b = d->max, m = d->mode, l = d->lambda;
         return a +
                (b - a) * gsl_cdf_beta_Pinv(u, 1 + l * (m - a) / (b - a), 1 + l * (b - m) / (b - a));
     }
-    case TR_DIST_BETA: {
+    case TR__DIST_BETA: {
         /* method of moments on [min, max] */
         double w = d->max - d->min, m = (d->mean - d->min) / w, s = d->sd / w;
         double k = m * (1 - m) / (s * s) - 1;
         return d->min + w * gsl_cdf_beta_Pinv(u, m * k, (1 - m) * k);
     }
-    case TR_DIST_NORMAL:
+    case TR__DIST_NORMAL:
         return d->mean + d->sd * Phi_inv(u);
-    case TR_DIST_LOGNORMAL:
+    case TR__DIST_LOGNORMAL:
         return exp(log(d->median) + d->sigma * Phi_inv(u));
-    case TR_DIST_DISCRETE: {
+    case TR__DIST_DISCRETE: {
         double c = 0;
         for (size_t k = 0; k < d->n; k++) {
             c += d->probs[k];
@@ -319,10 +311,10 @@ static double ref_quantile(const tr_dist *d, double u)
 static double ref_Z(const sim *s, const uset *us, int f, size_t trust)
 {
     switch (s->cfg->factors[f].scope) {
-    case TR_SCOPE_CONSORTIUM:
+    case TR__SCOPE_CONSORTIUM:
         cr_assert_geq(s->lead[trust], 0);
         return Phi_inv(us->f[f][s->lead[trust]]);
-    case TR_SCOPE_TRUST:
+    case TR__SCOPE_TRUST:
         return Phi_inv(us->f[f][trust]);
     default:
         return Phi_inv(us->f[f][0]);
@@ -330,24 +322,24 @@ static double ref_Z(const sim *s, const uset *us, int f, size_t trust)
 }
 
 /* Loadings: the distribution's own, else its owner's (section 3). */
-static const tr_loadings *ref_pick(const tr_dist *d, const tr_loadings *owner)
+static const tr__loadings *ref_pick(const tr__dist *d, const tr__loadings *owner)
 {
     return d->has_loadings ? &d->loadings : owner;
 }
 
 /* U = C(X), X = sum w Z + sqrt(1 - sum w^2) Phi^{-1}(u) (section 3). */
-static double ref_U(const sim *s, const uset *us, const tr_loadings *L, size_t trust, double u)
+static double ref_U(const sim *s, const uset *us, const tr__loadings *L, size_t trust, double u)
 {
     const tr_config *cfg = s->cfg;
     /* Phi(Phi^{-1}(u)) is u: take it exactly */
-    if (L->n == 0 && cfg->copula == TR_COPULA_GAUSSIAN) return u;
+    if (L->n == 0 && cfg->copula == TR__COPULA_GAUSSIAN) return u;
     double ss = 0, m = 0;
     for (size_t k = 0; k < L->n; k++) {
         ss += L->weight[k] * L->weight[k];
         m += L->weight[k] * ref_Z(s, us, L->factor[k], trust);
     }
     double x = m + sqrt(fmax(0, 1 - ss)) * Phi_inv(u);
-    if (cfg->copula == TR_COPULA_T) {
+    if (cfg->copula == TR__COPULA_T) {
         double w = gsl_cdf_chisq_Pinv(us->chi2, cfg->dof);
         return gsl_cdf_tdist_P(x / sqrt(w / cfg->dof), cfg->dof);
     }
@@ -404,9 +396,9 @@ typedef struct rpath {
 static void ref_scheme(const sim *s, const uset *us, size_t i, size_t j, rscheme *r)
 {
     const tr_config *cfg = s->cfg;
-    const tr_scheme *sc = &cfg->trusts[i].schemes[j];
+    const tr__scheme *sc = &cfg->trusts[i].schemes[j];
     const double *u = us->s[i][j];
-    const tr_loadings *own = &sc->loadings;
+    const tr__loadings *own = &sc->loadings;
     r->paper = ref_U(s, us, own, i, u[0]) > 1 - sc->paper;
     r->d0 = ref_quantile(&sc->delivery, 1 - ref_U(s, us, ref_pick(&sc->delivery, own), i, u[1]));
     r->comp = sc->has_compromise && ref_U(s, us, own, i, u[2]) > 1 - sc->compromise_probability;
@@ -438,7 +430,7 @@ static void ref_path(const sim *s, const uset *us, rpath *r)
     memset(r, 0, sizeof *r);
     const int H = cfg->horizon;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         for (size_t j = 0; j < tr->n_schemes; j++)
             ref_scheme(s, us, i, j, &r->sc[i][j]);
         r->gI[i] = ref_quantile(
@@ -455,7 +447,7 @@ static void ref_path(const sim *s, const uset *us, rpath *r)
             r->expend[i][m] = tr->expenditure / 12 * pow(1 + r->gC[i], e);
             r->fixed[i][m] = tr->fixed_charges / 12 * pow(1 + tr->fixed_indexation, e);
             for (size_t j = 0; j < tr->n_schemes; j++) {
-                const tr_scheme *sc = &tr->schemes[j];
+                const tr__scheme *sc = &tr->schemes[j];
                 const rscheme *rs = &r->sc[i][j];
                 r->sav[i][m] += rs->d * sc->saving / 12 *
                                 ref_month_saving(rs->a, sc->ramp_months, sc->recurrent, t);
@@ -530,7 +522,7 @@ static void check_ws(const sim *s, const tr__ws *ws, const rpath *r, const char 
     const tr_config *cfg = s->cfg;
     const size_t H = (size_t)cfg->horizon;
     for (size_t i = 0; i < cfg->n_trusts; i++) {
-        const tr_trust *tr = &cfg->trusts[i];
+        const tr__trust *tr = &cfg->trusts[i];
         const char *id = tr->id;
         for (size_t j = 0; j < tr->n_schemes; j++) {
             const tr__scheme_draw *dr = &ws->sdraw[s->plan.scheme_base[i] + j];
@@ -767,7 +759,7 @@ Test(sim, every_family_quantile)
                  families[f].json, families[f].json);
         sim s;
         sim_open(&s, json);
-        const tr_dist *dd = &s.cfg->trusts[0].schemes[0].delivery;
+        const tr__dist *dd = &s.cfg->trusts[0].schemes[0].delivery;
         for (size_t k = 0; k < sizeof us_grid / sizeof *us_grid; k++) {
             uset us;
             uset_init(&us, s.cfg);
@@ -1405,22 +1397,22 @@ Test(sim, hook_supplies_every_uniform)
         cr_expect_eq(us.seen_f[factor_ix(&s, "own")][i], 1, "own of trust %d", i);
     cr_expect_eq(us.seen_chi2, 1);
     for (size_t i = 0; i < nt; i++) {
-        const tr_trust *tr = &s.cfg->trusts[i];
+        const tr__trust *tr = &s.cfg->trusts[i];
         for (size_t j = 0; j < tr->n_schemes; j++) {
-            const tr_scheme *sc = &tr->schemes[j];
+            const tr__scheme *sc = &tr->schemes[j];
             int random[7] = {sc->paper > 0 && sc->paper < 1,
-                             sc->delivery.kind != TR_DIST_FIXED,
+                             sc->delivery.kind != TR__DIST_FIXED,
                              sc->has_compromise,
-                             sc->has_compromise && sc->retained.kind != TR_DIST_FIXED,
-                             sc->slippage.kind != TR_DIST_FIXED,
+                             sc->has_compromise && sc->retained.kind != TR__DIST_FIXED,
+                             sc->slippage.kind != TR__DIST_FIXED,
                              sc->has_stay,
-                             sc->has_stay && sc->stay_delay.kind != TR_DIST_FIXED};
+                             sc->has_stay && sc->stay_delay.kind != TR__DIST_FIXED};
             for (int e = 0; e < 7; e++)
                 cr_expect_eq(us.seen_s[i][j][e], random[e], "%s/%s element %d drawn %d times",
                              tr->id, sc->id, e, us.seen_s[i][j][e]);
         }
-        cr_expect_eq(us.seen_t[i][0], tr->income_growth.kind != TR_DIST_FIXED);
-        cr_expect_eq(us.seen_t[i][1], tr->cost_growth.kind != TR_DIST_FIXED);
+        cr_expect_eq(us.seen_t[i][0], tr->income_growth.kind != TR__DIST_FIXED);
+        cr_expect_eq(us.seen_t[i][1], tr->cost_growth.kind != TR__DIST_FIXED);
         for (size_t t = 1; t <= H; t++)
             cr_expect_eq(us.seen_noise[i][t], tr->cash_noise > 0);
     }

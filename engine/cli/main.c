@@ -7,7 +7,9 @@
  * Exit codes: 0 success, 2 invalid input (config, arguments), 1 internal or
  * run-time error (I/O, memory). Everything the command does goes through
  * include/trustrisk/; it has no access to the engine's internals. The
- * library makes the documents; the command stores them (outdir.c).
+ * library makes the documents; the command stores them (outdir.c), composes
+ * run.json (runinfo.c) and runs gnuplot for the report (gnuplot.c). It
+ * links GSL for one call: turning GSL's aborting error handler off.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,8 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
+#include "gnuplot.h"
 #include "outdir.h"
 #include "progress.h"
+#include "runinfo.h"
 #include "trustrisk/trustrisk.h"
 
 #define EXIT_INPUT 2
@@ -229,14 +235,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o, int allow_run, int all
 }
 
 /* Write a run's files into the prepared output folder and swap it in. */
-static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char *out, int report,
-                               tr_error *err)
+static tr_status write_outputs(cli_outdir *od, const cli_opts *o, const tr_config *cfg,
+                               const tr_run_options *opt, const tr_results *res, tr_error *err)
 {
+    const char *out = o->out;
     char *json = NULL, *rjson = NULL, *html = NULL;
     tr_status st = tr_results_json(res, &json, err);
     if (st == TR_OK) st = cli_outdir_add(od, "results.json", json, strlen(json), err);
     cli_test_pause("staging");
-    if (st == TR_OK) st = tr_results_run_json(res, &rjson, err);
+    if (st == TR_OK) st = cli_run_json(cfg, o->config, opt, res, &rjson, err);
     if (st == TR_OK) st = cli_outdir_add(od, "run.json", rjson, strlen(rjson), err);
     for (int v = 0; v < TR_CSV_VIEWS && st == TR_OK; v++) {
         const char *name = tr_csv_view_file((tr_csv_view)v);
@@ -249,11 +256,15 @@ static tr_status write_outputs(cli_outdir *od, const tr_results *res, const char
         tr_status closed = cli_outdir_close(od, fp, name, err);
         if (st == TR_OK) st = closed;
     }
-    if (st == TR_OK && report) {
+    if (st == TR_OK && o->report) {
         size_t n = strlen(out);
         char *source = malloc(n + sizeof "/results.json");
         if (source) snprintf(source, n + sizeof "/results.json", "%s/results.json", out);
-        st = tr_report_html(json, strlen(json), source, &html, err);
+        cli_gnuplot gp;
+        cli_gnuplot_init(&gp);
+        st = tr_report_html(json, strlen(json), source, gp.program ? cli_gnuplot_chart : NULL, &gp,
+                            &html, err);
+        cli_gnuplot_free(&gp);
         if (st == TR_OK) st = cli_outdir_add(od, TR_REPORT_FILE, html, strlen(html), err);
         free(source);
     }
@@ -304,12 +315,12 @@ static int cmd_run(int argc, char **argv)
         return fail_with(&err);
     }
     cli_progress_finish(&prog, opt.paths, tr_results_seconds(res));
-    if (write_outputs(&od, res, o.out, o.report, &err) != TR_OK) {
+    if (write_outputs(&od, &o, cfg, &opt, res, &err) != TR_OK) {
         tr_results_free(res);
         tr_config_free(cfg);
         return fail_with(&err);
     }
-    tr_results_print_summary(res, stdout);
+    tr_results_print_summary(res, TR_SUMMARY_TRUSTS, stdout);
     printf("\nresults written to ");
     print_text(stdout, o.out,
                "/ (results.json, run.json, trusts.csv, consortia.csv, "
@@ -351,34 +362,6 @@ static int cmd_path(int argc, char **argv)
     return 0;
 }
 
-/* The whole of a results.json, NUL-terminated, for the report. */
-static tr_status read_results(const char *file, char **data, size_t *len, tr_error *err)
-{
-    *data = NULL;
-    *len = 0;
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL)
-        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
-                            "cannot read the run's results (%s); make them with "
-                            "'trustrisk run CONFIG --out DIR' first",
-                            strerror(errno));
-    FILE *mem = open_memstream(data, len);
-    char buf[65536];
-    size_t n;
-    while (mem && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        fwrite(buf, 1, n, mem);
-    int bad = ferror(fp), oom = mem == NULL || ferror(mem);
-    if (mem && fclose(mem) != 0) oom = 1;
-    fclose(fp);
-    if (!bad && !oom) return TR_OK;
-    free(*data);
-    *data = NULL;
-    if (bad)
-        return tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot read the file: %s",
-                            strerror(errno));
-    return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory");
-}
-
 static int cmd_report(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -394,14 +377,15 @@ static int cmd_report(int argc, char **argv)
     char *file = malloc(n + sizeof "/results.json");
     if (file == NULL) return EXIT_INTERNAL;
     snprintf(file, n + sizeof "/results.json", "%s/results.json", dir);
-    char *data = NULL, *html = NULL;
-    size_t len = 0;
-    tr_status st = read_results(file, &data, &len, &err);
-    if (st == TR_OK) st = tr_report_html(data, len, file, &html, &err);
+    char *html = NULL;
+    cli_gnuplot gp;
+    cli_gnuplot_init(&gp);
+    tr_status st =
+        tr_report_html_file(file, gp.program ? cli_gnuplot_chart : NULL, &gp, &html, &err);
+    cli_gnuplot_free(&gp);
     /* report.html alone is replaced, atomically; the run's files stay. */
     if (st == TR_OK) st = cli_file_replace(dir, TR_REPORT_FILE, html, strlen(html), &err);
     free(html);
-    free(data);
     free(file);
     if (st != TR_OK) return fail_with(&err);
     printf("report written to ");
@@ -446,6 +430,10 @@ static int cmd_import(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* The library expects GSL to return its errors rather than abort
+     * (trustrisk/run.h, "GSL's error handler"); this process has no other
+     * use of GSL, so its handler is off for good. */
+    gsl_set_error_handler_off();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_INPUT;

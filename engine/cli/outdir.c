@@ -482,6 +482,18 @@ tr_status cli_outdir_prepare(cli_outdir *o, const char *dir, tr_error *err)
     return TR_OK;
 }
 
+/* Write all of data to fd and flush it to disk; 0 or an errno value. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : EIO;
+        off += (size_t)w;
+    }
+    return fsync(fd) != 0 && errno != EINVAL ? errno : 0;
+}
+
 FILE *cli_outdir_open(cli_outdir *o, const char *name, tr_error *err)
 {
     int fd = openat(o->stage_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -509,10 +521,13 @@ tr_status cli_outdir_close(cli_outdir *o, FILE *fp, const char *name, tr_error *
 tr_status cli_outdir_add(cli_outdir *o, const char *name, const char *data, size_t len,
                          tr_error *err)
 {
-    FILE *fp = cli_outdir_open(o, name, err);
-    if (fp == NULL) return TR_E_IO;
-    fwrite(data, 1, len, fp);
-    return cli_outdir_close(o, fp, name, err);
+    int fd = openat(o->stage_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int e = fd < 0 ? errno : write_all(fd, data, len);
+    if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
+    if (e != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write %s: %s", name,
+                            strerror(e));
+    return TR_OK;
 }
 
 /* The swap itself; `old` receives the name the previous folder now has
@@ -589,18 +604,6 @@ void cli_outdir_abandon(cli_outdir *o)
     if (active == o) active = NULL;
     if (o->parent_fd >= 0 && o->stage[0]) remove_ours(o->parent_fd, o->stage, NULL);
     outdir_free(o);
-}
-
-/* Write all of data to fd and flush it to disk; 0 or an errno value. */
-static int write_all(int fd, const char *data, size_t len)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return w < 0 ? errno : EIO;
-        off += (size_t)w;
-    }
-    return fsync(fd) != 0 && errno != EINVAL ? errno : 0;
 }
 
 tr_status cli_file_replace(const char *dir, const char *name, const char *data, size_t len,

@@ -16,6 +16,11 @@
  * folder is replaced only if everything in it is a file trustrisk writes;
  * anything else (a user's file, a sub-folder) makes the run refuse, so a
  * mistyped --out never deletes anyone's work.
+ *
+ * Every file the command writes goes through here (the library writes
+ * none): a run's set through cli_outdir_add/open/close, report.html alone
+ * through cli_file_replace; each is flushed to disk (fsync) before it is
+ * put in place, and the folder after it.
  */
 #ifndef TR_CLI_OUTDIR_H
 #define TR_CLI_OUTDIR_H

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "trustrisk/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,10 +47,10 @@ typedef struct tr_error {
 } tr_error;
 
 /** Make an empty list. */
-void tr_error_init(tr_error *err);
+TR_API void tr_error_init(tr_error *err);
 
 /** Free every diagnostic and leave the list empty (reusable). NULL is allowed. */
-void tr_error_clear(tr_error *err);
+TR_API void tr_error_clear(tr_error *err);
 
 /**
  * Append a diagnostic; file and path may be NULL, line/column 0 when unknown.
@@ -56,15 +58,15 @@ void tr_error_clear(tr_error *err);
  * If memory runs out the list is marked truncated and the status is still
  * returned: reporting an error never fails.
  */
-tr_status tr_error_add(tr_error *err, tr_status status, const char *file, const char *path,
-                       int line, int column, const char *fmt, ...)
+TR_API tr_status tr_error_add(tr_error *err, tr_status status, const char *file, const char *path,
+                              int line, int column, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 7, 8)))
 #endif
     ;
 
 /** The most severe status in the list (TR_OK when empty). */
-tr_status tr_error_status(const tr_error *err);
+TR_API tr_status tr_error_status(const tr_error *err);
 
 /**
  * Print every diagnostic, one per line, as
@@ -72,7 +74,7 @@ tr_status tr_error_status(const tr_error *err);
  * Each part is printed with tr_text_print, so no control character from a
  * config or a file name reaches the terminal.
  */
-void tr_error_print(const tr_error *err, FILE *fp);
+TR_API void tr_error_print(const tr_error *err, FILE *fp);
 
 /**
  * Print `s` with every character that could drive a terminal shown as an
@@ -80,10 +82,10 @@ void tr_error_print(const tr_error *err, FILE *fp);
  * UTF-8 as \xHH (ESC is "\x1B"), C1 controls (U+0080-U+009F) as \u00HH.
  * Other text, UTF-8 included, is printed as it is. NULL prints nothing.
  */
-void tr_text_print(FILE *fp, const char *s);
+TR_API void tr_text_print(FILE *fp, const char *s);
 
 /** A short English name for a status ("invalid input", ...). */
-const char *tr_status_string(tr_status status);
+TR_API const char *tr_status_string(tr_status status);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@
 
 #include "trustrisk/error.h"
 
+#include "trustrisk/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,7 +53,7 @@ typedef struct tr_import_sources {
  * the same bytes. On failure *json is NULL, every problem is appended to
  * `err` and the status is TR_E_INPUT (bad input) or TR_E_NOMEM.
  */
-tr_status tr_import_read_buffers(const tr_import_sources *src, char **json, tr_error *err);
+TR_API tr_status tr_import_read_buffers(const tr_import_sources *src, char **json, tr_error *err);
 
 /**
  * Same as tr_import_read_buffers for files: `trusts` and `schemes` are
@@ -59,8 +61,9 @@ tr_status tr_import_read_buffers(const tr_import_sources *src, char **json, tr_e
  * is reported with its name (TR_E_INPUT when it does not exist, TR_E_IO
  * otherwise); files larger than TR_CONFIG_MAX_BYTES are refused.
  */
-tr_status tr_import_read_files(const char *trusts, const char *schemes, const char *consortia,
-                               const char *base, char **json, tr_error *err);
+TR_API tr_status tr_import_read_files(const char *trusts, const char *schemes,
+                                      const char *consortia, const char *base, char **json,
+                                      tr_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,15 +1,30 @@
 /*
  * trustrisk/run.h - running the Monte Carlo simulation and its results.
  *
- * tr_run simulates `paths` independent paths of a config (docs/model.md sections
- * 1-8) across threads and returns the summary statistics, which the
+ * tr_run simulates `paths` independent paths of a config (docs/model.md
+ * sections 1-8) across threads and returns the summary statistics, which the
  * tr_results_ functions turn into documents: strings, and CSV written to the
  * caller's stream. Storing them (the command's output folder) is up to the
- * application. The results are a
- * pure function of (config, seed, paths, engine version): bit-for-bit the
- * same for any number of threads, because every path's randomness is
- * addressed by (seed, path, what is drawn) and every statistic is merged
- * exactly (integer counts and exact sums).
+ * application. The results are a pure function of (config, seed, paths,
+ * engine version): bit-for-bit the same for any number of threads, because
+ * every path's randomness is addressed by (seed, path, what is drawn) and
+ * every statistic is merged exactly (integer counts and exact sums).
+ *
+ * Ownership: results keep a pointer to the config they were run from (they
+ * read its names, ids and distributions), so the config must outlive them:
+ * free the results first, then the config.
+ *
+ * GSL's error handler, a setting of the whole process, is left to the
+ * host. The library uses GSL for the t copula's chi-square draw and the
+ * Student-t functions, and for the log Beta function when it builds a Beta
+ * table; it checks every result, and an ordinary run of a valid config does
+ * not reach GSL's handler (tests/test_dist.c runs the bundled example, with
+ * Beta, PERT and a t copula, under GSL's default handler). Should GSL ever
+ * fail (none is known for configs the loader accepts), GSL's default handler
+ * prints a message and calls abort(); a host that prefers an error status
+ * installs one that returns, such as gsl_set_error_handler_off()
+ * (<gsl/gsl_errno.h>), once at start-up: the `trustrisk` command does.
+ * Loading a config (config.h) and formatting results do not use GSL.
  */
 #ifndef TRUSTRISK_RUN_H
 #define TRUSTRISK_RUN_H
@@ -20,16 +35,13 @@
 
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
+#include "trustrisk/limits.h"
+
+#include "trustrisk/export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Largest number of paths in one run. */
-#define TR_MAX_PATHS UINT64_C(4000000000)
-
-/** Paths are summed in blocks of this many (aligned on the path index). */
-#define TR_PATH_BLOCK 1024
 
 /**
  * Progress callback: called from one thread at a time, at most a few times a
@@ -51,35 +63,28 @@ typedef struct tr_run_options {
 } tr_run_options;
 
 /** Defaults: paths and seed from the config, threads 0, no progress. */
-void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
+TR_API void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
 
 /** Opaque run results. */
 typedef struct tr_results tr_results;
 
 /**
  * Run the simulation. On success *out receives results the caller frees with
- * tr_results_free. Invalid options give TR_E_INPUT.
+ * tr_results_free, before `cfg`: the results keep a pointer to it. Invalid
+ * options give TR_E_INPUT.
  */
-tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out, tr_error *err);
+TR_API tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
+                        tr_error *err);
 
 /** Free results. NULL is allowed. */
-void tr_results_free(tr_results *res);
+TR_API void tr_results_free(tr_results *res);
 
 /**
  * The results.json document (docs/results.md) as a NUL-terminated string
  * in *json, which the caller frees with free(). Deterministic: no timings.
  * On failure *json is NULL.
  */
-tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
-
-/**
- * The run.json document (engine, config name and file, paths, seed,
- * threads, seconds, paths per second, host, time finished) as a
- * NUL-terminated string in *json, which the caller frees with free(). Not
- * deterministic: it records how and when this run ran. On failure *json is
- * NULL.
- */
-tr_status tr_results_run_json(const tr_results *res, char **json, tr_error *err);
+TR_API tr_status tr_results_json(const tr_results *res, char **json, tr_error *err);
 
 /** The CSV views of a run, each a file in the command's output folder. */
 typedef enum tr_csv_view {
@@ -91,7 +96,7 @@ typedef enum tr_csv_view {
 } tr_csv_view;
 
 /** The file name of a view ("trusts.csv", ...; static storage), NULL if unknown. */
-const char *tr_csv_view_file(tr_csv_view view);
+TR_API const char *tr_csv_view_file(tr_csv_view view);
 
 /**
  * Write one CSV view to `fp` (the caller's stream: it is neither flushed nor
@@ -102,20 +107,27 @@ const char *tr_csv_view_file(tr_csv_view view);
  * Returns TR_E_IO when the stream reports an error, TR_E_INPUT for an
  * unknown view.
  */
-tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
+TR_API tr_status tr_results_csv(const tr_results *res, tr_csv_view view, FILE *fp, tr_error *err);
+
+/** Trusts the command's printed summary lists: the most at risk. */
+#define TR_SUMMARY_TRUSTS 20
 
 /**
- * Print the human summary: trusts ranked by probability of failure with 95 %
- * intervals, expected and 99 % bail-out, and the consortia's exposure.
+ * Print the human summary: the `max_trusts` trusts most at risk (0: every
+ * trust), ranked by probability of failure with 95 % intervals, expected
+ * and 99 % bail-out, then a line saying how many more there are (all of
+ * them are in trusts.csv); the consortia's exposure; the system's totals.
  * Names and ids are printed as tr_text_print shows them.
  */
-void tr_results_print_summary(const tr_results *res, FILE *fp);
+TR_API void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp);
 
-/** Wall-clock seconds the simulation took (not in results.json). */
-double tr_results_seconds(const tr_results *res);
+/** Wall-clock seconds the simulation took (not in results.json: an
+ *  application records it, with the threads, where it records how and when
+ *  a run ran; the command writes run.json). */
+TR_API double tr_results_seconds(const tr_results *res);
 
 /** Threads the run used. */
-int tr_results_threads(const tr_results *res);
+TR_API int tr_results_threads(const tr_results *res);
 
 /**
  * Replay path `index` of a run with `seed` and write, as CSV, every trust's
@@ -124,8 +136,8 @@ int tr_results_threads(const tr_results *res);
  * simulated as path `index` (any index may be replayed, also one beyond the
  * paths of a run). Text cells are written as tr_results_csv writes them.
  */
-tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
-                         tr_error *err);
+TR_API tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
+                                tr_error *err);
 
 #ifdef __cplusplus
 }

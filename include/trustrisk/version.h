@@ -7,6 +7,8 @@
 #ifndef TRUSTRISK_VERSION_H
 #define TRUSTRISK_VERSION_H
 
+#include "trustrisk/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -17,7 +19,10 @@ extern "C" {
 #define TR_VERSION_STRING "0.2.0"
 
 /** The library's version string, e.g. "0.2.0" (may differ from the header's). */
-const char *tr_version(void);
+TR_API const char *tr_version(void);
+
+/** Non-zero when the library was built with OpenMP (runs use several threads). */
+TR_API int tr_version_openmp(void);
 
 #ifdef __cplusplus
 }

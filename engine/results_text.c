@@ -1,0 +1,79 @@
+/*
+ * results_text.c - the printed summary of a run: trusts ranked by
+ * probability of failure, the consortia's exposure and the system's totals,
+ * from the run's summary (summary.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "results.h"
+#include "text.h"
+
+typedef struct rank {
+    size_t i;
+    double p;
+} rank;
+
+/* Most at risk first; the config's order on a tie. */
+static int by_risk(const void *x, const void *y)
+{
+    const rank *a = x, *b = y;
+    if (a->p != b->p) return a->p < b->p ? 1 : -1;
+    return a->i < b->i ? -1 : (a->i > b->i);
+}
+
+static void print_trusts(const tr__summary *s, size_t max_trusts, FILE *fp)
+{
+    char id[29]; /* an id as shown: escaped, cut to the column's 28 bytes */
+    rank *r = malloc(s->n_trusts * sizeof *r);
+    if (!r) return;
+    for (size_t i = 0; i < s->n_trusts; i++)
+        r[i] = (rank){i, s->trusts[i].p_fail.estimate};
+    qsort(r, s->n_trusts, sizeof *r, by_risk);
+    fprintf(fp, "Trusts, most at risk first (bail-outs in GBP m over the horizon)\n");
+    fprintf(fp, "  %-28s %8s  %-17s %9s %11s %11s\n", "trust", "P(fail)", "95% interval",
+            "1st fail", "E[bailout]", "99% bailout");
+    size_t shown = max_trusts && max_trusts < s->n_trusts ? max_trusts : s->n_trusts;
+    for (size_t k = 0; k < shown; k++) {
+        const tr__trust_sum *t = &s->trusts[r[k].i];
+        char when[16] = "-";
+        if (t->p_fail.k) snprintf(when, sizeof when, "m%.1f", t->fail_month_mean);
+        tr__text_escape(id, sizeof id, t->id);
+        fprintf(fp, "  %-28s %7.2f%%  [%5.2f%%, %6.2f%%] %9s %11.2f %11.2f\n", id,
+                100.0 * t->p_fail.estimate, 100.0 * t->p_fail.lo, 100.0 * t->p_fail.hi, when,
+                t->bailout.mean, t->bailout.q[TR__Q99]);
+    }
+    if (shown < s->n_trusts)
+        fprintf(fp, "  ... and %zu more trust%s, ranked lower, in %s\n", s->n_trusts - shown,
+                s->n_trusts - shown == 1 ? "" : "s", tr_csv_view_file(TR_CSV_TRUSTS));
+    free(r);
+}
+
+static void print_consortia(const tr__summary *s, FILE *fp)
+{
+    char id[29];
+    fprintf(fp, "\nConsortia (GBP m over the horizon)\n");
+    fprintf(fp, "  %-28s %9s %11s %11s %11s %12s\n", "consortium", "reserve", "E[asked]", "E[paid]",
+            "E[top-up]", "P(exhausted)");
+    for (size_t k = 0; k < s->n_consortia; k++) {
+        const tr__cons_sum *c = &s->consortia[k];
+        tr__text_escape(id, sizeof id, c->id);
+        fprintf(fp, "  %-28s %9.2f %11.2f %11.2f %11.2f %11.2f%%\n", id, c->reserve,
+                c->requested.mean, c->paid.mean, c->topup.mean, 100.0 * c->p_exhausted.estimate);
+    }
+}
+
+void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
+{
+    const tr__summary *s = &res->summary;
+    tr_text_print(fp, s->name);
+    fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
+            (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");
+    print_trusts(s, max_trusts, fp);
+    if (s->n_consortia) print_consortia(s, fp);
+    fprintf(fp,
+            "\nSystem: %.3f trusts fail on average; total bail-out mean %.2f (99%%: %.2f); "
+            "national top-up mean %.2f (99%%: %.2f)\n",
+            s->failures_mean, s->sys_bailout.mean, s->sys_bailout.q[TR__Q99], s->sys_topup.mean,
+            s->sys_topup.q[TR__Q99]);
+}

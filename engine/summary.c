@@ -1,0 +1,202 @@
+/*
+ * summary.c - every number a run's outputs report, from its statistics
+ * (summary.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+/* Mean, sd and standard error of n values with exact sums S and Q (sums k
+ * and k + 1 of the accumulator). */
+static void moments(const tr__acc *a, size_t k, uint64_t n, double *mean, double *sd, double *se)
+{
+    double S = tr__xsum_value(&a->xs[k]), Q = tr__xsum_value(&a->xs[k + 1]);
+    double dn = (double)n;
+    *mean = n ? S / dn : NAN;
+    if (n < 2) {
+        *sd = n == 1 ? 0.0 : NAN;
+        *se = *sd;
+        return;
+    }
+    double var = (Q - S * (S / dn)) / (dn - 1.0);
+    if (var < 0.0) var = 0.0;
+    *sd = sqrt(var);
+    *se = *sd / sqrt(dn);
+}
+
+/* P(V > x) at bucket representatives, x increasing: every stride-th
+ * non-empty bucket (at most TR__EXCEEDANCE_POINTS of them), and always the
+ * last one, where P is 0. */
+static void exceedance(const tr__hist *h, tr__dstat *d)
+{
+    d->n_exceed = 0;
+    if (h->n == 0) return;
+    size_t nb = tr__hist_nbuckets(), nonempty = 0;
+    for (size_t i = 0; i < nb; i++)
+        nonempty += tr__hist_count(h, i) != 0;
+    size_t stride = (nonempty + TR__EXCEEDANCE_POINTS - 1) / TR__EXCEEDANCE_POINTS, seen = 0;
+    uint64_t below = 0;
+    for (size_t i = h->lo; i <= h->hi; i++) {
+        uint64_t c = tr__hist_count(h, i);
+        if (!c) continue;
+        below += c;
+        if (seen++ % stride != 0 && below != h->n) continue;
+        double x = tr__hist_repr(i);
+        if (x < h->min) x = h->min;
+        if (x > h->max) x = h->max;
+        d->exceed_x[d->n_exceed] = x;
+        d->exceed_p[d->n_exceed] = (double)(h->n - below) / (double)h->n;
+        d->n_exceed++;
+    }
+}
+
+/* A DIST from histogram h and the accumulator's sums at sum_index. */
+static void dstat(const tr__acc *a, const tr__hist *h, size_t sum_index, tr__dstat *d)
+{
+    d->n = h->n;
+    moments(a, sum_index, h->n, &d->mean, &d->sd, &d->se);
+    for (int k = 0; k < TR__NQ; k++)
+        d->q[k] = tr__hist_quantile(h, tr__quantile_keys[k].level);
+    for (int k = 0; k < TR__NES; k++)
+        d->es[k] = tr__hist_es(h, tr__es_keys[k].level);
+    exceedance(h, d);
+}
+
+static tr__prop proportion(uint64_t k, uint64_t n)
+{
+    tr__prop p = {k, n, (double)k / (double)n, 0.0, 0.0, 0.0};
+    p.se = sqrt(p.estimate * (1.0 - p.estimate) / (double)n);
+    tr__wilson(k, n, &p.lo, &p.hi);
+    return p;
+}
+
+/* Cumulative curve P(event by month t) from counts of the event's month. */
+static void curve(const uint64_t *by_month, size_t H, uint64_t n, double *out)
+{
+    uint64_t c = 0;
+    for (size_t t = 0; t < H; t++) {
+        c += by_month[t];
+        out[t] = (double)c / (double)n;
+    }
+}
+
+static void trusts(tr__summary *s, const tr__summary_of *of, double **store)
+{
+    static const char *const kinds[3] = {"efficiency", "closure", "other"};
+    const tr_config *cfg = of->plan->cfg;
+    const tr__acc *a = of->acc;
+    size_t H = (size_t)s->horizon;
+    for (size_t i = 0; i < s->n_trusts; i++) {
+        const tr__trust *tr = &cfg->trusts[i];
+        tr__trust_sum *t = &s->trusts[i];
+        t->id = tr->id;
+        t->name = tr->name;
+        t->p_fail = proportion(a->fail_count[i], a->n);
+        curve(a->fail_by_month + i * H, H, a->n, *store);
+        t->fail_curve = *store;
+        *store += H;
+        t->fail_month_mean =
+            a->fail_count[i] ? (double)a->tau_sum[i] / (double)a->fail_count[i] : NAN;
+        dstat(a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM), &t->bailout);
+        double *bands = *store;
+        for (int b = 0; b < TR__NBANDS; b++)
+            for (size_t m = 0; m < H; m++)
+                bands[(size_t)b * H + m] =
+                    tr__hist_quantile(&a->cash[i * H + m], tr__band_keys[b].level);
+        t->cash_bands = bands;
+        *store += TR__NBANDS * H;
+        t->first_scheme = of->plan->scheme_base[i];
+        t->n_schemes = tr->n_schemes;
+        for (size_t j = 0; j < tr->n_schemes; j++) {
+            size_t g = t->first_scheme + j;
+            tr__scheme_sum *sc = &s->schemes[g];
+            sc->id = tr->schemes[j].id;
+            sc->name = tr->schemes[j].name;
+            sc->kind = kinds[tr->schemes[j].kind];
+            sc->trust = i;
+            sc->planned = of->plan->plan_total[g];
+            sc->shortfall_mean = tr__xsum_value(&a->xs[tr__acc_shortfall(a, g, 0)]) / (double)a->n;
+            sc->shortfall_mean_given_fail =
+                a->fail_count[i]
+                    ? tr__xsum_value(&a->xs[tr__acc_shortfall(a, g, 1)]) / (double)a->fail_count[i]
+                    : NAN;
+        }
+    }
+}
+
+static void consortia(tr__summary *s, const tr__summary_of *of, double **store)
+{
+    const tr_config *cfg = of->plan->cfg;
+    const tr__acc *a = of->acc;
+    size_t H = (size_t)s->horizon;
+    for (size_t k = 0; k < s->n_consortia; k++) {
+        tr__cons_sum *c = &s->consortia[k];
+        c->id = cfg->consortia[k].id;
+        c->name = cfg->consortia[k].name;
+        c->reserve = cfg->consortia[k].reserve;
+        dstat(a, &a->req[k], tr__acc_cons(a, k, 0, TR__S_SUM), &c->requested);
+        dstat(a, &a->paid[k], tr__acc_cons(a, k, 1, TR__S_SUM), &c->paid);
+        dstat(a, &a->top[k], tr__acc_cons(a, k, 2, TR__S_SUM), &c->topup);
+        c->p_exhausted = proportion(a->exhausted[k], a->n);
+        curve(a->ex_by_month + k * H, H, a->n, *store);
+        c->exhaust_curve = *store;
+        *store += H;
+    }
+}
+
+static void sys(tr__summary *s, const tr__acc *a)
+{
+    double fsum = 0.0;
+    for (size_t k = 0; k <= s->n_trusts; k++) {
+        fsum += (double)k * (double)a->nfail[k];
+        s->failures_dist[k] = (double)a->nfail[k] / (double)a->n;
+    }
+    s->failures_mean = fsum / (double)a->n;
+    dstat(a, &a->sys_bo, tr__acc_sys(a, 0, TR__S_SUM), &s->sys_bailout);
+    dstat(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM), &s->sys_topup);
+}
+
+tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *err)
+{
+    const tr_config *cfg = of->plan->cfg;
+    memset(s, 0, sizeof *s);
+    s->name = cfg->name;
+    s->sha256 = cfg->sha256;
+    s->copula = cfg->copula == TR__COPULA_T ? "t" : "gaussian";
+    s->paths = of->paths;
+    s->seed = of->seed;
+    s->first_path = of->first_path;
+    s->horizon = cfg->horizon;
+    s->n_trusts = cfg->n_trusts;
+    s->n_schemes = of->plan->n_schemes;
+    s->n_consortia = cfg->n_consortia;
+    size_t H = (size_t)cfg->horizon;
+    s->trusts = calloc(s->n_trusts, sizeof *s->trusts);
+    s->schemes = calloc(s->n_schemes + 1, sizeof *s->schemes);
+    s->consortia = calloc(s->n_consortia + 1, sizeof *s->consortia);
+    s->failures_dist = calloc(s->n_trusts + 1, sizeof *s->failures_dist);
+    s->storage =
+        malloc(((s->n_trusts * (1 + TR__NBANDS) + s->n_consortia) * H + 1) * sizeof *s->storage);
+    if (!s->trusts || !s->schemes || !s->consortia || !s->failures_dist || !s->storage) {
+        tr__summary_free(s);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory summarising the run");
+    }
+    double *store = s->storage;
+    trusts(s, of, &store);
+    consortia(s, of, &store);
+    sys(s, of->acc);
+    return TR_OK;
+}
+
+void tr__summary_free(tr__summary *s)
+{
+    if (!s) return;
+    free(s->trusts);
+    free(s->schemes);
+    free(s->consortia);
+    free(s->failures_dist);
+    free(s->storage);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,103 @@
+/*
+ * summary.h - every number a run's outputs report, worked out once
+ * (private).
+ *
+ * tr__summary_make turns the merged statistics of a run (accum.h) into the
+ * figures of docs/results.md: per trust the probability of failure with
+ * its standard error and Wilson interval, the failure curve, the mean month
+ * of failure, the bail-out distribution and the cash bands; per scheme the
+ * savings planned and the mean shortfalls; per consortium the requested,
+ * paid and top-up distributions, the probability and curve of exhaustion;
+ * for the system the distribution of the number of trusts failing and the
+ * total bail-out and top-up. results.json (results_json.c), the CSV views
+ * (results_csv.c) and the printed summary (results_text.c) only format
+ * these numbers, at the levels of the key table (keys.h).
+ *
+ * A figure that is undefined is NaN: the mean month of failure and the
+ * mean shortfall given failure of a trust that never fails (its
+ * p_fail.k is 0). Any other NaN or infinity is a bug, which results.json
+ * refuses to print.
+ */
+#ifndef TR_SUMMARY_H
+#define TR_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accum.h"
+#include "keys.h"
+#include "plan.h"
+
+/* A distribution of values over the paths (a DIST in docs/results.md). */
+typedef struct tr__dstat {
+    uint64_t n; /* values */
+    double mean, se, sd;
+    double q[TR__NQ];   /* at tr__quantile_keys */
+    double es[TR__NES]; /* at tr__es_keys */
+    size_t n_exceed;    /* points on the exceedance curve, x increasing (the last one
+                           may come on top of TR__EXCEEDANCE_POINTS) */
+    double exceed_x[TR__EXCEEDANCE_POINTS + 1], exceed_p[TR__EXCEEDANCE_POINTS + 1]; /* P(V > x) */
+} tr__dstat;
+
+/* A proportion k / n with its standard error and Wilson 95 % interval. */
+typedef struct tr__prop {
+    uint64_t k, n;
+    double estimate, se, lo, hi;
+} tr__prop;
+
+typedef struct tr__trust_sum {
+    const char *id, *name;    /* the config's */
+    tr__prop p_fail;          /* failing within the horizon */
+    const double *fail_curve; /* H: P(failed by month t) */
+    double fail_month_mean;   /* NaN when it never fails */
+    tr__dstat bailout;        /* BO over the horizon */
+    const double *cash_bands; /* TR__NBANDS * H: band b of month t at [b * H + t] */
+    size_t first_scheme;      /* its schemes: first_scheme .. + n_schemes - 1 */
+    size_t n_schemes;
+} tr__trust_sum;
+
+typedef struct tr__scheme_sum {
+    const char *id, *name, *kind; /* kind: "efficiency", "closure" or "other" */
+    size_t trust;
+    double planned;                   /* booked within the horizon as planned */
+    double shortfall_mean;            /* over all paths */
+    double shortfall_mean_given_fail; /* over the paths its trust fails; NaN if none */
+} tr__scheme_sum;
+
+typedef struct tr__cons_sum {
+    const char *id, *name;
+    double reserve;
+    tr__dstat requested, paid, topup;
+    tr__prop p_exhausted;
+    const double *exhaust_curve; /* H: P(exhausted by month t) */
+} tr__cons_sum;
+
+typedef struct tr__summary {
+    const char *name, *sha256; /* the config's */
+    const char *copula;        /* "gaussian" or "t" */
+    uint64_t paths, seed, first_path;
+    int horizon;
+    size_t n_trusts, n_schemes, n_consortia;
+    tr__trust_sum *trusts;
+    tr__scheme_sum *schemes;
+    tr__cons_sum *consortia;
+    double failures_mean;  /* expected number of trusts failing */
+    double *failures_dist; /* n_trusts + 1: P(exactly k fail) */
+    tr__dstat sys_bailout, sys_topup;
+    double *storage; /* the curves and bands */
+} tr__summary;
+
+/* What the summary is of: a run's plan and merged (flushed) statistics,
+ * and the paths, seed and first path it ran. */
+typedef struct tr__summary_of {
+    const tr__plan *plan;
+    const tr__acc *acc;
+    uint64_t paths, seed, first_path;
+} tr__summary_of;
+
+/* Work the summary out. It points into the config (names, ids), which
+ * must outlive it. On failure (TR_E_NOMEM) it is left empty. */
+tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *err);
+void tr__summary_free(tr__summary *s);
+
+#endif /* TR_SUMMARY_H */
