@@ -57,7 +57,7 @@ tr_status tr__results_whole(const tr_results *res, tr_error *err)
 
 /* The results' summary, once their statistics are complete (a shard's are
  * partial: it has none). */
-static tr_status finish(tr_results *res, tr_error *err)
+tr_status tr__results_finish(tr_results *res, tr_error *err)
 {
     if (res->shard_n > 0) return TR_OK;
     tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
@@ -138,7 +138,7 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     res->done = r.done;
     res->seconds = r.seconds;
     res->threads = r.threads;
-    if (st == TR_OK) st = finish(res, err);
+    if (st == TR_OK) st = tr__results_finish(res, err);
     if (st != TR_OK) {
         tr_results_free(res);
         return st;
@@ -200,7 +200,7 @@ tr_status tr_results_merge(const void *const *states, const size_t *lens, const 
         res->done = r.done;
         res->threads = 1;
     }
-    if (st == TR_OK) st = finish(res, err);
+    if (st == TR_OK) st = tr__results_finish(res, err);
     if (st != TR_OK) {
         tr_results_free(res);
         tr_config_free(*cfg);
