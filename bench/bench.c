@@ -1,39 +1,47 @@
 /*
- * bench.c - trustrisk-bench, the engine's benchmark (issue 5).
+ * bench.c - trustrisk-bench, the engine's benchmark (issues 5 and 10).
  *
- * For each workload (bench/national.json, bench/credit.json and the bundled
- * configs/example.json when present) it measures, at 1, 2, 4, ... threads up
- * to the core count:
- *   - the engine's wall time: tr_run with no progress callback, timed around
- *     tr_run alone, repeated and the median taken; from it paths per second
- *     and nanoseconds per trust-path and per trust-month; a run of one path
- *     at the same thread count splits it into the run's fixed cost (set-up,
- *     workspaces, accumulators, merge) and a marginal cost per path;
- *   - the random-number floor: the time this process needs just to generate
- *     the variates the run consumes with the engine's own generator (Philox
- *     blocks from tr__rng_block and standard normals from tr__norm_inv), in
- *     the same OpenMP loop shape (blocks of TR_PATH_BLOCK paths, dynamic
- *     schedule) at the same thread count; the counts come from a census of
- *     the engine's draw counters (tr__ws.census) over a sample
- *     of paths, spread over the paths in exact proportion;
- *   - the parallel efficiency t(1) / (T t(T)) of both, side by side;
+ * For each workload (bench/national.json, bench/national-distinct.json,
+ * bench/credit.json and the bundled configs/example.json) it measures:
+ *   - the set-up: preparing the run's plan (tr__plan_init: quantile tables,
+ *     the t CDF table, event thresholds) on one thread;
+ *   - the engine: tr_run (the public API) with no progress callback, timed
+ *     around tr_run alone, at 1, 2, 4, ... threads up to the core count, in
+ *     wall time and in this process's CPU time; from them paths per second
+ *     and nanoseconds per trust-path, and, with a run of one path at the
+ *     same thread count, the run's fixed cost and its marginal cost per
+ *     path;
+ *   - the random-number floor (floor.c): the draws the block kernel makes,
+ *     counted by its census, generated with the engine's generator in the
+ *     kernel's loop shape at the same thread count, and the engine's time
+ *     over it;
+ *   - the parallel efficiency t(1) / (T t(T)) of the engine and the floor;
  *   - whether results.json is the same bytes at every thread count;
- * and the peak resident memory of a whole run at two path counts, each in a
- * fresh child process (this program re-executed) so that the two do not
- * contaminate each other: ru_maxrss from wait4.
- * Timings use CLOCK_MONOTONIC; every figure is the median of --repeat runs,
- * engine and floor interleaved so that both see the same machine load.
+ *   - peak resident memory in fresh processes (this program re-executed,
+ *     each reading its own VmHWM): at two path counts (flat in paths) and
+ *     at 1 thread and all threads (flat in threads);
+ *   - for credit, when a CCruncher binary is given (--ccruncher or
+ *     TR_CCRUNCHER), CCruncher on the equivalent portfolio (ccruncher.c),
+ *     interleaved with trustrisk's runs, and both against the exact answer;
+ *   - for the national workloads, a projection of 10^6 paths on 16 cores.
+ * Every figure is the median of --repeat runs, engine, floor and peer
+ * interleaved so that all see the same load. The machine may be shared, so
+ * the one-core figures (and their targets) are CPU times of one-thread runs,
+ * with wall times beside them, and the load average is recorded.
  * Output: a readable table on stdout and JSON (--json FILE).
  *
- * The engine's wall time goes through the public API alone. The floor and
- * the census need two internal headers of the engine, so the benchmark
- * links the engine's objects (trustrisk_objects), not libtrustrisk, which
- * exports only the public API:
- *   - rng.h: tr__rng_block, tr__u01 and tr__norm_inv, the generator the
- *     floor times (the floor must be the engine's own arithmetic);
- *   - sim.h (with plan.h): tr__plan_init, tr__ws_init and tr__sim_path, to
- *     simulate a sample of paths and read how many variates they drew
- *     (tr__ws.census), and to time one path outside tr_run.
+ * The engine's times go through the public API alone (this file uses
+ * nothing else). The set-up, the census and the floor need internal headers
+ * of the engine, so the benchmark links the engine's objects
+ * (trustrisk_objects), not libtrustrisk, which exports only the public API:
+ *   - plan.h: tr__plan_init, the set-up timed on one thread (floor.c);
+ *   - kernel.h: tr__kws_init, tr__chunk_init and tr__kernel_chunk, to run
+ *     the block kernel over a sample of paths and read how many variates
+ *     it drew (tr__kws.census), and its time without statistics (floor.c);
+ *   - rng.h and vmath.h: tr__rng_u64_lanes, tr__rng_u32_lanes and
+ *     tr__vnorm_inv_block, the generator the floor times (floor.c: the floor
+ *     must be the engine's own arithmetic), and tr__norm_inv for the exact
+ *     credit answer (ccruncher.c).
  * Nothing else of the engine's internals is used.
  */
 #include <errno.h>
@@ -43,8 +51,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -58,11 +64,9 @@
 #include <cjson/cJSON.h>
 #include <gsl/gsl_errno.h>
 
-#include "trustrisk/trustrisk.h"
-
-/* Internal headers: see the top of this file. */
-#include "rng.h"
-#include "sim.h"
+/* The public API only: the engine's internals are used in floor.c and
+ * ccruncher.c (see the top of this file). */
+#include "bench.h"
 
 #ifndef TR_SOURCE_DIR
 #define TR_SOURCE_DIR "."
@@ -76,51 +80,74 @@
 /* The floor is short and cheap: it is timed this many times per engine run. */
 #define FLOOR_PER_RUN 3
 
+/* The issue's targets. */
+#define T_CREDIT_NS 7.0          /* ns per trust-path, one core */
+#define T_CREDIT_VS_PEER 2.0     /* at least this many times as fast as CCruncher */
+#define T_CREDIT_RSS_MB 50.0     /* peak RSS of a credit run */
+#define T_SETUP_S 0.5            /* national set-up on one core */
+#define T_MARGINAL_US 2.0        /* national marginal cost per trust-path, one core */
+#define T_FLOOR_RATIO 3.0        /* national engine time over the floor */
+#define T_PROJECTION_S 30.0      /* 10^6 national paths on 16 cores */
+#define T_RSS_PATHS_RATIO 1.10   /* flat in paths */
+#define T_RSS_THREADS_RATIO 1.25 /* flat in threads */
+
+/* ---- workloads ------------------------------------------------------------ */
+
+enum { W_NATIONAL, W_DISTINCT, W_CREDIT, W_EXAMPLE, N_WORKLOADS };
+
+static const char *const WORKLOAD_NAMES[N_WORKLOADS] = {"national", "national-distinct", "credit",
+                                                        "example"};
+static const char *const WORKLOAD_FILES[N_WORKLOADS] = {
+    "bench/national.json", "bench/national-distinct.json", "bench/credit.json",
+    "configs/example.json"};
+/* Default paths: enough that a run's fixed cost is amortised (credit: 2^18,
+ * as the issue's comparison). The engine hands out paths in blocks of
+ * TR_PATH_BLOCK, so these are raised to a block per thread of the largest
+ * thread count measured; --quick starts from the second row. */
+static const uint64_t WORKLOAD_PATHS[2][N_WORKLOADS] = {{2048, 2048, UINT64_C(1) << 18, 20480},
+                                                        {512, 512, 16384, 5120}};
+
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct options {
-    int want[3];    /* national, credit, example */
-    uint64_t paths; /* 0: each workload's default */
+    int want[N_WORKLOADS];
+    uint64_t paths[N_WORKLOADS]; /* 0: the workload's default */
     int threads[MAX_THREAD_COUNTS];
     int n_threads;
     int repeat;
-    uint64_t rss_paths[2]; /* 0: paths / 8 and paths */
+    uint64_t rss_paths[2]; /* 0: defaults (see usage) */
     uint64_t census;       /* paths in the draw census */
     int quick;
     int rss;
+    const char *ccruncher; /* NULL: none */
     const char *json;
     const char *root;
 } options;
 
-static const char *const WORKLOAD_NAMES[3] = {"national", "credit", "example"};
-static const char *const WORKLOAD_FILES[3] = {"bench/national.json", "bench/credit.json",
-                                              "configs/example.json"};
-/* Default paths: a full run of all three takes a few minutes on two cores.
- * The engine hands out paths in blocks of TR_PATH_BLOCK, so a run of n paths
- * keeps at most ceil(n / TR_PATH_BLOCK) threads busy: the default is raised
- * to at least one block per thread of the largest count measured. */
-static const uint64_t WORKLOAD_PATHS[3] = {2 * TR_PATH_BLOCK, 20 * TR_PATH_BLOCK,
-                                           20 * TR_PATH_BLOCK};
-
 static void usage(FILE *fp)
 {
     fputs("usage: trustrisk-bench [options]\n"
-          "  --workload LIST   national, credit, example or all (comma-separated; default all)\n"
-          "  --paths N         paths per run (default: national 2048, credit and example "
-          "20480,\n"
-          "                    raised to 1024 per thread of the largest thread count)\n"
+          "  --workload LIST   national, national-distinct, credit, example or all\n"
+          "                    (comma-separated; default all)\n"
+          "  --paths N         paths per run for every workload, or per workload as\n"
+          "                    NAME=N[,NAME=N] (e.g. credit=1000000); default national and\n"
+          "                    national-distinct 2048, credit 262144 (2^18), example 20480,\n"
+          "                    raised to 1024 per thread of the largest thread count\n"
           "  --threads LIST    thread counts, e.g. 1,2,4 (default 1, 2, 4, ... and the core "
           "count)\n"
-          "  --repeat R        runs per measurement; the median is reported (default 3)\n"
-          "  --rss-paths A,B   path counts of the two peak-memory runs (default T x 1024 and "
-          "8 T x 1024, T the largest thread count)\n"
+          "  --repeat R        runs per measurement, the median reported (default 3)\n"
+          "  --rss-paths A,B   path counts of the peak-memory runs (default T x 1024 and\n"
+          "                    8 T x 1024, T the largest thread count; --quick: T x 1024 and\n"
+          "                    2 T x 1024); threads are compared at A\n"
           "  --no-rss          skip the peak-memory runs\n"
-          "  --census N        paths sampled to count the draws a path consumes (default "
-          "1024)\n"
+          "  --census N        paths whose draws the kernel counts (default 1024; --quick 256)\n"
+          "  --ccruncher PATH  a ccruncher-cmd binary to run on the credit workload's\n"
+          "                    equivalent portfolio (default: $TR_CCRUNCHER; none: skipped)\n"
           "  --root DIR        repository root holding bench/ and configs/ (default the source "
           "tree)\n"
           "  --json FILE       write the results as JSON (default bench-results.json)\n"
-          "  --quick           1 repeat, a quarter of the paths, threads 1 and the core count\n"
+          "  --quick           a smoke run (under a minute on two idle cores): 1 repeat, fewer\n"
+          "                    paths, threads 1 and the core count; not a measurement\n"
           "  --help            this text\n",
           fp);
 }
@@ -151,6 +178,38 @@ static int parse_list(const char *s, uint64_t *out, int max)
     return n;
 }
 
+static int workload_index(const char *name)
+{
+    for (int w = 0; w < N_WORKLOADS; w++)
+        if (strcmp(name, WORKLOAD_NAMES[w]) == 0) return w;
+    return -1;
+}
+
+/* --paths N, or NAME=N,NAME=N. */
+static int parse_paths(const char *s, uint64_t *paths)
+{
+    uint64_t v;
+    if (parse_u64(s, &v) == 0) {
+        if (v < 1 || v > TR_MAX_PATHS) return -1;
+        for (int w = 0; w < N_WORKLOADS; w++)
+            paths[w] = v;
+        return 0;
+    }
+    char buf[256];
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return -1;
+        *eq = '\0';
+        int w = workload_index(tok);
+        if (w < 0 || parse_u64(eq + 1, &v) != 0 || v < 1 || v > TR_MAX_PATHS) return -1;
+        paths[w] = v;
+    }
+    return 0;
+}
+
 static int num_procs(void)
 {
 #ifdef _OPENMP
@@ -179,10 +238,11 @@ static int parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     o->repeat = 3;
-    o->census = 1024;
     o->rss = 1;
     o->json = "bench-results.json";
     o->root = TR_SOURCE_DIR;
+    const char *env = getenv("TR_CCRUNCHER");
+    o->ccruncher = env && *env ? env : NULL;
     int want_set = 0, threads_set = 0, repeat_set = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -197,6 +257,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->rss = 0;
         } else if (!v) {
             fprintf(stderr, "trustrisk-bench: %s needs a value (or is unknown)\n", a);
+            usage(stderr);
             return -1;
         } else if (strcmp(a, "--workload") == 0) {
             char buf[128];
@@ -205,21 +266,23 @@ static int parse_options(int argc, char **argv, options *o)
             want_set = 1;
             for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
                  tok = strtok_r(NULL, ",", &save)) {
-                int found = 0;
-                for (int w = 0; w < 3; w++)
-                    if (strcmp(tok, WORKLOAD_NAMES[w]) == 0 || strcmp(tok, "all") == 0) {
-                        o->want[w] = 1;
-                        found = 1;
-                    }
-                if (!found) {
+                int w = workload_index(tok);
+                if (strcmp(tok, "all") == 0) {
+                    for (int k = 0; k < N_WORKLOADS; k++)
+                        o->want[k] = 1;
+                } else if (w >= 0) {
+                    o->want[w] = 1;
+                } else {
                     fprintf(stderr, "trustrisk-bench: unknown workload \"%s\"\n", tok);
                     return -1;
                 }
             }
             i++;
         } else if (strcmp(a, "--paths") == 0) {
-            if (parse_u64(v, &o->paths) != 0 || o->paths < 1 || o->paths > TR_MAX_PATHS) {
-                fprintf(stderr, "trustrisk-bench: bad --paths \"%s\"\n", v);
+            if (parse_paths(v, o->paths) != 0) {
+                fprintf(stderr,
+                        "trustrisk-bench: bad --paths \"%s\" (N or NAME=N,..., N in 1..%llu)\n", v,
+                        (unsigned long long)TR_MAX_PATHS);
                 return -1;
             }
             i++;
@@ -254,7 +317,13 @@ static int parse_options(int argc, char **argv, options *o)
             o->rss_paths[1] = list[1];
             i++;
         } else if (strcmp(a, "--census") == 0) {
-            if (parse_u64(v, &o->census) != 0 || o->census < 1) return -1;
+            if (parse_u64(v, &o->census) != 0 || o->census < 1 || o->census > 1u << 24) {
+                fprintf(stderr, "trustrisk-bench: bad --census \"%s\"\n", v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--ccruncher") == 0) {
+            o->ccruncher = *v ? v : NULL;
             i++;
         } else if (strcmp(a, "--root") == 0) {
             o->root = v;
@@ -268,20 +337,16 @@ static int parse_options(int argc, char **argv, options *o)
             return -1;
         }
     }
-    if (!want_set) o->want[0] = o->want[1] = o->want[2] = 1;
+    if (!want_set)
+        for (int w = 0; w < N_WORKLOADS; w++)
+            o->want[w] = 1;
     if (!threads_set) default_threads(o, o->quick);
     if (o->quick && !repeat_set) o->repeat = 1;
+    if (!o->census) o->census = o->quick ? 256 : 1024;
     return 0;
 }
 
 /* ---- small utilities ---------------------------------------------------- */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -303,6 +368,12 @@ static cJSON *json_array_d(const double *v, int n)
     for (int k = 0; k < n; k++)
         cJSON_AddItemToArray(a, cJSON_CreateNumber(v[k]));
     return a;
+}
+
+static double load1(void)
+{
+    double l[1];
+    return getloadavg(l, 1) == 1 ? l[0] : -1.0;
 }
 
 static void cpu_model(char *buf, size_t n)
@@ -327,113 +398,63 @@ static void cpu_model(char *buf, size_t n)
     fclose(fp);
 }
 
-/* ---- the draw census and the random-number floor ------------------------ */
-
-typedef struct census {
-    uint64_t paths;   /* paths sampled */
-    uint64_t blocks;  /* Philox blocks over the sample */
-    uint64_t normals; /* normal inversions over the sample */
-    double sim_s;     /* one thread's time for the sample, tr__sim_path alone */
-    double plan_s;    /* tr__plan_init: the run's serial set-up (quantile tables, ...) */
-} census;
-
-static int take_census(const tr_config *cfg, uint64_t seed, uint64_t n, census *out)
+static const char *yes_no(int b)
 {
-    tr_error err;
-    tr_error_init(&err);
-    tr__plan plan;
-    tr__ws ws;
-    double t0 = now_seconds();
-    tr_status st = tr__plan_init(&plan, cfg, 0, &err);
-    out->plan_s = now_seconds() - t0;
-    if (st != TR_OK) {
-        tr_error_print(&err, stderr);
-        tr_error_clear(&err);
-        return -1;
-    }
-    if (tr__ws_init(&ws, &plan, 0, &err) != TR_OK) {
-        tr_error_print(&err, stderr);
-        tr_error_clear(&err);
-        tr__plan_free(&plan);
-        return -1;
-    }
-    t0 = now_seconds();
-    for (uint64_t p = 0; p < n; p++)
-        tr__sim_path(&ws, seed, p);
-    out->sim_s = now_seconds() - t0;
-    out->paths = n;
-    /* Philox4x32 blocks: a continuous draw takes half a block, an event a quarter. */
-    out->blocks = ws.census.u64 / 2 + ws.census.u32 / 4;
-    out->normals = ws.census.normals;
-    tr__ws_free(&ws);
-    tr__plan_free(&plan);
-    tr_error_clear(&err);
-    return 0;
+    return b ? "yes" : "NO";
 }
 
-/* Path p's share of `total` draws over a census of n paths: the census's
- * counts spread in exact proportion, so that the floor over n paths consumes
- * exactly what the census counted, and over more paths the same rate. */
-static uint64_t share(uint64_t total, uint64_t n, uint64_t p)
+static const char *met(int b)
 {
-    uint64_t k = p % n;
-    return total * (k + 1) / n - total * k / n;
+    return b ? "met" : "NOT MET";
 }
 
-/* Generate path p's blocks and normals the way the engine does: Philox
- * blocks at distinct counters, normals by inversion of their words. Words
- * beyond the blocks' supply (never the case for the engine's own draws) are
- * stretched with a multiply-xorshift, far cheaper than the inversion. */
-static double floor_path(uint64_t seed, uint64_t p, uint64_t nb, uint64_t nn, uint64_t *acc)
-{
-    double sum = 0.0;
-    uint64_t x = 0;
-    tr__rng_key key = tr__rng_key_of(seed);
-    for (uint64_t j = 0; j < nb; j++) {
-        double u = tr__rng_u64(key, j, 0, p);
-        uint64_t w;
-        memcpy(&w, &u, sizeof w);
-        x ^= w;
-        if (nn > 0) {
-            sum += tr__norm_inv(u);
-            nn--;
-        }
-    }
-    for (uint64_t w = x | 1; nn > 0; nn--) {
-        w ^= w >> 29;
-        w *= UINT64_C(0xbf58476d1ce4e5b9);
-        sum += tr__norm_inv(tr__u01(w));
-    }
-    *acc ^= x;
-    return sum;
-}
+/* A target: printed, and added to the workload's and the run's lists. */
+typedef struct targets {
+    cJSON *list; /* the workload's */
+    cJSON *all;  /* the run's summary */
+    const char *workload;
+} targets;
 
-static double floor_run(const census *c, uint64_t seed, uint64_t paths, int threads, double *sink)
+static void target(targets *tg, const char *name, const char *what, double value, const char *unit,
+                   double limit, int ok, const char *basis)
 {
-    const uint64_t B = TR_PATH_BLOCK;
-    const long long nblocks = (long long)((paths + B - 1) / B);
-    double sum = 0.0;
-    uint64_t acc = 0;
-    double t0 = now_seconds();
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : sum)          \
-    reduction(^ : acc)
-#endif
-    for (long long k = 0; k < nblocks; k++) {
-        uint64_t lo = (uint64_t)k * B, hi = lo + B < paths ? lo + B : paths;
-        for (uint64_t p = lo; p < hi; p++)
-            sum += floor_path(seed, p, share(c->blocks, c->paths, p),
-                              share(c->normals, c->paths, p), &acc);
-    }
-    double t = now_seconds() - t0;
-    (void)threads;
-    *sink += sum + (double)(acc & 1);
-    return t;
+    if (!*unit)
+        printf("     %-58s %10s %-6s [%s]\n", what, value != 0.0 ? "yes" : "no", "", met(ok));
+    else
+        printf("     %-58s %10.4g %-6s [%s]\n", what, value, unit, met(ok));
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", name);
+    cJSON_AddStringToObject(j, "workload", tg->workload);
+    cJSON_AddStringToObject(j, "what", what);
+    cJSON_AddNumberToObject(j, "value", value);
+    cJSON_AddStringToObject(j, "unit", unit);
+    cJSON_AddNumberToObject(j, "limit", limit);
+    cJSON_AddBoolToObject(j, "met", ok);
+    if (basis) cJSON_AddStringToObject(j, "basis", basis);
+    cJSON_AddItemToArray(tg->list, j);
+    cJSON_AddItemToArray(tg->all, cJSON_Duplicate(j, 1));
 }
 
 /* ---- peak memory in a child process ------------------------------------- */
 
-/* The child: load, run, exit. Its peak RSS is what the parent reads. */
+/* This process's peak resident set in KiB (VmHWM: the high-water mark of
+ * the address space it has had since exec), or -1. */
+static long peak_rss_self(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (!fp) return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, fp))
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kib = strtol(line + 6, NULL, 10);
+            break;
+        }
+    fclose(fp);
+    return kib;
+}
+
+/* The child: load, run, report its peak RSS on stdout, exit. */
 static int rss_child(const char *file, const char *paths_s, const char *threads_s)
 {
     uint64_t paths, threads;
@@ -454,43 +475,70 @@ static int rss_child(const char *file, const char *paths_s, const char *threads_
     tr_results_free(res);
     tr_config_free(cfg);
     tr_error_clear(&err);
+    if (rc == 0) printf("%ld\n", peak_rss_self());
     return rc;
 }
 
-/* Peak RSS in KiB of a child running `paths` paths, or -1. */
+/* Peak RSS in KiB of a fresh process running `paths` paths, or -1. The
+ * child reads its own high-water mark: wait4's ru_maxrss would also count
+ * the copy of this (larger) process that fork makes before exec. */
 static long rss_of_run(const char *file, uint64_t paths, int threads)
 {
     char ps[32], ts[32];
     snprintf(ps, sizeof ps, "%llu", (unsigned long long)paths);
     snprintf(ts, sizeof ts, "%d", threads);
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
     if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 1);
+        close(fd[1]);
         char *args[] = {"trustrisk-bench", "--rss-child", (char *)file, ps, ts, NULL};
         execv("/proc/self/exe", args);
         _exit(127);
     }
+    close(fd[1]);
+    char buf[64];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof buf - 1 && (got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)got;
+    buf[len] = '\0';
+    close(fd[0]);
     int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) != pid) return -1;
+    if (waitpid(pid, &status, 0) != pid) return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
-    return ru.ru_maxrss;
+    char *end;
+    long kib = strtol(buf, &end, 10);
+    return end != buf && kib > 0 ? kib : -1;
 }
 
-/* ---- one workload ------------------------------------------------------- */
+/* ---- the engine ----------------------------------------------------------- */
 
 typedef struct row {
     int threads;
-    double engine[MAX_REPEAT], floor_[MAX_REPEAT * FLOOR_PER_RUN], small[MAX_REPEAT];
-    double engine_s, floor_s, small_s; /* medians */
-    double per_path_s, fixed_s;        /* two-point split of engine_s */
-    int same_bytes;
+    /* every repeat: engine, one-path run, floor, peer; wall (w) and CPU (c) */
+    double ew[MAX_REPEAT], ec[MAX_REPEAT], sw[MAX_REPEAT], sc[MAX_REPEAT];
+    double fw[MAX_REPEAT * FLOOR_PER_RUN], fc[MAX_REPEAT * FLOOR_PER_RUN];
+    double pw[MAX_REPEAT], pc[MAX_REPEAT];
+    /* medians */
+    double eng_w, eng_c, small_w, small_c, flr_w, flr_c, peer_w, peer_c;
+    double marg_c; /* CPU seconds per path beyond the fixed cost */
+    double eff_eng, eff_flr;
+    int same_bytes, peer_ok;
 } row;
 
-/* Time the engine on `cfg` at `threads`; compare results.json with *ref. */
-static int time_engine(const tr_config *cfg, uint64_t paths, int threads, double *secs, char **ref,
-                       int *same)
+/* Time tr_run on `cfg` at `threads`; with ref, compare results.json with
+ * *ref (kept from the first call). */
+static int time_engine(const tr_config *cfg, uint64_t paths, int threads, double *wall, double *cpu,
+                       char **ref, int *same)
 {
     tr_error err;
     tr_error_init(&err);
@@ -499,15 +547,16 @@ static int time_engine(const tr_config *cfg, uint64_t paths, int threads, double
     opt.paths = paths;
     opt.threads = threads;
     tr_results *res = NULL;
-    double t0 = now_seconds();
+    double w0 = bench_now(), c0 = bench_cpu();
     tr_status st = tr_run(cfg, &opt, &res, &err);
-    *secs = now_seconds() - t0;
+    *wall = bench_now() - w0;
+    *cpu = bench_cpu() - c0;
     if (st != TR_OK) {
         tr_error_print(&err, stderr);
         tr_error_clear(&err);
         return -1;
     }
-    if (same) {
+    if (ref) {
         char *json = NULL;
         if (tr_results_json(res, &json, &err) != TR_OK) {
             tr_error_print(&err, stderr);
@@ -528,12 +577,121 @@ static int time_engine(const tr_config *cfg, uint64_t paths, int threads, double
     return 0;
 }
 
-static const char *yes_no(int b)
+/* ---- the credit workload's peer ------------------------------------------- */
+
+typedef struct peer {
+    int on;
+    bench_credit cp;
+    bench_ccr ccr;
+} peer;
+
+static void peer_start(peer *pe, const options *o, const char *file, uint64_t paths, cJSON *out)
 {
-    return b ? "yes" : "NO";
+    memset(pe, 0, sizeof *pe);
+    char why[512];
+    if (!o->ccruncher) {
+        printf("   CCruncher: not given (--ccruncher PATH or TR_CCRUNCHER): trustrisk's figure "
+               "alone\n");
+        cJSON_AddStringToObject(out, "ccruncher", "not given");
+        return;
+    }
+    if (bench_credit_read(file, &pe->cp, why, sizeof why) != 0 ||
+        bench_ccr_prepare(&pe->ccr, o->ccruncher, &pe->cp, paths, why, sizeof why) != 0) {
+        printf("   CCruncher: skipped (%s)\n", why);
+        cJSON_AddStringToObject(out, "ccruncher", why);
+        return;
+    }
+    pe->on = 1;
+    printf("   CCruncher: %s (%s), %zu obligors, PD %.4g over %d months, loading %.4g (asset "
+           "correlation %.4g), Gaussian copula, %llu simulations, run interleaved\n",
+           pe->ccr.version, o->ccruncher, pe->cp.n, pe->cp.pd, pe->cp.horizon, pe->cp.w,
+           pe->cp.w * pe->cp.w, (unsigned long long)paths);
 }
 
-static cJSON *run_workload(const options *o, int w, double *sink)
+/* The peer's rows, and both engines against the exact answer; returns
+ * CCruncher's CPU time over trustrisk's at one thread (NAN if not run). */
+static double peer_report(peer *pe, const row *rows, int nrows, int R, uint64_t paths,
+                          const char *ref, cJSON *out)
+{
+    if (!pe->on) return NAN;
+    cJSON *jp = cJSON_AddObjectToObject(out, "ccruncher");
+    cJSON_AddStringToObject(jp, "version", pe->ccr.version);
+    cJSON_AddNumberToObject(jp, "obligors", (double)pe->cp.n);
+    cJSON_AddNumberToObject(jp, "default_probability", pe->cp.pd);
+    cJSON_AddNumberToObject(jp, "loading", pe->cp.w);
+    cJSON_AddNumberToObject(jp, "simulations", (double)paths);
+    cJSON *jr = cJSON_AddArrayToObject(jp, "threads");
+    double tp = (double)paths * (double)pe->cp.n;
+    printf("   CCruncher, same portfolio and simulations (median of its runs):\n");
+    printf("   %7s %10s %10s %18s %18s %16s %16s\n", "threads", "wall s", "CPU s",
+           "ns/obligor-path", "core-ns/o-p (CPU)", "ratio (wall)", "ratio (CPU)");
+    const row *one = NULL;
+    for (int k = 0; k < nrows; k++) {
+        const row *r = &rows[k];
+        if (!r->peer_ok) continue;
+        if (r->threads == 1) one = r;
+        double rw = r->peer_w / r->eng_w, rc = r->peer_c / r->eng_c;
+        printf("   %7d %10.3f %10.3f %18.2f %18.2f %15.2fx %15.2fx\n", r->threads, r->peer_w,
+               r->peer_c, 1e9 * r->peer_w / tp, 1e9 * r->peer_c / tp, rw, rc);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "threads", r->threads);
+        cJSON_AddNumberToObject(j, "wall_seconds", r->peer_w);
+        cJSON_AddItemToObject(j, "wall_seconds_all", json_array_d(r->pw, R));
+        cJSON_AddNumberToObject(j, "cpu_seconds", r->peer_c);
+        cJSON_AddNumberToObject(j, "ns_per_obligor_path", 1e9 * r->peer_w / tp);
+        cJSON_AddNumberToObject(j, "cpu_ns_per_obligor_path", 1e9 * r->peer_c / tp);
+        cJSON_AddNumberToObject(j, "ratio_to_trustrisk_wall", rw);
+        cJSON_AddNumberToObject(j, "ratio_to_trustrisk_cpu", rc);
+        cJSON_AddItemToArray(jr, j);
+    }
+    printf("   (ratio = CCruncher's time / trustrisk's on the same machine at the same thread "
+           "count)\n");
+
+    /* Agreement: both against the exact one-factor answer. */
+    double mean, var;
+    bench_credit_exact(&pe->cp, &mean, &var);
+    bench_moments mt, mc;
+    int have_t = ref && bench_moments_of_results(ref, &mt) == 0;
+    int have_c = bench_ccr_moments(&pe->ccr, &mc) == 0;
+    cJSON *ja = cJSON_AddObjectToObject(jp, "agreement");
+    cJSON_AddNumberToObject(ja, "exact_mean_defaults", mean);
+    cJSON_AddNumberToObject(ja, "exact_sd_defaults", sqrt(var));
+    printf("   number of defaults: exact (one-factor Gaussian) mean %.4f, sd %.4f\n", mean,
+           sqrt(var));
+    int agree = have_t && have_c;
+    const struct {
+        const char *name;
+        int have;
+        const bench_moments *m;
+    } who[2] = {{"trustrisk", have_t, &mt}, {"ccruncher", have_c, &mc}};
+    for (int k = 0; k < 2; k++) {
+        if (!who[k].have) {
+            printf("     %-10s: no result to compare\n", who[k].name);
+            continue;
+        }
+        double zm, zv;
+        bench_agreement(who[k].m, mean, var, &zm, &zv);
+        int ok = fabs(zm) <= 4.0 && fabs(zv) <= 4.0;
+        agree &= ok;
+        printf("     %-10s: mean %.4f (%+.2f standard errors), sd %.4f (variance %+.2f s.e.) over "
+               "%.0f paths  [%s]\n",
+               who[k].name, who[k].m->mean, zm, sqrt(who[k].m->var), zv, who[k].m->n,
+               ok ? "agrees" : "DISAGREES");
+        cJSON *j = cJSON_AddObjectToObject(ja, who[k].name);
+        cJSON_AddNumberToObject(j, "paths", who[k].m->n);
+        cJSON_AddNumberToObject(j, "mean_defaults", who[k].m->mean);
+        cJSON_AddNumberToObject(j, "sd_defaults", sqrt(who[k].m->var));
+        cJSON_AddNumberToObject(j, "mean_z", zm);
+        cJSON_AddNumberToObject(j, "variance_z", zv);
+        cJSON_AddBoolToObject(j, "agrees", ok);
+    }
+    cJSON_AddBoolToObject(ja, "all_agree_within_4_se", agree);
+    return one ? one->peer_c / one->eng_c : NAN;
+}
+
+/* ---- one workload ------------------------------------------------------- */
+
+static cJSON *run_workload(const options *o, int w, double *sink, cJSON *summary)
 {
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "workload", WORKLOAD_NAMES[w]);
@@ -561,17 +719,19 @@ static cJSON *run_workload(const options *o, int w, double *sink)
     int max_threads = 1;
     for (int k = 0; k < o->n_threads; k++)
         if (o->threads[k] > max_threads) max_threads = o->threads[k];
-    uint64_t paths = o->paths;
+    uint64_t paths = o->paths[w];
     if (!paths) {
-        paths = WORKLOAD_PATHS[w];
-        if (o->quick) paths /= 4;
-        if (!o->quick && paths < (uint64_t)max_threads * TR_PATH_BLOCK)
+        paths = WORKLOAD_PATHS[o->quick][w];
+        if (paths < (uint64_t)max_threads * TR_PATH_BLOCK)
             paths = (uint64_t)max_threads * TR_PATH_BLOCK;
     }
-    uint64_t seed = tr_config_seed(cfg);
-    size_t nt = tr_config_trust_count(cfg);
-    int H = tr_config_horizon(cfg);
-    int R = o->repeat;
+    const uint64_t seed = tr_config_seed(cfg);
+    const size_t nt = tr_config_trust_count(cfg);
+    const int H = tr_config_horizon(cfg);
+    const int R = o->repeat;
+    const double tpaths = (double)paths * (double)nt; /* trust-paths of a run */
+    const int national = w == W_NATIONAL || w == W_DISTINCT;
+    targets tg = {cJSON_CreateArray(), summary, WORKLOAD_NAMES[w]};
 
     cJSON_AddStringToObject(out, "config_name", tr_config_name(cfg));
     cJSON_AddStringToObject(out, "config_sha256", tr_config_sha256(cfg));
@@ -584,165 +744,203 @@ static cJSON *run_workload(const options *o, int w, double *sink)
     cJSON_AddNumberToObject(out, "paths", (double)paths);
     cJSON_AddNumberToObject(out, "seed", (double)seed);
     cJSON_AddNumberToObject(out, "repeat", R);
+    double load_start = load1();
+    cJSON_AddNumberToObject(out, "load_average_start", load_start);
 
     printf("\n== %s: %s\n", WORKLOAD_NAMES[w], tr_config_name(cfg));
     printf("   %zu trusts, %zu schemes, %zu consortia, %zu factors, %d months, %s copula; "
-           "%llu paths, median of %d\n",
+           "%llu paths, median of %d; load average %.2f on %d cores\n",
            nt, tr_config_scheme_count(cfg), tr_config_consortium_count(cfg),
-           tr_config_factor_count(cfg), H, tr_config_copula(cfg), (unsigned long long)paths, R);
+           tr_config_factor_count(cfg), H, tr_config_copula(cfg), (unsigned long long)paths, R,
+           load_start, num_procs());
     fflush(stdout);
 
-    /* What a path consumes. */
-    census cen;
-    uint64_t n_cen = o->census < paths ? o->census : paths;
-    if (take_census(cfg, seed, n_cen, &cen) != 0) {
+    /* The set-up on one thread: at least three times, for a median. */
+    {
+        int n = R < 3 && !o->quick ? 3 : R;
+        double sw[MAX_REPEAT], sc[MAX_REPEAT];
+        for (int k = 0; k < n; k++)
+            if (bench_plan_setup(cfg, &sw[k], &sc[k]) != 0) {
+                tr_config_free(cfg);
+                cJSON_AddStringToObject(out, "skipped", "set-up failed");
+                cJSON_Delete(tg.list);
+                return out;
+            }
+        double mw = median(sw, n), mc = median(sc, n);
+        cJSON *js = cJSON_AddObjectToObject(out, "setup");
+        cJSON_AddNumberToObject(js, "cpu_seconds", mc);
+        cJSON_AddNumberToObject(js, "wall_seconds", mw);
+        cJSON_AddItemToObject(js, "cpu_seconds_all", json_array_d(sc, n));
+        printf("   set-up (tr__plan_init on 1 thread): %.3f s CPU, %.3f s wall (median of %d)\n",
+               mc, mw, n);
+        cJSON_AddNumberToObject(out, "setup_cpu_seconds", mc);
+    }
+
+    /* What a path draws: the kernel's census. */
+    bench_census cen;
+    if (bench_take_census(cfg, seed, o->census, &cen) != 0) {
         tr_config_free(cfg);
         cJSON_AddStringToObject(out, "skipped", "census failed");
+        cJSON_Delete(tg.list);
         return out;
     }
-    double bpp = (double)cen.blocks / (double)cen.paths,
-           npp = (double)cen.normals / (double)cen.paths;
-    cJSON *jc = cJSON_AddObjectToObject(out, "draws_per_path");
-    cJSON_AddNumberToObject(jc, "census_paths", (double)cen.paths);
-    cJSON_AddNumberToObject(jc, "philox_blocks", bpp);
-    cJSON_AddNumberToObject(jc, "normal_inversions", npp);
-    cJSON_AddNumberToObject(jc, "sim_only_ns_per_path_1thread",
-                            1e9 * cen.sim_s / (double)cen.paths);
-    cJSON_AddNumberToObject(out, "plan_setup_seconds", cen.plan_s);
-    printf("   draws per path: %.1f Philox blocks, %.1f normal inversions (census of %llu paths)\n"
-           "   1 thread, outside tr_run: set-up (tr__plan_init) %.3f s; tr__sim_path alone %.4g "
-           "ms/path (no accumulation)\n",
-           bpp, npp, (unsigned long long)cen.paths, cen.plan_s,
-           1e3 * cen.sim_s / (double)cen.paths);
+    const double cp = (double)cen.paths;
+    const double u64pp = (double)cen.u64 / cp, u32pp = (double)cen.u32 / cp,
+                 npp = (double)cen.normals / cp, bpp = u64pp / 2.0 + u32pp / 4.0;
+    {
+        cJSON *jc = cJSON_AddObjectToObject(out, "draws_per_path");
+        cJSON_AddNumberToObject(jc, "census_paths", cp);
+        cJSON_AddNumberToObject(jc, "u64", u64pp);
+        cJSON_AddNumberToObject(jc, "u32", u32pp);
+        cJSON_AddNumberToObject(jc, "normals", npp);
+        cJSON_AddNumberToObject(jc, "philox_blocks", bpp);
+        cJSON_AddNumberToObject(out, "kernel_only_cpu_ns_per_trust_path",
+                                1e9 * cen.kernel_cpu / (cp * (double)nt));
+        printf("   draws per path (kernel census over %.0f paths): %.1f continuous (u64), %.1f "
+               "event (u32), %.1f normal inversions = %.1f Philox4x32 blocks\n"
+               "   kernel alone (no statistics), 1 thread: %.1f ns per trust-path CPU\n",
+               cp, u64pp, u32pp, npp, bpp, 1e9 * cen.kernel_cpu / (cp * (double)nt));
+    }
 
     /* Warm-up: page in the code and the allocator's arenas. */
     {
-        double t;
+        double a, b;
         uint64_t wp = paths < 256 ? paths : 256;
-        if (time_engine(cfg, wp, o->threads[o->n_threads - 1], &t, NULL, NULL) != 0) {
+        if (time_engine(cfg, wp, max_threads, &a, &b, NULL, NULL) != 0) {
             tr_config_free(cfg);
             cJSON_AddStringToObject(out, "skipped", "run failed");
+            cJSON_Delete(tg.list);
             return out;
         }
     }
 
-    /* A run of one path costs the run's fixed part (set-up, every thread's
-     * workspace and accumulators, the merge) and one path. */
-    const uint64_t small_paths = 1;
+    peer pe;
+    memset(&pe, 0, sizeof pe);
+    if (w == W_CREDIT) peer_start(&pe, o, file, paths, out);
+
     if (paths < (uint64_t)max_threads * TR_PATH_BLOCK)
         printf("   note: %llu paths make %llu block%s of %d: at most that many threads are busy\n",
                (unsigned long long)paths,
                (unsigned long long)((paths + TR_PATH_BLOCK - 1) / TR_PATH_BLOCK),
                (paths + TR_PATH_BLOCK - 1) / TR_PATH_BLOCK == 1 ? "" : "s", TR_PATH_BLOCK);
-    row rows[MAX_THREAD_COUNTS];
-    memset(rows, 0, sizeof rows);
+
+    /* The engine at each thread count, floor and peer interleaved. */
+    row *rows = calloc(MAX_THREAD_COUNTS, sizeof *rows);
+    if (!rows) {
+        tr_config_free(cfg);
+        cJSON_AddStringToObject(out, "skipped", "out of memory");
+        cJSON_Delete(tg.list);
+        return out;
+    }
     char *ref = NULL;
     int all_same = 1;
-    printf("   %7s %10s %10s %12s %12s %12s %12s %8s %10s %8s %8s %8s %8s %5s\n", "threads",
-           "engine s", "paths/s", "ns/trust-pth", "core-ns/t-p", "ns/trust-mo", "marginal",
-           "fixed s", "floor s", "eng/flr", "eff eng", "eff flr", "eff rat", "same");
+    printf("   %7s %8s %8s %9s %9s %10s %10s %8s %8s %8s %7s %7s %7s %7s %4s\n", "threads",
+           "wall s", "CPU s", "paths/s", "ns/t-p", "core-ns/tp", "marginal", "fixed s", "floor s",
+           "flr CPU", "eng/flr", "e/f CPU", "eff eng", "eff flr", "same");
     for (int k = 0; k < o->n_threads; k++) {
         row *r = &rows[k];
         r->threads = o->threads[k];
         r->same_bytes = 1;
+        r->peer_ok = pe.on;
         for (int rep = 0; rep < R; rep++) {
             int same = 1;
-            if (time_engine(cfg, paths, r->threads, &r->engine[rep], &ref,
-                            rep == 0 ? &same : NULL) != 0) {
+            if (time_engine(cfg, paths, r->threads, &r->ew[rep], &r->ec[rep],
+                            rep == 0 ? &ref : NULL, &same) != 0 ||
+                time_engine(cfg, 1, r->threads, &r->sw[rep], &r->sc[rep], NULL, NULL) != 0) {
                 free(ref);
+                free(rows);
                 tr_config_free(cfg);
                 cJSON_AddStringToObject(out, "skipped", "run failed");
+                cJSON_Delete(tg.list);
+                if (pe.on) bench_ccr_cleanup(&pe.ccr);
                 return out;
             }
             if (!same) r->same_bytes = 0;
             for (int f = 0; f < FLOOR_PER_RUN; f++)
-                r->floor_[rep * FLOOR_PER_RUN + f] = floor_run(&cen, seed, paths, r->threads, sink);
-            if (small_paths < paths &&
-                time_engine(cfg, small_paths, r->threads, &r->small[rep], NULL, NULL) != 0) {
-                free(ref);
-                tr_config_free(cfg);
-                cJSON_AddStringToObject(out, "skipped", "run failed");
-                return out;
-            }
+                bench_floor_run(&cen, seed, paths, r->threads, 1, &r->fw[rep * FLOOR_PER_RUN + f],
+                                &r->fc[rep * FLOOR_PER_RUN + f], sink);
+            if (r->peer_ok && bench_ccr_run(&pe.ccr, r->threads, &r->pw[rep], &r->pc[rep]) != 0)
+                r->peer_ok = 0;
         }
         all_same &= r->same_bytes;
-        r->engine_s = median(r->engine, R);
-        r->floor_s = median(r->floor_, R * FLOOR_PER_RUN);
-        /* Fixed cost of a run (set-up, per-thread accumulators, merge) and
-         * cost per path, from the two path counts: t(n) = fixed + n per_path. */
-        r->per_path_s = r->engine_s / (double)paths;
-        r->fixed_s = 0.0;
-        if (small_paths < paths) {
-            r->small_s = median(r->small, R);
-            r->per_path_s = (r->engine_s - r->small_s) / (double)(paths - small_paths);
-            r->fixed_s = r->engine_s - r->per_path_s * (double)paths;
+        r->eng_w = median(r->ew, R);
+        r->eng_c = median(r->ec, R);
+        r->small_w = median(r->sw, R);
+        r->small_c = median(r->sc, R);
+        r->flr_w = median(r->fw, R * FLOOR_PER_RUN);
+        r->flr_c = median(r->fc, R * FLOOR_PER_RUN);
+        if (r->peer_ok) {
+            r->peer_w = median(r->pw, R);
+            r->peer_c = median(r->pc, R);
         }
-        /* Efficiency against the first (normally 1-thread) row. */
-        double e_eng = rows[0].engine_s * rows[0].threads / (r->engine_s * r->threads);
-        double e_flr = rows[0].floor_s * rows[0].threads / (r->floor_s * r->threads);
-        double ns_tp = 1e9 * r->engine_s / ((double)paths * (double)nt);
-        double ns_xs = 1e9 * r->per_path_s / (double)nt;
-        printf(
-            "   %7d %10.3f %10.1f %12.1f %12.1f %12.2f %12.1f %8.3f %10.3f %8.2f %7.1f%% %7.1f%% "
-            "%8.3f %5s\n",
-            r->threads, r->engine_s, (double)paths / r->engine_s, ns_tp, ns_tp * r->threads,
-            ns_tp / H, ns_xs, r->fixed_s, r->floor_s, r->engine_s / r->floor_s, 100.0 * e_eng,
-            100.0 * e_flr, e_eng / e_flr, yes_no(r->same_bytes));
+        /* A run costs its fixed part (the one-path run: set-up, workspaces,
+         * statistics) and a marginal cost per path: t(n) = fixed + n m. */
+        r->marg_c = paths > 1 ? (r->eng_c - r->small_c) / (double)(paths - 1) : r->eng_c;
+        r->eff_eng = rows[0].eng_w * rows[0].threads / (r->eng_w * r->threads);
+        r->eff_flr = rows[0].flr_w * rows[0].threads / (r->flr_w * r->threads);
+        printf("   %7d %8.3f %8.3f %9.0f %9.1f %10.1f %10.1f %8.3f %8.3f %8.3f %6.2fx %6.2fx "
+               "%6.0f%% %6.0f%% %4s\n",
+               r->threads, r->eng_w, r->eng_c, (double)paths / r->eng_w, 1e9 * r->eng_w / tpaths,
+               1e9 * r->eng_c / tpaths, 1e9 * r->marg_c / (double)nt, r->small_c, r->flr_w,
+               r->flr_c, r->eng_w / r->flr_w, r->eng_c / r->flr_c, 100.0 * r->eff_eng,
+               100.0 * r->eff_flr, yes_no(r->same_bytes));
         fflush(stdout);
     }
-    free(ref);
+    puts("   (ns/t-p: wall ns per trust-path; core-ns/tp: CPU ns per trust-path, all threads; "
+         "marginal: CPU ns\n"
+         "   per trust-path beyond the fixed cost, fixed s: CPU s of a one-path run; eng/flr: "
+         "engine over floor,\n"
+         "   wall and CPU; eff: t(1) / (T t(T)) in wall time)");
 
     /* The floor's two parts at the first thread count: Philox alone, the rest normals. */
     {
-        census blocks_only = cen;
-        blocks_only.normals = 0;
-        double t[MAX_REPEAT];
+        double tw[MAX_REPEAT], tc[MAX_REPEAT];
         for (int rep = 0; rep < R; rep++)
-            t[rep] = floor_run(&blocks_only, seed, paths, rows[0].threads, sink);
-        double philox = median(t, R);
-        double per_path = 1e9 / (double)paths;
+            bench_floor_run(&cen, seed, paths, rows[0].threads, 0, &tw[rep], &tc[rep], sink);
+        double philox = median(tc, R), normals = rows[0].flr_c - philox;
         cJSON *jf = cJSON_AddObjectToObject(out, "floor_parts");
         cJSON_AddNumberToObject(jf, "threads", rows[0].threads);
-        cJSON_AddNumberToObject(jf, "philox_seconds", philox);
-        cJSON_AddNumberToObject(jf, "normals_seconds", rows[0].floor_s - philox);
-        cJSON_AddNumberToObject(jf, "ns_per_philox_block", philox * per_path / bpp);
-        if (npp > 0)
-            cJSON_AddNumberToObject(jf, "ns_per_normal",
-                                    (rows[0].floor_s - philox) * per_path / npp);
-        printf("   floor at %d thread%s: Philox %.3f s (%.1f ns a block), normals %.3f s (%.1f ns "
-               "each)\n",
-               rows[0].threads, rows[0].threads == 1 ? "" : "s", philox, philox * per_path / bpp,
-               rows[0].floor_s - philox,
-               npp > 0 ? (rows[0].floor_s - philox) * per_path / npp : 0.0);
+        cJSON_AddNumberToObject(jf, "philox_cpu_seconds", philox);
+        cJSON_AddNumberToObject(jf, "normals_cpu_seconds", normals);
+        cJSON_AddNumberToObject(jf, "ns_per_philox_block", 1e9 * philox / ((double)paths * bpp));
+        /* The normals' part is a difference of two timings: below a tenth
+         * of the floor (credit: one inversion a path) it is noise. */
+        int resolved = npp > 0 && normals > 0.1 * rows[0].flr_c;
+        if (resolved)
+            cJSON_AddNumberToObject(jf, "ns_per_normal", 1e9 * normals / ((double)paths * npp));
+        printf("   floor at %d thread%s (CPU): Philox %.3f s (%.2f ns a block), ", rows[0].threads,
+               rows[0].threads == 1 ? "" : "s", philox, 1e9 * philox / ((double)paths * bpp));
+        if (resolved)
+            printf("normals %.3f s (%.2f ns each)\n", normals,
+                   1e9 * normals / ((double)paths * npp));
+        else
+            printf("normals %.3f s (too few to time apart)\n", normals);
     }
 
     cJSON *jt = cJSON_AddArrayToObject(out, "threads");
     for (int k = 0; k < o->n_threads; k++) {
         const row *r = &rows[k];
-        double e_eng = rows[0].engine_s * rows[0].threads / (r->engine_s * r->threads);
-        double e_flr = rows[0].floor_s * rows[0].threads / (r->floor_s * r->threads);
-        double ns_tp = 1e9 * r->engine_s / ((double)paths * (double)nt);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "threads", r->threads);
-        cJSON_AddNumberToObject(j, "engine_seconds", r->engine_s);
-        cJSON_AddItemToObject(j, "engine_seconds_all", json_array_d(r->engine, R));
-        cJSON_AddNumberToObject(j, "paths_per_second", (double)paths / r->engine_s);
-        cJSON_AddNumberToObject(j, "ns_per_trust_path", ns_tp);
-        cJSON_AddNumberToObject(j, "core_ns_per_trust_path", ns_tp * r->threads);
-        cJSON_AddNumberToObject(j, "ns_per_trust_month", ns_tp / H);
-        if (small_paths < paths) {
-            cJSON_AddNumberToObject(j, "small_run_paths", (double)small_paths);
-            cJSON_AddNumberToObject(j, "small_run_seconds", r->small_s);
-            cJSON_AddItemToObject(j, "small_run_seconds_all", json_array_d(r->small, R));
-        }
-        cJSON_AddNumberToObject(j, "fixed_seconds", r->fixed_s);
-        cJSON_AddNumberToObject(j, "marginal_ns_per_trust_path", 1e9 * r->per_path_s / (double)nt);
-        cJSON_AddNumberToObject(j, "floor_seconds", r->floor_s);
-        cJSON_AddItemToObject(j, "floor_seconds_all", json_array_d(r->floor_, R * FLOOR_PER_RUN));
-        cJSON_AddNumberToObject(j, "engine_over_floor", r->engine_s / r->floor_s);
-        cJSON_AddNumberToObject(j, "efficiency_engine", e_eng);
-        cJSON_AddNumberToObject(j, "efficiency_floor", e_flr);
-        cJSON_AddNumberToObject(j, "efficiency_ratio", e_eng / e_flr);
+        cJSON_AddNumberToObject(j, "engine_wall_seconds", r->eng_w);
+        cJSON_AddNumberToObject(j, "engine_cpu_seconds", r->eng_c);
+        cJSON_AddItemToObject(j, "engine_wall_seconds_all", json_array_d(r->ew, R));
+        cJSON_AddItemToObject(j, "engine_cpu_seconds_all", json_array_d(r->ec, R));
+        cJSON_AddNumberToObject(j, "paths_per_second", (double)paths / r->eng_w);
+        cJSON_AddNumberToObject(j, "ns_per_trust_path", 1e9 * r->eng_w / tpaths);
+        cJSON_AddNumberToObject(j, "cpu_ns_per_trust_path", 1e9 * r->eng_c / tpaths);
+        cJSON_AddNumberToObject(j, "ns_per_trust_month", 1e9 * r->eng_w / tpaths / H);
+        cJSON_AddNumberToObject(j, "one_path_run_wall_seconds", r->small_w);
+        cJSON_AddNumberToObject(j, "one_path_run_cpu_seconds", r->small_c);
+        cJSON_AddNumberToObject(j, "fixed_cpu_seconds", r->small_c);
+        cJSON_AddNumberToObject(j, "marginal_cpu_ns_per_trust_path", 1e9 * r->marg_c / (double)nt);
+        cJSON_AddNumberToObject(j, "floor_wall_seconds", r->flr_w);
+        cJSON_AddNumberToObject(j, "floor_cpu_seconds", r->flr_c);
+        cJSON_AddItemToObject(j, "floor_wall_seconds_all", json_array_d(r->fw, R * FLOOR_PER_RUN));
+        cJSON_AddNumberToObject(j, "engine_over_floor_wall", r->eng_w / r->flr_w);
+        cJSON_AddNumberToObject(j, "engine_over_floor_cpu", r->eng_c / r->flr_c);
+        cJSON_AddNumberToObject(j, "efficiency_engine", r->eff_eng);
+        cJSON_AddNumberToObject(j, "efficiency_floor", r->eff_flr);
         cJSON_AddBoolToObject(j, "results_identical", r->same_bytes);
         cJSON_AddItemToArray(jt, j);
     }
@@ -751,116 +949,151 @@ static cJSON *run_workload(const options *o, int w, double *sink)
         printf("   (efficiency is relative to %d threads, the smallest count measured)\n",
                rows[0].threads);
 
-    /* Peak memory at two path counts, at the largest thread count. The engine
-     * gives each thread at least one block of 1,024 paths (and runs no more
-     * threads than blocks), so the smaller count is one block per thread and
-     * the larger eight times that: both keep every thread's statistics. */
-    long rss[2] = {-1, -1};
-    int rt = o->threads[o->n_threads - 1];
-    uint64_t rbase = (uint64_t)rt * 1024u;
-    uint64_t rp[2] = {o->rss_paths[0] ? o->rss_paths[0] : rbase,
-                      o->rss_paths[1] ? o->rss_paths[1] : 8 * rbase};
+    double vs_peer = peer_report(&pe, rows, o->n_threads, R, paths, ref, out);
+    if (pe.on) bench_ccr_cleanup(&pe.ccr);
+    free(ref);
+
+    /* Peak memory in fresh processes: at the largest thread count T, at two
+     * path counts (the engine runs at most one thread per block of paths, so
+     * both keep T threads busy); and at the smaller count on one thread. */
+    long rss[3] = {-1, -1, -1};
+    const int rt = o->threads[o->n_threads - 1];
+    const uint64_t rbase = (uint64_t)rt * TR_PATH_BLOCK;
+    const uint64_t rp[2] = {o->rss_paths[0] ? o->rss_paths[0] : rbase,
+                            o->rss_paths[1] ? o->rss_paths[1] : (o->quick ? 2 : 8) * rbase};
     if (o->rss) {
-        for (int k = 0; k < 2; k++)
-            rss[k] = rss_of_run(file, rp[k], rt);
+        rss[0] = rss_of_run(file, rp[0], rt);
+        rss[1] = rss_of_run(file, rp[1], rt);
+        rss[2] = rt > 1 ? rss_of_run(file, rp[0], 1) : rss[0];
+        const struct {
+            uint64_t paths;
+            int threads;
+        } at[3] = {{rp[0], rt}, {rp[1], rt}, {rp[0], 1}};
         cJSON *jr = cJSON_AddArrayToObject(out, "peak_rss");
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
             cJSON *j = cJSON_CreateObject();
-            cJSON_AddNumberToObject(j, "paths", (double)rp[k]);
-            cJSON_AddNumberToObject(j, "threads", rt);
+            cJSON_AddNumberToObject(j, "paths", (double)at[k].paths);
+            cJSON_AddNumberToObject(j, "threads", at[k].threads);
             if (rss[k] >= 0)
                 cJSON_AddNumberToObject(j, "kib", (double)rss[k]);
             else
                 cJSON_AddNullToObject(j, "kib");
             cJSON_AddItemToArray(jr, j);
         }
-        if (rss[0] > 0 && rss[1] > 0)
-            printf("   peak RSS (%d threads, own process each): %llu paths %.1f MiB, %llu paths "
-                   "%.1f MiB (ratio %.3f)\n",
+        if (rss[0] > 0 && rss[1] > 0 && rss[2] > 0)
+            printf("   peak RSS (own process each): %d threads: %llu paths %.1f MiB, %llu paths "
+                   "%.1f MiB; 1 thread, %llu paths: %.1f MiB\n",
                    rt, (unsigned long long)rp[0], rss[0] / 1024.0, (unsigned long long)rp[1],
-                   rss[1] / 1024.0, (double)rss[1] / (double)rss[0]);
+                   rss[1] / 1024.0, (unsigned long long)rp[0], rss[2] / 1024.0);
         else
             printf("   peak RSS: measurement failed\n");
     }
 
     /* The issue's targets (benchmarks, not tests). */
-    cJSON *jg = cJSON_AddObjectToObject(out, "targets");
+    printf("   targets:\n");
     const row *one = NULL, *last = &rows[o->n_threads - 1];
     for (int k = 0; k < o->n_threads; k++)
         if (rows[k].threads == 1) one = &rows[k];
-    printf("   targets:\n");
-    if (w == 1 && one) {
-        double ns = 1e9 * one->engine_s / ((double)paths * (double)nt);
-        cJSON_AddNumberToObject(jg, "credit_ns_per_trust_path_1thread", ns);
-        cJSON_AddBoolToObject(jg, "credit_ns_per_trust_path_le_8", ns <= 8.0);
-        printf("     credit <= 8 ns per trust-path on one core: %.1f ns  [%s]\n", ns,
-               ns <= 8.0 ? "met" : "not met");
+    if (w == W_CREDIT && one) {
+        double ns = 1e9 * one->eng_c / tpaths;
+        target(&tg, "credit_ns_per_trust_path", "credit: ns per trust-path, one core (CPU)", ns,
+               "ns", T_CREDIT_NS, ns <= T_CREDIT_NS,
+               "CPU time of one-thread tr_run over all the paths (fixed cost included), median");
+        if (!isnan(vs_peer))
+            target(&tg, "credit_vs_ccruncher",
+                   "credit: CCruncher's time / trustrisk's, one core (CPU)", vs_peer, "x",
+                   T_CREDIT_VS_PEER, vs_peer >= T_CREDIT_VS_PEER,
+                   "CPU time of one-thread runs over the same paths, interleaved, medians");
+        else
+            printf("     credit against CCruncher: not measured (no CCruncher)\n");
     }
-    printf("     same results.json bytes at every thread count: %s\n", yes_no(all_same));
-    if (w == 0) {
-        double worst = 0.0;
-        for (int k = 0; k < o->n_threads; k++)
-            if (rows[k].engine_s / rows[k].floor_s > worst)
-                worst = rows[k].engine_s / rows[k].floor_s;
-        double r1 = one ? one->engine_s / one->floor_s : last->engine_s / last->floor_s;
-        cJSON_AddNumberToObject(jg, "national_engine_over_floor", r1);
-        cJSON_AddNumberToObject(jg, "national_engine_over_floor_worst", worst);
-        cJSON_AddBoolToObject(jg, "national_engine_le_2x_floor", r1 <= 2.0);
-        printf("     national engine <= 2x the random-number floor: %.2fx (%d thread%s)  [%s]\n",
-               r1, one ? 1 : last->threads, (one ? 1 : last->threads) == 1 ? "" : "s",
-               r1 <= 2.0 ? "met" : "not met");
-        /* 10^6 paths on 16 cores: a run's fixed cost plus 10^6 times its
-         * marginal cost per path, at 16 threads if measured, else from the
-         * largest count below 16 assuming perfect scaling up to 16. */
-        const row *b16 = &rows[0];
-        for (int k = 0; k < o->n_threads; k++)
-            if (rows[k].threads <= 16 && rows[k].threads >= b16->threads) b16 = &rows[k];
-        double s16 = b16->fixed_s + 1e6 * b16->per_path_s * (double)b16->threads / 16.0;
-        int measured16 = b16->threads == 16;
-        cJSON_AddNumberToObject(jg, "national_1e6_paths_16_cores_seconds", s16);
-        cJSON_AddNumberToObject(jg, "national_1e6_paths_16_cores_from_threads", b16->threads);
-        cJSON_AddStringToObject(jg, "national_1e6_paths_16_cores_basis",
-                                measured16 ? "measured at 16 threads: a run's fixed cost plus "
-                                             "10^6 times its marginal cost per path"
-                                           : "projected: a run's fixed cost plus 10^6 times its "
-                                             "marginal cost per path, scaled perfectly from the "
-                                             "thread count measured to 16");
-        cJSON_AddBoolToObject(jg, "national_1e6_paths_16_cores_le_30s", s16 <= 30.0);
-        printf("     10^6 national paths <= 30 s on 16 cores: %.0f s (%s from %d thread%s)  "
-               "[%s]\n",
-               s16, measured16 ? "measured" : "projected", b16->threads,
-               b16->threads == 1 ? "" : "s", s16 <= 30.0 ? "met" : "not met");
-    }
-    /* Efficiency is judged only where every thread can have a block of paths. */
-    int eff_ok = 1, n_eff = 0;
-    double worst_eff = INFINITY;
-    uint64_t n_blocks = (paths + TR_PATH_BLOCK - 1) / TR_PATH_BLOCK;
-    for (int k = 1; k < o->n_threads; k++) {
-        if ((uint64_t)rows[k].threads > n_blocks) continue;
-        double e_eng = rows[0].engine_s * rows[0].threads / (rows[k].engine_s * rows[k].threads);
-        double e_flr = rows[0].floor_s * rows[0].threads / (rows[k].floor_s * rows[k].threads);
-        if (e_eng / e_flr < worst_eff) worst_eff = e_eng / e_flr;
-        if (e_eng / e_flr < 0.95) eff_ok = 0;
-        n_eff++;
-    }
-    if (n_eff > 0) {
-        cJSON_AddNumberToObject(jg, "worst_efficiency_ratio", worst_eff);
-        cJSON_AddBoolToObject(jg, "efficiency_ratio_ge_0_95", eff_ok);
-        printf("     parallel efficiency >= 95 %% of the floor's: worst ratio %.3f  [%s]\n",
-               worst_eff, eff_ok ? "met" : "not met");
-    } else if (o->n_threads > 1) {
-        printf("     parallel efficiency: not judged (fewer blocks of %d paths than threads)\n",
-               TR_PATH_BLOCK);
+    if (national) {
+        double setup = cJSON_GetNumberValue(cJSON_GetObjectItem(out, "setup_cpu_seconds"));
+        target(&tg, "setup_seconds", "set-up on one core (CPU)", setup, "s", T_SETUP_S,
+               setup <= T_SETUP_S, "tr__plan_init with 1 thread, median CPU time");
+        if (one) {
+            double us = 1e6 * one->marg_c / (double)nt;
+            target(&tg, "marginal_us_per_trust_path",
+                   "marginal cost per trust-path, one core (CPU)", us, "us", T_MARGINAL_US,
+                   us <= T_MARGINAL_US,
+                   "(t(paths) - t(1 path)) / (paths - 1) / trusts, CPU time, one thread");
+            double ratio = one->eng_c / one->flr_c;
+            target(&tg, "engine_over_floor", "engine / random-number floor, one core (CPU)", ratio,
+                   "x", T_FLOOR_RATIO, ratio <= T_FLOOR_RATIO,
+                   "tr_run's CPU time over the floor's, one thread, interleaved medians");
+        }
+        /* 10^6 paths on 16 cores: a projection from this machine. The
+         * engine's own parallel efficiency is its wall-time efficiency over
+         * the floor's at the same thread count: the floor shares nothing
+         * between threads, so its efficiency is what the machine (its load,
+         * its memory) gave both. The raw figure is reported beside. */
+        const row *base = one ? one : &rows[0];
+        int have_eff = last->threads > base->threads;
+        double eff_raw = have_eff ? last->eff_eng : 1.0;
+        double eff_rel = have_eff ? last->eff_eng / last->eff_flr : 1.0;
+        double eff_cpu = have_eff ? base->eng_c / last->eng_c : 1.0;
+        double eff = eff_rel > 1.0 ? 1.0 : eff_rel;
+        double per_path = base->marg_c * base->threads; /* core-seconds per path */
+        double s16 = base->small_c + 1e6 * per_path / (16.0 * eff);
+        double s16_raw = base->small_c + 1e6 * per_path / (16.0 * (eff_raw > 1.0 ? 1.0 : eff_raw));
+        double s16_perfect = base->small_c + 1e6 * per_path / 16.0;
+        cJSON *jp = cJSON_AddObjectToObject(out, "projection_1e6_paths_16_cores");
+        cJSON_AddNumberToObject(jp, "seconds", s16);
+        cJSON_AddNumberToObject(jp, "fixed_cpu_seconds", base->small_c);
+        cJSON_AddNumberToObject(jp, "marginal_core_seconds_per_path", per_path);
+        cJSON_AddNumberToObject(jp, "efficiency_used", eff);
+        cJSON_AddNumberToObject(jp, "efficiency_engine_over_floor", eff_rel);
+        cJSON_AddNumberToObject(jp, "efficiency_engine_wall", eff_raw);
+        cJSON_AddNumberToObject(jp, "efficiency_engine_cpu", eff_cpu);
+        cJSON_AddNumberToObject(jp, "efficiency_measured_at_threads", last->threads);
+        cJSON_AddNumberToObject(jp, "seconds_with_raw_wall_efficiency", s16_raw);
+        cJSON_AddNumberToObject(jp, "seconds_perfect_scaling", s16_perfect);
+        char basis[320];
+        snprintf(basis, sizeof basis,
+                 "PROJECTION, not a measurement: fixed cost %.3f s (one core) + 10^6 x %.3f ms "
+                 "per path (one core) / (16 x efficiency %.2f: the engine's over the floor's at "
+                 "%d threads here)",
+                 base->small_c, 1e3 * per_path, eff, last->threads);
+        cJSON_AddStringToObject(jp, "basis", basis);
+        printf("   projection (arithmetic, not measured): 10^6 paths on 16 cores = %.3f s fixed + "
+               "10^6 x %.3f ms / (16 x %.2f) = %.1f s\n"
+               "     efficiency at %d threads: engine %.0f %% of wall, floor %.0f %%, engine over "
+               "floor %.2f (used); CPU t(1) / t(T) %.2f; with the raw %.0f %%: %.1f s; perfect "
+               "scaling: %.1f s\n",
+               base->small_c, 1e3 * per_path, eff, s16, last->threads, 100.0 * eff_raw,
+               100.0 * (have_eff ? last->eff_flr : 1.0), eff_rel, eff_cpu, 100.0 * eff_raw, s16_raw,
+               s16_perfect);
+        target(&tg, "projection_1e6_paths_16_cores", "10^6 paths on 16 cores (PROJECTED)", s16, "s",
+               T_PROJECTION_S, s16 <= T_PROJECTION_S, basis);
     }
     if (rss[0] > 0 && rss[1] > 0) {
         double ratio = (double)rss[1] / (double)rss[0];
-        cJSON_AddNumberToObject(jg, "peak_rss_ratio", ratio);
-        cJSON_AddBoolToObject(jg, "peak_rss_flat", ratio <= 1.10);
-        printf("     peak memory flat in paths (ratio <= 1.10): %.3f  [%s]\n", ratio,
-               ratio <= 1.10 ? "met" : "not met");
+        target(&tg, "peak_rss_paths_ratio", "peak RSS flat in paths (ratio of the two counts)",
+               ratio, "x", T_RSS_PATHS_RATIO, ratio <= T_RSS_PATHS_RATIO, NULL);
     }
-    cJSON_AddBoolToObject(jg, "results_identical_across_threads", all_same);
+    if (rss[0] > 0 && rss[2] > 0 && rt > 1) {
+        double ratio = (double)rss[0] / (double)rss[2];
+        char what[96];
+        snprintf(what, sizeof what, "peak RSS flat in threads (%d threads / 1)", rt);
+        target(&tg, "peak_rss_threads_ratio", what, ratio, "x", T_RSS_THREADS_RATIO,
+               ratio <= T_RSS_THREADS_RATIO, NULL);
+    }
+    if (w == W_CREDIT && rss[0] > 0) {
+        long worst = rss[0];
+        for (int k = 1; k < 3; k++)
+            if (rss[k] > worst) worst = rss[k];
+        double mb = (double)worst * 1024.0 / 1e6;
+        target(&tg, "credit_peak_rss_mb", "credit: peak RSS of a run (largest measured)", mb, "MB",
+               T_CREDIT_RSS_MB, mb < T_CREDIT_RSS_MB, NULL);
+    }
+    target(&tg, "same_bytes", "same results.json bytes at every thread count", all_same, "", 1,
+           all_same, NULL);
+    cJSON_AddItemToObject(out, "targets", tg.list);
+    double load_end = load1();
+    cJSON_AddNumberToObject(out, "load_average_end", load_end);
+    printf("   load average at the end: %.2f\n", load_end);
 
+    free(rows);
     tr_config_free(cfg);
     return out;
 }
@@ -886,24 +1119,17 @@ int main(int argc, char **argv)
     struct utsname un;
     if (uname(&un) != 0) snprintf(un.nodename, sizeof un.nodename, "unknown");
     int cores = num_procs();
+    double load_start = load1();
 
     printf("trustrisk-bench: engine %s, %s build, %d cores (%s), %s\n", tr_version(),
            TR_BENCH_BUILD_TYPE, cores, cpu, date);
     printf("threads:");
     for (int k = 0; k < o.n_threads; k++)
         printf(" %d", o.threads[k]);
-    printf("; median of %d run%s per figure\n", o.repeat, o.repeat == 1 ? "" : "s");
-    puts("columns: engine s = wall time of tr_run alone; ns/trust-pth = engine s / (paths x "
-         "trusts),\n"
-         "  core-ns/t-p = that x threads, ns/trust-mo = per trust-month; fixed s = a 1-path run "
-         "(set-up,\n"
-         "  workspaces, accumulators, merge); marginal = ns per trust-path beyond that fixed "
-         "cost;\n"
-         "  floor s = the random-number floor; eng/flr = engine s "
-         "/ floor s;\n"
-         "  eff = t(1) / (T t(T)) for the engine and the floor, eff rat = their ratio; same = "
-         "results.json\n"
-         "  the same bytes as at the first thread count. Every time is a median.");
+    printf("; median of %d run%s per figure; load average %.2f at the start%s\n", o.repeat,
+           o.repeat == 1 ? "" : "s", load_start,
+           load_start > 0.5 * cores ? " (a shared machine: judge by the CPU-time figures)" : "");
+    if (o.quick) puts("--quick: a smoke run, not a measurement");
     if (strcmp(TR_BENCH_BUILD_TYPE, "Release") != 0)
         printf("warning: the library was configured as \"%s\", not Release: figures are not "
                "comparable\n",
@@ -914,6 +1140,7 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(jh, "name", un.nodename);
     cJSON_AddStringToObject(jh, "cpu", cpu);
     cJSON_AddNumberToObject(jh, "cores", cores);
+    cJSON_AddNumberToObject(jh, "load_average_start", load_start);
     cJSON_AddStringToObject(root, "engine_version", tr_version());
     cJSON_AddStringToObject(root, "build_type", TR_BENCH_BUILD_TYPE);
 #ifdef __VERSION__
@@ -921,13 +1148,37 @@ int main(int argc, char **argv)
 #endif
     cJSON_AddStringToObject(root, "date", date);
     cJSON_AddNumberToObject(root, "repeat", o.repeat);
+    cJSON_AddBoolToObject(root, "quick", o.quick);
     cJSON *jw = cJSON_AddArrayToObject(root, "workloads");
+    cJSON *summary = cJSON_CreateArray();
 
     double sink = 0.0;
-    for (int w = 0; w < 3; w++)
-        if (o.want[w]) cJSON_AddItemToArray(jw, run_workload(&o, w, &sink));
+    for (int w = 0; w < N_WORKLOADS; w++)
+        if (o.want[w]) cJSON_AddItemToArray(jw, run_workload(&o, w, &sink, summary));
     /* The floor's sums are printed nowhere but must not be optimised away. */
     cJSON_AddNumberToObject(root, "floor_checksum", sink);
+
+    printf("\n== targets (issue 10)\n");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, summary)
+    {
+        const char *unit = cJSON_GetStringValue(cJSON_GetObjectItem(t, "unit"));
+        double v = cJSON_GetNumberValue(cJSON_GetObjectItem(t, "value"));
+        char val[32];
+        if (*unit)
+            snprintf(val, sizeof val, "%.4g", v);
+        else
+            snprintf(val, sizeof val, "%s", v != 0.0 ? "yes" : "no");
+        printf("   %-18s %-58s %10s %-3s [%s]\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(t, "workload")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(t, "what")), val, unit,
+               met(cJSON_IsTrue(cJSON_GetObjectItem(t, "met"))));
+    }
+    double load_end = load1();
+    printf("   load average at the end: %.2f (start %.2f) on %d cores\n", load_end, load_start,
+           cores);
+    cJSON_AddNumberToObject(jh, "load_average_end", load_end);
+    cJSON_AddItemToObject(root, "targets", summary);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

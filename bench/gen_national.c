@@ -16,11 +16,17 @@
  * 1,000 identical trusts whose only risk is one paper event (probability
  * 0.02, loaded 0.4 on one global factor) over 12 months.
  *
+ * `national-distinct.json` is the national config with every scheme's
+ * delivery a beta distribution of its own shape, as real plans have: the
+ * engine cannot share a quantile table between two schemes, so its set-up
+ * is measured at its worst.
+ *
  * The generator is deterministic: its only randomness is SplitMix64 (Steele,
  * Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA
  * 2014) from a fixed seed, and it uses nothing but +, -, *, / on doubles
  * (no libm), printed with fixed decimals, so the files are the same bytes on
- * every IEEE-754 machine. Usage: trustrisk-bench-gen NATIONAL.json CREDIT.json [SEED]
+ * every IEEE-754 machine. Usage:
+ *   trustrisk-bench-gen NATIONAL.json CREDIT.json [NATIONAL-DISTINCT.json] [SEED]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -180,46 +186,98 @@ static draws draw2(uint64_t *s, double lo0, double hi0, double lo1, double hi1)
     return d;
 }
 
-/* A delivery distribution (fraction delivered), in one of several families. */
-static void print_delivery(FILE *fp, uint64_t *s, skind kind)
+/* A delivery distribution (fraction delivered), in one of several families,
+ * as JSON into buf. */
+static void family_delivery(char *buf, size_t n, uint64_t *s, skind kind)
 {
     draws d;
     if (kind == CLOSURE) {
         if (chance(s, 0.6)) {
             d = draw2(s, 0.3, 0.55, 0.75, 0.95);
-            fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}", d.v[0],
-                    d.v[1]);
+            snprintf(buf, n, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
+                     d.v[0], d.v[1]);
         } else {
             d = draw2(s, 0.65, 0.85, 0.1, 0.2);
-            fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+            snprintf(buf, n, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
         }
         return;
     }
     if (kind == OTHER) {
         if (chance(s, 0.5)) {
             d = draw2(s, 0.7, 0.9, 0.1, 0.25);
-            fprintf(fp, "{\"dist\": \"normal\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+            snprintf(buf, n, "{\"dist\": \"normal\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0],
+                     d.v[1]);
         } else {
-            fprintf(fp, "{\"dist\": \"fixed\", \"value\": %.2f}", between(s, 0.8, 1.0));
+            snprintf(buf, n, "{\"dist\": \"fixed\", \"value\": %.2f}", between(s, 0.8, 1.0));
         }
         return;
     }
     double u = unif(s);
     if (u < 0.6) {
         d = draw2(s, 0.55, 0.88, 0.08, 0.2);
-        fprintf(fp, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
+        snprintf(buf, n, "{\"dist\": \"beta\", \"mean\": %.2f, \"sd\": %.2f}", d.v[0], d.v[1]);
     } else if (u < 0.8) {
         d = draw2(s, 0.2, 0.5, 0.7, 0.95);
-        fprintf(fp, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}", d.v[0],
-                d.v[1]);
+        snprintf(buf, n, "{\"dist\": \"pert\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
+                 d.v[0], d.v[1]);
     } else if (u < 0.9) {
         d = draw2(s, 0.3, 0.5, 0.7, 0.9);
-        fprintf(fp, "{\"dist\": \"triangular\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
-                d.v[0], d.v[1]);
+        snprintf(buf, n, "{\"dist\": \"triangular\", \"min\": %.2f, \"mode\": %.2f, \"max\": 1.0}",
+                 d.v[0], d.v[1]);
     } else {
         d = draw2(s, 0.4, 0.6, 0.9, 1.0);
-        fprintf(fp, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}", d.v[0], d.v[1]);
+        snprintf(buf, n, "{\"dist\": \"uniform\", \"min\": %.2f, \"max\": %.2f}", d.v[0], d.v[1]);
     }
+}
+
+/* The national-distinct variant's delivery shapes: every scheme's delivery
+ * a Beta distribution of its own (mean, sd), both in steps of 0.0001, drawn
+ * from a second stream so that the first, and with it everything else in
+ * the config, is national.json's, and redrawn until no two schemes share a
+ * shape. */
+#define MAX_SHAPES 8192
+typedef struct shapes {
+    uint64_t s;
+    size_t n;
+    int mean[MAX_SHAPES], sd[MAX_SHAPES]; /* in units of 0.0001 */
+} shapes;
+
+static int shape_used(const shapes *sh, int mean, int sd)
+{
+    for (size_t k = 0; k < sh->n; k++)
+        if (sh->mean[k] == mean && sh->sd[k] == sd) return 1;
+    return 0;
+}
+
+/* A new shape: mean and sd in the ranges of the national config's beta
+ * deliveries of this kind (so sd^2 < mean (1 - mean) always holds). */
+static int distinct_delivery(char *buf, size_t n, shapes *sh, skind kind)
+{
+    if (sh->n == MAX_SHAPES) return -1;
+    int mean, sd;
+    do {
+        mean = kind == CLOSURE ? pick_int(&sh->s, 6500, 8500) : pick_int(&sh->s, 5500, 8800);
+        sd = kind == CLOSURE ? pick_int(&sh->s, 1000, 2000) : pick_int(&sh->s, 800, 2000);
+    } while (shape_used(sh, mean, sd));
+    sh->mean[sh->n] = mean;
+    sh->sd[sh->n] = sd;
+    sh->n++;
+    snprintf(buf, n, "{\"dist\": \"beta\", \"mean\": 0.%04d, \"sd\": 0.%04d}", mean, sd);
+    return 0;
+}
+
+/* A scheme's delivery: its family's draws always come from s (so the rest of
+ * the config does not depend on sh); the distinct shape replaces them when
+ * sh is set. */
+static void print_delivery(FILE *fp, uint64_t *s, skind kind, shapes *sh)
+{
+    char buf[256];
+    family_delivery(buf, sizeof buf, s, kind);
+    if (sh && distinct_delivery(buf, sizeof buf, sh, kind) != 0) {
+        fprintf(stderr, "trustrisk-bench-gen: more than %d schemes\n", MAX_SHAPES);
+        exit(1);
+    }
+    fputs(buf, fp);
 }
 
 /* Planned start and ramp, in months. */
@@ -231,7 +289,8 @@ static void print_timing(FILE *fp, uint64_t *s, int s_lo, int s_hi, int r_lo, in
 }
 
 /* One scheme as a JSON object on one line. */
-static void print_scheme(FILE *fp, uint64_t *s, skind kind, const tmpl *t, int dup, double saving)
+static void print_scheme(FILE *fp, uint64_t *s, shapes *sh, skind kind, const tmpl *t, int dup,
+                         double saving)
 {
     char id[64];
     draws d;
@@ -245,7 +304,7 @@ static void print_scheme(FILE *fp, uint64_t *s, skind kind, const tmpl *t, int d
     if (kind == CLOSURE) {
         print_timing(fp, s, 3, 18, 6, 12);
         fputs(", \"delivery\": ", fp);
-        print_delivery(fp, s, kind);
+        print_delivery(fp, s, kind, sh);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.03, 0.15));
         d = draw2(s, 2.0, 6.0, 0.5, 1.0);
         d.v[2] = between(s, 0.3, 0.5);
@@ -283,14 +342,14 @@ static void print_scheme(FILE *fp, uint64_t *s, skind kind, const tmpl *t, int d
     } else if (kind == OTHER) {
         print_timing(fp, s, 1, 12, 0, 6);
         fputs(", \"delivery\": ", fp);
-        print_delivery(fp, s, kind);
+        print_delivery(fp, s, kind, sh);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.1, 0.35));
         fprintf(fp, ", \"factors\": {\"national\": %.2f}", between(s, 0.3, 0.5));
     } else {
         int one_off = strcmp(t->id, "vacancies") == 0 || chance(s, 0.15);
         print_timing(fp, s, 1, 6, 3, 12);
         fputs(", \"delivery\": ", fp);
-        print_delivery(fp, s, kind);
+        print_delivery(fp, s, kind, sh);
         fprintf(fp, ", \"paper\": %.3f", between(s, 0.05, 0.3));
         if (chance(s, 0.4)) {
             d = draw2(s, 1.0, 3.0, 0.5, 0.9);
@@ -335,7 +394,8 @@ typedef struct trust_row {
     double share_lead, share_second;
 } trust_row;
 
-static int write_national(FILE *fp, uint64_t seed)
+/* The national config; with sh, its national-distinct variant. */
+static int write_national(FILE *fp, uint64_t seed, shapes *sh)
 {
     uint64_t s = seed;
     trust_row rows[N_TRUSTS];
@@ -367,8 +427,19 @@ static int write_national(FILE *fp, uint64_t seed)
     }
 
     fputs("{\n", fp);
-    fputs("  \"name\": \"National benchmark: 220 trusts, 42 consortia (generated)\",\n", fp);
-    fputs("  \"notes\": \"Generated by bench/gen_national.c (SplitMix64, fixed seed) for the "
+    if (sh)
+        fputs("  \"name\": \"National benchmark, every scheme its own beta delivery shape: 220 "
+              "trusts, 42 consortia (generated)\",\n"
+              "  \"notes\": \"The national benchmark with every scheme's delivery a beta "
+              "distribution of a shape no other scheme has (mean and sd in steps of 0.0001 from a "
+              "second SplitMix64 stream), as in real savings plans, so no two schemes can share a "
+              "quantile table; everything else is as in national.json. ",
+              fp);
+    else
+        fputs("  \"name\": \"National benchmark: 220 trusts, 42 consortia (generated)\",\n"
+              "  \"notes\": \"",
+              fp);
+    fputs("Generated by bench/gen_national.c (SplitMix64, fixed seed) for the "
           "benchmark: the size of England's provider sector, every trust and consortium "
           "invented. Income 150-1500 GBP m a year, two trusts in three in deficit (2015-16: "
           "GBP 2.45bn on GBP 76bn), PFI on about a quarter (up to 16 % of income, South London "
@@ -478,7 +549,7 @@ static int write_national(FILE *fp, uint64_t seed)
         for (int k = 0; k < n_eff; k++, written++) {
             size_t idx = (start + (size_t)k) % N_EFF;
             fputs("        ", fp);
-            print_scheme(fp, &s, EFF, &EFFICIENCIES[idx], (int)((start + (size_t)k) / N_EFF),
+            print_scheme(fp, &s, sh, EFF, &EFFICIENCIES[idx], (int)((start + (size_t)k) / N_EFF),
                          parts[k]);
             fputs(",\n", fp);
         }
@@ -486,14 +557,15 @@ static int write_national(FILE *fp, uint64_t seed)
         start = (size_t)(sm_next(&s) % N_CLOSURES);
         for (int k = 0; k < n_clo; k++, written++) {
             fputs("        ", fp);
-            print_scheme(fp, &s, CLOSURE, &CLOSURES[(start + (size_t)k) % N_CLOSURES], 0, parts[k]);
+            print_scheme(fp, &s, sh, CLOSURE, &CLOSURES[(start + (size_t)k) % N_CLOSURES], 0,
+                         parts[k]);
             fputs(",\n", fp);
         }
         split(&s, oth_total, n_oth, parts);
         start = (size_t)(sm_next(&s) % N_OTHERS);
         for (int k = 0; k < n_oth; k++, written++) {
             fputs("        ", fp);
-            print_scheme(fp, &s, OTHER, &OTHERS[(start + (size_t)k) % N_OTHERS], 0, parts[k]);
+            print_scheme(fp, &s, sh, OTHER, &OTHERS[(start + (size_t)k) % N_OTHERS], 0, parts[k]);
             fputs(k + 1 < n_oth ? ",\n" : "\n", fp);
         }
         fprintf(fp, "      ]\n    }%s\n", i + 1 < N_TRUSTS ? "," : "");
@@ -528,26 +600,56 @@ static int write_credit(FILE *fp)
     return ferror(fp) ? -1 : 0;
 }
 
-static int write_file(const char *path, int credit, uint64_t seed)
+/* Which file: the national config, credit, or national-distinct. */
+enum { NATIONAL, CREDIT, DISTINCT };
+
+static int write_file(const char *path, int which, uint64_t seed)
 {
     FILE *fp = fopen(path, "w");
     if (!fp) {
         perror(path);
         return -1;
     }
-    int rc = credit ? write_credit(fp) : write_national(fp, seed);
+    int rc;
+    if (which == DISTINCT) {
+        shapes *sh = calloc(1, sizeof *sh);
+        if (!sh) {
+            fclose(fp);
+            fprintf(stderr, "%s: out of memory\n", path);
+            return -1;
+        }
+        sh->s = seed ^ UINT64_C(0x64697374696e6374); /* "distinct" */
+        rc = write_national(fp, seed, sh);
+        free(sh);
+    } else {
+        rc = which == CREDIT ? write_credit(fp) : write_national(fp, seed, NULL);
+    }
     if (fclose(fp) != 0) rc = -1;
     if (rc != 0) fprintf(stderr, "%s: write failed\n", path);
     return rc;
 }
 
+static int is_number(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: %s NATIONAL.json CREDIT.json [SEED]\n", argv[0]);
+    /* NATIONAL CREDIT [DISTINCT] [SEED]; the older NATIONAL CREDIT SEED still works. */
+    const char *distinct = argc >= 4 && !is_number(argv[3]) ? argv[3] : NULL;
+    int seed_at = distinct ? 4 : 3;
+    if (argc < 3 || argc > seed_at + 1 || (argc == seed_at + 1 && !is_number(argv[seed_at]))) {
+        fprintf(stderr, "usage: %s NATIONAL.json CREDIT.json [NATIONAL-DISTINCT.json] [SEED]\n",
+                argv[0]);
         return 2;
     }
-    uint64_t seed = argc == 4 ? strtoull(argv[3], NULL, 10) : UINT64_C(20120716);
-    if (write_file(argv[1], 0, seed) != 0 || write_file(argv[2], 1, seed) != 0) return 1;
+    uint64_t seed = argc == seed_at + 1 ? strtoull(argv[seed_at], NULL, 10) : UINT64_C(20120716);
+    if (write_file(argv[1], NATIONAL, seed) != 0 || write_file(argv[2], CREDIT, seed) != 0 ||
+        (distinct && write_file(distinct, DISTINCT, seed) != 0))
+        return 1;
     return 0;
 }

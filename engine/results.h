@@ -29,6 +29,15 @@ struct tr_results {
     double seconds;
 };
 
+/* A results object for cfg with opt's paths, seed, first path and shard,
+ * its plan made and its statistics empty (*out set even on failure: free it). */
+tr_status tr__results_new(const tr_config *cfg, const tr_run_options *opt, tr_results **out,
+                          tr_error *err);
+
+/* Work out the summary once the statistics are complete (a shard's are
+ * partial: it has none). */
+tr_status tr__results_finish(tr_results *res, tr_error *err);
+
 /* A shard's results hold a part of the run's paths: they have a state
  * (tr_results_state) but no summary, and the formatters refuse them,
  * saying so, into err (TR_E_INPUT). TR_OK for the results of a whole run. */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "accum.h"
+#include "paired.h"
 #include "trustrisk/error.h"
 
 #define TR__STATE_FORMAT 1
@@ -45,10 +46,12 @@ typedef struct tr__state_info {
 
 void tr__state_info_free(tr__state_info *info);
 
-/* The state of nacc accumulators (one per plan, in info's order) as bytes
- * the caller frees with free(). */
-tr_status tr__state_encode(const tr__state_info *info, tr__acc *const *accs, size_t nacc,
-                           uint8_t **buf, size_t *len, tr_error *err);
+/* The state of nacc accumulators (one per plan, in info's order) and, for
+ * a batch, the paired sums of every plan but the reference (pairs[k], NULL
+ * at the reference; pairs NULL for a run) as bytes the caller frees with free(). */
+tr_status tr__state_encode(const tr__state_info *info, tr__acc *const *accs,
+                           tr__paired *const *pairs, size_t nacc, uint8_t **buf, size_t *len,
+                           tr_error *err);
 
 /* Check a state's checksum and read its description into *info (freed with
  * tr__state_info_free); *payload is where its statistics start. `name`
@@ -57,8 +60,10 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
                                 tr__state_info *info, size_t *payload, tr_error *err);
 
 /* Add the state's statistics into accs (made for the same plans, in the
- * same order): exact, so states merge in any order. */
+ * same order) and, for a batch, its paired sums into pairs (as encoded): exact, so
+ * states merge in any order. */
 tr_status tr__state_decode_accs(const uint8_t *buf, size_t len, size_t payload, const char *name,
-                                tr__acc *const *accs, size_t nacc, tr_error *err);
+                                tr__acc *const *accs, tr__paired *const *pairs, size_t nacc,
+                                tr_error *err);
 
 #endif /* TR_STATE_H */

@@ -521,8 +521,8 @@ Test(state, merge_names_the_missing_the_duplicated_and_the_foreign_shard)
     size_t mix_len[3] = {len[0], flen, len[2]};
     const char *mix_names[3] = {names[0], "other-seed.trs", names[2]};
     cr_assert_null(merge(mix, mix_len, mix_names, 3, &msg));
-    cr_assert(strstr(msg, "other-seed.trs: does not belong to the same run as shard-0-of-3.trs: "
-                          "another seed"),
+    cr_assert(strstr(msg, "other-seed.trs: it belongs to another run: its seed is 5, that of "
+                          "shard-0-of-3.trs is 42"),
               "%s", msg);
     free(msg);
     /* nothing to merge */

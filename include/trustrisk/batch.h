@@ -20,7 +20,7 @@
  *
  * A batch manifest names a base config and a list of scenarios; loading it
  * checks the manifest, the base, every overlay and every merged config, and
- * reports every problem at once. Nothing here simulates.
+ * reports every problem at once; tr_batch_run (below) simulates it.
  *
  * Ownership: a tr_manifest owns everything its accessors return (strings,
  * configs); they stay valid until tr_manifest_free. Functions that return a
@@ -32,10 +32,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "trustrisk/config.h"
 #include "trustrisk/error.h"
 #include "trustrisk/export.h"
+#include "trustrisk/run.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -191,6 +193,84 @@ TR_API const char *tr_manifest_change(const tr_manifest *m, size_t i, size_t k,
  * what the batch runs or how it is labelled changes it.
  */
 TR_API const char *tr_manifest_sha256(const tr_manifest *m);
+
+/* ---- running a batch ------------------------------------------------------
+ *
+ * tr_batch_run simulates every scenario of a manifest on the same paths
+ * with the same seed (common random numbers): block by block, every
+ * scenario on each chunk of paths, so that each scenario's results are
+ * byte for byte those of tr_run on its merged config, and every scenario is
+ * compared with the reference path by path (paired differences) without
+ * storing a single path. Checkpoints, resume, shards and merging work as
+ * for a run (run.h); a batch's state holds every scenario's statistics and
+ * the paired sums (docs/state-format.md).
+ */
+
+/** Options of a batch. Initialise with tr_batch_options_init. */
+typedef struct tr_batch_options {
+    int threads;             /**< worker threads; 0 = OpenMP's default */
+    tr_progress_fn progress; /**< optional; counts paths (each simulated in every scenario) */
+    void *progress_user;
+    uint32_t shard_index, shard_count; /**< as tr_run_options */
+    const void *resume;                /**< a checkpoint of this batch, or NULL */
+    size_t resume_len;
+    const char *resume_name;
+    tr_state_fn checkpoint; /**< as tr_run_options */
+    void *checkpoint_user;
+    double checkpoint_every;
+    const volatile int *stop;
+} tr_batch_options;
+
+/** Defaults: threads 0, no progress, no checkpoints, the whole batch. */
+TR_API void tr_batch_options_init(tr_batch_options *opt);
+
+/** A batch's results: every scenario's, and the comparisons. */
+typedef struct tr_batch tr_batch;
+
+/**
+ * Run the batch of manifest `m` (which must outlive the batch). On success
+ * *out receives the batch, freed with tr_batch_free. TR_E_INTERRUPTED when
+ * opt->stop stopped it (its state went to opt->checkpoint); TR_E_NOMEM when
+ * the scenarios' statistics cannot fit in memory (the message gives the
+ * estimate).
+ */
+TR_API tr_status tr_batch_run(const tr_manifest *m, const tr_batch_options *opt, tr_batch **out,
+                              tr_error *err);
+
+/**
+ * Merge the states of a batch's shards (n states, names[k] naming each in
+ * messages) into the batch's results, byte for byte those of the batch run
+ * whole. The states must be of this manifest's batch and cover every block
+ * exactly once; a missing, duplicated, foreign or damaged state is an error
+ * naming it (TR_E_INPUT).
+ */
+TR_API tr_status tr_batch_merge(const tr_manifest *m, const void *const *states, const size_t *lens,
+                                const char *const *names, size_t n, tr_batch **out, tr_error *err);
+
+/** The batch's state (a finished batch or a shard), freed with free(). */
+TR_API tr_status tr_batch_state(const tr_batch *b, void **state, size_t *len, tr_error *err);
+
+/** Scenario i's results (owned by the batch): tr_results_json of them is
+ *  the scenario's results.json. A shard's are partial (run.h). */
+TR_API const tr_results *tr_batch_results(const tr_batch *b, size_t i);
+
+/**
+ * comparison.json: every scenario against the reference, quantity by
+ * quantity: the paired difference of means with its standard error and 95 %
+ * interval, and the standard error two independent runs would have had
+ * (docs/results.md, "comparison.json"). Deterministic: no timings.
+ */
+TR_API tr_status tr_batch_comparison_json(const tr_batch *b, char **json, tr_error *err);
+
+/** comparison.csv: the same numbers, a row per scenario, item and quantity. */
+TR_API tr_status tr_batch_comparison_csv(const tr_batch *b, FILE *fp, tr_error *err);
+
+/** Wall-clock seconds the simulation took, and the threads it used. */
+TR_API double tr_batch_seconds(const tr_batch *b);
+TR_API int tr_batch_threads(const tr_batch *b);
+
+/** Free a batch. NULL is allowed. */
+TR_API void tr_batch_free(tr_batch *b);
 
 #ifdef __cplusplus
 }
