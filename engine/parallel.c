@@ -84,6 +84,11 @@ void tr__flag_set(int *flag)
     __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
 }
 
+void tr__flag_clear(int *flag)
+{
+    __atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+}
+
 int tr__flag_get(const int *flag)
 {
     return __atomic_load_n(flag, __ATOMIC_RELAXED);

@@ -37,6 +37,7 @@ int tr__parallel_workers(size_t n, int threads, const tr__workers *w, void *ctx,
 
 /* Atomic helpers usable from tasks. */
 void tr__flag_set(int *flag);
+void tr__flag_clear(int *flag);
 int tr__flag_get(const int *flag);
 int tr__flag_claim(int *flag);                    /* 1 for the first caller only */
 uint64_t tr__atomic_add(uint64_t *x, uint64_t v); /* returns the new value */

@@ -235,6 +235,9 @@ static void worker_finish(void *ctx, void *local, int ok)
     if (ok && !w->bad)
         for (size_t k = 0; k < w->np; k++)
             tr__acc_local_flush(&rc->r->res[k]->total, &w->acc[k]);
+    /* Workers are made anew each round (every thread has started before
+     * any finishes): the next round's first reports progress. */
+    if (w->is_first) tr__flag_clear(&rc->progress_claimed);
     worker_free(w);
     for (size_t d = 0; d < w->local.count; d++)
         tr_error_add(rc->err, w->local.diags[d].status, w->local.diags[d].file, NULL, 0, 0, "%s",
@@ -531,8 +534,13 @@ tr_status tr__runner_merge(tr__runner *r, const void *const *states, const size_
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     }
     tr_status st = tr__runner_infos(states, lens, names, n, info, payload, err);
+    /* A run's merge takes its config from the first state; a batch's, from
+     * the manifest it was given. */
     char than[300];
-    snprintf(than, sizeof than, "that of %.280s is", names[0]);
+    if (r->kind == TR__STATE_BATCH)
+        snprintf(than, sizeof than, "the manifest's batch's is");
+    else
+        snprintf(than, sizeof than, "that of %.280s is", names[0]);
     for (size_t k = 0; k < n && st == TR_OK; k++)
         if (tr__runner_same(r, &info[k], names[k], "it", than, err) != TR_OK) st = TR_E_INPUT;
     uint64_t b0, b1, lo, hi;
