@@ -1124,6 +1124,33 @@ static tr_status build_page(const cJSON *root, const char *file, tr_chart_fn dra
     return b->oom ? TR_E_NOMEM : TR_OK;
 }
 
+/*
+ * Parse `text` as strict JSON into *root: the strict scanner says where and
+ * why the text is not JSON; cJSON then builds the tree (it fails now only
+ * for want of memory). `what` names the document expected in messages.
+ */
+static tr_status parse_doc(const char *text, size_t len, const char *file, const char *what,
+                           cJSON **root, tr_error *err)
+{
+    *root = NULL;
+    tr__json_scan sc;
+    size_t bad = tr__utf8_check(text, len);
+    if (bad < len || tr__json_check(text, len, NULL, &sc) != TR__JSON_OK) {
+        int line, col;
+        tr__line_col(text, bad < len ? bad : sc.verdict == TR__JSON_BAD ? sc.at : 0, &line, &col);
+        return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
+                            "not valid JSON: %s (expected %s)",
+                            bad < len                      ? "not UTF-8 text"
+                            : sc.verdict == TR__JSON_EMPTY ? "the file is empty"
+                                                           : sc.msg,
+                            what);
+    }
+    *root = cJSON_ParseWithLength(text, len);
+    if (*root == NULL)
+        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading %s", what);
+    return TR_OK;
+}
+
 tr_status tr_report_html(const char *results_json, size_t len, const char *source_name,
                          tr_chart_fn chart, void *chart_user, char **html, tr_error *err)
 {
@@ -1131,28 +1158,10 @@ tr_status tr_report_html(const char *results_json, size_t len, const char *sourc
     const char *file = source_name ? source_name : "results.json";
     if (results_json == NULL)
         return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no results given for the report");
-    /* The strict scanner says where and why the text is not JSON; cJSON
-     * then builds the tree (it fails now only for want of memory). */
-    tr__json_scan sc;
-    size_t bad = tr__utf8_check(results_json, len);
-    if (bad < len || tr__json_check(results_json, len, NULL, &sc) != TR__JSON_OK) {
-        int line, col;
-        tr__line_col(results_json,
-                     bad < len                    ? bad
-                     : sc.verdict == TR__JSON_BAD ? sc.at
-                                                  : 0,
-                     &line, &col);
-        return tr_error_add(err, TR_E_INPUT, file, NULL, line, col,
-                            "not valid JSON: %s (expected the results.json written by "
-                            "'trustrisk run')",
-                            bad < len                      ? "not UTF-8 text"
-                            : sc.verdict == TR__JSON_EMPTY ? "the file is empty"
-                                                           : sc.msg);
-    }
-    cJSON *root = cJSON_ParseWithLength(results_json, len);
-    if (root == NULL)
-        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading the results");
-    tr_status st = check_results(root, file, err);
+    cJSON *root = NULL;
+    tr_status st = parse_doc(results_json, len, file, "the results.json written by 'trustrisk run'",
+                             &root, err);
+    if (st == TR_OK) st = check_results(root, file, err);
     if (st == TR_OK) {
         sbuf page = {0};
         st = build_page(root, file, chart, chart_user, &page);
@@ -1180,5 +1189,277 @@ tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void 
         tr__file_read(results_file, REPORT_MAX_INPUT, REPORT_MISSING_HINT, &data, &len, err);
     if (st == TR_OK) st = tr_report_html(data, len, results_file, chart, chart_user, html, err);
     free(data);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* A batch's comparison page, from its comparison.json.               */
+
+/* A signed difference for people: "+1.2 pts" of a probability (`prob`),
+ * "+12.3" of an amount; "0" when it is exactly zero. */
+static void fmt_delta(char *s, size_t n, double d, int prob)
+{
+    if (isnan(d)) {
+        snprintf(s, n, "&mdash;");
+    } else if (d == 0) {
+        snprintf(s, n, "0");
+    } else if (prob) {
+        double pts = 100.0 * d;
+        snprintf(s, n, fabs(pts) >= 0.1 ? "%+.1f pts" : "%+.2f pts", pts);
+    } else {
+        char m[32];
+        fmt_money(m, sizeof m, fabs(d));
+        snprintf(s, n, "%s%s", d > 0 ? "+" : "&minus;", m);
+    }
+}
+
+/* The cells of one compared quantity (comparison.json's {scenario,
+ * reference, delta, se, ci95, se_unpaired}, or null): the scenario's mean,
+ * the difference, its 95 % interval and the gain from pairing. */
+static void cells_compared(sbuf *b, const cJSON *q, int prob)
+{
+    if (!cJSON_IsObject(q)) {
+        sb_puts(b, "<td class=\"na\" colspan=\"4\">not in both scenarios</td>");
+        return;
+    }
+    char s[64], lo_s[32], hi_s[32];
+    double mean = jnum(q, "scenario"), d = jnum(q, "delta");
+    if (prob)
+        cell_prob(b, mean);
+    else
+        cell_money(b, mean);
+    fmt_delta(s, sizeof s, d, prob);
+    cell_num(b, d, s);
+    const cJSON *ci = jget(q, "ci95");
+    double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
+    if (isnan(lo) || isnan(hi)) {
+        sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
+    } else {
+        fmt_delta(lo_s, sizeof lo_s, lo, prob);
+        fmt_delta(hi_s, sizeof hi_s, hi, prob);
+        sb_printf(b, "<td class=\"num%s\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>",
+                  lo > 0 || hi < 0 ? " moved" : "", lo, hi, lo_s, hi_s);
+    }
+    /* The gain: se_unpaired / se. */
+    double se = jnum(q, "se"), su = jnum(q, "se_unpaired");
+    if (isnan(se) || isnan(su)) {
+        sb_puts(b, "<td class=\"num na\" data-value=\"null\">&mdash;</td>");
+    } else if (se > 0) {
+        snprintf(s, sizeof s, "%.1f&times;", su / se);
+        cell_num(b, su / se, s);
+    } else {
+        sb_printf(b, "<td class=\"num na\" data-value=\"null\">%s</td>",
+                  su > 0 ? "exact" : "unchanged");
+    }
+}
+
+static void compared_header(sbuf *b, const char *first, const char *q0, const char *q1)
+{
+    sb_puts(b, "<table><thead><tr><th rowspan=\"2\">");
+    sb_puts(b, first);
+    sb_printf(b, "</th><th colspan=\"4\">%s</th>", q0);
+    if (q1) sb_printf(b, "<th colspan=\"4\">%s</th>", q1);
+    sb_puts(b, "</tr><tr>");
+    for (int k = 0; k < (q1 ? 2 : 1); k++)
+        sb_puts(b, "<th>scenario</th><th>difference</th><th>95 % interval</th><th>gain</th>");
+    sb_puts(b, "</tr></thead><tbody>\n");
+}
+
+/* A row per item (trust or consortium) of one comparison. */
+static void rows_items(sbuf *b, const cJSON *items, const char *q0, const char *q1, int prob0)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        sb_puts(b, "<tr data-id=\"");
+        sb_html(b, jstr(it, "id"));
+        sb_puts(b, "\"><td>");
+        sb_html(b, jstr(it, "name") ? jstr(it, "name") : jstr(it, "id"));
+        const char *in = jstr(it, "in");
+        if (in && strcmp(in, "scenario") == 0) sb_puts(b, " <em>(only in the scenario)</em>");
+        if (in && strcmp(in, "reference") == 0) sb_puts(b, " <em>(only in the reference)</em>");
+        sb_puts(b, "</td>");
+        cells_compared(b, jget(it, q0), prob0);
+        cells_compared(b, jget(it, q1), 0);
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static const char cmp_css[] = "td.moved{font-weight:bold;}";
+
+static void cmp_header(sbuf *b, const cJSON *root, const char *ref_name)
+{
+    const char *name = jstr(jget(root, "batch"), "name");
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<title>trustrisk comparison: ");
+    sb_html(b, name ? name : "batch");
+    sb_printf(b, "</title>\n<style>%s%s</style>\n</head>\n<body>\n<h1>trustrisk comparison: ", css,
+              cmp_css);
+    sb_html(b, name ? name : "(unnamed batch)");
+    sb_printf(b,
+              "</h1>\n<p class=\"lede\">Every scenario was simulated on the same %.17g paths "
+              "(seed %.17g) and compared with the reference, <strong>",
+              jnum(root, "paths"), jnum(root, "seed"));
+    sb_html(b, ref_name);
+    sb_puts(b, "</strong>, path by path: a difference is the scenario less the reference on "
+               "the same futures, so it is measured far more precisely than two separate runs "
+               "could measure it. A bold interval excludes zero: the change is real, not "
+               "noise.</p>\n<nav><a href=\"#scenarios\">Scenarios</a><a href=\"#system\">"
+               "System</a>");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jget(root, "comparisons"))
+    {
+        sb_puts(b, "<a href=\"#s-");
+        sb_html(b, jstr(c, "scenario"));
+        sb_puts(b, "\">");
+        sb_html(b, jstr(c, "scenario"));
+        sb_puts(b, "</a>");
+    }
+    sb_puts(b, "<a href=\"#reading\">How to read</a></nav>\n");
+}
+
+/* The scenario's entry of "scenarios" with this id, or NULL. */
+static const cJSON *cmp_scenario(const cJSON *root, const char *id)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, jget(root, "scenarios"))
+    {
+        const char *sid = jstr(s, "id");
+        if (sid && id && strcmp(sid, id) == 0) return s;
+    }
+    return NULL;
+}
+
+static void cmp_scenarios(sbuf *b, const cJSON *root)
+{
+    sb_puts(b, "<h2 id=\"scenarios\">Scenarios</h2>\n<table><thead><tr><th>id</th><th>name</th>"
+               "<th>what it is</th><th>config SHA-256</th></tr></thead><tbody>\n");
+    const char *ref = jstr(root, "reference");
+    const cJSON *s;
+    cJSON_ArrayForEach(s, jget(root, "scenarios"))
+    {
+        const char *id = jstr(s, "id");
+        sb_puts(b, "<tr><td><code>");
+        sb_html(b, id);
+        sb_puts(b, "</code>");
+        if (id && ref && strcmp(id, ref) == 0) sb_puts(b, " (reference)");
+        sb_puts(b, "</td><td>");
+        sb_html(b, jstr(s, "name"));
+        sb_puts(b, "</td><td>");
+        sb_html(b, jstr(s, "notes"));
+        sb_puts(b, "</td><td><code>");
+        const char *sha = jstr(s, "config_sha256");
+        if (sha) sb_putn(b, sha, strlen(sha) < 12 ? strlen(sha) : 12);
+        sb_puts(b, "</code></td></tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void cmp_system(sbuf *b, const cJSON *root)
+{
+    sb_puts(b, "<h2 id=\"system\">System</h2>\n<p>Each scenario's expected number of trusts "
+               "failing, expected total bail-out and expected national top-up (£m), and the "
+               "difference from the reference.</p>\n");
+    sb_puts(b, "<table><thead><tr><th rowspan=\"2\">scenario</th>"
+               "<th colspan=\"4\">trusts failing</th><th colspan=\"4\">total bail-out, £m</th>"
+               "<th colspan=\"4\">national top-up, £m</th></tr><tr>");
+    for (int k = 0; k < 3; k++)
+        sb_puts(b, "<th>scenario</th><th>difference</th><th>95 % interval</th><th>gain</th>");
+    sb_puts(b, "</tr></thead><tbody>\n");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jget(root, "comparisons"))
+    {
+        const cJSON *sys = jget(c, "system");
+        const cJSON *sc = cmp_scenario(root, jstr(c, "scenario"));
+        sb_puts(b, "<tr data-id=\"");
+        sb_html(b, jstr(c, "scenario"));
+        sb_puts(b, "\"><td>");
+        sb_html(b, sc && jstr(sc, "name") ? jstr(sc, "name") : jstr(c, "scenario"));
+        sb_puts(b, "</td>");
+        cells_compared(b, jget(sys, "failures"), 0);
+        cells_compared(b, jget(sys, "bailout"), 0);
+        cells_compared(b, jget(sys, "national_topup"), 0);
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void cmp_one(sbuf *b, const cJSON *root, const cJSON *c)
+{
+    const char *id = jstr(c, "scenario");
+    const cJSON *sc = cmp_scenario(root, id);
+    sb_puts(b, "<h2 id=\"s-");
+    sb_html(b, id);
+    sb_puts(b, "\">");
+    sb_html(b, sc && jstr(sc, "name") ? jstr(sc, "name") : id);
+    sb_puts(b, "</h2>\n");
+    if (sc && jstr(sc, "notes")) {
+        sb_puts(b, "<p>");
+        sb_html(b, jstr(sc, "notes"));
+        sb_puts(b, "</p>\n");
+    }
+    sb_puts(b, "<h3>Trusts</h3>\n");
+    compared_header(b, "trust", "probability of failure", "mean bail-out, £m");
+    rows_items(b, jget(c, "trusts"), "p_fail", "bailout", 1);
+    sb_puts(b, "<h3>Consortia</h3>\n");
+    compared_header(b, "consortium", "mean paid from the reserve, £m", "mean national top-up, £m");
+    rows_items(b, jget(c, "consortia"), "paid", "national_topup", 0);
+}
+
+static void cmp_reading(sbuf *b)
+{
+    sb_puts(b, "<h2 id=\"reading\">How to read this page</h2>\n<ul>\n"
+               "<li><strong>Difference.</strong> The scenario's mean less the reference's, "
+               "taken path by path over the same simulated futures. Every draw a scenario does "
+               "not change is the same in both, so the difference shows the change alone.</li>\n"
+               "<li><strong>95 % interval.</strong> The range the true difference lies in with "
+               "95 % confidence, given the configs; more paths make it narrower. An interval in "
+               "bold excludes zero.</li>\n"
+               "<li><strong>Gain.</strong> How many times smaller the paired standard error is "
+               "than that of two separate runs of as many paths each (the ratio of "
+               "comparison.json's <code>se_unpaired</code> to <code>se</code>). A gain of 5 "
+               "means separate runs would need 25 times the paths to measure the difference as "
+               "well. <em>exact</em>: the difference is the same on every path; "
+               "<em>unchanged</em>: the quantity does not vary in either scenario.</li>\n"
+               "<li><strong>Dashes.</strong> A trust or consortium that only one of the two "
+               "scenarios has cannot be compared.</li>\n</ul>\n");
+}
+
+tr_status tr_comparison_html(const char *comparison_json, size_t len, const char *source_name,
+                             char **html, tr_error *err)
+{
+    *html = NULL;
+    const char *file = source_name ? source_name : "comparison.json";
+    if (comparison_json == NULL)
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no comparison given");
+    cJSON *root = NULL;
+    tr_status st = parse_doc(comparison_json, len, file,
+                             "the comparison.json written by 'trustrisk batch'", &root, err);
+    if (st == TR_OK && (!cJSON_IsArray(jget(root, "comparisons")) ||
+                        !cJSON_IsArray(jget(root, "scenarios")) || !jstr(root, "reference")))
+        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                          "lacks \"scenarios\", \"reference\" or \"comparisons\": not the "
+                          "comparison.json written by 'trustrisk batch'");
+    if (st == TR_OK) {
+        sbuf page = {0};
+        const cJSON *ref = cmp_scenario(root, jstr(root, "reference"));
+        cmp_header(&page, root,
+                   ref && jstr(ref, "name") ? jstr(ref, "name") : jstr(root, "reference"));
+        cmp_scenarios(&page, root);
+        cmp_system(&page, root);
+        const cJSON *c;
+        cJSON_ArrayForEach(c, jget(root, "comparisons")) cmp_one(&page, root, c);
+        cmp_reading(&page);
+        sb_puts(&page, "</body>\n</html>\n");
+        if (page.oom) {
+            free(page.p);
+            st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the page");
+        } else {
+            *html = page.p;
+        }
+    }
+    cJSON_Delete(root);
     return st;
 }

@@ -154,7 +154,8 @@ static tr_status state_config(const tr__state_info *info, const char *name, tr_c
     if (info->kind != TR__STATE_RUN || info->nplans != 1)
         return tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0,
                             "a batch's state: merge it with the batch's manifest (`trustrisk "
-                            "batch MANIFEST --merge`)");
+                            "merge --manifest MANIFEST STATES...`, with the batch's --paths and "
+                            "--seed if it was given them)");
     tr_status st = tr_config_load_buffer(info->text[0], info->text_len[0], name, cfg, err);
     if (st == TR_OK && strcmp(tr_config_sha256(*cfg), info->sha[0]) != 0) {
         tr_config_free(*cfg);

@@ -1,5 +1,5 @@
 /*
- * trustrisk/report.h - the HTML report of a run.
+ * trustrisk/report.h - the HTML report of a run, and a batch's comparison page.
  *
  * tr_report_html turns the results.json of a run into one self-contained
  * HTML page that opens in any browser without a network: the trusts ranked
@@ -68,6 +68,23 @@ TR_API tr_status tr_report_html(const char *results_json, size_t len, const char
  */
 TR_API tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void *chart_user,
                                      char **html, tr_error *err);
+
+/** Name of a batch's comparison page in its output folder. */
+#define TR_COMPARISON_FILE "comparison.html"
+
+/**
+ * The comparison page of a batch from its comparison.json text
+ * (tr_batch_comparison_json; `len` bytes, need not be NUL-terminated): one
+ * self-contained HTML page in the report's style, with a table of the
+ * scenarios, the system's figures for each against the reference, and for
+ * each scenario a table of its trusts and consortia: the scenario's mean,
+ * the paired difference with its 95 % interval, and the gain from pairing
+ * (se_unpaired / se). *html is freed by the caller with free(); NULL on
+ * failure. TR_E_INPUT when the text is not JSON or not a comparison (the
+ * message names `source_name`), TR_E_NOMEM.
+ */
+TR_API tr_status tr_comparison_html(const char *comparison_json, size_t len,
+                                    const char *source_name, char **html, tr_error *err);
 
 #ifdef __cplusplus
 }
