@@ -1,5 +1,11 @@
 /*
- * cmd_merge.c - `trustrisk merge STATE_OR_DIR... --out DIR [--report]`.
+ * cmd_merge.c - `trustrisk merge STATE_OR_DIR... --out DIR [--report]
+ * [--manifest MANIFEST [--paths N] [--seed S]]`.
+ *
+ * With --manifest the states are a batch's shards: the manifest (with the
+ * batch's --paths and --seed) is loaded and the batch's output folder
+ * written (cmd_batch.c); the library checks that the states are of that
+ * batch.
  *
  * Reads the states of a run's shards (files; a folder stands for every
  * shard-I-of-N.trs in it), has the library check that they are of one run
@@ -15,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmd_batch.h"
 #include "cmd_merge.h"
 #include "common.h"
 #include "outputs.h"
@@ -48,8 +55,34 @@ static tr_status add_input(const char *arg, char ***files, size_t *n, tr_error *
     return TR_OK;
 }
 
-/* Merge the states read and write the output set. */
-static int merge_and_write(cli_state *states, size_t n, const char *out, int report, tr_error *err)
+/* A run's shards: merge them and write the run's output set. */
+static tr_status merge_run(const void *const *data, const size_t *lens, const char *const *names,
+                           size_t n, const char *out, int report, tr_error *err)
+{
+    tr_config *cfg = NULL;
+    tr_results *res = NULL;
+    char *json = NULL;
+    tr_status st = tr_results_merge(data, lens, names, n, &cfg, &res, err);
+    if (st == TR_OK) st = tr_results_json(res, &json, err);
+    /* Only now, with everything checked, is the output folder touched. */
+    cli_outdir od;
+    if (st == TR_OK) st = cli_outdir_prepare(&od, out, err);
+    if (st == TR_OK) {
+        cli_run_facts f = {.seconds = NAN, .merged = n, .merged_files = names};
+        paths_and_seed(json, &f);
+        st = cli_outputs_write(&od, out, report, cfg, res, &f, json, err);
+    }
+    if (st == TR_OK) cli_outputs_print(res, out, report);
+    free(json);
+    tr_results_free(res);
+    tr_config_free(cfg);
+    return st;
+}
+
+/* Merge the states read and write the output set: a run's, or with
+ * `manifest` a batch's. */
+static int merge_and_write(cli_state *states, size_t n, const char *out, int report,
+                           const char *manifest, const cli_batch_run *run, tr_error *err)
 {
     const void **data = calloc(n, sizeof *data);
     size_t *lens = calloc(n, sizeof *lens);
@@ -62,32 +95,35 @@ static int merge_and_write(cli_state *states, size_t n, const char *out, int rep
         lens[k] = states[k].len;
         names[k] = states[k].name;
     }
-    tr_config *cfg = NULL;
-    tr_results *res = NULL;
-    char *json = NULL;
-    if (st == TR_OK) st = tr_results_merge(data, lens, names, n, &cfg, &res, err);
-    if (st == TR_OK) st = tr_results_json(res, &json, err);
-    /* Only now, with everything checked, is the output folder touched. */
-    cli_outdir od;
-    if (st == TR_OK) st = cli_outdir_prepare(&od, out, err);
-    if (st == TR_OK) {
-        cli_run_facts f = {NULL, 0, 0, 0, NAN, 0, 0, n, names};
-        paths_and_seed(json, &f);
-        st = cli_outputs_write(&od, out, report, cfg, res, &f, json, err);
-    }
-    if (st == TR_OK) cli_outputs_print(res, out, report);
-    free(json);
-    tr_results_free(res);
-    tr_config_free(cfg);
+    if (st == TR_OK && manifest)
+        st = cli_batch_merge(manifest, run, data, lens, names, n, out, report, err);
+    else if (st == TR_OK)
+        st = merge_run(data, lens, names, n, out, report, err);
     free(data);
     free(lens);
     free(names);
     return st == TR_OK ? 0 : cli_fail_with(err);
 }
 
+/* The value of option argv[*i] ("--out"), or NULL with a usage error in *code. */
+static const char *value_of(int argc, char **argv, int *i, const char *what, int *code)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[++*i] : NULL;
+    if (v == NULL || v[0] == '\0')
+        *code = cli_bad_usage("%s: expected %s", a, what);
+    else if (v[0] == '-')
+        *code = cli_bad_usage("%s: '%s' looks like an option, not %s (write ./%s for a file of "
+                              "that name)",
+                              a, v, what, v);
+    else
+        return v;
+    return NULL;
+}
+
 int cli_cmd_merge(int argc, char **argv)
 {
-    const char *out = NULL;
+    const char *out = NULL, *manifest = NULL;
+    cli_batch_run run = {0};
     int report = 0;
     char **files = NULL;
     size_t n = 0;
@@ -102,15 +138,12 @@ int cli_cmd_merge(int argc, char **argv)
         } else if (strcmp(a, "--report") == 0) {
             report = 1;
         } else if (strcmp(a, "--out") == 0) {
-            const char *v = i + 1 < argc ? argv[++i] : NULL;
-            if (v == NULL || v[0] == '\0')
-                code = cli_bad_usage("%s", "--out: expected a folder");
-            else if (v[0] == '-')
-                code = cli_bad_usage("--out: '%s' looks like an option, not a folder (write ./%s "
-                                     "for a folder of that name)",
-                                     v, v);
-            else
-                out = v;
+            out = value_of(argc, argv, &i, "a folder", &code);
+        } else if (strcmp(a, "--manifest") == 0) {
+            manifest = value_of(argc, argv, &i, "a batch manifest", &code);
+        } else if (strcmp(a, "--paths") == 0 || strcmp(a, "--seed") == 0) {
+            const char *v = value_of(argc, argv, &i, "a whole number", &code);
+            if (v) code = cli_batch_run_option(a, v, &run);
         } else if (a[0] == '-' && a[1] != '\0') {
             code = cli_bad_usage("merge: unknown option '%s'", a);
         } else {
@@ -122,6 +155,9 @@ int cli_cmd_merge(int argc, char **argv)
                                    "the folder they are in");
     if (code == 0 && out == NULL)
         code = cli_bad_usage("%s", "merge needs --out DIR, the folder the results go into");
+    if (code == 0 && !manifest && (run.has_paths || run.has_seed))
+        code = cli_bad_usage("%s", "merge: --paths and --seed are a batch's: they go with "
+                                   "--manifest");
     cli_state *states = calloc(n ? n : 1, sizeof *states);
     if (code == 0 && !states) tr_error_add(&err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     for (size_t k = 0; code == 0 && states && k < n; k++)
@@ -131,7 +167,7 @@ int cli_cmd_merge(int argc, char **argv)
     else if (err.count > 0)
         code = cli_fail_with(&err);
     else if (code == 0)
-        code = merge_and_write(states, n, out, report, &err);
+        code = merge_and_write(states, n, out, report, manifest, &run, &err);
     for (size_t k = 0; k < n; k++) {
         if (states) cli_state_free(&states[k]);
         free(files[k]);

@@ -1,5 +1,6 @@
 /*
- * cmd_run.c - `trustrisk run CONFIG [options]`.
+ * cmd_run.c - `trustrisk run CONFIG [options]`, and the driver that `run`
+ * and `batch` share (cmd_run.h): what follows holds for both.
  *
  * One process runs the whole run and writes its output folder all or
  * nothing (outputs.h). With --shard I/N it runs shard I of N and writes
@@ -24,6 +25,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +49,7 @@ static volatile sig_atomic_t stop_signal;
 typedef struct run {
     cli_opts o;
     const char *prog; /* argv[0], for the command that resumes */
-    int argc;         /* the arguments after "run" */
+    int argc;         /* the arguments after the subcommand */
     char **argv;
     int rank, ranks;           /* under MPI; 0 and 1 alone */
     uint32_t shard_i, shard_n; /* the part this process runs (0 of 0: all) */
@@ -57,11 +59,13 @@ typedef struct run {
     int resume_missing;          /* --resume found no checkpoint (MPI: this rank's part) */
     cli_state resume;
     tr_error ckpt_err; /* why the last checkpoint could not be written */
-    tr_config *cfg;
-    tr_run_options opt;
+    cli_task *t;       /* what is simulated */
+    cli_sim sim;
+    char label[64]; /* the progress display's */
     cli_progress bar;
     uint64_t my_paths; /* paths of this process's part */
-    double t0;         /* when the simulation started */
+    uint64_t done;     /* ... of which done, as last reported */
+    double t0;         /* when the simulation started; NAN before */
 } run;
 
 static double now_seconds(void)
@@ -84,6 +88,17 @@ static uint64_t shard_paths(uint64_t paths, uint32_t i, uint32_t n, uint64_t *lo
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* Tell the task's log (rank 0's, or the one process's, while it has the
+ * output folder). */
+static void log_event(run *r, cli_event ev, const tr_error *err, int code)
+{
+    if (!r->t->event) return;
+    cli_event_info info = {
+        r->have_od,  &r->o, r->ranks, r->done,
+        r->my_paths, err,   code,     isnan(r->t0) ? NAN : now_seconds() - r->t0};
+    r->t->event(r->t, ev, &info);
+}
+
 /*
  * Every rank's status becomes the one they all share. A rank reports its
  * own failure (1 or 2) unless rank 0 failed too, which then speaks for
@@ -95,6 +110,7 @@ static int agree(run *r, int status, tr_error *err)
     int rank0 = 0;
     int all = cli_mpi_agree(status, &rank0);
     if ((status == EXIT_INTERNAL || status == EXIT_INPUT) && (r->rank == 0 || rank0 == 0)) {
+        log_event(r, CLI_EVENT_ERROR, err, 0);
         if (r->ranks > 1 && r->rank > 0)
             fprintf(stderr, "trustrisk: rank %d of %d:\n", r->rank, r->ranks);
         tr_error_print(err, stderr);
@@ -138,7 +154,8 @@ static void print_resume_command(const run *r, FILE *fp)
     fputs("  ", fp);
     if (r->ranks > 1) fprintf(fp, "mpirun -np %d ", r->ranks);
     print_word(fp, r->prog);
-    fputs(" run", fp);
+    fputc(' ', fp);
+    fputs(r->t->command, fp);
     for (int k = 0; k < r->argc; k++)
         if (strcmp(r->argv[k], "--resume") != 0) {
             fputc(' ', fp);
@@ -168,19 +185,20 @@ static void print_stopped(const run *r, int status, const tr_error *err)
                 r->ranks);
         cli_print_text(stderr, r->o.out, "/");
         fprintf(stderr,
-                "checkpoint-R-of-%d.trs; continue the run (with the same number of processes) "
+                "checkpoint-R-of-%d.trs; continue the %s (with the same number of processes) "
                 "by\n",
-                r->ranks);
+                r->ranks, r->t->command);
     } else if (r->ranks > 1) {
         fputs("trustrisk: the processes that finished their part saved it in ", stderr);
         cli_print_text(stderr, r->o.out, "/");
         fprintf(stderr,
-                "checkpoint-R-of-%d.trs; once the problem is solved, continue the run (with the "
-                "same number of processes) by\n",
-                r->ranks);
+                "checkpoint-R-of-%d.trs; once the problem is solved, continue the %s (with "
+                "the same number of processes) by\n",
+                r->ranks, r->t->command);
     } else {
-        fputs("trustrisk: the run's state is saved in ", stderr);
-        cli_print_text(stderr, r->ckpt_path, "; continue the run by\n");
+        fprintf(stderr, "trustrisk: the %s's state is saved in ", r->t->command);
+        cli_print_text(stderr, r->ckpt_path, "; ");
+        fprintf(stderr, "continue the %s by\n", r->t->command);
     }
     print_resume_command(r, stderr);
 }
@@ -199,18 +217,19 @@ static int save_checkpoint(void *user, const void *state, size_t len)
         st = cli_dir_ensure(r->o.out, &r->ckpt_err);
         if (st == TR_OK) st = cli_file_replace(r->o.out, r->ckpt_name, state, len, &r->ckpt_err);
     }
+    if (st == TR_OK) log_event(r, CLI_EVENT_CHECKPOINT, NULL, 0);
     return st != TR_OK;
 }
 
 /* A state of the results as this process's checkpoint (an MPI rank whose
  * part is done while the run as a whole stops). */
-static void save_final_state(run *r, const tr_results *res)
+static void save_final_state(run *r)
 {
     void *state = NULL;
     size_t len = 0;
     tr_error e;
     tr_error_init(&e);
-    if (tr_results_state(res, &state, &len, &e) != TR_OK || save_checkpoint(r, state, len) != 0) {
+    if (r->t->state(r->t, &state, &len, &e) != TR_OK || save_checkpoint(r, state, len) != 0) {
         fprintf(stderr, "trustrisk: rank %d of %d: warning: its finished part was not saved:\n",
                 r->rank, r->ranks);
         tr_error_print(&e, stderr);
@@ -238,13 +257,13 @@ static tr_status no_checkpoint(const run *r, tr_error *err)
     if (d) closedir(d);
     return tr_error_add(
         err, TR_E_INPUT, r->ckpt_path, NULL, 0, 0,
-        "no checkpoint to resume from: no run was started into this folder%s, or it finished "
-        "(a finished run leaves none), or it was stopped before its first checkpoint; run "
+        "no checkpoint to resume from: no %s was started into this folder%s, or it finished "
+        "(a finished %s leaves none), or it was stopped before its first checkpoint; run "
         "without --resume to start afresh%s%s%s",
-        r->shard_n ? " as this part" : "",
+        r->t->command, r->shard_n ? " as this part" : "", r->t->command,
         others[0] ? ". The folder holds " : (finished ? ". The folder holds a finished run" : ""),
         others,
-        others[0] ? ", the checkpoints of the run split another way: --resume continues them "
+        others[0] ? ", the checkpoints of a run split another way: --resume continues them "
                     "with the same --shard, or the same number of MPI processes"
                   : "");
 }
@@ -266,9 +285,9 @@ static tr_status load_resume(run *r, tr_error *err)
         if (r->ranks == 1) st = no_checkpoint(r, err); /* MPI: decided with the other ranks */
     } else {
         st = cli_state_read(file, &r->resume, err);
-        r->opt.resume = r->resume.data;
-        r->opt.resume_len = r->resume.len;
-        r->opt.resume_name = r->resume.name;
+        r->sim.resume = r->resume.data;
+        r->sim.resume_len = r->resume.len;
+        r->sim.resume_name = r->resume.name;
     }
     free(done);
     return st;
@@ -290,6 +309,7 @@ static int parse(run *r)
         }
         if (null >= 0) close(null);
     }
+    r->o.input = r->t->input;
     int rc = cli_parse_opts(r->argc, r->argv, &r->o, 1, 0);
     if (rc == 0 && r->o.shard_n && r->ranks > 1)
         rc = cli_bad_usage("%s", "--shard: under mpirun every process runs its own part "
@@ -306,21 +326,17 @@ static int parse(run *r)
     return rc;
 }
 
-/* Load the config, read the checkpoint to resume from, check the output
- * folder: everything that can fail before the first path. */
+/* Load the config (or manifest), read the checkpoint to resume from, check
+ * the output folder: everything that can fail before the first path. */
 static int setup(run *r, tr_error *err)
 {
     const cli_opts *o = &r->o;
-    if (tr_config_load_file(o->config, &r->cfg, err) != TR_OK)
-        return cli_exit_code(tr_error_status(err));
-    tr_run_options_init(&r->opt, r->cfg);
-    if (o->has_paths) r->opt.paths = o->paths;
-    if (o->has_seed) r->opt.seed = o->seed;
-    r->opt.threads = o->threads;
+    if (r->t->load(r->t, o, err) != TR_OK) return cli_exit_code(tr_error_status(err));
+    r->sim.threads = o->threads;
     r->shard_i = r->ranks > 1 ? (uint32_t)r->rank : o->shard_i;
     r->shard_n = r->ranks > 1 ? (uint32_t)r->ranks : o->shard_n;
-    r->opt.shard_index = r->shard_i;
-    r->opt.shard_count = r->shard_n;
+    r->sim.shard_index = r->shard_i;
+    r->sim.shard_count = r->shard_n;
     r->ckpt_name = cli_state_file(NULL, "checkpoint", r->shard_i, r->shard_n);
     r->ckpt_path = cli_state_file(o->out, "checkpoint", r->shard_i, r->shard_n);
     if (!r->ckpt_name || !r->ckpt_path)
@@ -331,9 +347,11 @@ static int setup(run *r, tr_error *err)
         st = load_resume(r, err);
     } else if (r->rank == 0 && stat(r->ckpt_path, &sb) == 0) {
         fputs("trustrisk: note: ", stderr);
-        cli_print_text(stderr, r->ckpt_path,
-                       " holds the state of a run that was stopped; this run starts afresh and "
-                       "replaces it (--resume would continue it)\n");
+        cli_print_text(stderr, r->ckpt_path, "");
+        fprintf(stderr,
+                " holds the state of a %s that was stopped; this %s starts afresh and "
+                "replaces it (--resume would continue it)\n",
+                r->t->command, r->t->command);
     }
     /* The output folder is checked, and its staging folder made, before a
      * single path runs: a bad --out costs a second, not the whole run. */
@@ -365,31 +383,35 @@ static void progress(void *user, uint64_t done, uint64_t total)
 {
     run *r = user;
     (void)total;
-    cli_progress_update(&r->bar, done < r->my_paths ? done : r->my_paths, r->my_paths);
+    r->done = done < r->my_paths ? done : r->my_paths;
+    cli_progress_update(&r->bar, r->done, r->my_paths);
 }
 
 /* Simulate this process's part, saving checkpoints; stop on a signal. */
-static int simulate(run *r, tr_results **res, tr_error *err)
+static int simulate(run *r, tr_error *err)
 {
-    char label[64] = "run";
-    if (r->o.resume) snprintf(label, sizeof label, "run (resumed)");
+    const char *name = r->t->label ? r->t->label : r->t->command;
+    snprintf(r->label, sizeof r->label, "%s%s", name, r->o.resume ? " (resumed)" : "");
     if (r->ranks > 1)
-        snprintf(label, sizeof label, "rank %d/%d", r->rank, r->ranks);
+        snprintf(r->label, sizeof r->label, "rank %d/%d", r->rank, r->ranks);
     else if (r->shard_n)
-        snprintf(label, sizeof label, "shard %u/%u", (unsigned)r->shard_i, (unsigned)r->shard_n);
-    cli_progress_init(&r->bar, r->rank > 0 ? TR_CLI_PROGRESS_QUIET : r->o.progress, stderr, label);
+        snprintf(r->label, sizeof r->label, "shard %u/%u", (unsigned)r->shard_i,
+                 (unsigned)r->shard_n);
+    cli_progress_init(&r->bar, r->rank > 0 ? TR_CLI_PROGRESS_QUIET : r->o.progress, stderr,
+                      r->label);
     uint64_t lo, hi;
-    r->my_paths = shard_paths(r->opt.paths, r->shard_i, r->shard_n, &lo, &hi);
-    r->opt.progress = progress;
-    r->opt.progress_user = r;
-    r->opt.checkpoint = save_checkpoint;
-    r->opt.checkpoint_user = r;
-    r->opt.checkpoint_every = r->o.checkpoint_every;
-    r->opt.stop = &stop_signal;
+    r->my_paths = shard_paths(r->t->paths, r->shard_i, r->shard_n, &lo, &hi);
+    r->sim.progress = progress;
+    r->sim.progress_user = r;
+    r->sim.checkpoint = save_checkpoint;
+    r->sim.checkpoint_user = r;
+    r->sim.checkpoint_every = r->o.checkpoint_every;
+    r->sim.stop = &stop_signal;
     cli_test_pause("prepared");
     cli_signals_stop(&stop_signal);
     r->t0 = now_seconds();
-    tr_status st = tr_run(r->cfg, &r->opt, res, err);
+    log_event(r, CLI_EVENT_START, NULL, 0);
+    tr_status st = r->t->simulate(r->t, &r->sim, err);
     /* Testing aid: rank N fails as if its disk had failed. */
     const char *fail = getenv("TRUSTRISK_TEST_FAIL_RANK");
     if (st == TR_OK && r->ranks > 1 && fail && atoi(fail) == r->rank)
@@ -402,42 +424,47 @@ static int simulate(run *r, tr_results **res, tr_error *err)
     int mine = st == TR_OK ? 0 : cli_exit_code(st);
     if (mine) cli_progress_clear(&r->bar);
     int all = agree(r, mine, err);
-    if (all != 0 && mine == 0 && r->ranks > 1) save_final_state(r, *res);
+    if (all != 0 && mine == 0 && r->ranks > 1) save_final_state(r);
     if (r->rank == 0 && (all == EXIT_INTERRUPTED || (all == EXIT_INTERNAL && r->ranks > 1)))
         print_stopped(r, all, err);
     tr_error_clear(err);
     return all;
 }
 
-/* One process, the whole run: the output folder. */
-static int finish_whole(run *r, const tr_results *res, tr_error *err)
+/* Write the output folder (the task's results) and say so; the exit status. */
+static int write_outputs(run *r, const cli_run_facts *f, tr_error *err)
 {
-    cli_progress_finish(&r->bar, r->opt.paths, tr_results_seconds(res));
-    cli_run_facts f = {r->o.config,
-                       r->opt.paths,
-                       r->opt.seed,
-                       tr_results_threads(res),
-                       tr_results_seconds(res),
-                       0,
-                       r->o.resume,
-                       0,
-                       NULL};
     r->have_od = 0; /* written and freed, or abandoned */
-    if (cli_outputs_write(&r->od, r->o.out, r->o.report, r->cfg, res, &f, NULL, err) != TR_OK)
+    if (r->t->write(r->t, &r->od, r->o.out, r->o.report, f, err) != TR_OK) {
+        log_event(r, CLI_EVENT_ERROR, err, 0);
         return cli_fail_with(err);
-    cli_outputs_print(res, r->o.out, r->o.report);
+    }
+    r->t->print(r->t, r->o.out, r->o.report);
     return 0;
 }
 
-/* A shard: its state, then its checkpoint goes. */
-static int finish_shard(run *r, const tr_results *res, tr_error *err)
+/* One process, the whole run: the output folder. */
+static int finish_whole(run *r, tr_error *err)
 {
-    cli_progress_finish(&r->bar, r->my_paths, tr_results_seconds(res));
+    cli_progress_finish(&r->bar, r->t->paths, r->t->seconds);
+    cli_run_facts f = {.config_file = r->o.config,
+                       .paths = r->t->paths,
+                       .seed = r->t->seed,
+                       .threads = r->t->threads,
+                       .seconds = r->t->seconds,
+                       .resumed = r->o.resume};
+    return write_outputs(r, &f, err);
+}
+
+/* A shard: its state, then its checkpoint goes. */
+static int finish_shard(run *r, tr_error *err)
+{
+    cli_progress_finish(&r->bar, r->my_paths, r->t->seconds);
     char *name = cli_state_file(NULL, "shard", r->shard_i, r->shard_n);
     char *path = cli_state_file(r->o.out, "shard", r->shard_i, r->shard_n);
     void *state = NULL;
     size_t len = 0;
-    tr_status st = name && path ? tr_results_state(res, &state, &len, err)
+    tr_status st = name && path ? r->t->state(r->t, &state, &len, err)
                                 : tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     if (st == TR_OK) st = cli_file_replace(r->o.out, name, state, len, err);
     if (st == TR_OK && unlink(r->ckpt_path) != 0 && errno != ENOENT) {
@@ -447,16 +474,17 @@ static int finish_shard(run *r, const tr_results *res, tr_error *err)
                 strerror(errno));
     }
     if (st == TR_OK) {
-        uint64_t lo, hi, B = TR_PATH_BLOCK, nb = (r->opt.paths + B - 1) / B;
-        shard_paths(r->opt.paths, r->shard_i, r->shard_n, &lo, &hi);
+        uint64_t paths = r->t->paths, lo, hi, B = TR_PATH_BLOCK, nb = (paths + B - 1) / B;
+        shard_paths(paths, r->shard_i, r->shard_n, &lo, &hi);
         printf("shard %u/%u: ", (unsigned)r->shard_i, (unsigned)r->shard_n);
         if (hi > lo)
-            printf("blocks %llu-%llu of the run's %llu (paths %llu-%llu)", (unsigned long long)lo,
-                   (unsigned long long)(hi - 1), (unsigned long long)nb,
+            printf("blocks %llu-%llu of the %s's %llu (paths %llu-%llu)", (unsigned long long)lo,
+                   (unsigned long long)(hi - 1), r->t->command, (unsigned long long)nb,
                    (unsigned long long)(lo * B),
-                   (unsigned long long)((hi * B < r->opt.paths ? hi * B : r->opt.paths) - 1));
+                   (unsigned long long)((hi * B < paths ? hi * B : paths) - 1));
         else
-            printf("no blocks (the run has %llu, fewer than its shards)", (unsigned long long)nb);
+            printf("no blocks (the %s has %llu, fewer than its shards)", r->t->command,
+                   (unsigned long long)nb);
         fputs("; state written to ", stdout);
         cli_print_text(stdout, path, "\n");
     }
@@ -467,23 +495,22 @@ static int finish_shard(run *r, const tr_results *res, tr_error *err)
 }
 
 /* Under MPI: the ranks' states to rank 0, merged there and written. */
-static int finish_mpi(run *r, const tr_results *res, tr_error *err)
+static int finish_mpi(run *r, tr_error *err)
 {
     void *state = NULL;
     size_t len = 0;
-    tr_status st = tr_results_state(res, &state, &len, err);
+    tr_status st = r->t->state(r->t, &state, &len, err);
     void **all = NULL;
     size_t *lens = NULL;
     st = cli_mpi_gather(state, len, st, &all, &lens, err);
-    tr_config *cfg = NULL;
-    tr_results *merged = NULL;
+    int code = 0;
     if (st == TR_OK && r->rank == 0) {
         char **names = calloc((size_t)r->ranks, sizeof *names);
         for (int k = 0; names && k < r->ranks; k++)
             if ((names[k] = malloc(32)) != NULL)
                 snprintf(names[k], 32, "rank %d of %d", k, r->ranks);
-        st = names ? tr_results_merge((const void *const *)all, lens, (const char *const *)names,
-                                      (size_t)r->ranks, &cfg, &merged, err)
+        st = names ? r->t->merge(r->t, (const void *const *)all, lens, (const char *const *)names,
+                                 (size_t)r->ranks, err)
                    : tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
         for (int k = 0; k < r->ranks; k++) {
             free(names ? names[k] : NULL);
@@ -491,32 +518,39 @@ static int finish_mpi(run *r, const tr_results *res, tr_error *err)
         }
         free(names);
         double seconds = now_seconds() - r->t0;
-        r->bar.label = r->o.resume ? "run (resumed)" : "run";
-        cli_progress_finish(&r->bar, r->opt.paths, seconds);
-        cli_run_facts f = {r->o.config, r->opt.paths, r->opt.seed, tr_results_threads(res),
-                           seconds,     r->ranks,     r->o.resume, 0,
-                           NULL};
+        r->bar.label = r->t->label ? r->t->label : r->t->command;
+        cli_progress_finish(&r->bar, r->t->paths, seconds);
+        cli_run_facts f = {.config_file = r->o.config,
+                           .paths = r->t->paths,
+                           .seed = r->t->seed,
+                           .threads = r->t->threads,
+                           .seconds = seconds,
+                           .mpi_ranks = r->ranks,
+                           .resumed = r->o.resume};
         r->have_od = 0; /* written and freed, or abandoned */
         if (st == TR_OK)
-            st = cli_outputs_write(&r->od, r->o.out, r->o.report, cfg, merged, &f, NULL, err);
+            st = r->t->write(r->t, &r->od, r->o.out, r->o.report, &f, err);
         else
             cli_outdir_abandon(&r->od);
+        code = cli_exit_code(st);
+    } else {
+        code = cli_exit_code(st);
     }
     free(all);
     free(lens);
-    int code = agree(r, cli_exit_code(st), err);
-    if (code == 0 && r->rank == 0) cli_outputs_print(merged, r->o.out, r->o.report);
+    code = agree(r, code, err);
+    if (code == 0 && r->rank == 0) r->t->print(r->t, r->o.out, r->o.report);
     tr_error_clear(err);
-    tr_results_free(merged);
-    tr_config_free(cfg);
     return code;
 }
 
-int cli_cmd_run(int argc, char **argv, const char *prog)
+int cli_run_task(cli_task *t, int argc, char **argv, const char *prog)
 {
     run r;
     memset(&r, 0, sizeof r);
     cli_opts_init(&r.o);
+    r.t = t;
+    r.t0 = NAN;
     r.prog = prog;
     r.argc = argc;
     r.argv = argv;
@@ -533,20 +567,99 @@ int cli_cmd_run(int argc, char **argv, const char *prog)
         code = agree(&r, resume_some(&r, &err), &err);
         tr_error_clear(&err);
     }
-    tr_results *res = NULL;
-    if (code == 0) code = simulate(&r, &res, &err);
+    if (code == 0) code = simulate(&r, &err);
     if (code == 0)
-        code = r.ranks > 1 ? finish_mpi(&r, res, &err)
-               : r.shard_n ? finish_shard(&r, res, &err)
-                           : finish_whole(&r, res, &err);
+        code = r.ranks > 1 ? finish_mpi(&r, &err)
+               : r.shard_n ? finish_shard(&r, &err)
+                           : finish_whole(&r, &err);
     tr_error_clear(&err);
-    tr_results_free(res);
+    if (r.rank == 0) log_event(&r, CLI_EVENT_END, NULL, code);
     if (r.have_od) cli_outdir_abandon(&r.od);
     cli_signals_stop(NULL);
     cli_state_free(&r.resume);
-    tr_config_free(r.cfg);
     free(r.ckpt_name);
     free(r.ckpt_path);
     tr_error_clear(&r.ckpt_err);
+    return code;
+}
+
+/* ---- the run's task ------------------------------------------------------ */
+
+typedef struct run_task {
+    cli_task t;
+    tr_config *cfg;
+    tr_results *res;
+    tr_config *merged_cfg; /* under MPI, rank 0: the merged results' */
+    tr_results *merged;
+} run_task;
+
+static tr_status run_load(cli_task *t, const cli_opts *o, tr_error *err)
+{
+    run_task *rt = (run_task *)t;
+    tr_status st = tr_config_load_file(o->config, &rt->cfg, err);
+    if (st != TR_OK) return st;
+    t->paths = o->has_paths ? o->paths : tr_config_paths(rt->cfg);
+    t->seed = o->has_seed ? o->seed : tr_config_seed(rt->cfg);
+    return TR_OK;
+}
+
+static tr_status run_simulate(cli_task *t, const cli_sim *s, tr_error *err)
+{
+    run_task *rt = (run_task *)t;
+    tr_run_options opt;
+    tr_run_options_init(&opt, rt->cfg);
+    opt.paths = t->paths;
+    opt.seed = t->seed;
+    CLI_SIM_APPLY(opt, s);
+    tr_status st = tr_run(rt->cfg, &opt, &rt->res, err);
+    if (st == TR_OK) {
+        t->seconds = tr_results_seconds(rt->res);
+        t->threads = tr_results_threads(rt->res);
+    }
+    return st;
+}
+
+static tr_status run_state(cli_task *t, void **state, size_t *len, tr_error *err)
+{
+    return tr_results_state(((run_task *)t)->res, state, len, err);
+}
+
+static tr_status run_merge(cli_task *t, const void *const *states, const size_t *lens,
+                           const char *const *names, size_t n, tr_error *err)
+{
+    run_task *rt = (run_task *)t;
+    return tr_results_merge(states, lens, names, n, &rt->merged_cfg, &rt->merged, err);
+}
+
+static tr_status run_write(cli_task *t, cli_outdir *od, const char *out, int report,
+                           const cli_run_facts *facts, tr_error *err)
+{
+    run_task *rt = (run_task *)t;
+    const tr_config *cfg = rt->merged ? rt->merged_cfg : rt->cfg;
+    return cli_outputs_write(od, out, report, cfg, rt->merged ? rt->merged : rt->res, facts, NULL,
+                             err);
+}
+
+static void run_print(cli_task *t, const char *out, int report)
+{
+    run_task *rt = (run_task *)t;
+    cli_outputs_print(rt->merged ? rt->merged : rt->res, out, report);
+}
+
+int cli_cmd_run(int argc, char **argv, const char *prog)
+{
+    run_task rt = {.t = {.command = "run",
+                         .input = "CONFIG",
+                         .load = run_load,
+                         .simulate = run_simulate,
+                         .state = run_state,
+                         .merge = run_merge,
+                         .write = run_write,
+                         .print = run_print}};
+    int code = cli_run_task(&rt.t, argc, argv, prog);
+    tr_results_free(rt.merged);
+    tr_config_free(rt.merged_cfg);
+    tr_results_free(rt.res);
+    tr_config_free(rt.cfg);
     return code;
 }

@@ -1,10 +1,14 @@
 /*
- * cmd_scenario.c - `trustrisk scenario MANIFEST [--print ID]`.
+ * cmd_scenario.c - `trustrisk scenario MANIFEST [--print ID] [--paths N]
+ * [--seed S]`.
  *
  * Without --print: load the batch manifest (the manifest, its base config,
  * its overlays and every merged config, all checked) and print one line per
  * scenario saying what its overlay changes. With --print ID: print scenario
  * ID's merged config, canonical JSON that `trustrisk run` accepts as it is.
+ * --paths and --seed replace the manifest's, as `trustrisk batch` does
+ * with the same options: the merged config printed is then the one the
+ * batch ran, so that `trustrisk run` of it gives the scenario's bytes.
  * Problems go to stderr and nothing to stdout; the exit status is 2 for bad
  * input (an unknown ID included), 1 for a run-time failure.
  */
@@ -12,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_batch.h"
 #include "cmd_scenario.h"
+#include "common.h"
 #include "trustrisk/trustrisk.h"
 
-#define EXIT_INPUT 2
-#define EXIT_INTERNAL 1
 /* Changes of one kind named on a scenario's line before "and N more". */
 #define SHOWN 2
 
@@ -118,6 +122,7 @@ static void print_summary(const tr_manifest *m)
 int cli_cmd_scenario(int argc, char **argv, const char *usage)
 {
     const char *manifest = NULL, *print = NULL;
+    cli_batch_run run = {0};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -127,6 +132,9 @@ int cli_cmd_scenario(int argc, char **argv, const char *usage)
         if (strcmp(a, "--print") == 0) {
             if (i + 1 >= argc) return usage_error("option '--print' needs a scenario ID", NULL);
             print = argv[++i];
+        } else if (strcmp(a, "--paths") == 0 || strcmp(a, "--seed") == 0) {
+            int code = cli_batch_run_option(a, i + 1 < argc ? argv[++i] : NULL, &run);
+            if (code) return code;
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option", a);
         } else if (manifest) {
@@ -140,7 +148,7 @@ int cli_cmd_scenario(int argc, char **argv, const char *usage)
     tr_error err;
     tr_error_init(&err);
     tr_manifest *m = NULL;
-    if (tr_manifest_load_file(manifest, &m, &err) != TR_OK) return fail_with(manifest, &err);
+    if (cli_manifest_load(manifest, &run, &m, &err) != TR_OK) return fail_with(manifest, &err);
     int code = 0;
     if (!print) {
         print_summary(m);

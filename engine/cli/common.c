@@ -171,6 +171,6 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
         }
         i++;
     }
-    if (!o->config) return cli_bad_usage("%s", "missing CONFIG file");
+    if (!o->config) return cli_bad_usage("missing %s file", o->input ? o->input : "CONFIG");
     return 0;
 }

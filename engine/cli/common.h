@@ -39,8 +39,9 @@ void cli_print_text(FILE *fp, const char *s, const char *after);
 /** Parse a whole non-negative decimal integer; -1 for anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
-/** Options of run and path. */
+/** Options of run, batch and path. */
 typedef struct cli_opts {
+    const char *input; /* what the file argument is, in messages: "CONFIG" (NULL), "MANIFEST" */
     const char *config;
     const char *out;
     uint64_t paths, seed, index;
@@ -57,8 +58,8 @@ typedef struct cli_opts {
 void cli_opts_init(cli_opts *o);
 
 /**
- * Parse the arguments after the subcommand: run's options when `run`,
- * path's when `path`. 0 when done, -1 when --help was printed (exit 0),
+ * Parse the arguments after the subcommand: run's (and batch's) options
+ * when `run`, path's when `path`. 0 when done, -1 when --help was printed (exit 0),
  * else the exit status of a usage error (printed).
  */
 int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path);

@@ -2,8 +2,9 @@
  * main.c - the `trustrisk` command, a thin client of the public API.
  *
  * Subcommands: validate (load and check configs), run (simulate and write
- * results, or a shard's state; checkpoints, resume, MPI: cmd_run.c), merge
- * (shards' states into the run's results: cmd_merge.c), path (replay one
+ * results, or a shard's state; checkpoints, resume, MPI: cmd_run.c), batch
+ * (a manifest's scenarios, the same way: cmd_batch.c), merge (shards'
+ * states into the run's or batch's results: cmd_merge.c), path (replay one
  * path as CSV), report (HTML report of a run), import (a config from CSV
  * files), scenario (a batch manifest's scenarios; cmd_scenario.c).
  * Exit codes: 0 success, 2 invalid input (config, state, arguments), 1
@@ -22,6 +23,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "cmd_batch.h"
 #include "cmd_merge.h"
 #include "cmd_run.h"
 #include "cmd_scenario.h"
@@ -56,25 +58,34 @@ const char cli_usage[] =
     "                              its state, OUT/shard-I-of-N.trs, for merge\n"
     "                              (under mpirun -np K, each process runs its part and\n"
     "                              the first writes the results)\n"
-    "  merge STATE_OR_DIR... --out DIR [--report]\n"
+    "  batch MANIFEST [options]    simulate every scenario of a batch manifest on the\n"
+    "                              same paths and compare each with the reference,\n"
+    "                              path by path; run's options, and --paths and --seed\n"
+    "                              replace the manifest's. Writes OUT/scenarios/ID/\n"
+    "                              (what run writes), OUT/comparison.json and .csv,\n"
+    "                              OUT/batch.log, and with --report comparison.html\n"
+    "  merge STATE_OR_DIR... --out DIR [--report] [--manifest MANIFEST]\n"
     "                              merge the shards' states (files, or the folder they\n"
-    "                              are in) into the run's results, written into DIR\n"
+    "                              are in) into the run's results, written into DIR;\n"
+    "                              a batch's shards need its --manifest (and the\n"
+    "                              batch's --paths and --seed, if it was given them)\n"
     "  path CONFIG --index P [--seed S]\n"
     "                              replay path P of a run as CSV on stdout (a note\n"
     "                              on stderr when P is beyond the config's paths)\n"
     "  report OUTDIR               turn a run's results into OUTDIR/report.html\n"
     "  import --trusts T.csv --schemes S.csv [--consortia C.csv] [--base BASE.json]\n"
     "                              build a config from spreadsheets; JSON on stdout\n"
-    "  scenario MANIFEST [--print ID]\n"
+    "  scenario MANIFEST [--print ID] [--paths N] [--seed S]\n"
     "                              check a batch manifest and say what each scenario\n"
-    "                              changes, or print scenario ID's merged config\n"
+    "                              changes, or print scenario ID's merged config (with\n"
+    "                              the batch's --paths and --seed, if given)\n"
     "  --help, -h                  show this help\n"
     "  --version                   show the version\n"
     "\n"
     "exit codes: 0 success, 2 invalid input (config, state, arguments, an --out\n"
     "            that holds files trustrisk did not write), 1 internal or run-time\n"
-    "            error (I/O, memory), 3 run stopped by SIGINT or SIGTERM, its state\n"
-    "            saved: the same command with --resume continues it.\n";
+    "            error (I/O, memory), 3 run or batch stopped by SIGINT or SIGTERM,\n"
+    "            its state saved: the same command with --resume continues it.\n";
 
 /* The config's one-line description, with its name and file name escaped
  * like every other text from a config. */
@@ -230,10 +241,11 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "run") == 0) return cli_cmd_run(argc - 2, argv + 2, argv[0]);
+    if (strcmp(cmd, "batch") == 0) return cli_cmd_batch(argc - 2, argv + 2, argv[0]);
     if (cli_mpi_size() > 1)
         return cli_mpi_rank() == 0
-                   ? cli_bad_usage("'%s' under mpirun: only run spreads its work over MPI "
-                                   "processes; start '%s' alone",
+                   ? cli_bad_usage("'%s' under mpirun: only run and batch spread their work "
+                                   "over MPI processes; start '%s' alone",
                                    cmd, cmd)
                    : EXIT_INPUT;
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 2, argv + 2);

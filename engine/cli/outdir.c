@@ -66,7 +66,7 @@ static int unsupported(int e)
 
 /* ---- the files trustrisk writes ---------------------------------------- */
 
-enum { N_OURS = 4 + TR_CSV_VIEWS + 1 };
+enum { N_OURS = 4 + TR_CSV_VIEWS + 4 + 1 };
 static const char *ours[N_OURS];
 
 static void ours_init(void)
@@ -79,6 +79,10 @@ static void ours_init(void)
     ours[k++] = CLI_CHECKPOINT_FILE;
     for (int v = 0; v < TR_CSV_VIEWS; v++)
         ours[k++] = tr_csv_view_file((tr_csv_view)v);
+    ours[k++] = CLI_COMPARISON_JSON;
+    ours[k++] = CLI_COMPARISON_CSV;
+    ours[k++] = TR_COMPARISON_FILE;
+    ours[k++] = CLI_BATCH_LOG;
     ours[k] = PROBE_FILE;
 }
 
@@ -237,13 +241,22 @@ static void stage_prefix(const cli_outdir *o, char *buf, size_t n)
     snprintf(buf, n, ".trustrisk-%016llx-", (unsigned long long)name_hash(o->base));
 }
 
+/* A batch's folder of scenarios' folders, or one of those (`depth` 1 or 2
+ * below the output folder). */
+static int is_our_folder(const char *name, int depth)
+{
+    return depth == 0 ? strcmp(name, CLI_SCENARIOS_DIR) == 0
+                      : name[0] != '.' && strchr(name, '/') == NULL;
+}
+
 /*
- * Delete the files trustrisk writes in folder `name` of `dir`, then the
+ * Delete the files trustrisk writes in folder `name` of `dir` (`depth` 0:
+ * an output or staging folder, whose scenarios' folders go too), then the
  * folder. -1 with errno (ENOTEMPTY when something else is in it); a folder
  * already gone counts as removed. `pause` names a test pause point after
  * the first file, or is NULL.
  */
-static int remove_ours(int dir, const char *name, const char *pause)
+static int remove_tree(int dir, const char *name, int depth, const char *pause)
 {
     int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return errno == ENOENT ? 0 : -1;
@@ -255,9 +268,14 @@ static int remove_ours(int dir, const char *name, const char *pause)
     int first = 1;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         struct stat sb;
-        if (!is_ours(e->d_name) || fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(sb.st_mode))
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
+        if (S_ISDIR(sb.st_mode) && depth < 2 && is_our_folder(e->d_name, depth)) {
+            remove_tree(fd, e->d_name, depth + 1, NULL); /* what it leaves keeps this one */
+            continue;
+        }
+        if (!is_ours(e->d_name) || !S_ISREG(sb.st_mode)) continue;
         if (unlinkat(fd, e->d_name, 0) == 0 && first && pause) {
             first = 0;
             cli_test_pause(pause);
@@ -266,6 +284,11 @@ static int remove_ours(int dir, const char *name, const char *pause)
     closedir(d);
     if (unlinkat(dir, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -1;
     return 0;
+}
+
+static int remove_ours(int dir, const char *name, const char *pause)
+{
+    return remove_tree(dir, name, 0, pause);
 }
 
 /* Remove the staging folders of this output folder that no live run holds. */
@@ -364,6 +387,42 @@ static DIR *open_target(const cli_outdir *o, int *fd, tr_error *err)
     return d;
 }
 
+/* The entry of folder `fd` in the output folder that trustrisk did not
+ * write ("scenarios/x/notes.txt"), into `what` (`n` bytes), and its kind;
+ * "" when there is none. `depth` as remove_tree's. */
+static const char *foreign_entry(int fd, int depth, char *what, size_t n)
+{
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        snprintf(what, n, "?");
+        return "";
+    }
+    const char *kind = "";
+    what[0] = '\0';
+    for (struct dirent *e; what[0] == '\0' && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        struct stat sb;
+        int stat_ok = fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name) && depth != 1) continue;
+        if (stat_ok && S_ISDIR(sb.st_mode) && depth < 2 && is_our_folder(e->d_name, depth)) {
+            int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            char inner[2 * NAME_MAX + 2]; /* "ID/FILE" */
+            kind = sub >= 0 ? foreign_entry(sub, depth + 1, inner, sizeof inner) : "";
+            if (sub < 0 || inner[0]) snprintf(what, n, "%s/%s", e->d_name, sub < 0 ? "" : inner);
+            continue;
+        }
+        kind = !stat_ok              ? ""
+               : S_ISDIR(sb.st_mode) ? "a folder "
+               : S_ISLNK(sb.st_mode) ? "a symbolic link "
+               : S_ISREG(sb.st_mode) ? "a file "
+                                     : "a special file ";
+        snprintf(what, n, "%s", e->d_name);
+    }
+    closedir(d);
+    return kind;
+}
+
 /* Refuse a folder holding anything trustrisk did not write. */
 static tr_status check_contents(const cli_outdir *o, tr_error *err)
 {
@@ -376,6 +435,19 @@ static tr_status check_contents(const cli_outdir *o, tr_error *err)
         struct stat sb;
         int stat_ok = fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
         if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name)) continue;
+        if (stat_ok && S_ISDIR(sb.st_mode) && is_our_folder(e->d_name, 0)) {
+            char what[PATH_MAX];
+            int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            const char *kind = sub >= 0 ? foreign_entry(sub, 1, what, sizeof what) : "";
+            if (sub >= 0 && what[0] == '\0') continue;
+            st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
+                              "not a trustrisk output folder: it holds %s\"%s/%s\", which "
+                              "trustrisk did not write. A run replaces its output folder as a "
+                              "whole, so it will not use this one; give --out a new folder or one "
+                              "written by an earlier run",
+                              kind, e->d_name, sub >= 0 ? what : "");
+            continue;
+        }
         const char *kind = !stat_ok              ? ""
                            : S_ISDIR(sb.st_mode) ? "a folder "
                            : S_ISLNK(sb.st_mode) ? "a symbolic link "
@@ -679,10 +751,45 @@ static int swap_in(cli_outdir *o, char *old, size_t oldlen)
     return 0;
 }
 
+/* Flush the folders below folder `fd` to disk (a batch's scenarios'), so
+ * that their entries are as durable as the files; 0 or an errno value. */
+static int sync_folders(int fd, int depth)
+{
+    int dup_fd = dup(fd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (d == NULL) {
+        if (dup_fd >= 0) close(dup_fd);
+        return errno;
+    }
+    int e = 0;
+    for (struct dirent *ent; e == 0 && (ent = readdir(d)) != NULL;) {
+        if (!is_our_folder(ent->d_name, depth) || depth >= 2) continue;
+        int sub = openat(fd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) continue; /* a file of that name */
+        e = sync_folders(sub, depth + 1);
+        if (e == 0 && fsync(sub) != 0 && errno != EINVAL) e = errno;
+        close(sub);
+    }
+    closedir(d);
+    return e;
+}
+
+tr_status cli_outdir_mkdir(cli_outdir *o, const char *name, tr_error *err)
+{
+    if (mkdirat(o->stage_fd, name, 0777) != 0)
+        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot make the folder %s: %s",
+                            name, strerror(errno));
+    return TR_OK;
+}
+
 tr_status cli_outdir_commit(cli_outdir *o, tr_error *err)
 {
     tr_status st = TR_OK;
-    if (fsync(o->stage_fd) != 0 && errno != EINVAL)
+    int synced = sync_folders(o->stage_fd, 0);
+    if (synced != 0)
+        st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write the output folder: %s",
+                          strerror(synced));
+    if (st == TR_OK && fsync(o->stage_fd) != 0 && errno != EINVAL)
         st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write the output folder: %s",
                           strerror(errno));
     /* A checkpoint may have made the folder since it was prepared. */
@@ -780,6 +887,22 @@ tr_status cli_outdir_keep(cli_outdir *o, const char *name, const void *data, siz
     if (dir == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     tr_status st = cli_file_replace(dir, name, data, len, err);
     free(dir);
+    return st;
+}
+
+tr_status cli_file_append(const char *dir, const char *name, const char *data, size_t len,
+                          int fresh, tr_error *err)
+{
+    char *file = join(dir, name);
+    if (file == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    int fd = open(
+        file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0666);
+    int e = fd < 0 ? errno : write_all(fd, data, len, 0);
+    if (e == 0 && fdatasync(fd) != 0 && errno != EINVAL) e = errno;
+    if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
+    tr_status st = TR_OK;
+    if (e != 0) st = tr_error_add(err, TR_E_IO, file, NULL, 0, 0, "cannot write: %s", strerror(e));
+    free(file);
     return st;
 }
 

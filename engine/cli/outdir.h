@@ -22,6 +22,12 @@
  * through cli_file_replace; each is flushed to disk (fsync) before it is
  * put in place, and the folder after it.
  *
+ * A batch's output folder also holds comparison.json, comparison.csv,
+ * comparison.html and batch.log, and the folder scenarios/ with a folder
+ * per scenario holding that scenario's run files: a folder is replaced, or
+ * removed, only when everything in it, and in those folders, is
+ * trustrisk's.
+ *
  * States (docs/state-format.md) are trustrisk's files too: a run's
  * checkpoint.trs, a shard's shard-I-of-N.trs and its checkpoint-I-of-N.trs
  * (also an MPI rank's). Checkpoints are written into the output folder
@@ -42,6 +48,14 @@
 
 /** Name of the checkpoint a long run keeps in its output folder. */
 #define CLI_CHECKPOINT_FILE "checkpoint.trs"
+
+/** A batch's files and folder (cmd_batch.c; its page is TR_COMPARISON_FILE):
+ * beside the comparison, the folder scenarios/ holds a folder per
+ * scenario, each with what a run writes. */
+#define CLI_COMPARISON_JSON "comparison.json"
+#define CLI_COMPARISON_CSV "comparison.csv"
+#define CLI_BATCH_LOG "batch.log"
+#define CLI_SCENARIOS_DIR "scenarios"
 
 /**
  * Is `name` the name of a state file: "shard-I-of-N.trs", or (unless
@@ -71,7 +85,12 @@ typedef struct cli_outdir {
  */
 tr_status cli_outdir_prepare(cli_outdir *o, const char *dir, tr_error *err);
 
-/** Write the file `name` into the staging folder, flushed to disk. */
+/** Make the folder `name` in the staging folder ("scenarios", then
+ * "scenarios/ID"); the commit flushes it to disk. */
+tr_status cli_outdir_mkdir(cli_outdir *o, const char *name, tr_error *err);
+
+/** Write the file `name` into the staging folder, flushed to disk. `name`
+ * may lie in a folder made by cli_outdir_mkdir ("scenarios/ID/results.json"). */
 tr_status cli_outdir_add(cli_outdir *o, const char *name, const char *data, size_t len,
                          tr_error *err);
 
@@ -107,6 +126,14 @@ void cli_outdir_abandon(cli_outdir *o);
  */
 tr_status cli_outdir_keep(cli_outdir *o, const char *name, const void *data, size_t len,
                           tr_error *err);
+
+/**
+ * Append `data` to the file `name` in folder `dir` (a log), made if
+ * missing, emptied first when `fresh`, and flushed to disk. A line written
+ * in one call is never torn by a kill.
+ */
+tr_status cli_file_append(const char *dir, const char *name, const char *data, size_t len,
+                          int fresh, tr_error *err);
 
 /**
  * Make folder `dir` and its missing parents (a folder that already exists

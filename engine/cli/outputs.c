@@ -8,21 +8,75 @@
 #include "gnuplot.h"
 #include "outputs.h"
 
-/* report.html of results.json's text `json`, into the staging folder. */
-static tr_status add_report(cli_outdir *od, const char *out, const char *json, tr_error *err)
+/* `dir`/`name`, or `name` when dir is NULL (malloc'd; NULL when out of memory). */
+static char *in_dir(const char *dir, const char *name)
 {
-    size_t n = strlen(out);
-    char *source = malloc(n + sizeof "/results.json");
-    if (source) snprintf(source, n + sizeof "/results.json", "%s/results.json", out);
+    size_t n = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+    return s;
+}
+
+/* The text `data` as the file `name` of the staging folder's `dir`. */
+static tr_status add_text(cli_outdir *od, const char *dir, const char *name, const char *data,
+                          tr_error *err)
+{
+    char *file = in_dir(dir, name);
+    tr_status st = file ? cli_outdir_add(od, file, data, strlen(data), err)
+                        : tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    free(file);
+    return st;
+}
+
+/* report.html of results.json's text `json`, into the staging folder's
+ * `dir` (NULL: itself). */
+static tr_status add_report(cli_outdir *od, const char *out, const char *dir, const char *json,
+                            tr_error *err)
+{
+    char *rel = in_dir(dir, "results.json"), *source = rel ? in_dir(out, rel) : NULL;
     cli_gnuplot gp;
     cli_gnuplot_init(&gp);
     char *html = NULL;
-    tr_status st = tr_report_html(json, strlen(json), source, gp.program ? cli_gnuplot_chart : NULL,
-                                  &gp, &html, err);
+    tr_status st =
+        source ? TR_OK : tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    if (st == TR_OK)
+        st = tr_report_html(json, strlen(json), source, gp.program ? cli_gnuplot_chart : NULL, &gp,
+                            &html, err);
     cli_gnuplot_free(&gp);
-    if (st == TR_OK) st = cli_outdir_add(od, TR_REPORT_FILE, html, strlen(html), err);
+    if (st == TR_OK) st = add_text(od, dir, TR_REPORT_FILE, html, err);
     free(html);
     free(source);
+    free(rel);
+    return st;
+}
+
+tr_status cli_outputs_add(cli_outdir *od, const char *dir, const char *out, int report,
+                          const tr_config *cfg, const tr_results *res, const cli_run_facts *facts,
+                          const char *json, tr_error *err)
+{
+    char *made = NULL, *rjson = NULL;
+    tr_status st = json ? TR_OK : tr_results_json(res, &made, err);
+    if (made) json = made;
+    if (st == TR_OK) st = add_text(od, dir, "results.json", json, err);
+    cli_test_pause("staging");
+    if (st == TR_OK) st = cli_run_json(cfg, facts, &rjson, err);
+    if (st == TR_OK) st = add_text(od, dir, "run.json", rjson, err);
+    for (int v = 0; v < TR_CSV_VIEWS && st == TR_OK; v++) {
+        char *name = in_dir(dir, tr_csv_view_file((tr_csv_view)v));
+        FILE *fp = name ? cli_outdir_open(od, name, err) : NULL;
+        if (fp == NULL) {
+            st = name ? TR_E_IO : tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+            free(name);
+            break;
+        }
+        st = tr_results_csv(res, (tr_csv_view)v, fp, err);
+        tr_status closed = cli_outdir_close(od, fp, name, err);
+        if (st == TR_OK) st = closed;
+        free(name);
+    }
+    if (st == TR_OK && report) st = add_report(od, out, dir, json, err);
+    free(rjson);
+    free(made);
     return st;
 }
 
@@ -30,27 +84,7 @@ tr_status cli_outputs_write(cli_outdir *od, const char *out, int report, const t
                             const tr_results *res, const cli_run_facts *facts, const char *json,
                             tr_error *err)
 {
-    char *made = NULL, *rjson = NULL;
-    tr_status st = json ? TR_OK : tr_results_json(res, &made, err);
-    if (made) json = made;
-    if (st == TR_OK) st = cli_outdir_add(od, "results.json", json, strlen(json), err);
-    cli_test_pause("staging");
-    if (st == TR_OK) st = cli_run_json(cfg, facts, &rjson, err);
-    if (st == TR_OK) st = cli_outdir_add(od, "run.json", rjson, strlen(rjson), err);
-    for (int v = 0; v < TR_CSV_VIEWS && st == TR_OK; v++) {
-        const char *name = tr_csv_view_file((tr_csv_view)v);
-        FILE *fp = cli_outdir_open(od, name, err);
-        if (fp == NULL) {
-            st = TR_E_IO;
-            break;
-        }
-        st = tr_results_csv(res, (tr_csv_view)v, fp, err);
-        tr_status closed = cli_outdir_close(od, fp, name, err);
-        if (st == TR_OK) st = closed;
-    }
-    if (st == TR_OK && report) st = add_report(od, out, json, err);
-    free(rjson);
-    free(made);
+    tr_status st = cli_outputs_add(od, NULL, out, report, cfg, res, facts, json, err);
     if (st != TR_OK) {
         cli_outdir_abandon(od);
         return st;

@@ -2,7 +2,7 @@
  * outputs.h - a run's output set (private to the CLI): results.json,
  * run.json, the CSV views and, when asked, report.html, written into an
  * output folder all or nothing (outdir.h), and the summary printed after.
- * `run` and `merge` write the same set.
+ * `run` and `merge` write the same set, and `batch` one per scenario.
  */
 #ifndef TR_CLI_OUTPUTS_H
 #define TR_CLI_OUTPUTS_H
@@ -21,6 +21,16 @@
 tr_status cli_outputs_write(cli_outdir *od, const char *out, int report, const tr_config *cfg,
                             const tr_results *res, const cli_run_facts *facts, const char *json,
                             tr_error *err);
+
+/**
+ * The same files, into the folder `dir` of the staging folder (made
+ * already: "scenarios/ID"; NULL: the staging folder itself), without the
+ * commit: a batch writes every scenario's set, then commits once. On
+ * failure the caller abandons `od`.
+ */
+tr_status cli_outputs_add(cli_outdir *od, const char *dir, const char *out, int report,
+                          const tr_config *cfg, const tr_results *res, const cli_run_facts *facts,
+                          const char *json, tr_error *err);
 
 /** The summary table on standard output, and where the files went. */
 void cli_outputs_print(const tr_results *res, const char *out, int report);

@@ -46,6 +46,13 @@ static cJSON *build(const tr_config *cfg, const cli_run_facts *f)
     if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     add(o, "finished_at", cJSON_CreateString(when));
     if (f->resumed) add(o, "resumed", cJSON_CreateTrue());
+    if (f->scenario) {
+        cJSON *b = cJSON_CreateObject();
+        add(o, "batch", b);
+        add(b, "manifest_file",
+            f->manifest_file ? cJSON_CreateString(f->manifest_file) : cJSON_CreateNull());
+        add(b, "scenario", cJSON_CreateString(f->scenario));
+    }
     if (f->mpi_ranks > 0) add(o, "mpi_ranks", cJSON_CreateNumber(f->mpi_ranks));
     if (f->merged > 0) {
         add(o, "merged_from", cJSON_CreateNumber((double)f->merged));

@@ -26,12 +26,14 @@ typedef struct cli_run_facts {
     int resumed;                     /**< continued from a checkpoint */
     size_t merged;                   /**< states merged (0: not a merge) ... */
     const char *const *merged_files; /**< ... and their files */
+    const char *manifest_file;       /**< a batch's scenario: the manifest as named; else NULL */
+    const char *scenario;            /**< ... and the scenario's id */
 } cli_run_facts;
 
 /**
  * The run.json document (engine, config name and file, paths, seed,
  * threads, OpenMP, seconds, paths per second, host, time finished, and
- * resumed, mpi_ranks, merged_from and merged_files when they apply, as
+ * resumed, mpi_ranks, merged_from, merged_files and batch when they apply, as
  * docs/results.md lists them) as a NUL-terminated string in *json, which
  * the caller frees with free(). On failure *json is NULL (TR_E_NOMEM).
  */
