@@ -1196,19 +1196,23 @@ tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void 
 /* A batch's comparison page, from its comparison.json.               */
 
 /* A signed difference for people: "+1.2 pts" of a probability (`prob`),
- * "+12.3" of an amount; "0" when it is exactly zero. */
-static void fmt_delta(char *s, size_t n, double d, int prob)
+ * "+12.3" of an amount; "0" when it is below `tiny` (rounding in the last
+ * bits of amounts the two scenarios share). */
+static void fmt_delta(char *s, size_t n, double d, int prob, double tiny)
 {
     if (isnan(d)) {
         snprintf(s, n, "&mdash;");
-    } else if (d == 0) {
+    } else if (fabs(d) <= tiny) {
         snprintf(s, n, "0");
     } else if (prob) {
-        double pts = 100.0 * d;
-        snprintf(s, n, fabs(pts) >= 0.1 ? "%+.1f pts" : "%+.2f pts", pts);
+        double pts = 100.0 * d; /* percentage points; small ones to two digits */
+        snprintf(s, n, fabs(pts) >= 0.1 ? "%+.1f pts" : "%+.2g pts", pts);
     } else {
         char m[32];
-        fmt_money(m, sizeof m, fabs(d));
+        if (fabs(d) >= 0.1)
+            fmt_money(m, sizeof m, fabs(d));
+        else
+            snprintf(m, sizeof m, "%.2g", fabs(d));
         snprintf(s, n, "%s%s", d > 0 ? "+" : "&minus;", m);
     }
 }
@@ -1223,33 +1227,35 @@ static void cells_compared(sbuf *b, const cJSON *q, int prob)
         return;
     }
     char s[64], lo_s[32], hi_s[32];
-    double mean = jnum(q, "scenario"), d = jnum(q, "delta");
+    double mean = jnum(q, "scenario"), d = jnum(q, "delta"), ref = jnum(q, "reference");
+    /* differences this small are the rounding of equal amounts */
+    double tiny = 1e-12 * fmax(fabs(mean), fabs(ref));
     if (prob)
         cell_prob(b, mean);
     else
         cell_money(b, mean);
-    fmt_delta(s, sizeof s, d, prob);
+    fmt_delta(s, sizeof s, d, prob, tiny);
     cell_num(b, d, s);
     const cJSON *ci = jget(q, "ci95");
     double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
     if (isnan(lo) || isnan(hi)) {
         sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
     } else {
-        fmt_delta(lo_s, sizeof lo_s, lo, prob);
-        fmt_delta(hi_s, sizeof hi_s, hi, prob);
+        fmt_delta(lo_s, sizeof lo_s, lo, prob, tiny);
+        fmt_delta(hi_s, sizeof hi_s, hi, prob, tiny);
         sb_printf(b, "<td class=\"num%s\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>",
-                  lo > 0 || hi < 0 ? " moved" : "", lo, hi, lo_s, hi_s);
+                  lo > tiny || hi < -tiny ? " moved" : "", lo, hi, lo_s, hi_s);
     }
     /* The gain: se_unpaired / se. */
     double se = jnum(q, "se"), su = jnum(q, "se_unpaired");
     if (isnan(se) || isnan(su)) {
         sb_puts(b, "<td class=\"num na\" data-value=\"null\">&mdash;</td>");
-    } else if (se > 0) {
+    } else if (se > tiny) {
         snprintf(s, sizeof s, "%.1f&times;", su / se);
         cell_num(b, su / se, s);
     } else {
         sb_printf(b, "<td class=\"num na\" data-value=\"null\">%s</td>",
-                  su > 0 ? "exact" : "unchanged");
+                  fabs(d) <= tiny ? "identical" : "exact");
     }
 }
 
@@ -1421,8 +1427,9 @@ static void cmp_reading(sbuf *b)
                "than that of two separate runs of as many paths each (the ratio of "
                "comparison.json's <code>se_unpaired</code> to <code>se</code>). A gain of 5 "
                "means separate runs would need 25 times the paths to measure the difference as "
-               "well. <em>exact</em>: the difference is the same on every path; "
-               "<em>unchanged</em>: the quantity does not vary in either scenario.</li>\n"
+               "well. <em>identical</em>: the quantity is the same in both scenarios on every "
+               "path (the change does not reach it); <em>exact</em>: the difference is the same "
+               "on every path, so it has no sampling error.</li>\n"
                "<li><strong>Dashes.</strong> A trust or consortium that only one of the two "
                "scenarios has cannot be compared.</li>\n</ul>\n");
 }
