@@ -150,14 +150,14 @@ int cli_cmd_merge(int argc, char **argv)
             add_input(a, &files, &n, &err); /* problems reported below, with the others */
         }
     }
+    if (code == 0 && !manifest && (run.has_paths || run.has_seed))
+        code = cli_bad_usage("%s", "merge: --paths and --seed are a batch's: they go with "
+                                   "--manifest");
     if (code == 0 && n == 0 && err.count == 0)
         code = cli_bad_usage("%s", "merge needs the states to merge: shard-I-of-N.trs files, or "
                                    "the folder they are in");
     if (code == 0 && out == NULL)
         code = cli_bad_usage("%s", "merge needs --out DIR, the folder the results go into");
-    if (code == 0 && !manifest && (run.has_paths || run.has_seed))
-        code = cli_bad_usage("%s", "merge: --paths and --seed are a batch's: they go with "
-                                   "--manifest");
     cli_state *states = calloc(n ? n : 1, sizeof *states);
     if (code == 0 && !states) tr_error_add(&err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     for (size_t k = 0; code == 0 && states && k < n; k++)

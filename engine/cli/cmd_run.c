@@ -257,13 +257,13 @@ static tr_status no_checkpoint(const run *r, tr_error *err)
     if (d) closedir(d);
     return tr_error_add(
         err, TR_E_INPUT, r->ckpt_path, NULL, 0, 0,
-        "no checkpoint to resume from: no %s was started into this folder%s, or it finished "
-        "(a finished %s leaves none), or it was stopped before its first checkpoint; run "
+        "no checkpoint to resume from: no run was started into this folder%s, or it finished "
+        "(a finished run leaves none), or it was stopped before its first checkpoint; run "
         "without --resume to start afresh%s%s%s",
-        r->t->command, r->shard_n ? " as this part" : "", r->t->command,
+        r->shard_n ? " as this part" : "",
         others[0] ? ". The folder holds " : (finished ? ". The folder holds a finished run" : ""),
         others,
-        others[0] ? ", the checkpoints of a run split another way: --resume continues them "
+        others[0] ? ", the checkpoints of the run split another way: --resume continues them "
                     "with the same --shard, or the same number of MPI processes"
                   : "");
 }
