@@ -522,7 +522,6 @@ static int finish_mpi(run *r, tr_error *err)
     void **all = NULL;
     size_t *lens = NULL;
     st = cli_mpi_gather(state, len, st, &all, &lens, err);
-    int code = 0;
     if (st == TR_OK && r->rank == 0) {
         char **names = calloc((size_t)r->ranks, sizeof *names);
         for (int k = 0; names && k < r->ranks; k++)
@@ -537,7 +536,8 @@ static int finish_mpi(run *r, tr_error *err)
         }
         free(names);
         double seconds = now_seconds() - r->t0;
-        r->bar.label = r->t->label ? r->t->label : r->t->command;
+        snprintf(r->label, sizeof r->label, "%s%s", r->t->label ? r->t->label : r->t->command,
+                 r->o.resume ? " (resumed)" : "");
         cli_progress_finish(&r->bar, r->t->paths, seconds);
         cli_run_facts f = {.config_file = r->o.config,
                            .paths = r->t->paths,
@@ -551,13 +551,10 @@ static int finish_mpi(run *r, tr_error *err)
             st = r->t->write(r->t, &r->od, r->o.out, r->o.report, &f, err);
         else
             cli_outdir_abandon(&r->od);
-        code = cli_exit_code(st);
-    } else {
-        code = cli_exit_code(st);
     }
     free(all);
     free(lens);
-    code = agree(r, code, err);
+    int code = agree(r, cli_exit_code(st), err);
     if (code == 0 && r->rank == 0) r->t->print(r->t, r->o.out, r->o.report);
     tr_error_clear(err);
     return code;
