@@ -175,10 +175,16 @@ tr_status tr_batch_run(const tr_manifest *m, const tr_batch_options *opt, tr_bat
     tr_batch *b = NULL;
     tr_status st = new_batch(m, opt->threads, opt->shard_index, opt->shard_count, &b, err);
     if (st == TR_OK) {
-        tr__runner_opts o = {opt->threads,    opt->progress,        opt->progress_user,
-                             opt->checkpoint, opt->checkpoint_user, opt->checkpoint_every,
-                             opt->stop,       opt->resume,          opt->resume_len,
-                             opt->resume_name};
+        tr__runner_opts o = {.threads = opt->threads,
+                             .progress = opt->progress,
+                             .progress_user = opt->progress_user,
+                             .checkpoint = opt->checkpoint,
+                             .checkpoint_user = opt->checkpoint_user,
+                             .checkpoint_every = opt->checkpoint_every,
+                             .stop = opt->stop,
+                             .resume = opt->resume,
+                             .resume_len = opt->resume_len,
+                             .resume_name = opt->resume_name};
         st = tr__runner_run(&b->r, &o, err);
     }
     if (st == TR_OK) st = finish(b, err);

@@ -108,6 +108,28 @@ static cJSON *consortium_json(const tr__summary *s, const tr__cons_sum *c)
     return o;
 }
 
+/* A run with a precision target: the target, the paths it could use and
+ * used, whether it was met, and the trust furthest from it. */
+static cJSON *precision_json(const tr__summary *s)
+{
+    const tr__precision_status *ps = &s->precision;
+    cJSON *o = cJSON_CreateObject();
+    tr__json_add(o, "target_se",
+                 ps->target.se > 0.0 ? tr__json_num(ps->target.se) : cJSON_CreateNull());
+    tr__json_add(o, "target_rel",
+                 ps->target.rel > 0.0 ? tr__json_num(ps->target.rel) : cJSON_CreateNull());
+    tr__json_add(o, "max_paths", cJSON_CreateNumber((double)ps->max_paths));
+    tr__json_add(o, "paths_used", cJSON_CreateNumber((double)ps->paths));
+    tr__json_add(o, "met", cJSON_CreateBool(ps->met));
+    if (s->n_trusts > 0) {
+        cJSON *w = tr__json_add(o, "worst", cJSON_CreateObject());
+        tr__json_add(w, "trust", cJSON_CreateString(s->trusts[ps->worst].id));
+        tr__json_add(w, "se", tr__json_num(ps->worst_se));
+        tr__json_add(w, "allowed", tr__json_num(ps->worst_allowed));
+    }
+    return o;
+}
+
 static cJSON *build_json(const tr__summary *s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -120,6 +142,7 @@ static cJSON *build_json(const tr__summary *s)
     tr__json_add(root, "paths", cJSON_CreateNumber((double)s->paths));
     tr__json_add(root, "seed", cJSON_CreateNumber((double)s->seed));
     if (s->first_path) tr__json_add(root, "first_path", cJSON_CreateNumber((double)s->first_path));
+    if (s->precision.on) tr__json_add(root, "precision", precision_json(s));
     tr__json_add(root, "horizon_months", cJSON_CreateNumber((double)s->horizon));
     tr__json_add(root, "copula", cJSON_CreateString(s->copula));
     cJSON *trusts = tr__json_add(root, "trusts", cJSON_CreateArray());

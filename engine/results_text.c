@@ -63,6 +63,33 @@ static void print_consortia(const tr__summary *s, FILE *fp)
     }
 }
 
+/* A precision target: met or not, in how many paths, and the trust that
+ * decided it. */
+static void print_precision(const tr__summary *s, FILE *fp)
+{
+    const tr__precision_status *ps = &s->precision;
+    char what[96] = "";
+    if (ps->target.se > 0.0 && ps->target.rel > 0.0)
+        snprintf(what, sizeof what, "se <= max(%g, %g x P(fail))", ps->target.se, ps->target.rel);
+    else if (ps->target.se > 0.0)
+        snprintf(what, sizeof what, "se <= %g", ps->target.se);
+    else
+        snprintf(what, sizeof what, "se <= %g x P(fail)", ps->target.rel);
+    char id[64] = "";
+    if (s->n_trusts > 0) tr__text_escape(id, sizeof id, s->trusts[ps->worst].id);
+    if (ps->met)
+        fprintf(
+            fp,
+            "Precision target %s met after %llu of at most %llu paths (closest: %s, se %.3g)\n\n",
+            what, (unsigned long long)ps->paths, (unsigned long long)ps->max_paths, id,
+            ps->worst_se);
+    else
+        fprintf(fp,
+                "Precision target %s NOT met in %llu paths: %s has se %.3g where %.3g is allowed; "
+                "raise --paths\n\n",
+                what, (unsigned long long)ps->paths, id, ps->worst_se, ps->worst_allowed);
+}
+
 void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
 {
     const tr__summary *s = &res->summary;
@@ -81,6 +108,7 @@ void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp
     tr_text_print(fp, s->name);
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
             (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");
+    if (s->precision.on) print_precision(s, fp);
     print_trusts(s, max_trusts, fp);
     if (s->n_consortia) print_consortia(s, fp);
     fprintf(fp,

@@ -158,6 +158,31 @@ static void sys(tr__summary *s, const tr__acc *a)
     dstat(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM), &s->sys_topup);
 }
 
+int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_status *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->on = 1;
+    ps->target = *t;
+    ps->paths = a->n;
+    ps->met = a->n > 0;
+    double worst_ratio = -1.0, dn = (double)a->n;
+    for (size_t i = 0; i < a->nt && a->n > 0; i++) {
+        uint64_t k = a->fail_count[i];
+        double p = (double)k / dn, q = (double)(k ? k : 1) / dn;
+        double se = sqrt(q * (1.0 - q) / dn);
+        double allowed = fmax(t->se, t->rel * p);
+        if (!(se <= allowed)) ps->met = 0;
+        double ratio = allowed > 0.0 ? se / allowed : INFINITY;
+        if (ratio > worst_ratio) {
+            worst_ratio = ratio;
+            ps->worst = i;
+            ps->worst_se = se;
+            ps->worst_allowed = allowed;
+        }
+    }
+    return ps->met;
+}
+
 tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *err)
 {
     const tr_config *cfg = of->plan->cfg;
@@ -187,6 +212,10 @@ tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *e
     trusts(s, of, &store);
     consortia(s, of, &store);
     sys(s, of->acc);
+    if (of->target) {
+        tr__precision_check(of->acc, of->target, &s->precision);
+        s->precision.max_paths = of->max_paths;
+    }
     return TR_OK;
 }
 

@@ -72,6 +72,27 @@ typedef struct tr__cons_sum {
     const double *exhaust_curve; /* H: P(exhausted by month t) */
 } tr__cons_sum;
 
+/* A precision target (docs/model.md, "Precision targets"): every trust's
+ * P(fail) with se <= max(target_se, target_rel * estimate), where a trust
+ * that has not failed yet counts as one failure for its se. */
+typedef struct tr__target {
+    double se, rel; /* 0: not asked */
+} tr__target;
+
+/* Where a run stands against its target. */
+typedef struct tr__precision_status {
+    int on; /* a target was asked for */
+    tr__target target;
+    uint64_t max_paths; /* the most the run could use */
+    uint64_t paths;     /* the paths the statistics hold */
+    int met;            /* every trust meets it */
+    size_t worst;       /* the trust furthest from it (largest se / allowed) */
+    double worst_se, worst_allowed;
+} tr__precision_status;
+
+/* Check the statistics against the target (into *ps; returns ps->met). */
+int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_status *ps);
+
 typedef struct tr__summary {
     const char *name, *sha256; /* the config's */
     const char *copula;        /* "gaussian" or "t" */
@@ -84,7 +105,8 @@ typedef struct tr__summary {
     double failures_mean;  /* expected number of trusts failing */
     double *failures_dist; /* n_trusts + 1: P(exactly k fail) */
     tr__dstat sys_bailout, sys_topup;
-    double *storage; /* the curves and bands */
+    tr__precision_status precision; /* on == 0 without a target */
+    double *storage;                /* the curves and bands */
 } tr__summary;
 
 /* What the summary is of: a run's plan and merged (flushed) statistics,
@@ -92,7 +114,9 @@ typedef struct tr__summary {
 typedef struct tr__summary_of {
     const tr__plan *plan;
     const tr__acc *acc;
-    uint64_t paths, seed, first_path;
+    uint64_t paths, seed, first_path; /* paths: those the statistics hold */
+    const tr__target *target;         /* a precision target, or NULL */
+    uint64_t max_paths;               /* with a target: the most the run could use */
 } tr__summary_of;
 
 /* Work the summary out. It points into the config (names, ids), which

@@ -613,6 +613,24 @@ def results_schema():
             "first_path": described({"type": "integer", "minimum": 1},
                                     "Index of the first path, when not 0 (a part of a split "
                                     "run)."),
+            "precision": obj("A run with a precision target: the target, the paths used and "
+                             "whether it was met (docs/results.md).", {
+                "target_se": described({"type": ["number", "null"], "exclusiveMinimum": 0},
+                                       "The absolute target, or null."),
+                "target_rel": described({"type": ["number", "null"], "exclusiveMinimum": 0},
+                                        "The relative target, or null."),
+                "max_paths": described({"type": "integer", "minimum": 1},
+                                       "The most paths the run could use."),
+                "paths_used": described({"type": "integer", "minimum": 0},
+                                        "The paths the statistics hold."),
+                "met": described({"type": "boolean"}, "Every trust meets the target."),
+                "worst": obj("The trust furthest from its target.", {
+                    "trust": text("Its id."),
+                    "se": num("Its standard error (a trust that never failed counting one "
+                              "failure).", minimum=0),
+                    "allowed": num("What the target allows it.", minimum=0),
+                }, ["trust", "se", "allowed"]),
+            }, ["target_se", "target_rel", "max_paths", "paths_used", "met"]),
             "horizon_months": described({"type": "integer", "minimum": 1}, "Months simulated, "
                                         "H."),
             "copula": described({"enum": ["gaussian", "t"]}, "The copula used."),
