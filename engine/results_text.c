@@ -90,6 +90,30 @@ static void print_precision(const tr__summary *s, FILE *fp)
                 what, (unsigned long long)ps->paths, id, ps->worst_se, ps->worst_allowed);
 }
 
+/* Importance sampling: the shift and how well the weights behaved. */
+static void print_sampling(const tr__summary *s, FILE *fp)
+{
+    const tr__sampling_sum *ss = &s->sampling;
+    fprintf(fp, "Importance sampling, %s shift", ss->pilot ? "automatic" : "given");
+    for (size_t k = 0; k < ss->n; k++) {
+        fputs(k ? ", " : ": ", fp);
+        tr_text_print(fp, ss->factor[k]);
+        fprintf(fp, " %+.3f", ss->mu[k]);
+    }
+    fprintf(fp, "; effective sample size %.0f of %llu paths, mean weight %.4f\n", ss->ess,
+            (unsigned long long)s->paths, ss->mean_weight);
+    if (ss->ess < 0.01 * (double)s->paths)
+        fputs("  (few effective paths: estimates the shift was not chosen for, such as P(no trust "
+              "fails), are unreliable; read each one's standard error)\n",
+              fp);
+    if (ss->pilot && !ss->pilot->reached)
+        fprintf(fp,
+                "  (the pilot's %u steps of %llu paths did not reach the event: the shift may be "
+                "too small; give more pilot paths)\n",
+                ss->pilot->iterations, (unsigned long long)ss->pilot->paths);
+    fputc('\n', fp);
+}
+
 void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
 {
     const tr__summary *s = &res->summary;
@@ -109,6 +133,7 @@ void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
             (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");
     if (s->precision.on) print_precision(s, fp);
+    if (s->sampling.on) print_sampling(s, fp);
     print_trusts(s, max_trusts, fp);
     if (s->n_consortia) print_consortia(s, fp);
     fprintf(fp,

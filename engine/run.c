@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pilot.h"
 #include "results.h"
 #include "runner.h"
 #include "trustrisk/version.h"
@@ -93,6 +94,7 @@ tr_status tr__results_new(const tr_config *cfg, const tr_run_options *opt, tr_re
     res->target.se = opt->target_se;
     res->target.rel = opt->target_rel;
     tr_status st = tr__plan_init(&res->plan, cfg, opt->threads, err);
+    if (st == TR_OK) st = tr__pilot_run(&res->plan, opt->seed, err);
     if (st == TR_OK) st = tr__acc_init(&res->total, &res->plan, err);
     return st;
 }
