@@ -523,9 +523,15 @@ static void add_sums_w(tr__acc *a, tr__acc_local *l, size_t k, const double *x,
 /* x over the lanes into histogram h, lane k with weight u[k]. */
 static void hist_lanes_w(tr__acc *a, tr__hist *h, const double *x, const uint64_t *u, size_t n)
 {
-    for (size_t k = 0; k < n; k++)
-        if (u[k] && tr__hist_add_count(h, a->pool, x[k], tr__hist_index(x[k]), u[k]) != 0)
-            a->oom = 1;
+    size_t k = 0;
+    while (k < n) { /* runs of equal values (often zeros) added at once */
+        uint64_t r = u[k];
+        size_t e = k + 1;
+        for (; e < n && x[e] == x[k]; e++)
+            r += u[e];
+        if (r && tr__hist_add_count(h, a->pool, x[k], tr__hist_index(x[k]), r) != 0) a->oom = 1;
+        k = e;
+    }
 }
 
 /* Trust i's cash rows, each with the weight of the lanes using it. */

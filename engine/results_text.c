@@ -102,6 +102,11 @@ static void print_sampling(const tr__summary *s, FILE *fp)
     }
     fprintf(fp, "; effective sample size %.0f of %llu paths, mean weight %.4f\n", ss->ess,
             (unsigned long long)s->paths, ss->mean_weight);
+    if (ss->event_k && s->at_least) {
+        const tr__prop *p = &s->at_least[ss->event_k];
+        fprintf(fp, "  P(at least %zu trusts fail) = %.3g (se %.2g, 95%% interval %.3g to %.3g)\n",
+                ss->event_k, p->estimate, p->se, p->lo, p->hi);
+    }
     if (ss->ess < 0.01 * (double)s->paths)
         fputs("  (few effective paths: estimates the shift was not chosen for, such as P(no trust "
               "fails), are unreliable; read each one's standard error)\n",

@@ -282,6 +282,8 @@ static tr_status sampling(tr__summary *s, const tr__summary_of *of, tr_error *er
     ss->ess = sum_l2 > 0.0 ? sum_l * sum_l / sum_l2 : 0.0;
     ss->mean_weight = a->n ? sum_l / (double)a->n : NAN;
     ss->pilot = pl->pilot.automatic ? &pl->pilot : NULL;
+    const tr__sampling *smp = tr__config_sampling(cfg);
+    if (ss->pilot && smp->event == TR__EVENT_FAILURES_AT_LEAST) ss->event_k = smp->k;
     return TR_OK;
 }
 

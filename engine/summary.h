@@ -103,6 +103,7 @@ typedef struct tr__sampling_sum {
     double *mu;          /* n: their shifts */
     double ess, mean_weight;
     const tr__pilot_info *pilot; /* an automatic shift's pilot, or NULL */
+    size_t event_k;              /* the pilot's event is "at least k trusts fail" (0: another) */
 } tr__sampling_sum;
 
 /* A proportion from the statistics: k (in count units: paths, or weight

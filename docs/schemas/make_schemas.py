@@ -631,6 +631,28 @@ def results_schema():
                     "allowed": num("What the target allows it.", minimum=0),
                 }, ["trust", "se", "allowed"]),
             }, ["target_se", "target_rel", "max_paths", "paths_used", "met"]),
+            "sampling": obj("Importance sampling: present only when the config shifts "
+                            "factors; every estimate is then weighted (docs/results.md).", {
+                "method": described({"const": "shift"}, "Always \"shift\"."),
+                "shift": described({"type": "object", "additionalProperties": num(
+                    "The factor's shift.", minimum=-10, maximum=10)},
+                    "Each shifted factor's name and its shift mu."),
+                "effective_sample_size": num("(sum L)^2 / sum L^2.", minimum=0),
+                "mean_weight": num("sum L / n.", minimum=0),
+                "pilot": obj("An automatic shift's pilot.", {
+                    "paths": described({"type": "integer", "minimum": 1},
+                                       "Pilot paths a step."),
+                    "iterations": described({"type": "integer", "minimum": 1},
+                                            "Cross-entropy steps taken."),
+                    "level": described({"type": ["number", "null"]},
+                                       "The elite's lowest score in the last step (null: "
+                                       "a trust's failure)."),
+                    "reached": described({"type": "boolean"},
+                                         "The last step's elite was the event itself."),
+                    "hit_rate": num("The share of the last step's paths in the event.",
+                                    minimum=0, maximum=1),
+                }, ["paths", "iterations", "level", "reached", "hit_rate"]),
+            }, ["method", "shift", "effective_sample_size", "mean_weight"]),
             "horizon_months": described({"type": "integer", "minimum": 1}, "Months simulated, "
                                         "H."),
             "copula": described({"enum": ["gaussian", "t"]}, "The copula used."),
@@ -641,6 +663,10 @@ def results_schema():
                 "failures": obj("How many trusts fail.", {
                     "mean": num("Expected number of trusts failing.", minimum=0),
                     "distribution": curve("P(exactly k trusts fail), k = 0..N."),
+                    "at_least": described({"type": "array", "items": ref("estimate")},
+                                          "Under importance sampling only: P(at least k "
+                                          "trusts fail), k = 0..N, each with its standard "
+                                          "error."),
                 }, ["mean", "distribution"]),
                 "bailout": described(ref("dist"), "Total bail-out of all trusts."),
                 "national_topup": described(ref("dist"), "Total paid nationally: unallocated "
