@@ -15,6 +15,10 @@ void tr_run_options_init(tr_run_options *opt, const tr_config *cfg)
     memset(opt, 0, sizeof *opt);
     opt->paths = cfg ? cfg->paths : TR_DEFAULT_PATHS;
     opt->seed = cfg ? cfg->seed : TR_DEFAULT_SEED;
+    if (cfg) { /* the config's "precision", if any */
+        opt->target_se = cfg->precision.se;
+        opt->target_rel = cfg->precision.rel;
+    }
 }
 
 static tr_status check_options(const tr_run_options *opt, tr_error *err)
@@ -49,8 +53,9 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
                           opt->target_rel);
     if ((opt->target_se > 0.0 || opt->target_rel > 0.0) && opt->shard_count > 0)
         st = tr_error_add(err, TR_E_INPUT, NULL, "shard", 0, 0,
-                          "a precision target needs the whole run in one process (where it "
-                          "stops depends on every path before it): not with shards");
+                          "a precision target (--target-se, --target-rel or the config's "
+                          "\"precision\") needs the whole run in one process (where it stops "
+                          "depends on every path before it): not with shards");
     if (!(opt->checkpoint_every >= 0.0))
         st = tr_error_add(err, TR_E_INPUT, NULL, "checkpoint_every", 0, 0,
                           "must be at least 0 seconds");

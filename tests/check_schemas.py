@@ -8,7 +8,7 @@
 2. Every bundled config (configs/, bench/credit.json, tests/data/valid/,
    the fuzz corpus's valid-*.json) validates against config.schema.json
    (bench/national.json, 4,394 schemes, would take the validator seconds).
-3. Fresh results.json files (two bundled configs, run by the real binary)
+3. Fresh results.json files (three bundled configs, one importance-sampled, run by the real binary)
    validate against results.schema.json.
 4. The loader and the schema agree on tests/invalid/*.json and
    tests/data/schemas/config-*.json: every file the loader refuses is refused
@@ -146,7 +146,7 @@ def main():
 
     # 3. fresh results
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("example", "south-london-2012"):
+        for name in ("example", "south-london-2012", "rare-events"):
             out = os.path.join(tmp, name)
             subprocess.run([args.binary, "run", os.path.join(src, "configs", name + ".json"),
                             "--paths", "2000", "--quiet", "--out", out],

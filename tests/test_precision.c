@@ -297,3 +297,33 @@ Test(precision, bad_targets_and_targets_with_shards_are_refused)
     tr_error_clear(&err);
     tr_config_free(cfg);
 }
+
+Test(precision, a_configs_precision_object_sets_the_target)
+{
+    char *file = th_fmt("%s/configs/example.json", TR_SOURCE_DIR);
+    char *text = th_read_ok(file);
+    free(file);
+    /* the example with "precision" added before its last brace */
+    char *end = strrchr(text, '}');
+    cr_assert_not_null(end);
+    *end = '\0';
+    char *json = th_fmt("%s, \"precision\": {\"target_se\": 0.005}}", text);
+    tr_config *cfg = th_load(json);
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    cr_expect_eq(opt.target_se, 0.005);
+    cr_expect_eq(opt.target_rel, 0.0);
+    opt.paths = 60000;
+    opt.seed = 42;
+    tr_results *res = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
+    cJSON *j = th_results_json(res);
+    cr_expect_eq(th_num(j, "precision/paths_used"), 8 * TR_PATH_BLOCK);
+    cJSON_Delete(j);
+    tr_results_free(res);
+    tr_config_free(cfg);
+    free(json);
+    free(text);
+}

@@ -110,7 +110,8 @@ typedef struct tr_run_options {
     void *precision_user;
 } tr_run_options;
 
-/** Defaults: paths and seed from the config, threads 0, no progress. */
+/** Defaults: paths, seed and precision targets from the config, threads
+ *  0, no progress. */
 TR_API void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
 
 /** Opaque run results. */
