@@ -3,7 +3,8 @@
  *
  * Runs a config whose "sampling" shifts factors (default
  * configs/rare-events.json: ten identical trusts whose savings fail together
- * after a severe national shock) twice on one thread: plain sampling (its
+ * after a severe national shock) two ways on one thread, each three times
+ * (the least CPU time kept): plain sampling (its
  * "sampling" removed) and as configured (the pilot included in its time),
  * and reports P(at least k trusts fail) from each with its standard error,
  * the CPU seconds each took, and the variance reduction per CPU-second:
@@ -114,9 +115,8 @@ static double exact(const cJSON *cfg, int k)
     int n = cJSON_GetArraySize(trusts);
     double q = NAN, w = NAN;
     for (int i = 0; i < n; i++) {
-        const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(trusts, i),
-                                                                "schemes"),
-                                            0);
+        const cJSON *s =
+            cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(trusts, i), "schemes"), 0);
         const cJSON *fa = cJSON_GetObjectItem(s, "factors");
         const cJSON *p = cJSON_GetObjectItem(s, "paper");
         if (!p || !fa || cJSON_GetArraySize(fa) != 1) return NAN;
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 {
     const char *file = TR_SOURCE_DIR "/configs/rare-events.json";
     int k = 8;
-    uint64_t plain_paths = 2000000, paths = 20000, seed = 2026;
+    uint64_t plain_paths = 2000000, paths = 1000000, seed = 2026;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--k") && i + 1 < argc)
             k = atoi(argv[++i]);
@@ -165,10 +165,17 @@ int main(int argc, char **argv)
     }
     cJSON_DeleteItemFromObject(cfg, "sampling");
     char *plain = cJSON_PrintUnformatted(cfg);
-    outcome a, b;
-    if (run_one(plain, "plain", plain_paths, seed, k, &a) != 0 ||
-        run_one(text, file, paths, seed, k, &b) != 0)
-        return 1;
+    /* each run three times, the least CPU time kept (the machine may be
+     * shared; the estimates are the same every time) */
+    outcome a = {0}, b = {0};
+    for (int r = 0; r < 3; r++) {
+        outcome x, y;
+        if (run_one(plain, "plain", plain_paths, seed, k, &x) != 0 ||
+            run_one(text, file, paths, seed, k, &y) != 0)
+            return 1;
+        if (r == 0 || x.cpu < a.cpu) a = x;
+        if (r == 0 || y.cpu < b.cpu) b = y;
+    }
     double ex = exact(cfg, k);
     double gain = (a.se * a.se * a.cpu) / (b.se * b.se * b.cpu);
     printf("rare-event workload: %s, P(at least %d trusts fail), one thread\n", file, k);

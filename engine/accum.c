@@ -499,7 +499,7 @@ static void lane_units(tr__acc_local *l, const tr__chunk_out *ch, uint64_t *u)
             note_bad(l, TR__BAD_WEIGHT, 0, 0, L, ch->first + k);
             L = 0.0;
         }
-        u[k] = (uint64_t)ldexp(L, TR__W_BITS);
+        u[k] = (uint64_t)(L * 0x1p32); /* exact: L is a whole number of units (TR__W_BITS) */
     }
 }
 
@@ -520,16 +520,40 @@ static void add_sums_w(tr__acc *a, tr__acc_local *l, size_t k, const double *x,
     add_sums(l->bs, tr__acc_lsq(a, k), l2x2, n, ch->first, 0);
 }
 
+/* The same as add_sums_masked without branches (a weighted run's events
+ * are common, so their lanes are not worth skipping): a lane outside the
+ * mask adds +0, which leaves every partial as it was (partials start at +0
+ * and the values added are never -0). */
+static void add_sums_masked_w(double *bs, size_t item, const double *x, const uint8_t *mask,
+                              size_t n, uint64_t first)
+{
+    double *s = bs + item * P;
+    if ((first % P) == 0 && n % P == 0) {
+        for (size_t k = 0; k < n; k += P)
+            for (size_t j = 0; j < P; j++)
+                s[j] += mask[k + j] ? x[k + j] : 0.0;
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        s[(first + k) % P] += mask[k] ? x[k] : 0.0;
+}
+
 /* x over the lanes into histogram h, lane k with weight u[k]. */
 static void hist_lanes_w(tr__acc *a, tr__hist *h, const double *x, const uint64_t *u, size_t n)
 {
+    size_t runs = 1;
+    for (size_t k = 1; k < n; k++)
+        runs += x[k] != x[k - 1];
+    uint32_t idx[TR__CHUNK];
+    if (runs > 4) tr__vhist_index_n(x, idx, n); /* many values: their buckets at once */
     size_t k = 0;
     while (k < n) { /* runs of equal values (often zeros) added at once */
         uint64_t r = u[k];
         size_t e = k + 1;
         for (; e < n && x[e] == x[k]; e++)
             r += u[e];
-        if (r && tr__hist_add_count(h, a->pool, x[k], tr__hist_index(x[k]), r) != 0) a->oom = 1;
+        size_t i = runs > 4 ? idx[k] : tr__hist_index(x[k]);
+        if (r && tr__hist_add_count(h, a->pool, x[k], i, r) != 0) a->oom = 1;
         k = e;
     }
 }
@@ -559,16 +583,21 @@ static void add_trust_w(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_
     const uint8_t *fail = ch->fail + i * C;
     const double *bo = ch->bo + i * C;
     size_t ib = tr__acc_bo(a, i, TR__S_SUM);
-    add_sums_w(a, l, ib, bo, ch);
-    check_lanes(l, l->bs + ib * P, bo, n, TR__BAD_BAILOUT, i, ch->first);
-    for (size_t k = 0; k < n; k++) {
-        int f = fail[k];
-        if (f) {
-            a->fail_count[i] += u[k];
-            a->fail_by_month[i * H + (size_t)(f - 1)] += u[k];
+    int any = 0; /* a failure or a bail-out on some lane (else only zeros to add) */
+    for (size_t k = 0; k < n; k++)
+        any |= (fail[k] != 0) | (bo[k] != 0.0);
+    if (any) {
+        add_sums_w(a, l, ib, bo, ch);
+        check_lanes(l, l->bs + ib * P, bo, n, TR__BAD_BAILOUT, i, ch->first);
+        for (size_t k = 0; k < n; k++) {
+            int f = fail[k];
+            if (f) {
+                a->fail_count[i] += u[k];
+                a->fail_by_month[i * H + (size_t)(f - 1)] += u[k];
+            }
         }
+        add_sums_masked_w(l->bs, tr__acc_fail_l2(a, i), l2, fail, n, ch->first);
     }
-    add_sums_masked(l->bs, tr__acc_fail_l2(a, i), l2, fail, n, ch->first);
     hist_lanes_w(a, &a->bo[i], bo, u, n);
     add_cash_rows_w(a, l, i, ch, u);
     for (size_t s = plan->scheme_base[i]; s < plan->scheme_base[i + 1]; s++) {
@@ -579,7 +608,7 @@ static void add_trust_w(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_
         size_t is = tr__acc_shortfall(a, s, 0);
         add_sums(l->bs, is, lsf, n, ch->first, 0);
         check_lanes(l, l->bs + is * P, sf, n, TR__BAD_SHORTFALL, s, ch->first);
-        add_sums_masked(l->bs, tr__acc_shortfall(a, s, 1), lsf, fail, n, ch->first);
+        add_sums_masked_w(l->bs, tr__acc_shortfall(a, s, 1), lsf, fail, n, ch->first);
     }
 }
 
@@ -607,7 +636,7 @@ static void add_consortia_w(tr__acc *a, tr__acc_local *l, const tr__chunk_out *c
                 a->exhausted[c] += u[k];
                 a->ex_by_month[c * H + (size_t)(exh[k] - 1)] += u[k];
             }
-        add_sums_masked(l->bs, tr__acc_exh_l2(a, c), l2, exh, n, ch->first);
+        add_sums_masked_w(l->bs, tr__acc_exh_l2(a, c), l2, exh, n, ch->first);
     }
 }
 
