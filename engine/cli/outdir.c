@@ -14,7 +14,8 @@
  * dies (the one piece of process-wide state here, as a signal handler needs
  * it). Once the swap has begun they no longer do, and end the process as
  * SIGKILL would: the swap is one atomic step wherever the file system
- * supports it.
+ * supports it. While a run can stop between blocks, the first SIGINT or
+ * SIGTERM asks it to (cli_signals_stop) instead.
  */
 #define _GNU_SOURCE /* renameat2's flags, O_TMPFILE, flock, realpath */
 
@@ -81,6 +82,36 @@ static void ours_init(void)
     ours[k] = PROBE_FILE;
 }
 
+/* The length of the state file name at the start of s ("shard-I-of-N.trs",
+ * "checkpoint-I-of-N.trs": cli_state_name), or 0 when s does not start with
+ * one. */
+static size_t state_name_len(const char *s)
+{
+    const char *p = s;
+    if (strncmp(p, "shard-", 6) == 0)
+        p += 6;
+    else if (strncmp(p, "checkpoint-", 11) == 0)
+        p += 11;
+    else
+        return 0;
+    for (int part = 0; part < 2; part++) {
+        if (*p < '0' || *p > '9') return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (part == 0) {
+            if (strncmp(p, "-of-", 4) != 0) return 0;
+            p += 4;
+        }
+    }
+    return strncmp(p, ".trs", 4) == 0 ? (size_t)(p + 4 - s) : 0;
+}
+
+int cli_is_state_name(const char *name, int shard_only)
+{
+    size_t n = state_name_len(name);
+    return n > 0 && name[n] == '\0' && (!shard_only || name[0] == 's');
+}
+
 /* A name trustrisk writes, or a temporary form of one (".results.json.tmp-1"). */
 static int is_ours(const char *name)
 {
@@ -90,7 +121,9 @@ static int is_ours(const char *name)
         if (strcmp(name, ours[k]) == 0) return 1;
         if (name[0] == '.' && strncmp(name + 1, ours[k], n) == 0 && name[n + 1] == '.') return 1;
     }
-    return 0;
+    if (cli_is_state_name(name, 0)) return 1;
+    size_t n = name[0] == '.' ? state_name_len(name + 1) : 0;
+    return n > 0 && name[n + 1] == '.';
 }
 
 /* ---- signals ------------------------------------------------------------
@@ -98,14 +131,24 @@ static int is_ours(const char *name)
  * it and the swap claim the staging folder with one atomic step: either the
  * handler removes the staging folder and the swap never happens, or the
  * swap has begun and the handler only lets the signal kill the process,
- * which is then no different from SIGKILL at that instant. */
+ * which is then no different from SIGKILL at that instant.
+ *
+ * While a run can stop between blocks (cli_signals_stop), the first SIGINT
+ * or SIGTERM only sets the run's flag: the run saves its state and ends.
+ * Any later signal acts as above. */
 
 enum { STAGE_IDLE, STAGE_REMOVING, STAGE_SWAPPING };
 static _Atomic int stage_state = STAGE_IDLE;
-static cli_outdir *volatile active; /* the staging folder a signal removes */
+static cli_outdir *volatile active;          /* the staging folder a signal removes */
+static volatile sig_atomic_t *volatile stop; /* the flag a first signal sets, or NULL */
 
 static void on_signal(int sig)
 {
+    volatile sig_atomic_t *flag = stop;
+    if (flag && *flag == 0 && sig != SIGHUP) {
+        *flag = sig;
+        return;
+    }
     cli_outdir *o = active;
     int idle = STAGE_IDLE;
     if (o && atomic_compare_exchange_strong(&stage_state, &idle, STAGE_REMOVING)) {
@@ -117,22 +160,38 @@ static void on_signal(int sig)
         }
         unlinkat(o->parent_fd, o->stage, AT_REMOVEDIR);
     }
-    raise(sig); /* SA_RESETHAND: now the default action, which ends the process */
+    struct sigaction sa; /* the default action, which ends the process */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+    raise(sig); /* SA_NODEFER: delivered at once */
 }
 
-static void catch_signals(cli_outdir *o)
+static void install_handler(void)
 {
     ours_init();
-    active = o;
-    atomic_store(&stage_state, STAGE_IDLE);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     static const int caught[3] = {SIGINT, SIGTERM, SIGHUP};
     for (int k = 0; k < 3; k++)
         sigaction(caught[k], &sa, NULL);
+}
+
+static void catch_signals(cli_outdir *o)
+{
+    active = o;
+    atomic_store(&stage_state, STAGE_IDLE);
+    install_handler();
+}
+
+void cli_signals_stop(volatile sig_atomic_t *flag)
+{
+    stop = flag;
+    install_handler();
 }
 
 /* Claim the staging folder for the swap; if a handler is already removing
@@ -266,7 +325,7 @@ static int split_path(cli_outdir *o, const char *path)
 }
 
 /* mkdir -p of `dir`; the first component that fails is named. */
-static tr_status make_parents(const cli_outdir *o, const char *dir, tr_error *err)
+static tr_status make_parents(const char *target, const char *dir, tr_error *err)
 {
     char *p = strdup(dir);
     if (p == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
@@ -277,7 +336,7 @@ static tr_status make_parents(const cli_outdir *o, const char *dir, tr_error *er
         *s = '\0';
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
             int e = errno;
-            st = tr_error_add(err, io_status(e), o->target, NULL, 0, 0,
+            st = tr_error_add(err, io_status(e), target, NULL, 0, 0,
                               "cannot create the output folder: cannot make %s: %s%s", p,
                               strerror(e),
                               e == ENOTDIR ? " (a part of the path is a file, not a folder)" : "");
@@ -290,17 +349,27 @@ static tr_status make_parents(const cli_outdir *o, const char *dir, tr_error *er
     return st;
 }
 
+/* The output folder, open to be listed (*fd its descriptor), or NULL with
+ * a message. */
+static DIR *open_target(const cli_outdir *o, int *fd, tr_error *err)
+{
+    *fd = openat(o->parent_fd, o->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = *fd >= 0 ? fdopendir(*fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (*fd >= 0) close(*fd);
+        tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot read the output folder: %s",
+                     strerror(e));
+    }
+    return d;
+}
+
 /* Refuse a folder holding anything trustrisk did not write. */
 static tr_status check_contents(const cli_outdir *o, tr_error *err)
 {
-    int fd = openat(o->parent_fd, o->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (d == NULL) {
-        int e = errno;
-        if (fd >= 0) close(fd);
-        return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
-                            "cannot read the output folder: %s", strerror(e));
-    }
+    int fd = -1;
+    DIR *d = open_target(o, &fd, err);
+    if (d == NULL) return TR_E_IO;
     tr_status st = TR_OK;
     for (struct dirent *e; st == TR_OK && (e = readdir(d)) != NULL;) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
@@ -443,7 +512,7 @@ tr_status cli_outdir_prepare(cli_outdir *o, const char *dir, tr_error *err)
         st = tr_error_add(err, TR_E_INPUT, o->target, NULL, 0, 0,
                           "the output folder's name is too long (%zu bytes; at most %d)",
                           strlen(o->base), NAME_MAX);
-    if (st == TR_OK && strcmp(o->parent, ".") != 0) st = make_parents(o, o->parent, err);
+    if (st == TR_OK && strcmp(o->parent, ".") != 0) st = make_parents(o->target, o->parent, err);
     if (st == TR_OK) {
         o->parent_fd = open(o->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (o->parent_fd < 0)
@@ -482,8 +551,9 @@ tr_status cli_outdir_prepare(cli_outdir *o, const char *dir, tr_error *err)
     return TR_OK;
 }
 
-/* Write all of data to fd and flush it to disk; 0 or an errno value. */
-static int write_all(int fd, const char *data, size_t len)
+/* Write all of data to fd, and flush it to disk when `sync`; 0 or an errno
+ * value. */
+static int write_all(int fd, const char *data, size_t len, int sync)
 {
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, data + off, len - off);
@@ -491,7 +561,7 @@ static int write_all(int fd, const char *data, size_t len)
         if (w <= 0) return w < 0 ? errno : EIO;
         off += (size_t)w;
     }
-    return fsync(fd) != 0 && errno != EINVAL ? errno : 0;
+    return sync && fsync(fd) != 0 && errno != EINVAL ? errno : 0;
 }
 
 FILE *cli_outdir_open(cli_outdir *o, const char *name, tr_error *err)
@@ -522,12 +592,57 @@ tr_status cli_outdir_add(cli_outdir *o, const char *name, const char *data, size
                          tr_error *err)
 {
     int fd = openat(o->stage_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    int e = fd < 0 ? errno : write_all(fd, data, len);
+    int e = fd < 0 ? errno : write_all(fd, data, len, 1);
     if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
     if (e != 0)
         return tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write %s: %s", name,
                             strerror(e));
     return TR_OK;
+}
+
+/* Copy file `name` of folder `from` into folder `to`, flushed to disk; 0 or
+ * an errno value. */
+static int copy_file(int from, int to, const char *name)
+{
+    int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) return errno;
+    int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int e = out < 0 ? errno : 0;
+    static char buf[1 << 16];
+    for (ssize_t got; e == 0 && (got = read(in, buf, sizeof buf)) != 0;) {
+        if (got < 0 && errno == EINTR) continue;
+        e = got < 0 ? errno : write_all(out, buf, (size_t)got, 0);
+    }
+    if (e == 0 && fsync(out) != 0 && errno != EINVAL) e = errno;
+    if (out >= 0 && close(out) != 0 && e == 0) e = errno;
+    close(in);
+    return e;
+}
+
+/* The shard states (shard-I-of-N.trs) of the folder being replaced go into
+ * the new one too, linked (or copied where the file system has no links):
+ * finished shards are never lost to a run into their folder. */
+static tr_status keep_shards(cli_outdir *o, tr_error *err)
+{
+    int fd = -1;
+    DIR *d = open_target(o, &fd, err);
+    if (d == NULL) return TR_E_IO;
+    tr_status st = TR_OK;
+    for (struct dirent *e; st == TR_OK && (e = readdir(d)) != NULL;) {
+        struct stat sb;
+        if (!cli_is_state_name(e->d_name, 1) ||
+            fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (linkat(fd, e->d_name, o->stage_fd, e->d_name, 0) == 0) continue;
+        int failed = errno == EEXIST ? 0 : copy_file(fd, o->stage_fd, e->d_name);
+        if (failed)
+            st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0,
+                              "cannot keep the shard state %s in the new folder: %s; the new "
+                              "results are in %s/%s until the next run into this folder",
+                              e->d_name, strerror(failed), o->parent, o->stage);
+    }
+    closedir(d);
+    return st;
 }
 
 /* The swap itself; `old` receives the name the previous folder now has
@@ -570,6 +685,10 @@ tr_status cli_outdir_commit(cli_outdir *o, tr_error *err)
     if (fsync(o->stage_fd) != 0 && errno != EINVAL)
         st = tr_error_add(err, TR_E_IO, o->target, NULL, 0, 0, "cannot write the output folder: %s",
                           strerror(errno));
+    /* A checkpoint may have made the folder since it was prepared. */
+    struct stat sb;
+    o->existed = fstatat(o->parent_fd, o->base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+    if (st == TR_OK && o->existed) st = keep_shards(o, err);
     cli_test_pause("staged");
     claim_stage();
     active = NULL;
@@ -628,13 +747,13 @@ tr_status cli_file_replace(const char *dir, const char *name, const char *data, 
     if (fd >= 0) {
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        e = write_all(fd, data, len);
+        e = write_all(fd, data, len, 1);
         if (e == 0 && linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) == 0) named = 1;
         close(fd);
     }
     if (!named && e == 0) {
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        e = fd < 0 ? errno : write_all(fd, data, len);
+        e = fd < 0 ? errno : write_all(fd, data, len, 1);
         if (fd >= 0 && close(fd) != 0 && e == 0) e = errno;
         named = fd >= 0;
     }
@@ -649,4 +768,35 @@ tr_status cli_file_replace(const char *dir, const char *name, const char *data, 
     if (e != 0) st = tr_error_add(err, TR_E_IO, final, NULL, 0, 0, "cannot write: %s", strerror(e));
     free(final);
     return st;
+}
+
+tr_status cli_outdir_keep(cli_outdir *o, const char *name, const void *data, size_t len,
+                          tr_error *err)
+{
+    if (mkdirat(o->parent_fd, o->base, 0777) != 0 && errno != EEXIST)
+        return tr_error_add(err, io_status(errno), o->target, NULL, 0, 0,
+                            "cannot create the output folder: %s", strerror(errno));
+    char *dir = join(o->parent, o->base);
+    if (dir == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    tr_status st = cli_file_replace(dir, name, data, len, err);
+    free(dir);
+    return st;
+}
+
+tr_status cli_dir_ensure(const char *dir, tr_error *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return TR_OK;
+        return tr_error_add(err, TR_E_INPUT, dir, NULL, 0, 0,
+                            "exists and is not a folder; --out names the folder the state goes "
+                            "into");
+    }
+    size_t n = strlen(dir);
+    if (n == 0) return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0, "no output folder given");
+    if (n >= PATH_MAX)
+        return tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0,
+                            "output folder's path is too long (%zu bytes; at most %d)", n,
+                            PATH_MAX - 1);
+    return make_parents(dir, dir, err);
 }

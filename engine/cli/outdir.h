@@ -21,6 +21,14 @@
  * none): a run's set through cli_outdir_add/open/close, report.html alone
  * through cli_file_replace; each is flushed to disk (fsync) before it is
  * put in place, and the folder after it.
+ *
+ * States (docs/state-format.md) are trustrisk's files too: a run's
+ * checkpoint.trs, a shard's shard-I-of-N.trs and its checkpoint-I-of-N.trs
+ * (also an MPI rank's). Checkpoints are written into the output folder
+ * itself (cli_outdir_keep), beside an earlier run's files, so the commit
+ * that puts a finished run's files in place also removes them. Shard states
+ * are the work of other processes: the commit keeps those that were in the
+ * folder.
  */
 #ifndef TR_CLI_OUTDIR_H
 #define TR_CLI_OUTDIR_H
@@ -30,8 +38,16 @@
 
 #include "trustrisk/trustrisk.h"
 
-/** Name of the checkpoint a long run will keep in its output folder. */
+#include <signal.h>
+
+/** Name of the checkpoint a long run keeps in its output folder. */
 #define CLI_CHECKPOINT_FILE "checkpoint.trs"
+
+/**
+ * Is `name` the name of a state file: "shard-I-of-N.trs", or (unless
+ * `shard_only`) "checkpoint-I-of-N.trs" (I and N decimal)?
+ */
+int cli_is_state_name(const char *name, int shard_only);
 
 /** An output folder being replaced; fill with cli_outdir_prepare. */
 typedef struct cli_outdir {
@@ -82,6 +98,30 @@ tr_status cli_outdir_commit(cli_outdir *o, tr_error *err);
 
 /** Give up: remove the staging folder and free `o`. */
 void cli_outdir_abandon(cli_outdir *o);
+
+/**
+ * Replace the file `name` in the output folder itself (not the staging
+ * folder) with `data`, as cli_file_replace does, making the folder if it
+ * is missing: a checkpoint, beside an earlier run's complete files, until
+ * the commit replaces them all.
+ */
+tr_status cli_outdir_keep(cli_outdir *o, const char *name, const void *data, size_t len,
+                          tr_error *err);
+
+/**
+ * Make folder `dir` and its missing parents (a folder that already exists
+ * is fine; a file in its place is TR_E_INPUT). For the folders that are
+ * written into, not replaced: a shard's.
+ */
+tr_status cli_dir_ensure(const char *dir, tr_error *err);
+
+/**
+ * From now on the first SIGINT or SIGTERM sets *flag to the signal's
+ * number (a run passes the flag as tr_run_options.stop, and stops between
+ * blocks, saving its state); a later one ends the process as before,
+ * removing the staging folder. NULL: every signal ends the process.
+ */
+void cli_signals_stop(volatile sig_atomic_t *flag);
 
 /**
  * Replace the file `name` in folder `dir` with `data`, atomically: written

@@ -95,11 +95,18 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total)
     p->drawn = 1;
 }
 
+void cli_progress_clear(cli_progress *p)
+{
+    if (p == NULL || !p->drawn) return;
+    fprintf(p->fp, "\r%*s\r", p->last_width, "");
+    fflush(p->fp);
+    p->drawn = 0;
+}
+
 void cli_progress_finish(cli_progress *p, uint64_t paths, double seconds)
 {
     if (p == NULL || p->quiet) return;
-    if (p->drawn) fprintf(p->fp, "\r%*s\r", p->last_width, "");
-    p->drawn = 0;
+    cli_progress_clear(p);
     char took[48] = "";
     if (seconds >= 60) {
         char d[32];

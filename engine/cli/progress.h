@@ -51,4 +51,7 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total);
  */
 void cli_progress_finish(cli_progress *p, uint64_t paths, double seconds);
 
+/** Clear the bar from the screen, if it is there (before a message). */
+void cli_progress_clear(cli_progress *p);
+
 #endif /* TR_CLI_PROGRESS_H */

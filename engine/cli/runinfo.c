@@ -22,8 +22,7 @@ static cJSON *num(double x)
     return isfinite(x) ? cJSON_CreateNumber(x + 0.0) : cJSON_CreateNull();
 }
 
-static cJSON *build(const tr_config *cfg, const char *config_file, const tr_run_options *opt,
-                    const tr_results *res)
+static cJSON *build(const tr_config *cfg, const cli_run_facts *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *eng = cJSON_CreateObject();
@@ -31,14 +30,13 @@ static cJSON *build(const tr_config *cfg, const char *config_file, const tr_run_
     add(eng, "name", cJSON_CreateString("trustrisk"));
     add(eng, "version", cJSON_CreateString(tr_version()));
     add(o, "config_name", cJSON_CreateString(tr_config_name(cfg)));
-    add(o, "config_file", cJSON_CreateString(config_file ? config_file : ""));
-    add(o, "paths", cJSON_CreateNumber((double)opt->paths));
-    add(o, "seed", cJSON_CreateNumber((double)opt->seed));
-    add(o, "threads", cJSON_CreateNumber(tr_results_threads(res)));
+    add(o, "config_file", f->config_file ? cJSON_CreateString(f->config_file) : cJSON_CreateNull());
+    add(o, "paths", cJSON_CreateNumber((double)f->paths));
+    add(o, "seed", cJSON_CreateNumber((double)f->seed));
+    add(o, "threads", f->threads > 0 ? cJSON_CreateNumber(f->threads) : cJSON_CreateNull());
     add(o, "openmp", cJSON_CreateBool(tr_version_openmp()));
-    double s = tr_results_seconds(res);
-    add(o, "seconds", num(s));
-    add(o, "paths_per_second", num(s > 0 ? (double)opt->paths / s : NAN));
+    add(o, "seconds", num(f->seconds));
+    add(o, "paths_per_second", num(f->seconds > 0 ? (double)f->paths / f->seconds : NAN));
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
     add(o, "host", cJSON_CreateString(host));
@@ -47,14 +45,22 @@ static cJSON *build(const tr_config *cfg, const char *config_file, const tr_run_
     struct tm tmv;
     if (gmtime_r(&now, &tmv)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     add(o, "finished_at", cJSON_CreateString(when));
+    if (f->resumed) add(o, "resumed", cJSON_CreateTrue());
+    if (f->mpi_ranks > 0) add(o, "mpi_ranks", cJSON_CreateNumber(f->mpi_ranks));
+    if (f->merged > 0) {
+        add(o, "merged_from", cJSON_CreateNumber((double)f->merged));
+        cJSON *files = cJSON_CreateArray();
+        add(o, "merged_files", files);
+        for (size_t k = 0; files && k < f->merged; k++)
+            cJSON_AddItemToArray(files, cJSON_CreateString(f->merged_files[k]));
+    }
     return o;
 }
 
-tr_status cli_run_json(const tr_config *cfg, const char *config_file, const tr_run_options *opt,
-                       const tr_results *res, char **json, tr_error *err)
+tr_status cli_run_json(const tr_config *cfg, const cli_run_facts *facts, char **json, tr_error *err)
 {
     *json = NULL;
-    cJSON *o = build(cfg, config_file, opt, res);
+    cJSON *o = build(cfg, facts);
     char *text = o ? cJSON_Print(o) : NULL;
     cJSON_Delete(o);
     size_t len = text ? strlen(text) : 0;
