@@ -241,15 +241,27 @@ void th_remove_tree(const char *dir)
     rmdir(dir);
 }
 
-int th_count_entries(const char *dir)
+int th_count_named(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);
-    cr_assert_not_null(d, "cannot open %s", dir);
+    cr_assert_not_null(d, "cannot list %s", dir);
     int n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+             strncmp(e->d_name, prefix, strlen(prefix)) == 0;
     closedir(d);
     return n;
+}
+
+int th_count_entries(const char *dir)
+{
+    return th_count_named(dir, "");
+}
+
+int th_exists(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0;
 }
 
 int th_sh(const char *fmt, ...)
@@ -264,12 +276,35 @@ int th_sh(const char *fmt, ...)
     return WEXITSTATUS(st);
 }
 
-th_cli th_run_cli(const char *const *args)
+/* environ with `extra` ("NAME=VALUE" each, NULL-terminated) added, each
+ * replacing a variable of the same name; the array (not its strings) is
+ * the caller's to free. */
+static char **env_with(const char *const *extra)
 {
-    th_cli res = {-1, NULL, NULL};
-    char dir[64];
-    th_tmpdir(dir, sizeof dir, "cli");
-    char *out_path = th_fmt("%s/stdout", dir), *err_path = th_fmt("%s/stderr", dir);
+    size_t n = 0, m = 0;
+    while (environ[n])
+        n++;
+    while (extra && extra[m])
+        m++;
+    char **env = calloc(n + m + 1, sizeof *env);
+    cr_assert_not_null(env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < m && !replaced; j++) {
+            size_t len = strcspn(extra[j], "=");
+            replaced = strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=';
+        }
+        if (!replaced) env[k++] = environ[i];
+    }
+    for (size_t j = 0; j < m; j++)
+        env[k++] = (char *)extra[j];
+    return env;
+}
+
+pid_t th_start_cli(const char *const *args, const char *const *env, const char *out_path,
+                   const char *err_path)
+{
     size_t n = 0;
     while (args[n])
         n++;
@@ -284,18 +319,31 @@ th_cli th_run_cli(const char *const *args)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char **envp = env_with(env);
     pid_t pid;
-    int rc = posix_spawn(&pid, TR_BINARY, &fa, NULL, (char *const *)argv, environ);
+    int rc = posix_spawn(&pid, TR_BINARY, &fa, NULL, (char *const *)argv, envp);
     posix_spawn_file_actions_destroy(&fa);
+    free(envp);
     free(argv);
     cr_assert_eq(rc, 0, "cannot run %s: %s", TR_BINARY, strerror(rc));
+    return pid;
+}
+
+int th_wait_cli(pid_t pid)
+{
     int status;
     while (waitpid(pid, &status, 0) < 0)
         cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-    if (WIFEXITED(status))
-        res.status = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status))
-        res.status = 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+th_cli th_run_cli(const char *const *args)
+{
+    th_cli res = {-1, NULL, NULL};
+    char dir[64];
+    th_tmpdir(dir, sizeof dir, "cli");
+    char *out_path = th_fmt("%s/stdout", dir), *err_path = th_fmt("%s/stderr", dir);
+    res.status = th_wait_cli(th_start_cli(args, NULL, out_path, err_path));
     res.out = th_read(out_path, NULL);
     res.err = th_read(err_path, NULL);
     cr_assert(res.out && res.err, "cannot read the captured output");

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -82,6 +83,12 @@ void th_remove_tree(const char *dir);
 /* Entries in a folder, . and .. aside. */
 int th_count_entries(const char *dir);
 
+/* Entries in a folder whose names start with `prefix` (. and .. aside). */
+int th_count_named(const char *dir, const char *prefix);
+
+/* Does `path` exist (as anything, a dangling link too)? */
+int th_exists(const char *path);
+
 /* ---- processes -------------------------------------------------------- */
 
 /* Run a shell command line; returns its exit status. */
@@ -99,5 +106,14 @@ typedef struct th_cli {
  * child never blocks on a full pipe. */
 th_cli th_run_cli(const char *const *args);
 void th_cli_free(th_cli *r);
+
+/* Start TR_BINARY with `args` as th_run_cli does, with `env` ("NAME=VALUE"
+ * strings, NULL-terminated; NULL for none) added to the environment,
+ * standard output and error into the files named, and return at once;
+ * th_wait_cli waits for it and returns its exit status, or 128 + the
+ * signal that ended it. */
+pid_t th_start_cli(const char *const *args, const char *const *env, const char *out_path,
+                   const char *err_path);
+int th_wait_cli(pid_t pid);
 
 #endif /* TR_TEST_HELPERS_H */

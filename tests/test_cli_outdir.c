@@ -152,26 +152,6 @@ static void kill_and_reap(pid_t pid, int sig)
 
 /* ---- files -------------------------------------------------------------- */
 
-static int exists(const char *path)
-{
-    struct stat sb;
-    return lstat(path, &sb) == 0;
-}
-
-/* How many entries of folder `path` start with `prefix`. */
-static int count_named(const char *path, const char *prefix)
-{
-    DIR *d = opendir(path);
-    cr_assert_not_null(d, "cannot list %s", path);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-            strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
 /* The start of the CSV field after the one at p (RFC 4180 quoting). */
 static const char *after_field(const char *p)
 {
@@ -301,7 +281,7 @@ Test(cli_outdir, bad_out_fails_before_simulating)
     longname[sizeof longname - 1] = '\0';
     fails_at_once(at("%s", longname), 2, "name is too long");
     fails_at_once(at("new/%s", longname), 2, "name is too long");
-    cr_expect(!exists(at("new")), "a parent folder was made for a name that cannot be");
+    cr_expect(!th_exists(at("new")), "a parent folder was made for a name that cannot be");
     char *deep = malloc(6000);
     size_t n = 0;
     while (n < 5000)
@@ -315,8 +295,8 @@ Test(cli_outdir, bad_out_fails_before_simulating)
         fails_at_once(at("locked/out"), 1, "Permission denied");
     }
     /* nothing was made beside the work folder's own files */
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0);
-    cr_expect(!exists(at("file/sub")));
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0);
+    cr_expect(!th_exists(at("file/sub")));
 }
 
 Test(cli_outdir, option_like_values_are_refused)
@@ -325,12 +305,12 @@ Test(cli_outdir, option_like_values_are_refused)
     char *err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, "'--out' needs a value, got the option '--report'"), "%s", err);
     free(err);
-    cr_expect(!exists(at("--report")), "a folder named --report was made");
+    cr_expect(!th_exists(at("--report")), "a folder named --report was made");
     cr_expect_eq(RUN("run", (char *)example, "--out", "-x"), 2);
     err = th_read(at("err.txt"), NULL);
     cr_expect_not_null(strstr(err, "looks like an option"), "%s", err);
     free(err);
-    cr_expect(!exists(at("-x")));
+    cr_expect(!th_exists(at("-x")));
     cr_expect_eq(RUN("run", (char *)example, "--seed", "--paths", "5"), 2);
     cr_expect_eq(RUN("path", (char *)example, "--index", "--seed"), 2);
     cr_expect_eq(RUN("run", (char *)example, "--out", ""), 2);
@@ -342,11 +322,11 @@ Test(cli_outdir, rerun_leaves_no_stale_report)
 {
     run_example(at("o"), "500", 1);
     cr_assert_eq(complete_set(at("o")), 500);
-    cr_assert(exists(at("o/report.html")));
+    cr_assert(th_exists(at("o/report.html")));
     run_example(at("o"), "600", 0);
     cr_expect_eq(complete_set(at("o")), 600);
-    cr_expect(!exists(at("o/report.html")), "the earlier run's report is still there");
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0);
+    cr_expect(!th_exists(at("o/report.html")), "the earlier run's report is still there");
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0);
 }
 
 /* A run into `out` is refused (exit 2) with a message containing `says`. */
@@ -374,8 +354,8 @@ Test(cli_outdir, folder_in_place_of_a_file_is_refused_and_the_old_set_kept)
     char *mine = th_read(at("o/trusts.csv/mine.txt"), NULL);
     cr_expect_str_eq(mine, "keep me");
     for (int k = 0; k < 6; k++)
-        if (strcmp(set_files[k], "trusts.csv")) cr_expect(exists(at("o/%s", set_files[k])));
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0);
+        if (strcmp(set_files[k], "trusts.csv")) cr_expect(th_exists(at("o/%s", set_files[k])));
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0);
     free(before);
     free(after);
     free(mine);
@@ -391,7 +371,7 @@ Test(cli_outdir, folder_with_users_files_is_refused_untouched)
     char *kept = th_read(at("mine/thesis.tex"), NULL);
     cr_expect_str_eq(kept, "years of work");
     free(kept);
-    cr_expect_eq(count_named(at("mine"), ""), 1);
+    cr_expect_eq(th_count_named(at("mine"), ""), 1);
 }
 
 Test(cli_outdir, empty_folder_checkpoint_only_and_symlink_are_accepted)
@@ -417,7 +397,7 @@ Test(cli_outdir, empty_folder_checkpoint_only_and_symlink_are_accepted)
     cr_assert_eq(lstat(at("link"), &sb), 0);
     cr_expect(S_ISLNK(sb.st_mode), "the link was replaced");
     cr_expect_eq(complete_set(at("real")), 300);
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0);
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0);
 }
 
 /* Killed at each named point: the old set before the swap, the new after. */
@@ -448,7 +428,7 @@ Test(cli_outdir, sigkill_at_each_step_leaves_one_complete_set)
     /* the next run removes what the killed ones left */
     run_example(at("o"), "400", 0);
     cr_expect_eq(complete_set(at("o")), 400);
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0, "leftovers of killed runs remain");
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0, "leftovers of killed runs remain");
 }
 
 static double now_s(void)
@@ -480,7 +460,7 @@ Test(cli_outdir, sigkill_at_any_moment_leaves_one_complete_set)
         prev = got;
     }
     run_example(at("o"), "300", 0);
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0, "leftovers of killed runs remain");
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0, "leftovers of killed runs remain");
 }
 
 Test(cli_outdir, sigterm_removes_the_staging_folder)
@@ -488,9 +468,9 @@ Test(cli_outdir, sigterm_removes_the_staging_folder)
     run_example(at("o"), "500", 0);
     pid_t pid = start_paused(
         "prepared", ARGS("run", (char *)example, "--out", "o", "--paths", "700", "--quiet"));
-    cr_expect_eq(count_named(work, ".trustrisk-"), 1, "no staging folder while running");
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 1, "no staging folder while running");
     kill_and_reap(pid, SIGTERM);
-    cr_expect_eq(count_named(work, ".trustrisk-"), 0, "the staging folder was left");
+    cr_expect_eq(th_count_named(work, ".trustrisk-"), 0, "the staging folder was left");
     cr_expect_eq(complete_set(at("o")), 500);
 }
 
@@ -505,7 +485,7 @@ Test(cli_outdir, report_replaces_the_page_alone)
     cr_assert_eq(stat(at("o/results.json"), &after), 0);
     cr_expect_eq(before.st_ino, after.st_ino, "results.json was rewritten");
     cr_expect_eq(complete_set(at("o")), 500);
-    cr_assert(exists(at("o/report.html")));
+    cr_assert(th_exists(at("o/report.html")));
     cr_assert_eq(RUN("report", "o"), 0); /* again, over the old page */
     cr_expect_eq(complete_set(at("o")), 500);
     cr_expect_eq(RUN("report", "nothing-here"), 2);
@@ -527,14 +507,14 @@ Test(cli_outdir, killed_report_leaves_no_temporary_files)
         pid_t pid = start(NULL, env, ARGS("report", "r"));
         sleep_s(took * (k % 6) / 6.0);
         kill_and_reap(pid, k % 2 ? SIGTERM : SIGKILL);
-        cr_expect_eq(count_named(at("tmp"), ""), 0, "TMPDIR is not empty after kill %d", k);
+        cr_expect_eq(th_count_named(at("tmp"), ""), 0, "TMPDIR is not empty after kill %d", k);
         char *page = th_read(at("r/report.html"), NULL);
         cr_assert_not_null(page);
         size_t n = strlen(page);
         cr_expect(n > 8 && strcmp(page + n - 8, "</html>\n") == 0, "a half-written page");
         free(page);
     }
-    cr_expect_eq(count_named(at("tmp"), "trustrisk-report-"), 0);
+    cr_expect_eq(th_count_named(at("tmp"), "trustrisk-report-"), 0);
 }
 
 /* ---- 7: CSV formulas, terminal controls, path beyond the run -------------- */

@@ -8,6 +8,7 @@
  * nothing, as `run` does. Every problem names the file; when there is one,
  * nothing is written and no folder made.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,62 @@ static tr_status add_input(const char *arg, char ***files, size_t *n, tr_error *
     }
     (*files)[(*n)++] = copy;
     return TR_OK;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * When every state given is named shard-I-of-N.trs with one N, name the
+ * shards' files that are not among them (the library, which reads what the
+ * states hold, would name only the blocks that none covers; it still checks
+ * that the states are what their names say).
+ */
+static void missing_shards(char *const *files, size_t n, tr_error *err)
+{
+    uint32_t N = 0, *given = n ? malloc(n * sizeof *given) : NULL;
+    size_t k = 0;
+    for (; given && k < n; k++) {
+        uint32_t nn = 0;
+        if (!cli_state_name_parse(files[k], 1, &given[k], &nn) || (k > 0 && nn != N)) break;
+        N = nn;
+    }
+    if (given && k == n) {
+        qsort(given, n, sizeof *given, by_u32);
+        const char *slash = strrchr(files[0], '/');
+        int dirlen = slash ? (int)(slash - files[0] + 1) : 0;
+        uint32_t next = 0, reported = 0, more = 0;
+        for (size_t j = 0; j <= n; j++) {
+            uint32_t upto = j < n ? given[j] : N; /* shards [next, upto) are missing */
+            for (; next < upto && next < N; next++) {
+                if (reported == 8) {
+                    more++;
+                    continue;
+                }
+                char *path = malloc((size_t)dirlen + 64);
+                if (path)
+                    snprintf(path, (size_t)dirlen + 64, "%.*sshard-%" PRIu32 "-of-%" PRIu32 ".trs",
+                             dirlen, files[0], next, N);
+                tr_error_add(err, TR_E_INPUT, path, NULL, 0, 0,
+                             "missing: the states given are shards of %" PRIu32
+                             ", and shard %" PRIu32 "'s is not among them (not given, or its "
+                             "`trustrisk run ... --shard %" PRIu32 "/%" PRIu32
+                             "` has not finished)",
+                             N, next, next, N);
+                free(path);
+                reported++;
+            }
+            if (j < n && given[j] >= next) next = given[j] + 1;
+        }
+        if (more)
+            tr_error_add(err, TR_E_INPUT, NULL, NULL, 0, 0,
+                         "and %" PRIu32 " more of the %" PRIu32 " shards' states are missing", more,
+                         N);
+    }
+    free(given);
 }
 
 /* Merge the states read and write the output set. */
@@ -122,6 +179,7 @@ int cli_cmd_merge(int argc, char **argv)
                                    "the folder they are in");
     if (code == 0 && out == NULL)
         code = cli_bad_usage("%s", "merge needs --out DIR, the folder the results go into");
+    if (code == 0) missing_shards(files, n, &err);
     cli_state *states = calloc(n ? n : 1, sizeof *states);
     if (code == 0 && !states) tr_error_add(&err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     for (size_t k = 0; code == 0 && states && k < n; k++)

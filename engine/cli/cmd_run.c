@@ -221,33 +221,51 @@ static void save_final_state(run *r, const tr_results *res)
     free(state);
 }
 
-/* There is no checkpoint to resume from: say so, and what the folder holds. */
-static tr_status no_checkpoint(const run *r, tr_error *err)
+/*
+ * --resume found no checkpoint of this run (of this process's part, or
+ * under MPI of any rank's): nothing was done yet, it was stopped before its
+ * first checkpoint, or it finished (a finished run leaves none). The run
+ * starts from its first path, with a note, so that a job that always passes
+ * --resume works whenever it was killed. Checkpoints of the run split
+ * another way (checkpoint.trs, checkpoint-I-of-N.trs of another N) are a
+ * mistake worth stopping for: TR_E_INPUT, naming them.
+ */
+static tr_status no_checkpoint(run *r, tr_error *err)
 {
     char others[200] = "";
     size_t used = 0;
-    int finished = 0;
     DIR *d = opendir(r->o.out);
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        finished |= strcmp(e->d_name, "results.json") == 0;
-        int ckpt = strcmp(e->d_name, CLI_CHECKPOINT_FILE) == 0 ||
-                   (cli_is_state_name(e->d_name, 0) && e->d_name[0] == 'c');
-        if (ckpt && used + strlen(e->d_name) + 8 < sizeof others)
+        uint32_t n = 0;
+        int other = strcmp(e->d_name, CLI_CHECKPOINT_FILE) == 0
+                        ? r->shard_n != 0
+                        : e->d_name[0] == 'c' && cli_state_name_parse(e->d_name, 0, NULL, &n) &&
+                              n != r->shard_n;
+        if (other && used + strlen(e->d_name) + 8 < sizeof others)
             used += (size_t)snprintf(others + used, sizeof others - used, "%s%s", used ? ", " : "",
                                      e->d_name);
     }
     if (d) closedir(d);
-    return tr_error_add(
-        err, TR_E_INPUT, r->ckpt_path, NULL, 0, 0,
-        "no checkpoint to resume from: no run was started into this folder%s, or it finished "
-        "(a finished run leaves none), or it was stopped before its first checkpoint; run "
-        "without --resume to start afresh%s%s%s",
-        r->shard_n ? " as this part" : "",
-        others[0] ? ". The folder holds " : (finished ? ". The folder holds a finished run" : ""),
-        others,
-        others[0] ? ", the checkpoints of the run split another way: --resume continues them "
-                    "with the same --shard, or the same number of MPI processes"
-                  : "");
+    if (others[0])
+        return tr_error_add(err, TR_E_INPUT, r->ckpt_path, NULL, 0, 0,
+                            "no checkpoint to resume from, but the folder holds %s: the "
+                            "checkpoints of a run split another way (checkpoint.trs: one "
+                            "process; checkpoint-I-of-N.trs: shard I of N, or MPI process I of "
+                            "N). --resume continues a run split as it was (the same --shard, or "
+                            "the same number of MPI processes); without --resume the run starts "
+                            "afresh",
+                            others);
+    if (r->rank == 0) {
+        fputs("trustrisk: note: ", stderr);
+        cli_print_text(stderr, r->ckpt_path,
+                       r->ranks > 1 ? " and the other processes' checkpoints are missing"
+                                    : " is missing");
+        fputs(" (the run was not started into this folder, was stopped before its first "
+              "checkpoint, or finished): nothing to resume, the run starts from its first path\n",
+              stderr);
+    }
+    r->o.resume = 0;
+    return TR_OK;
 }
 
 /* --resume: read this process's checkpoint (a shard whose state is already
@@ -348,7 +366,7 @@ static int setup(run *r, tr_error *err)
 }
 
 /* Under MPI with --resume: the ranks without a checkpoint start their part
- * afresh, unless none has one. */
+ * afresh; when none has one, rank 0 decides for all (no_checkpoint). */
 static int resume_some(run *r, tr_error *err)
 {
     if (cli_mpi_any(!r->resume_missing)) {
@@ -358,7 +376,8 @@ static int resume_some(run *r, tr_error *err)
         }
         return 0;
     }
-    return r->rank == 0 ? cli_exit_code(no_checkpoint(r, err)) : EXIT_INPUT;
+    r->o.resume = 0;
+    return r->rank == 0 ? cli_exit_code(no_checkpoint(r, err)) : 0;
 }
 
 /* Progress of this process's part (the library counts the whole run's). */

@@ -102,9 +102,24 @@ char *cli_state_file(const char *dir, const char *kind, uint32_t i, uint32_t n)
     return join_path(dir, name);
 }
 
+static uint32_t u32_at(const char *s)
+{
+    unsigned long long v = strtoull(s, NULL, 10);
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int cli_state_name_parse(const char *path, int shard_only, uint32_t *i, uint32_t *n)
+{
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    if (!cli_is_state_name(name, shard_only)) return 0;
+    if (i) *i = u32_at(strchr(name, '-') + 1);
+    if (n) *n = u32_at(strstr(name, "-of-") + 4);
+    return 1;
+}
+
 /* A shard state's place in the listing: by N, then I. */
 typedef struct shard_entry {
-    unsigned long long i, n;
+    uint32_t i, n;
     char *path;
 } shard_entry;
 
@@ -126,7 +141,8 @@ tr_status cli_state_list_shards(const char *dir, char ***list, size_t *n, tr_err
     size_t count = 0, cap = 0;
     tr_status st = TR_OK;
     for (struct dirent *e; st == TR_OK && (e = readdir(d)) != NULL;) {
-        if (!cli_is_state_name(e->d_name, 1)) continue;
+        uint32_t si = 0, sn = 0;
+        if (!cli_state_name_parse(e->d_name, 1, &si, &sn)) continue;
         if (count == cap) {
             cap = cap ? 2 * cap : 16;
             shard_entry *more = realloc(found, cap * sizeof *found);
@@ -137,8 +153,8 @@ tr_status cli_state_list_shards(const char *dir, char ***list, size_t *n, tr_err
             found = more;
         }
         shard_entry *s = &found[count];
-        s->i = strtoull(e->d_name + 6, NULL, 10);
-        s->n = strtoull(strstr(e->d_name, "-of-") + 4, NULL, 10);
+        s->i = si;
+        s->n = sn;
         s->path = join_path(dir, e->d_name);
         if (!s->path) {
             st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");

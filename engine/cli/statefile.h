@@ -39,6 +39,14 @@ void cli_state_free(cli_state *st);
 char *cli_state_file(const char *dir, const char *kind, uint32_t i, uint32_t n);
 
 /**
+ * Is the last component of `path` the name of a state file of a part of a
+ * run, "shard-I-of-N.trs" or (unless `shard_only`) "checkpoint-I-of-N.trs"?
+ * 1 if so, with I and N in *i and *n (either may be NULL; numbers beyond 32
+ * bits read as UINT32_MAX), else 0.
+ */
+int cli_state_name_parse(const char *path, int shard_only, uint32_t *i, uint32_t *n);
+
+/**
  * Append to (*list, *n) the paths of the shard states in folder `dir`
  * (every shard-I-of-N.trs, ordered by N, then I), each malloc'd, like the
  * array. A folder without any is TR_E_INPUT, naming it.
