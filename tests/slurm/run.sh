@@ -24,8 +24,16 @@
 #                  the folder is removed, just that task is rerun
 #                  (TR_SHARDS=N, --array=I) with a new merge, and the outputs
 #                  must be the unsplit run's bytes, as in ok.
+#   resumed-shard  shard 1 was stopped by SIGTERM part-way (run here first,
+#                  stopped at its first checkpoint with the command's testing
+#                  aid TRUSTRISK_TEST_PAUSE, as a time limit or scancel would
+#                  stop it), leaving SHARDS/checkpoint-1-of-N.trs; then the
+#                  whole array is submitted: shard 1's task must continue
+#                  from the checkpoint (array.sbatch adds --resume), and the
+#                  outputs must be the unsplit run's bytes, as in ok. It
+#                  needs a shard of at least 5 blocks: --paths 20000 or more.
 #
-# usage: run.sh --trustrisk BIN [--mode ok|failing-shard] [--config FILE]
+# usage: run.sh --trustrisk BIN [--mode ok|failing-shard|resumed-shard] [--config FILE]
 #               [--shards N] [--paths P] [--seed S] [--timeout SEC] [--keep]
 #   --trustrisk BIN  the trustrisk binary the jobs and the reference run use
 #   --timeout SEC    give up (and clean up) after SEC seconds (default 120)
@@ -105,7 +113,7 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown option '$1' (see the comment at the top)" >&2 && exit 2 ;;
     esac
 done
-case $mode in ok | failing-shard) ;; *) echo "run.sh: --mode ok|failing-shard" >&2 && exit 2 ;; esac
+case $mode in ok | failing-shard | resumed-shard) ;; *) echo "run.sh: --mode ok|failing-shard|resumed-shard" >&2 && exit 2 ;; esac
 [ -n "$bin" ] || { echo "run.sh: --trustrisk BIN is required" >&2 && exit 2; }
 bin=$(realpath "$bin")
 config=$(realpath "$config")
@@ -408,8 +416,60 @@ expect_success() {
     [ ${#errors[@]} -gt 0 ] || say "identical to the unsplit run: ${compared[*]}"
 }
 
+# The state of process $1 (R, S, T for stopped, Z...), or nothing once gone.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    echo "${stat%% *}"
+}
+
+# Leave SHARDS/checkpoint-$1-of-N.trs as a task stopped part-way by SIGTERM
+# does: run the shard here, one thread, a checkpoint after every round, and
+# TRUSTRISK_TEST_PAUSE=replacing so that it stops itself (SIGSTOP) while
+# writing its first checkpoint; then SIGTERM, and SIGCONT until it has
+# saved its state and exited 3.
+interrupt_shard() {
+    local i=$1 pid rc=0 log=$tmp/log/interrupted.out
+    mkdir -p "$shard_dir"
+    env "$marker" TRUSTRISK_TEST_PAUSE=replacing "$trustrisk" run "$config" --shard "$i/$shards" \
+        --out "$shard_dir" "${run_opts[@]}" --threads 1 --quiet --checkpoint-every 0.000001 \
+        </dev/null >"$log" 2>&1 &
+    pid=$!
+    while [ "$(proc_state "$pid")" != T ]; do
+        case $(proc_state "$pid") in "" | Z) fail "shard $i ended before its first checkpoint: $(cat "$log")" ;; esac
+        [ $SECONDS -lt $deadline ] || fail "timed out waiting for shard $i's first checkpoint"
+        sleep 0.05
+    done
+    kill -TERM "$pid"
+    while case $(proc_state "$pid") in "" | Z) false ;; *) true ;; esac do
+        kill -CONT "$pid" 2>/dev/null || true
+        [ $SECONDS -lt $deadline ] || fail "timed out waiting for the interrupted shard $i to exit"
+        sleep 0.05
+    done
+    wait "$pid" || rc=$?
+    if [ "$rc" -ne 3 ] || [ ! -f "$shard_dir/checkpoint-$i-of-$shards.trs" ]; then
+        fail "shard $i should have stopped with exit 3 and its checkpoint (more --paths?)," \
+            "it exited $rc: $(cat "$log")"
+    fi
+    say "shard $i stopped part-way: $(grep -o 'stopped after [0-9]* of [0-9]* blocks' "$log" || echo '?')"
+}
+
 errors=()
-if [ "$mode" = ok ]; then
+if [ "$mode" = resumed-shard ]; then
+    interrupt_shard 1
+    submit "0-$((shards - 1))"
+    reference
+    wait_jobs
+    report_jobs
+    expect_success
+    log1=$tmp/log/shard-${array_job}_1.out
+    grep -q -- ' --resume' "$log1" 2>/dev/null || errors+=("shard 1's task did not pass --resume")
+    if grep -q 'nothing to resume\|starts afresh' "$log1" 2>/dev/null; then
+        errors+=("shard 1 started afresh instead of continuing: $(cat "$log1")")
+    fi
+    [ ${#errors[@]} -gt 0 ] || say "shard 1 continued from its checkpoint"
+elif [ "$mode" = ok ]; then
     submit "0-$((shards - 1))"
     reference
     wait_jobs
