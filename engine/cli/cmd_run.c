@@ -60,6 +60,7 @@ typedef struct run {
     tr_config *cfg;
     tr_run_options opt;
     cli_progress bar;
+    char label[64];    /* the bar's label: it outlives simulate() */
     uint64_t my_paths; /* paths of this process's part */
     double t0;         /* when the simulation started */
 } run;
@@ -390,12 +391,12 @@ static void progress(void *user, uint64_t done, uint64_t total)
 /* Simulate this process's part, saving checkpoints; stop on a signal. */
 static int simulate(run *r, tr_results **res, tr_error *err)
 {
-    char label[64] = "run";
-    if (r->o.resume) snprintf(label, sizeof label, "run (resumed)");
+    char *label = r->label;
+    snprintf(label, sizeof r->label, "%s", r->o.resume ? "run (resumed)" : "run");
     if (r->ranks > 1)
-        snprintf(label, sizeof label, "rank %d/%d", r->rank, r->ranks);
+        snprintf(label, sizeof r->label, "rank %d/%d", r->rank, r->ranks);
     else if (r->shard_n)
-        snprintf(label, sizeof label, "shard %u/%u", (unsigned)r->shard_i, (unsigned)r->shard_n);
+        snprintf(label, sizeof r->label, "shard %u/%u", (unsigned)r->shard_i, (unsigned)r->shard_n);
     cli_progress_init(&r->bar, r->rank > 0 ? TR_CLI_PROGRESS_QUIET : r->o.progress, stderr, label);
     uint64_t lo, hi;
     r->my_paths = shard_paths(r->opt.paths, r->shard_i, r->shard_n, &lo, &hi);
