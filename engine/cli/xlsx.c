@@ -1085,9 +1085,10 @@ tr_status cli_xlsx_tornado(cli_xlsx *x, const char *sheet_want, const char *titl
         put_num(x, ws, first + i, 1, bars[i].low, vf);
         put_num(x, ws, first + i, 2, bars[i].high, vf);
     }
-    if (top == 0) {
+    if (top == 0) { /* a sheet of tornado charts */
         check(x, worksheet_set_column(ws, 0, 0, 46, NULL), "a column");
         check(x, worksheet_set_column(ws, 1, 2, 14, NULL), "a column");
+        print_setup(x, ws, 0, 1);
     }
     check(x, worksheet_set_row(ws, head, 30, NULL), "a row");
     /* In libxlsxwriter's bar charts x_axis is the value axis (horizontal)
