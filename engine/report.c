@@ -50,6 +50,13 @@
 #define MAX_TORNADO 15
 /* Characters of a label on a chart axis or legend. */
 #define MAX_LABEL 48
+/* Rows a table shows before it scrolls in a box of about that height (a
+ * national config has 220 trusts and 4,000 schemes: laid out in full, the
+ * page would be hundreds of screens long). */
+#define LONG_ROWS 25
+/* Rows of the schemes table, in the order their shortfall drives failure;
+ * the rest, which drive it least, are left to schemes.csv. */
+#define MAX_SCHEME_ROWS 200
 
 /* The names of the levels in results.json (keys.h). */
 #define Q99 (tr__quantile_keys[TR__Q99].json)
@@ -505,7 +512,27 @@ static const char css[] =
     ".notice{border:2px solid #b35900;background:#fff4e5;padding:0.8em 1em;margin:1em 0;}"
     ".nochart{color:#b35900;font-style:italic;}.lede{color:#444;}"
     ".summary td{font-size:1.05em;}code{background:#f2f2f2;padding:0 0.2em;}"
-    "nav a{margin-right:0.9em;}@media print{.fans{grid-template-columns:1fr;}}";
+    "nav a{margin-right:0.9em;}"
+    ".scroll{max-height:36em;overflow:auto;margin:0.8em 0;border-bottom:1px solid #ccc;}"
+    ".scroll table{margin:0;}.scroll thead th{position:sticky;top:0;z-index:1;}"
+    ".scrollnote{color:#444;font-size:0.92em;margin-bottom:0;}"
+    "@media print{.fans{grid-template-columns:1fr;}.scroll{max-height:none;overflow:visible;}}";
+
+/* A table of `rows` rows longer than LONG_ROWS goes in a box that scrolls,
+ * its header in view (on paper the box opens up); `what` names the rows. */
+static void scroll_open(sbuf *b, int rows, const char *what)
+{
+    if (rows > LONG_ROWS)
+        sb_printf(b,
+                  "<p class=\"scrollnote\">%d %s: the table scrolls, its header stays in "
+                  "view.</p>\n<div class=\"scroll\">\n",
+                  rows, what);
+}
+
+static void scroll_close(sbuf *b, int rows)
+{
+    if (rows > LONG_ROWS) sb_puts(b, "</div>\n");
+}
 
 static void dist_row(sbuf *b, const char *label, const cJSON *d)
 {
@@ -682,8 +709,9 @@ static void section_ranking(sbuf *b, const ranked *rk, int n)
     sb_puts(b, "<h2 id=\"ranking\">Trusts ranked by probability of failure</h2>\n"
                "<p>A trust <em>fails</em> on a path in the first month its cash, after every "
                "saving and cost, would fall below its floor (minimum cash less any "
-               "working-capital facility): it cannot pay its bills without a bail-out.</p>\n"
-               "<table id=\"ranking-table\"><thead><tr><th>rank</th><th>trust</th>"
+               "working-capital facility): it cannot pay its bills without a bail-out.</p>\n");
+    scroll_open(b, n, "trusts");
+    sb_puts(b, "<table id=\"ranking-table\"><thead><tr><th>rank</th><th>trust</th>"
                "<th>P(fail)</th><th>95 % interval</th><th>mean month of failure, if it "
                "fails</th><th>mean bail-out, £m</th><th>99 % bail-out, £m</th>"
                "<th>ES 99 %, £m</th></tr></thead><tbody>\n");
@@ -708,6 +736,7 @@ static void section_ranking(sbuf *b, const ranked *rk, int n)
         sb_puts(b, "</tr>\n");
     }
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_failure_curves(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
@@ -779,10 +808,12 @@ static void section_bailouts(sbuf *b, plotter *pl, const ranked *rk, int n, doub
     chart_exceedance(pl, b, items, k, "bailout", paths, NULL,
                      "Bail-out exceedance curves per trust");
     free(items);
+    scroll_open(b, n, "trusts");
     dist_header(b, "trust (£m)");
     for (int i = 0; i < n; i++)
         dist_row(b, trust_name(rk[i].t), jget(rk[i].t, "bailout"));
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double paths)
@@ -810,6 +841,7 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
     chart_exceedance(pl, b, items, n, "requested", paths, NULL,
                      "Exceedance curves of the bail-outs requested from each consortium");
     free(items);
+    scroll_open(b, n, "consortia");
     sb_puts(b, "<table id=\"consortia-table\"><thead><tr><th>consortium</th><th>mean "
                "requested, £m</th><th>mean paid, £m</th><th>mean national top-up, £m</th>"
                "<th>99 % requested, £m</th><th>P(reserve exhausted)</th><th>95 % interval</th>"
@@ -830,10 +862,14 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
         cell_interval(b, jget(c, "p_exhausted"));
         sb_puts(b, "</tr>\n");
     }
-    sb_puts(b, "</tbody></table>\n<h3>Requested from each consortium</h3>\n");
+    sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
+    sb_puts(b, "<h3>Requested from each consortium</h3>\n");
+    scroll_open(b, n, "consortia");
     dist_header(b, "consortium (£m)");
     cJSON_ArrayForEach(c, cons) dist_row(b, trust_name(c), jget(c, "requested"));
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_cash(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
@@ -954,10 +990,12 @@ static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
         plot(pl, b, &sc, "Tornado chart of scheme shortfalls");
         free(sc.p);
     }
+    int shown = n < MAX_SCHEME_ROWS ? n : MAX_SCHEME_ROWS;
+    scroll_open(b, shown, shown < n ? "schemes that drive failure most" : "schemes");
     sb_puts(b, "<table id=\"schemes-table\"><thead><tr><th>trust</th><th>scheme</th>"
                "<th>mean shortfall, all paths, £m</th><th>mean shortfall when the trust "
                "fails, £m</th><th>difference, £m</th></tr></thead><tbody>\n");
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < shown; i++) {
         sb_puts(b, "<tr><td>");
         sb_html(b, trust_name(rows[i].t));
         sb_puts(b, "</td><td>");
@@ -970,6 +1008,13 @@ static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
         sb_puts(b, "</tr>\n");
     }
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, shown);
+    if (shown < n)
+        sb_printf(b,
+                  "<p class=\"scrollnote\">The other %d schemes, which drive failure less, are "
+                  "in schemes.csv with every scheme's shortfall on all paths and when its trust "
+                  "fails.</p>\n",
+                  n - shown);
     free(rows);
 }
 
@@ -1002,6 +1047,7 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
               last);
     plot(pl, b, &s, "Distribution of the number of trusts failing");
     free(s.p);
+    scroll_open(b, n, "rows, one for each number of trusts");
     sb_puts(b, "<table id=\"failures-table\"><thead><tr><th>trusts failing</th><th>probability"
                "</th><th>probability of at least this many</th></tr></thead><tbody>\n");
     double tail = 0;
@@ -1025,7 +1071,9 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
         sb_puts(b, "</tr>\n");
     }
     free(at_least);
-    sb_puts(b, "</tbody></table>\n<h3>System totals</h3>\n");
+    sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
+    sb_puts(b, "<h3>System totals</h3>\n");
     dist_header(b, "over all trusts (£m)");
     dist_row(b, "total bail-out", jget(sys, "bailout"));
     dist_row(b, "national top-up", jget(sys, "national_topup"));

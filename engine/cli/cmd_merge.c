@@ -1,5 +1,5 @@
 /*
- * cmd_merge.c - `trustrisk merge STATE_OR_DIR... --out DIR [--report]`.
+ * cmd_merge.c - `trustrisk merge STATE_OR_DIR... --out DIR [--report] [--xlsx]`.
  *
  * Reads the states of a run's shards (files; a folder stands for every
  * shard-I-of-N.trs in it), has the library check that they are of one run
@@ -20,6 +20,7 @@
 #include "common.h"
 #include "outputs.h"
 #include "statefile.h"
+#include "xlsx.h"
 
 /* The run's paths and seed, as results.json states them. */
 static void paths_and_seed(const char *json, cli_run_facts *f)
@@ -106,7 +107,7 @@ static void missing_shards(char *const *files, size_t n, tr_error *err)
 }
 
 /* Merge the states read and write the output set. */
-static int merge_and_write(cli_state *states, size_t n, const char *out, int report, tr_error *err)
+static int merge_and_write(cli_state *states, size_t n, const char *out, int extra, tr_error *err)
 {
     const void **data = calloc(n, sizeof *data);
     size_t *lens = calloc(n, sizeof *lens);
@@ -130,9 +131,9 @@ static int merge_and_write(cli_state *states, size_t n, const char *out, int rep
     if (st == TR_OK) {
         cli_run_facts f = {NULL, 0, 0, 0, NAN, 0, 0, n, names};
         paths_and_seed(json, &f);
-        st = cli_outputs_write(&od, out, report, cfg, res, &f, json, err);
+        st = cli_outputs_write(&od, out, extra, cfg, res, &f, json, err);
     }
-    if (st == TR_OK) cli_outputs_print(res, out, report);
+    if (st == TR_OK) cli_outputs_print(res, out, extra);
     free(json);
     tr_results_free(res);
     tr_config_free(cfg);
@@ -145,7 +146,7 @@ static int merge_and_write(cli_state *states, size_t n, const char *out, int rep
 int cli_cmd_merge(int argc, char **argv)
 {
     const char *out = NULL;
-    int report = 0;
+    int report = 0, xlsx = 0;
     char **files = NULL;
     size_t n = 0;
     tr_error err;
@@ -158,6 +159,11 @@ int cli_cmd_merge(int argc, char **argv)
             code = -1;
         } else if (strcmp(a, "--report") == 0) {
             report = 1;
+        } else if (strcmp(a, "--xlsx") == 0) {
+            if (cli_xlsx_supported())
+                xlsx = 1;
+            else
+                code = cli_no_xlsx();
         } else if (strcmp(a, "--out") == 0) {
             const char *v = i + 1 < argc ? argv[++i] : NULL;
             if (v == NULL || v[0] == '\0')
@@ -189,7 +195,7 @@ int cli_cmd_merge(int argc, char **argv)
     else if (err.count > 0)
         code = cli_fail_with(&err);
     else if (code == 0)
-        code = merge_and_write(states, n, out, report, &err);
+        code = merge_and_write(states, n, out, cli_outputs_extra(report, xlsx), &err);
     for (size_t k = 0; k < n; k++) {
         if (states) cli_state_free(&states[k]);
         free(files[k]);

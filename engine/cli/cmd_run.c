@@ -313,9 +313,11 @@ static int parse(run *r)
     if (rc == 0 && r->o.shard_n && r->ranks > 1)
         rc = cli_bad_usage("%s", "--shard: under mpirun every process runs its own part "
                                  "already; give --shard without mpirun");
-    if (rc == 0 && r->o.shard_n && r->o.report)
-        rc = cli_bad_usage("%s", "--report: a shard writes only its state; give --report to "
-                                 "`trustrisk merge`, which writes the results");
+    if (rc == 0 && r->o.shard_n && (r->o.report || r->o.xlsx))
+        rc =
+            cli_bad_usage("%s: a shard writes only its state; give %s to `trustrisk merge`, "
+                          "which writes the results",
+                          r->o.report ? "--report" : "--xlsx", r->o.report ? "--report" : "--xlsx");
     fflush(NULL);
     for (int fd = 1; fd <= 2; fd++)
         if (saved[fd - 1] >= 0) {
@@ -443,9 +445,10 @@ static int finish_whole(run *r, const tr_results *res, tr_error *err)
                        0,
                        NULL};
     r->have_od = 0; /* written and freed, or abandoned */
-    if (cli_outputs_write(&r->od, r->o.out, r->o.report, r->cfg, res, &f, NULL, err) != TR_OK)
+    int extra = cli_outputs_extra(r->o.report, r->o.xlsx);
+    if (cli_outputs_write(&r->od, r->o.out, extra, r->cfg, res, &f, NULL, err) != TR_OK)
         return cli_fail_with(err);
-    cli_outputs_print(res, r->o.out, r->o.report);
+    cli_outputs_print(res, r->o.out, extra);
     return 0;
 }
 
@@ -518,14 +521,16 @@ static int finish_mpi(run *r, const tr_results *res, tr_error *err)
                            NULL};
         r->have_od = 0; /* written and freed, or abandoned */
         if (st == TR_OK)
-            st = cli_outputs_write(&r->od, r->o.out, r->o.report, cfg, merged, &f, NULL, err);
+            st = cli_outputs_write(&r->od, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx), cfg,
+                                   merged, &f, NULL, err);
         else
             cli_outdir_abandon(&r->od);
     }
     free(all);
     free(lens);
     int code = agree(r, cli_exit_code(st), err);
-    if (code == 0 && r->rank == 0) cli_outputs_print(merged, r->o.out, r->o.report);
+    if (code == 0 && r->rank == 0)
+        cli_outputs_print(merged, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx));
     tr_error_clear(err);
     tr_results_free(merged);
     tr_config_free(cfg);

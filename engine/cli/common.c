@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xlsx.h"
 
 int cli_exit_code(tr_status st)
 {
@@ -59,6 +60,14 @@ int cli_parse_u64(const char *s, uint64_t *out)
     if (errno != 0 || end == s || *end != '\0') return -1;
     *out = (uint64_t)v;
     return 0;
+}
+
+int cli_no_xlsx(void)
+{
+    fputs("trustrisk: --xlsx: " CLI_XLSX_UNSUPPORTED "; install libxlsxwriter (Debian: "
+          "libxlsxwriter-dev) and build trustrisk again\n",
+          stderr);
+    return EXIT_INPUT;
 }
 
 void cli_opts_init(cli_opts *o)
@@ -121,6 +130,11 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
         }
         if (run && strcmp(a, "--report") == 0) {
             o->report = 1;
+            continue;
+        }
+        if (run && strcmp(a, "--xlsx") == 0) {
+            if (!cli_xlsx_supported()) return cli_no_xlsx();
+            o->xlsx = 1;
             continue;
         }
         if (run && strcmp(a, "--resume") == 0) {
