@@ -280,3 +280,8 @@ int tr_batch_threads(const tr_batch *b)
 {
     return b->r.threads;
 }
+
+const tr__cmp *tr__batch_cmp(const tr_batch *b, size_t i)
+{
+    return i < b->n && i != b->ref && b->r.shard_n == 0 ? &b->cmp[i] : NULL;
+}

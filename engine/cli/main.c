@@ -5,7 +5,8 @@
  * results, or a shard's state; checkpoints, resume, MPI: cmd_run.c), merge
  * (shards' states into the run's results: cmd_merge.c), path (replay one
  * path as CSV), report (HTML report of a run), import (a config from CSV
- * files), scenario (a batch manifest's scenarios; cmd_scenario.c).
+ * files), scenario (a batch manifest's scenarios; cmd_scenario.c),
+ * sensitivity (one-at-a-time bumps ranked by effect; cmd_sensitivity.c).
  * Exit codes: 0 success, 2 invalid input (config, state, arguments), 1
  * internal or run-time error (I/O, memory), 3 a run stopped by a signal,
  * its state saved to resume from (common.h). Everything the command does
@@ -25,6 +26,7 @@
 #include "cmd_merge.h"
 #include "cmd_run.h"
 #include "cmd_scenario.h"
+#include "cmd_sensitivity.h"
 #include "common.h"
 #include "gnuplot.h"
 #include "mpi.h"
@@ -243,6 +245,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2);
     if (strcmp(cmd, "scenario") == 0) return cli_cmd_scenario(argc - 2, argv + 2, cli_usage);
+    if (strcmp(cmd, "sensitivity") == 0) return cli_cmd_sensitivity(argc - 2, argv + 2);
     return cli_bad_usage("unknown command '%s'", cmd);
 }
 

@@ -67,7 +67,7 @@ static int unsupported(int e)
 
 /* ---- the files trustrisk writes ---------------------------------------- */
 
-enum { N_OURS = 5 + TR_CSV_VIEWS + 1 };
+enum { N_OURS = 5 + TR_CSV_VIEWS + 3 + 1 };
 static const char *ours[N_OURS];
 
 static void ours_init(void)
@@ -81,6 +81,9 @@ static void ours_init(void)
     ours[k++] = CLI_CHECKPOINT_FILE;
     for (int v = 0; v < TR_CSV_VIEWS; v++)
         ours[k++] = tr_csv_view_file((tr_csv_view)v);
+    ours[k++] = TR_SENSITIVITY_JSON;
+    ours[k++] = TR_SENSITIVITY_CSV;
+    ours[k++] = TR_SENSITIVITY_HTML;
     ours[k] = PROBE_FILE;
 }
 
