@@ -6,7 +6,8 @@
 #
 # identical: for each K (default 1 2 3 5), results.json and the CSVs written
 #   by `mpirun -np K` are byte for byte those of one process (one thread a
-#   process, and two for the last K), and nothing else is left behind.
+#   process, and two for the last K), and nothing else is left behind; so
+#   are those of `mpirun -np 2 ... --resume` with nothing to resume.
 # failures: a rank that cannot write its checkpoints (its --out, given by an
 #   MPMD launch, is under a file), a rank that fails after its part
 #   (TRUSTRISK_TEST_FAIL_RANK, a testing aid) and a damaged checkpoint of
@@ -117,6 +118,16 @@ identical() {
     fi
     echo "mpirun -np $k, $threads thread(s) each: the bytes of one process ($(($(date +%s) - start)) s)"
   done
+  # --resume with nothing to resume: every process starts afresh.
+  if mpi -np 2 "$bin" run "$config" --out "$work/fresh" --paths "$paths" --threads 1 --quiet \
+    --resume >"$work/fresh.log" 2>&1; then
+    same "$work/fresh" "$work/one" "mpirun -np 2 --resume with no checkpoint"
+    expect_in "$work/fresh.log" "nothing to resume" "mpirun -np 2 --resume with no checkpoint"
+    echo "mpirun -np 2 --resume with no checkpoint: starts afresh, the bytes of one process"
+  else
+    cat "$work/fresh.log"
+    fail "mpirun -np 2 --resume with no checkpoint failed"
+  fi
 }
 
 # The ranks (the children of mpirun $1), once all $2 have stopped (SIGSTOP
