@@ -254,6 +254,11 @@ void tr_results_free(tr_results *res)
     free(res);
 }
 
+uint64_t tr_results_paths(const tr_results *res)
+{
+    return res ? res->total.n : 0;
+}
+
 double tr_results_seconds(const tr_results *res)
 {
     return res->seconds;

@@ -154,6 +154,17 @@ def main():
             err = first_error(results, strict_json(os.path.join(out, "results.json")))
             if err:
                 fail("results.json of configs/%s.json does not validate: %s" % (name, err))
+        # a run with a precision target (results.json's "precision")
+        out = os.path.join(tmp, "target")
+        subprocess.run([args.binary, "run", os.path.join(src, "configs", "example.json"),
+                        "--paths", "20000", "--target-se", "0.01", "--quiet", "--out", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        doc = strict_json(os.path.join(out, "results.json"))
+        if "precision" not in doc:
+            fail("a run with --target-se wrote no precision object")
+        err = first_error(results, doc)
+        if err:
+            fail("results.json of a run with a precision target does not validate: %s" % err)
 
     # 4. loader and schema agree
     listed = listed_not_expressible(os.path.join(sdir, "NOT-EXPRESSIBLE.md"))

@@ -287,3 +287,45 @@ Test(cli_run, a_national_config_reads_well, .timeout = 300)
     cr_expect(strstr(h, "The other 4194 schemes, which drive failure less, are in schemes.csv"));
     free(h);
 }
+
+Test(cli_run, a_precision_target_stops_at_the_same_paths_at_any_thread_count)
+{
+    char *first = NULL;
+    for (int t = 1; t <= 3; t++) {
+        cr_assert_eq(th_sh(TR_BINARY " run %s --out %s/p%d --paths 100000 --target-se 0.005 "
+                                     "--threads %d > %s/p%d.txt 2>&1",
+                           example, tmpdir, t, t, tmpdir, t),
+                     0);
+        char *path = th_fmt("%s/p%d/results.json", tmpdir, t);
+        char *r = th_read_ok(path);
+        free(path);
+        if (!first) {
+            first = r;
+            cJSON *j = cJSON_Parse(r);
+            cr_expect_eq(th_num(j, "paths"), 8192);
+            cr_expect(cJSON_IsTrue(th_at(j, "precision/met")));
+            cJSON_Delete(j);
+            path = th_fmt("%s/p1.txt", tmpdir);
+            char *out = th_read_ok(path);
+            free(path);
+            cr_expect(strstr(out, "Precision target se <= 0.005 met after 8192 of at most 100000"),
+                      "%s", out);
+            free(out);
+        } else {
+            cr_expect_str_eq(r, first, "%d threads", t);
+            free(r);
+        }
+    }
+    free(first);
+    /* bad targets, and a target with shards: exit 2, nothing written */
+    cr_expect_eq(th_sh(TR_BINARY " run %s --out %s/bad --target-se 0 2>/dev/null", example, tmpdir),
+                 2);
+    cr_expect_eq(
+        th_sh(TR_BINARY " run %s --out %s/bad --target-rel 1.5 2>/dev/null", example, tmpdir), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --out %s/bad --target-se 0.01 --shard 0/2 2>/dev/null",
+                       example, tmpdir),
+                 2);
+    char *bad = th_fmt("%s/bad", tmpdir);
+    cr_expect_eq(access(bad, F_OK), -1, "nothing written");
+    free(bad);
+}

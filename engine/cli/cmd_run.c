@@ -338,6 +338,16 @@ static int setup(run *r, tr_error *err)
     if (o->has_paths) r->opt.paths = o->paths;
     if (o->has_seed) r->opt.seed = o->seed;
     r->opt.threads = o->threads;
+    if (o->target_se > 0.0 ||
+        o->target_rel > 0.0) { /* the command line's target replaces the config's */
+        r->opt.target_se = o->target_se;
+        r->opt.target_rel = o->target_rel;
+    }
+    if ((r->opt.target_se > 0.0 || r->opt.target_rel > 0.0) && (r->ranks > 1 || o->shard_n > 0))
+        return cli_bad_usage("a precision target (--target-se, --target-rel or the config's "
+                             "\"precision\") needs the whole run in one process: where it stops "
+                             "depends on every path before it; not with %s",
+                             r->ranks > 1 ? "mpirun" : "--shard");
     r->shard_i = r->ranks > 1 ? (uint32_t)r->rank : o->shard_i;
     r->shard_n = r->ranks > 1 ? (uint32_t)r->ranks : o->shard_n;
     r->opt.shard_index = r->shard_i;
@@ -383,6 +393,17 @@ static int resume_some(run *r, tr_error *err)
 }
 
 /* Progress of this process's part (the library counts the whole run's). */
+/* A precision target's state at each checkpoint of the stopping rule: the
+ * worst trust's se against what the target allows, after the bar. */
+static void precision(void *user, uint64_t paths, double worst_se, double allowed, int met)
+{
+    run *r = user;
+    char note[96];
+    (void)paths;
+    snprintf(note, sizeof note, "worst se %.2g / %.2g%s", worst_se, allowed, met ? " met" : "");
+    cli_progress_note(&r->bar, note);
+}
+
 static void progress(void *user, uint64_t done, uint64_t total)
 {
     run *r = user;
@@ -404,6 +425,8 @@ static int simulate(run *r, tr_results **res, tr_error *err)
     r->my_paths = shard_paths(r->opt.paths, r->shard_i, r->shard_n, &lo, &hi);
     r->opt.progress = progress;
     r->opt.progress_user = r;
+    r->opt.precision = precision;
+    r->opt.precision_user = r;
     r->opt.checkpoint = save_checkpoint;
     r->opt.checkpoint_user = r;
     r->opt.checkpoint_every = r->o.checkpoint_every;
@@ -434,9 +457,9 @@ static int simulate(run *r, tr_results **res, tr_error *err)
 /* One process, the whole run: the output folder. */
 static int finish_whole(run *r, const tr_results *res, tr_error *err)
 {
-    cli_progress_finish(&r->bar, r->opt.paths, tr_results_seconds(res));
+    cli_progress_finish(&r->bar, tr_results_paths(res), tr_results_seconds(res));
     cli_run_facts f = {r->o.config,
-                       r->opt.paths,
+                       tr_results_paths(res),
                        r->opt.seed,
                        tr_results_threads(res),
                        tr_results_seconds(res),

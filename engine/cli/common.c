@@ -170,6 +170,23 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
                 return cli_bad_usage("--checkpoint-every: expected seconds, a number from 0 "
                                      "(only when stopped by a signal) up, got '%s'",
                                      v);
+        } else if (run && strcmp(a, "--target-se") == 0) {
+            char *end = NULL;
+            double x = strtod(v, &end);
+            if (*end != '\0' || !(x > 0.0 && x < 0.5))
+                return cli_bad_usage("--target-se: expected a standard error between 0 and 0.5, "
+                                     "say 0.005 for every P(fail) to about +-1 point, got '%s'",
+                                     v);
+            o->target_se = x;
+        } else if (run && strcmp(a, "--target-rel") == 0) {
+            char *end = NULL;
+            double x = strtod(v, &end);
+            if (*end != '\0' || !(x > 0.0 && x < 1.0))
+                return cli_bad_usage("--target-rel: expected a fraction of the estimate between 0 "
+                                     "and 1, say 0.1 for every P(fail) to 10 %% of itself, got "
+                                     "'%s'",
+                                     v);
+            o->target_rel = x;
         } else if (run && strcmp(a, "--shard") == 0) {
             if (parse_shard(v, o))
                 return cli_bad_usage("--shard: expected I/N, shard I of N numbered from 0 "

@@ -51,7 +51,8 @@ typedef struct cli_opts {
     cli_progress_mode progress;
     double checkpoint_every; /* seconds; 0: only on a signal */
     int resume;
-    uint32_t shard_i, shard_n; /* shard_n 0: not a shard */
+    uint32_t shard_i, shard_n;    /* shard_n 0: not a shard */
+    double target_se, target_rel; /* --target-se, --target-rel (0: not given) */
 } cli_opts;
 
 /** "--xlsx" in a build without libxlsxwriter: say so on stderr; returns 2. */

@@ -195,6 +195,10 @@ TR_API void tr_results_print_summary(const tr_results *res, size_t max_trusts, F
  *  a run ran; the command writes run.json). */
 TR_API double tr_results_seconds(const tr_results *res);
 
+/** The paths the results hold: the run's, or, with a precision target, the
+ *  paths it used (a shard: its own). */
+TR_API uint64_t tr_results_paths(const tr_results *res);
+
 /** Threads the run used. */
 TR_API int tr_results_threads(const tr_results *res);
 
