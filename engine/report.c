@@ -1081,6 +1081,36 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
     sb_puts(b, "</tbody></table>\n");
 }
 
+/* Precision targets and importance sampling, when the run had them. */
+static void provenance_sampling(sbuf *b, const cJSON *root)
+{
+    const cJSON *pr = jget(root, "precision"), *sm = jget(root, "sampling");
+    if (pr) {
+        sb_printf(b,
+                  "</tr>\n<tr><th scope=\"row\">precision target</th><td>se &le; max(%g, %g "
+                  "&times; P(fail)): %s after %.17g of at most %.17g paths</td>",
+                  isfinite(jnum(pr, "target_se")) ? jnum(pr, "target_se") : 0.0,
+                  isfinite(jnum(pr, "target_rel")) ? jnum(pr, "target_rel") : 0.0,
+                  cJSON_IsTrue(jget(pr, "met")) ? "met" : "<strong>not met</strong>",
+                  jnum(pr, "paths_used"), jnum(pr, "max_paths"));
+    }
+    if (sm) {
+        sb_puts(b, "</tr>\n<tr><th scope=\"row\">sampling</th><td><strong>importance "
+                   "sampled</strong>: every figure is weighted by each path's likelihood ratio; "
+                   "shift");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, jget(sm, "shift"))
+        {
+            sb_puts(b, " ");
+            sb_html(b, f->string);
+            sb_printf(b, " %+.3f", f->valuedouble);
+        }
+        sb_printf(b, "%s; effective sample size %.0f, mean weight %.4f</td>",
+                  jget(sm, "pilot") ? " (chosen by the pilot)" : "",
+                  jnum(sm, "effective_sample_size"), jnum(sm, "mean_weight"));
+    }
+}
+
 static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
 {
     const cJSON *eng = jget(root, "engine"), *cfg = jget(root, "config");
@@ -1101,6 +1131,7 @@ static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">horizon, months</th>");
     snprintf(s, sizeof s, "%.17g", jnum(root, "horizon_months"));
     cell_num(b, jnum(root, "horizon_months"), s);
+    provenance_sampling(b, root);
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">engine</th><td>");
     sb_html(b, jstr(eng, "name") ? jstr(eng, "name") : "trustrisk");
     sb_puts(b, " ");

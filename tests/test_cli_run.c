@@ -329,3 +329,23 @@ Test(cli_run, a_precision_target_stops_at_the_same_paths_at_any_thread_count)
     cr_expect_eq(access(bad, F_OK), -1, "nothing written");
     free(bad);
 }
+
+Test(cli_run, the_report_and_summary_say_a_run_was_importance_sampled)
+{
+    cr_assert_eq(th_sh(TR_BINARY " run " TR_SOURCE_DIR "/configs/rare-events.json --out %s/is "
+                                 "--report > %s/is.txt 2>&1",
+                       tmpdir, tmpdir),
+                 0);
+    char *path = th_fmt("%s/is/report.html", tmpdir);
+    char *html = th_read_ok(path);
+    free(path);
+    cr_expect(strstr(html, "<strong>importance sampled</strong>"));
+    cr_expect(strstr(html, "(chosen by the pilot); effective sample size"));
+    free(html);
+    path = th_fmt("%s/is.txt", tmpdir);
+    char *out = th_read_ok(path);
+    free(path);
+    cr_expect(strstr(out, "Importance sampling, automatic shift: national +"), "%s", out);
+    cr_expect(strstr(out, "P(at least 8 trusts fail) = "), "%s", out);
+    free(out);
+}

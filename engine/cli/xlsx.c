@@ -445,6 +445,13 @@ static void provenance(cli_xlsx *x, const run *r, const cli_run_facts *facts, lx
     if (isfinite(first)) kv_num(x, ws, row, "First path", first, x->f.s_count);
     kv_num(x, ws, row, "Horizon, months", r->horizon, x->f.s_count);
     kv_str(x, ws, row, "Copula", jstr(r->root, "copula"));
+    const cJSON *sm = cJSON_GetObjectItemCaseSensitive(r->root, "sampling");
+    if (sm) {
+        kv_str(x, ws, row, "Sampling",
+               "importance sampled: every figure weighted by each path's likelihood ratio");
+        kv_num(x, ws, row, "Effective sample size", jnum(sm, "effective_sample_size"),
+               x->f.s_count);
+    }
     time_t now = time(NULL);
     struct tm tmv;
     if (gmtime_r(&now, &tmv)) {
