@@ -43,9 +43,47 @@ size_t tr__acc_sys(const tr__acc *a, int quantity, int which)
     return a->nt * 2 + a->ns * 2 + a->nc * 6 + (size_t)quantity * 2 + (size_t)which;
 }
 
-static size_t n_sums(const tr__plan *plan)
+/* The sums of a plain run; a weighted run keeps as many again (below). */
+static size_t n_base_sums(const tr__plan *plan)
 {
     return plan->n_trusts * 2 + plan->n_schemes * 2 + plan->n_consortia * 6 + 4;
+}
+
+static size_t n_sums(const tr__plan *plan)
+{
+    return plan->mu_z ? n_base_sums(plan) * 2 + plan->n_trusts + 1 : n_base_sums(plan);
+}
+
+/* A weighted run's second set of sums, at nbase + k: for the sum of an
+ * amount (k its TR__S_SUM index), the sum of (L X)^2 (its standard error);
+ * at the TR__S_SQ index of a trust's bail-out, the sum of L^2 over the
+ * paths where it fails; of a consortium's requests, over the paths where
+ * its reserve is exhausted; of the system's bail-out, over every path. */
+size_t tr__acc_lsq(const tr__acc *a, size_t sum_index)
+{
+    return a->nbase + sum_index;
+}
+
+size_t tr__acc_fail_l2(const tr__acc *a, size_t trust)
+{
+    return a->nbase + tr__acc_bo(a, trust, TR__S_SQ);
+}
+
+size_t tr__acc_exh_l2(const tr__acc *a, size_t consortium)
+{
+    return a->nbase + tr__acc_cons(a, consortium, 0, TR__S_SQ);
+}
+
+size_t tr__acc_l2(const tr__acc *a)
+{
+    return a->nbase + tr__acc_sys(a, 0, TR__S_SQ);
+}
+
+/* After both sets, one more sum per number of trusts failing: of L^2 over
+ * the paths where exactly k fail. */
+size_t tr__acc_nfail_l2(const tr__acc *a, size_t k)
+{
+    return 2 * a->nbase + k;
 }
 
 static size_t n_hists(const tr__plan *plan)
@@ -76,6 +114,8 @@ tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err)
     a->H = plan->horizon;
     size_t H = (size_t)a->H, nt = a->nt, nc = a->nc;
     a->nsums = n_sums(plan);
+    a->nbase = n_base_sums(plan);
+    a->weighted = plan->mu_z != NULL;
     a->group = nt / 64 + 1;
     a->nlocks = (nt + a->group - 1) / a->group + 3;
     a->fail_count = calloc(nt, sizeof *a->fail_count);
@@ -227,6 +267,9 @@ void tr__bad_describe(const tr__bad *b, const tr__plan *plan, char *buf, size_t 
         return;
     case TR__BAD_SYS_TOPUP:
         snprintf(buf, size, "system: national top-up");
+        return;
+    case TR__BAD_WEIGHT:
+        snprintf(buf, size, "the path's importance-sampling weight (over %g)", TR__W_MAX);
         return;
     case TR__BAD_NONE:
         break;
@@ -442,8 +485,208 @@ static void add_system(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch)
     hist_lanes(a, &a->sys_top, ch->sys_top, n);
 }
 
+/* ---- a weighted chunk (importance sampling) ---------------------------------
+ * Path p carries its likelihood ratio L_p, a whole number w_p of weight
+ * units: counts and histograms add w_p (integers: exact in any order), sums
+ * add L X, L X^2 and (L X)^2 (docs/model.md, "Rare events"). */
+
+/* The lanes' weights in units, checked. */
+static void lane_units(tr__acc_local *l, const tr__chunk_out *ch, uint64_t *u)
+{
+    for (size_t k = 0; k < ch->n; k++) {
+        double L = ch->w[k];
+        if (!(L < TR__W_MAX)) {
+            note_bad(l, TR__BAD_WEIGHT, 0, 0, L, ch->first + k);
+            L = 0.0;
+        }
+        u[k] = (uint64_t)(L * 0x1p32); /* exact: L is a whole number of units (TR__W_BITS) */
+    }
+}
+
+/* Amount x over the lanes, weighted: L x into sum item k, L x^2 into k + 1,
+ * (L x)^2 into the second set. */
+static void add_sums_w(tr__acc *a, tr__acc_local *l, size_t k, const double *x,
+                       const tr__chunk_out *ch)
+{
+    const size_t n = ch->n;
+    double lx[TR__CHUNK], lxx[TR__CHUNK], l2x2[TR__CHUNK];
+    for (size_t j = 0; j < n; j++) {
+        lx[j] = ch->w[j] * x[j];
+        lxx[j] = lx[j] * x[j];
+        l2x2[j] = lx[j] * lx[j];
+    }
+    add_sums(l->bs, k, lx, n, ch->first, 0);
+    add_sums(l->bs, k + 1, lxx, n, ch->first, 0);
+    add_sums(l->bs, tr__acc_lsq(a, k), l2x2, n, ch->first, 0);
+}
+
+/* The same as add_sums_masked without branches (a weighted run's events
+ * are common, so their lanes are not worth skipping): a lane outside the
+ * mask adds +0, which leaves every partial as it was (partials start at +0
+ * and the values added are never -0). */
+static void add_sums_masked_w(double *bs, size_t item, const double *x, const uint8_t *mask,
+                              size_t n, uint64_t first)
+{
+    double *s = bs + item * P;
+    if ((first % P) == 0 && n % P == 0) {
+        for (size_t k = 0; k < n; k += P)
+            for (size_t j = 0; j < P; j++)
+                s[j] += mask[k + j] ? x[k + j] : 0.0;
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        s[(first + k) % P] += mask[k] ? x[k] : 0.0;
+}
+
+/* x over the lanes into histogram h, lane k with weight u[k]. */
+static void hist_lanes_w(tr__acc *a, tr__hist *h, const double *x, const uint64_t *u, size_t n)
+{
+    size_t runs = 1;
+    for (size_t k = 1; k < n; k++)
+        runs += x[k] != x[k - 1];
+    uint32_t idx[TR__CHUNK];
+    if (runs > 4) tr__vhist_index_n(x, idx, n); /* many values: their buckets at once */
+    size_t k = 0;
+    while (k < n) { /* runs of equal values (often zeros) added at once */
+        uint64_t r = u[k];
+        size_t e = k + 1;
+        for (; e < n && x[e] == x[k]; e++)
+            r += u[e];
+        size_t i = runs > 4 ? idx[k] : tr__hist_index(x[k]);
+        if (r && tr__hist_add_count(h, a->pool, x[k], i, r) != 0) a->oom = 1;
+        k = e;
+    }
+}
+
+/* Trust i's cash rows, each with the weight of the lanes using it. */
+static void add_cash_rows_w(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_out *ch,
+                            const uint64_t *u)
+{
+    const size_t C = TR__CHUNK, H = (size_t)a->H;
+    uint64_t weight[TR__CHUNK] = {0};
+    size_t lane[TR__CHUNK] = {0};
+    const uint16_t *cref = ch->cref + i * C;
+    for (size_t k = ch->n; k-- > 0;) {
+        size_t r = ch->nrows[i] == 1 ? 0 : cref[k];
+        weight[r] += u[k];
+        lane[r] = k;
+    }
+    for (size_t r = 0; r < ch->nrows[i]; r++)
+        if (weight[r])
+            add_cash(a, l, i, ch->cash + (i * C + r) * H, weight[r], ch->first + lane[r]);
+}
+
+static void add_trust_w(tr__acc *a, tr__acc_local *l, size_t i, const tr__chunk_out *ch,
+                        const tr__plan *plan, const uint64_t *u, const double *l2)
+{
+    const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
+    const uint8_t *fail = ch->fail + i * C;
+    const double *bo = ch->bo + i * C;
+    size_t ib = tr__acc_bo(a, i, TR__S_SUM);
+    int any = 0; /* a failure or a bail-out on some lane (else only zeros to add) */
+    for (size_t k = 0; k < n; k++)
+        any |= (fail[k] != 0) | (bo[k] != 0.0);
+    if (any) {
+        add_sums_w(a, l, ib, bo, ch);
+        check_lanes(l, l->bs + ib * P, bo, n, TR__BAD_BAILOUT, i, ch->first);
+        for (size_t k = 0; k < n; k++) {
+            int f = fail[k];
+            if (f) {
+                a->fail_count[i] += u[k];
+                a->fail_by_month[i * H + (size_t)(f - 1)] += u[k];
+            }
+        }
+        add_sums_masked_w(l->bs, tr__acc_fail_l2(a, i), l2, fail, n, ch->first);
+    }
+    hist_lanes_w(a, &a->bo[i], bo, u, n);
+    add_cash_rows_w(a, l, i, ch, u);
+    for (size_t s = plan->scheme_base[i]; s < plan->scheme_base[i + 1]; s++) {
+        double lsf[TR__CHUNK];
+        const double *sf = ch->sf + s * C;
+        for (size_t k = 0; k < n; k++)
+            lsf[k] = ch->w[k] * sf[k];
+        size_t is = tr__acc_shortfall(a, s, 0);
+        add_sums(l->bs, is, lsf, n, ch->first, 0);
+        check_lanes(l, l->bs + is * P, sf, n, TR__BAD_SHORTFALL, s, ch->first);
+        add_sums_masked_w(l->bs, tr__acc_shortfall(a, s, 1), lsf, fail, n, ch->first);
+    }
+}
+
+static void add_consortia_w(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch,
+                            const uint64_t *u, const double *l2)
+{
+    const size_t H = (size_t)a->H, C = TR__CHUNK, n = ch->n;
+    double top[TR__CHUNK];
+    for (size_t c = 0; c < a->nc; c++) {
+        const double *req = ch->req + c * C, *paid = ch->paid + c * C;
+        const uint8_t *exh = ch->exh + c * C;
+        for (size_t k = 0; k < n; k++)
+            top[k] = req[k] - paid[k];
+        size_t ir = tr__acc_cons(a, c, 0, TR__S_SUM), ip = tr__acc_cons(a, c, 1, TR__S_SUM);
+        add_sums_w(a, l, ir, req, ch);
+        add_sums_w(a, l, ip, paid, ch);
+        add_sums_w(a, l, tr__acc_cons(a, c, 2, TR__S_SUM), top, ch);
+        check_lanes(l, l->bs + ir * P, req, n, TR__BAD_REQUESTED, c, ch->first);
+        check_lanes(l, l->bs + ip * P, paid, n, TR__BAD_PAID, c, ch->first);
+        hist_lanes_w(a, &a->req[c], req, u, n);
+        hist_lanes_w(a, &a->paid[c], paid, u, n);
+        hist_lanes_w(a, &a->top[c], top, u, n);
+        for (size_t k = 0; k < n; k++)
+            if (exh[k]) {
+                a->exhausted[c] += u[k];
+                a->ex_by_month[c * H + (size_t)(exh[k] - 1)] += u[k];
+            }
+        add_sums_masked_w(l->bs, tr__acc_exh_l2(a, c), l2, exh, n, ch->first);
+    }
+}
+
+static void add_system_w(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const uint64_t *u,
+                         const double *l2)
+{
+    const size_t n = ch->n;
+    a->n += n;
+    for (size_t k = 0; k < n; k++)
+        a->nfail[ch->nfail[k]] += u[k];
+    size_t ib = tr__acc_sys(a, 0, TR__S_SUM), it = tr__acc_sys(a, 1, TR__S_SUM);
+    add_sums_w(a, l, ib, ch->sys_bo, ch);
+    add_sums_w(a, l, it, ch->sys_top, ch);
+    add_sums(l->bs, tr__acc_l2(a), l2, n, ch->first, 0);
+    for (size_t k = 0; k < n; k++)
+        l->bs[tr__acc_nfail_l2(a, ch->nfail[k]) * P + (ch->first + k) % P] += l2[k];
+    check_lanes(l, l->bs + ib * P, ch->sys_bo, n, TR__BAD_SYS_BAILOUT, 0, ch->first);
+    check_lanes(l, l->bs + it * P, ch->sys_top, n, TR__BAD_SYS_TOPUP, 0, ch->first);
+    hist_lanes_w(a, &a->sys_bo, ch->sys_bo, u, n);
+    hist_lanes_w(a, &a->sys_top, ch->sys_top, u, n);
+}
+
+static void add_chunk_w(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const tr__plan *plan)
+{
+    uint64_t u[TR__CHUNK];
+    double l2[TR__CHUNK];
+    lane_units(l, ch, u);
+    for (size_t k = 0; k < ch->n; k++)
+        l2[k] = ch->w[k] * ch->w[k];
+    for (size_t g = 0; g * a->group < a->nt; g++) {
+        pthread_mutex_lock(&a->locks[g]);
+        for (size_t i = g * a->group; i < a->nt && i < (g + 1) * a->group; i++)
+            add_trust_w(a, l, i, ch, plan, u, l2);
+        pthread_mutex_unlock(&a->locks[g]);
+    }
+    size_t lc = a->nlocks - 3, ls = a->nlocks - 2;
+    pthread_mutex_lock(&a->locks[lc]);
+    add_consortia_w(a, l, ch, u, l2);
+    pthread_mutex_unlock(&a->locks[lc]);
+    pthread_mutex_lock(&a->locks[ls]);
+    add_system_w(a, l, ch, u, l2);
+    pthread_mutex_unlock(&a->locks[ls]);
+}
+
 void tr__acc_add_chunk(tr__acc *a, tr__acc_local *l, const tr__chunk_out *ch, const tr__plan *plan)
 {
+    if (a->weighted) {
+        add_chunk_w(a, l, ch, plan);
+        return;
+    }
     for (size_t g = 0; g * a->group < a->nt; g++) {
         pthread_mutex_lock(&a->locks[g]);
         for (size_t i = g * a->group; i < a->nt && i < (g + 1) * a->group; i++)

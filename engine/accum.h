@@ -34,7 +34,8 @@ typedef enum tr__bad_kind {
     TR__BAD_REQUESTED, /* item: consortium */
     TR__BAD_PAID,      /* item: consortium */
     TR__BAD_SYS_BAILOUT,
-    TR__BAD_SYS_TOPUP
+    TR__BAD_SYS_TOPUP,
+    TR__BAD_WEIGHT /* an importance-sampling weight of TR__W_MAX or more */
 } tr__bad_kind;
 
 /* The first non-finite value added (kind TR__BAD_NONE while there is none).
@@ -57,7 +58,8 @@ enum { TR__S_SUM = 0, TR__S_SQ = 1 };
 typedef struct tr__acc {
     size_t nt, ns, nc;
     int H;
-    uint64_t n; /* paths added */
+    uint64_t n;   /* paths added */
+    int weighted; /* importance sampling: counts are in weight units (plan.h) */
     /* trusts */
     uint64_t *fail_count;    /* nt */
     uint64_t *fail_by_month; /* nt * H: paths with tau == t */
@@ -71,8 +73,8 @@ typedef struct tr__acc {
     /* system */
     uint64_t *nfail; /* nt + 1 */
     tr__hist sys_bo, sys_top;
-    /* exact sums */
-    size_t nsums;
+    /* exact sums (a weighted run's second set from nbase on) */
+    size_t nsums, nbase;
     tr__xsum *xs;
     tr__hpool *pool; /* every histogram's pages */
     /* concurrency: trust i is under lock i / group, then the consortia, the
@@ -106,6 +108,12 @@ size_t tr__acc_shortfall(const tr__acc *a, size_t scheme, int given_fail);
 size_t tr__acc_cons(const tr__acc *a, size_t consortium, int quantity /* 0 req 1 paid 2 top */,
                     int which);
 size_t tr__acc_sys(const tr__acc *a, int quantity /* 0 bail-out 1 top-up */, int which);
+/* A weighted run's second set of sums (accum.c says what each holds). */
+size_t tr__acc_lsq(const tr__acc *a, size_t sum_index);
+size_t tr__acc_fail_l2(const tr__acc *a, size_t trust);
+size_t tr__acc_exh_l2(const tr__acc *a, size_t consortium);
+size_t tr__acc_l2(const tr__acc *a);
+size_t tr__acc_nfail_l2(const tr__acc *a, size_t k);
 
 tr_status tr__acc_init(tr__acc *a, const tr__plan *plan, tr_error *err);
 void tr__acc_free(tr__acc *a);

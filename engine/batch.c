@@ -100,6 +100,15 @@ static tr_status new_batch(const tr_manifest *m, int threads, uint32_t shard_i, 
         b->names[k] = tr_manifest_scenario_name(m, k);
         b->notes[k] = tr_manifest_scenario_notes(m, k);
         b->sha[k] = tr_config_sha256(cfg);
+        if (tr__sampling_active(tr__config_sampling(cfg))) {
+            st = tr_error_add(err, TR_E_INPUT, tr_manifest_file(m), "sampling", 0, 0,
+                              "scenario \"%s\" uses importance sampling (\"sampling\"), which a "
+                              "batch does not support: its paired comparisons need every "
+                              "scenario on the same unweighted paths; run it on its own with "
+                              "`trustrisk run`",
+                              b->ids[k]);
+            break;
+        }
         st = tr__results_new(cfg, &opt, &b->res[k], err);
         if (st == TR_OK) st = tr_manifest_merged_json(m, k, &b->texts[k], err);
         if (st == TR_OK) b->text_lens[k] = strlen(b->texts[k]);
@@ -175,10 +184,16 @@ tr_status tr_batch_run(const tr_manifest *m, const tr_batch_options *opt, tr_bat
     tr_batch *b = NULL;
     tr_status st = new_batch(m, opt->threads, opt->shard_index, opt->shard_count, &b, err);
     if (st == TR_OK) {
-        tr__runner_opts o = {opt->threads,    opt->progress,        opt->progress_user,
-                             opt->checkpoint, opt->checkpoint_user, opt->checkpoint_every,
-                             opt->stop,       opt->resume,          opt->resume_len,
-                             opt->resume_name};
+        tr__runner_opts o = {.threads = opt->threads,
+                             .progress = opt->progress,
+                             .progress_user = opt->progress_user,
+                             .checkpoint = opt->checkpoint,
+                             .checkpoint_user = opt->checkpoint_user,
+                             .checkpoint_every = opt->checkpoint_every,
+                             .stop = opt->stop,
+                             .resume = opt->resume,
+                             .resume_len = opt->resume_len,
+                             .resume_name = opt->resume_name};
         st = tr__runner_run(&b->r, &o, err);
     }
     if (st == TR_OK) st = finish(b, err);
@@ -264,4 +279,9 @@ double tr_batch_seconds(const tr_batch *b)
 int tr_batch_threads(const tr_batch *b)
 {
     return b->r.threads;
+}
+
+const tr__cmp *tr__batch_cmp(const tr_batch *b, size_t i)
+{
+    return i < b->n && i != b->ref && b->r.shard_n == 0 ? &b->cmp[i] : NULL;
 }

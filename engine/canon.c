@@ -70,6 +70,29 @@ static void remap_dist(tr__dist *d, const int *fmap)
     if (d->has_loadings) remap_loadings(&d->loadings, fmap);
 }
 
+/* The sampling's factors by (remapped) index, and its trust by id once the
+ * trusts are sorted. */
+static void remap_sampling(tr_config *cfg, const int *fmap)
+{
+    tr__sampling *s = &cfg->sampling;
+    tr__loadings shift = {.n = s->n, .factor = s->factor, .weight = s->mu};
+    remap_loadings(&shift, fmap);
+    if (!s->trust_id) return;
+    size_t lo = 0, hi = cfg->n_trusts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(cfg->trusts[mid].id, s->trust_id);
+        if (d == 0) {
+            s->trust = (int)mid;
+            return;
+        }
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+}
+
 tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
 {
     size_t nf = cfg->n_factors, nc = cfg->n_consortia;
@@ -133,6 +156,7 @@ tr_status tr__config_canonicalize(tr_config *cfg, tr_error *err)
             if (s->has_compromise) remap_dist(&s->retained, fmap);
         }
     }
+    remap_sampling(cfg, fmap);
     free(fmap);
     free(cmap);
     free(ix);
@@ -203,6 +227,37 @@ static void put_dist(tr__sha256_ctx *h, const char *key, const tr__dist *d)
     put(h, "}");
 }
 
+/*
+ * "precision" and "sampling", after everything else, and only when they
+ * say something: a config without them, with plain sampling, or with a
+ * shift whose every mu is 0 (which is plain sampling) hashes as it did
+ * before they existed, so its results.json keeps its bytes. A shift is
+ * hashed without its zero entries, which shift nothing. A precision target
+ * is part of the hash as "paths" is: both say how much to simulate, and
+ * the command line overrides both.
+ */
+static void put_run_settings(tr__sha256_ctx *h, const tr_config *cfg)
+{
+    const tr__precision *p = &cfg->precision;
+    if (p->set) {
+        put(h, "precision;");
+        put_num(h, "se", p->se);
+        put_num(h, "rel", p->rel);
+    }
+    const tr__sampling *s = &cfg->sampling;
+    if (!tr__sampling_active(s)) return;
+    if (s->method == TR__SAMPLING_SHIFT) {
+        put(h, "shift[");
+        for (size_t k = 0; k < s->n; k++)
+            if (s->mu[k] != 0) put(h, "%d:%.17g,", s->factor[k], s->mu[k]);
+        put(h, "]");
+    } else {
+        put(h, "auto{event%d;k%zu;trust%d;", (int)s->event, s->k, s->trust);
+        put_num(h, "x", s->x);
+        put(h, "pilot%llu;}", (unsigned long long)s->pilot_paths);
+    }
+}
+
 void tr__config_hash(const tr_config *cfg, char hex[65])
 {
     tr__sha256_ctx h;
@@ -268,6 +323,7 @@ void tr__config_hash(const tr_config *cfg, char hex[65])
             put_loadings(&h, &s->loadings);
         }
     }
+    put_run_settings(&h, cfg);
     unsigned char dig[32];
     tr__sha256_final(&h, dig);
     for (int k = 0; k < 32; k++)

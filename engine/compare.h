@@ -20,6 +20,7 @@
 
 #include "paired.h"
 #include "results.h"
+#include "trustrisk/batch.h"
 
 /* One quantity compared. */
 typedef struct tr__cq {
@@ -62,6 +63,10 @@ typedef struct tr__cmp_doc {
     const char *const *names, *const *notes, *const *sha;
     const tr__cmp *cmp; /* [n]: cmp[ref] unused */
 } tr__cmp_doc;
+
+/* Scenario i of a finished batch against its reference (batch.c); NULL for
+ * the reference itself and for a shard, which has no comparisons. */
+const tr__cmp *tr__batch_cmp(const tr_batch *b, size_t i);
 
 tr_status tr__cmp_json(const tr__cmp_doc *d, char **json, tr_error *err);
 void tr__cmp_csv(const tr__cmp_doc *d, FILE *fp);

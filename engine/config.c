@@ -32,6 +32,7 @@
 #include "model.h"
 #include "model_limits.h"
 #include "canon.h"
+#include "config_keys.h"
 #include "dist.h"
 #include "fileio.h"
 #include "json_scan.h"
@@ -460,6 +461,11 @@ static const num_rule R_DOF = {2, INFINITY, true, false, false, false};
 static const num_rule R_WEIGHT = {-1, 1, false, false, false, false};
 static const num_rule R_POSITIVE = {0, INFINITY, true, false, false, false};
 static const num_rule R_NONNEG = {0, INFINITY, false, false, false, false};
+static const num_rule R_TARGET_SE = {0, 0.5, true, true, false, false};
+static const num_rule R_TARGET_REL = {0, 1, true, true, false, false};
+static const num_rule R_SHIFT = {-TR_MAX_SHIFT, TR_MAX_SHIFT, false, false, false, false};
+static const num_rule R_PILOT = {TR_PILOT_PATHS_MIN, TR_PILOT_PATHS_MAX, false, false, true, false};
+static const num_rule R_AT_LEAST_1 = {1, INFINITY, false, false, true, false};
 
 /* Check the number node at the current path against `r`; true if valid. */
 static bool check_number(ctx *c, const cJSON *n, const num_rule *r, double *out)
@@ -623,6 +629,22 @@ static bool check_count(ctx *c, const cJSON *arr, size_t max, const char *what, 
 /* Factor loadings (docs/model.md section 3)                                 */
 /* ------------------------------------------------------------------------- */
 
+/* The index of the declared factor `name` (its position in the file), or
+ * -1, reported at the current path with the closest name suggested. */
+static long find_factor(ctx *c, const char *name)
+{
+    long idx = strmap_find(&c->factor_map, name);
+    if (idx >= 0) return idx;
+    const char *near = suggest(name, c->factor_names, c->cfg->n_factors);
+    if (near)
+        report(c, "unknown factor \"%s\"; did you mean \"%s\"?", name, near);
+    else if (c->cfg->n_factors == 0)
+        report(c, "unknown factor \"%s\" (the config declares no factors)", name);
+    else
+        report(c, "unknown factor \"%s\"", name);
+    return -1;
+}
+
 /* obj["factors"] -> *L. Each key must name a declared factor, each weight lie
  * in [-1, 1], and sum w^2 <= 1. A consortium-scoped factor needs a lead
  * consortium, so the trust being read must have commissioners. */
@@ -657,17 +679,10 @@ static bool parse_loadings(ctx *c, const cJSON *obj, tr__loadings *L)
             continue;
         }
         size_t m2 = path_push_key(c, e->string);
-        long idx = strmap_find(&c->factor_map, e->string);
+        long idx = find_factor(c, e->string);
         double w = 0;
         bool ok = check_number(c, e, &R_WEIGHT, &w);
         if (idx < 0) {
-            const char *near = suggest(e->string, c->factor_names, c->cfg->n_factors);
-            if (near)
-                report(c, "unknown factor \"%s\"; did you mean \"%s\"?", e->string, near);
-            else if (c->cfg->n_factors == 0)
-                report(c, "unknown factor \"%s\" (the config declares no factors)", e->string);
-            else
-                report(c, "unknown factor \"%s\"", e->string);
             ok = false;
         } else if (c->cfg->factors[idx].scope == TR__SCOPE_CONSORTIUM &&
                    !c->trust_has_commissioners && c->trust_id) {
@@ -1470,8 +1485,7 @@ static void parse_trusts(ctx *c, const cJSON *root)
 /* The root object                                                           */
 /* ------------------------------------------------------------------------- */
 
-static const char *const KEYS_ROOT[] = {"name",   "notes",   "horizon_months", "paths", "seed",
-                                        "copula", "factors", "consortia",      "trusts"};
+static const char *const KEYS_ROOT[] = {TR__KEYS_ROOT};
 static const char *const KEYS_COPULA[] = {"type", "dof"};
 static const char *const COPULA_NAMES[] = {"gaussian", "t"};
 
@@ -1491,6 +1505,223 @@ static void parse_copula(ctx *c, const cJSON *root)
         else if (gaussian && member(n, "dof"))
             report_at(c, "dof", "\"dof\" is only used by the t copula (\"type\": \"t\")");
     }
+    path_pop(c, mark);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Precision targets and importance sampling (docs/model.md section 11)      */
+/* ------------------------------------------------------------------------- */
+
+static const char *const KEYS_PRECISION[] = {TR__KEYS_PRECISION};
+static const char *const KEYS_SAMPLING[] = {TR__KEYS_SAMPLING};
+static const char *const SAMPLING_NAMES[] = {"plain", "shift"};
+static const char *const KEYS_AUTO[] = {TR__KEYS_AUTO};
+static const char *const EVENT_NAMES[] = {"failures_at_least", "trust_fails",
+                                          "total_bailout_above"};
+
+static void parse_precision(ctx *c, const cJSON *root)
+{
+    const cJSON *n = member(root, "precision");
+    tr__precision *p = &c->cfg->precision;
+    if (!n) return;
+    size_t mark = path_push_key(c, "precision");
+    if (expect_object(c, n)) {
+        check_keys(c, n, KEYS_PRECISION, COUNT(KEYS_PRECISION));
+        int se = get_number(c, n, "target_se", &R_TARGET_SE, false, &p->se);
+        int rel = get_number(c, n, "target_rel", &R_TARGET_REL, false, &p->rel);
+        if (se == 0 && rel == 0)
+            report(c, "needs \"target_se\" (the largest standard error of every trust's "
+                      "P(fail)) or \"target_rel\" (the largest standard error relative to the "
+                      "estimate), or both");
+        p->set = se == 1 || rel == 1;
+    }
+    path_pop(c, mark);
+}
+
+/* "shift": {"factor": mu, ...}: each a declared factor of global or
+ * consortium scope, named once, with |mu| <= TR_MAX_SHIFT. */
+static void parse_shift(ctx *c, const cJSON *n, tr__sampling *sm)
+{
+    size_t mark = path_push_key(c, "shift");
+    size_t count = cJSON_IsObject(n) ? (size_t)cJSON_GetArraySize(n) : 0;
+    strmap seen = {0};
+    if (!expect_object(c, n) || count == 0) {
+        path_pop(c, mark);
+        return;
+    }
+    sm->factor = xcalloc(c, count, sizeof *sm->factor);
+    sm->mu = xcalloc(c, count, sizeof *sm->mu);
+    if (!sm->factor || !sm->mu || !strmap_init(&seen, count)) {
+        c->nomem = true;
+        path_pop(c, mark);
+        return;
+    }
+    size_t k = 0;
+    for (const cJSON *e = n->child; e; e = e->next) {
+        if (strmap_put(&seen, e->string, 0) >= 0) {
+            report_at(c, e->string, "duplicate key \"%s\"", e->string);
+            continue;
+        }
+        size_t m2 = path_push_key(c, e->string);
+        double mu = 0;
+        bool ok = check_number(c, e, &R_SHIFT, &mu);
+        long idx = find_factor(c, e->string);
+        if (idx >= 0 && c->cfg->factors[idx].scope == TR__SCOPE_TRUST) {
+            report(c,
+                   "factor \"%s\" has trust scope and cannot be shifted: only global and "
+                   "consortium-scoped factors can (a trust-scoped factor is drawn for every "
+                   "trust on its own)",
+                   e->string);
+            ok = false;
+        }
+        path_pop(c, m2);
+        if (!ok || idx < 0) continue;
+        sm->factor[k] = (int)idx;
+        sm->mu[k] = mu;
+        k++;
+    }
+    strmap_free(&seen);
+    sm->n = k;
+    path_pop(c, mark);
+}
+
+/* The index of the trust with id `id`, or -1, reported at the current
+ * path with the closest id suggested. */
+static long find_trust(ctx *c, const char *id)
+{
+    const tr_config *cfg = c->cfg;
+    for (size_t i = 0; i < cfg->n_trusts; i++)
+        if (cfg->trusts[i].id && strcmp(cfg->trusts[i].id, id) == 0) return (long)i;
+    const char **ids = xcalloc(c, cfg->n_trusts, sizeof *ids);
+    for (size_t i = 0; ids && i < cfg->n_trusts; i++)
+        ids[i] = cfg->trusts[i].id;
+    const char *near = ids ? suggest(id, ids, cfg->n_trusts) : NULL;
+    if (near)
+        report(c, "unknown trust \"%s\"; did you mean \"%s\"?", id, near);
+    else
+        report(c, "unknown trust \"%s\"", id);
+    free(ids);
+    return -1;
+}
+
+/* "event": exactly one of {"failures_at_least": k}, {"trust_fails": id},
+ * {"total_bailout_above": x}. */
+static void parse_event_of(ctx *c, const cJSON *n, tr__sampling *sm)
+{
+    char list[256];
+    join(EVENT_NAMES, COUNT(EVENT_NAMES), list, sizeof list);
+    if (!cJSON_IsObject(n)) {
+        if (cJSON_IsString(n))
+            report(c,
+                   "expected an object naming the event and its value, such as "
+                   "{\"failures_at_least\": 8}, {\"trust_fails\": \"trust id\"} or "
+                   "{\"total_bailout_above\": 500}, got the string \"%.40s\"",
+                   n->valuestring);
+        else
+            report(c,
+                   "expected an object naming the event, such as {\"failures_at_least\": 8}, "
+                   "got %s",
+                   kind_of(n));
+        return;
+    }
+    check_keys(c, n, EVENT_NAMES, COUNT(EVENT_NAMES));
+    size_t known = 0;
+    for (const cJSON *e = n->child; e; e = e->next)
+        known += known_key(e->string, EVENT_NAMES, COUNT(EVENT_NAMES));
+    if (known == 0 && !n->child)
+        report(c, "must name one event: %s", list);
+    else if (known > 1)
+        report(c, "names %zu events; give exactly one of: %s", known, list);
+    if (known != 1) return;
+    double v = 0;
+    if (member(n, "failures_at_least")) {
+        sm->event = TR__EVENT_FAILURES_AT_LEAST;
+        size_t nt = c->cfg->n_trusts; /* 0 when "trusts" is broken: then no bound */
+        if (get_number(c, n, "failures_at_least", &R_AT_LEAST_1, true, &v) == 1) {
+            char g[40];
+            if (nt > 0 && v > (double)nt)
+                report_at(c, "failures_at_least",
+                          "must be at most the number of trusts, %zu (got %s)", nt, fmt_num(v, g));
+            else if (v <= (double)TR_MAX_TRUSTS)
+                sm->k = (size_t)v;
+        }
+    } else if (member(n, "trust_fails")) {
+        sm->event = TR__EVENT_TRUST_FAILS;
+        const char *id = get_string(c, n, "trust_fails", true, true);
+        if (id) {
+            size_t m2 = path_push_key(c, "trust_fails");
+            sm->trust = (int)find_trust(c, id);
+            path_pop(c, m2);
+            sm->trust_id = xstrdup(c, id);
+        }
+    } else {
+        sm->event = TR__EVENT_TOTAL_BAILOUT_ABOVE;
+        get_number(c, n, "total_bailout_above", &R_MONEY_POS, true, &sm->x);
+    }
+}
+
+/* "auto": {"event": {...}, "pilot_paths": P}. */
+static void parse_auto(ctx *c, const cJSON *n, tr__sampling *sm)
+{
+    size_t mark = path_push_key(c, "auto");
+    sm->pilot_paths = TR_DEFAULT_PILOT_PATHS;
+    if (expect_object(c, n)) {
+        check_keys(c, n, KEYS_AUTO, COUNT(KEYS_AUTO));
+        const cJSON *ev = member(n, "event");
+        if (!ev) {
+            report_missing(c, "event");
+        } else {
+            size_t m2 = path_push_key(c, "event");
+            parse_event_of(c, ev, sm);
+            path_pop(c, m2);
+        }
+        double p = (double)sm->pilot_paths;
+        if (get_number(c, n, "pilot_paths", &R_PILOT, false, &p) == 1)
+            sm->pilot_paths = (uint64_t)p;
+        bool any = false;
+        for (size_t f = 0; f < c->cfg->n_factors; f++)
+            any |= c->cfg->factors[f].scope != TR__SCOPE_TRUST;
+        if (!any)
+            report(c, "an automatic shift moves the global and consortium-scoped factors, and "
+                      "the config declares none");
+    }
+    path_pop(c, mark);
+}
+
+static void parse_sampling(ctx *c, const cJSON *root)
+{
+    const cJSON *n = member(root, "sampling");
+    tr__sampling *sm = &c->cfg->sampling;
+    sm->method = TR__SAMPLING_PLAIN;
+    sm->trust = -1;
+    if (!n) return;
+    size_t mark = path_push_key(c, "sampling");
+    if (!expect_object(c, n)) {
+        path_pop(c, mark);
+        return;
+    }
+    check_keys(c, n, KEYS_SAMPLING, COUNT(KEYS_SAMPLING));
+    int method =
+        get_enum(c, n, "method", "sampling method", SAMPLING_NAMES, COUNT(SAMPLING_NAMES), true);
+    const cJSON *shift = member(n, "shift"), *au = member(n, "auto");
+    if (method == 0) {
+        if (shift) report_at(c, "shift", "\"shift\" is only used with \"method\": \"shift\"");
+        if (au) report_at(c, "auto", "\"auto\" is only used with \"method\": \"shift\"");
+    } else if (method == 1) {
+        if (!shift && !au)
+            report(c, "\"method\": \"shift\" needs \"shift\" (the shift of each factor, "
+                      "{\"factor name\": mu}) or \"auto\" (the rare event to choose it for)");
+        else if (shift && au)
+            report_at(c, "auto",
+                      "\"shift\" and \"auto\" exclude each other: give the shift, or the event "
+                      "to choose it for, not both");
+        sm->method = au && !shift ? TR__SAMPLING_AUTO : TR__SAMPLING_SHIFT;
+    }
+    /* their contents are checked whatever the method, so that every
+     * problem is reported at once */
+    if (shift) parse_shift(c, shift, sm);
+    if (au) parse_auto(c, au, sm);
+    if (sm->method != TR__SAMPLING_SHIFT) sm->n = 0;
     path_pop(c, mark);
 }
 
@@ -1536,6 +1767,8 @@ static void parse_root(ctx *c, const cJSON *root)
     parse_factors(c, root);
     parse_consortia(c, root);
     parse_trusts(c, root);
+    parse_precision(c, root);
+    parse_sampling(c, root); /* after the factors and trusts it names */
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1591,6 +1824,9 @@ void tr_config_free(tr_config *cfg)
     for (size_t i = 0; i < cfg->n_factors; i++)
         free(cfg->factors[i].name);
     free(cfg->factors);
+    free(cfg->sampling.factor);
+    free(cfg->sampling.mu);
+    free(cfg->sampling.trust_id);
     free(cfg->name);
     free(cfg->notes);
     free(cfg->source);
@@ -1770,6 +2006,33 @@ const char *tr_config_copula(const tr_config *cfg)
     return cfg->copula == TR__COPULA_T ? "t" : "gaussian";
 }
 
+const tr__precision *tr__config_precision(const tr_config *cfg)
+{
+    return &cfg->precision;
+}
+
+const tr__sampling *tr__config_sampling(const tr_config *cfg)
+{
+    return &cfg->sampling;
+}
+
+bool tr__sampling_active(const tr__sampling *s)
+{
+    if (s->method == TR__SAMPLING_AUTO) return true;
+    if (s->method != TR__SAMPLING_SHIFT) return false;
+    for (size_t k = 0; k < s->n; k++)
+        if (s->mu[k] != 0) return true;
+    return false;
+}
+
+double tr__sampling_mu(const tr__sampling *s, int f)
+{
+    if (s->method != TR__SAMPLING_SHIFT) return 0;
+    for (size_t k = 0; k < s->n; k++)
+        if (s->factor[k] == f) return s->mu[k];
+    return 0;
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
     return n == 1 ? one : many;
@@ -1788,5 +2051,29 @@ void tr_config_describe(const tr_config *cfg, FILE *fp)
             plural(cfg->n_factors, "factor", "factors"), cfg->horizon,
             cfg->copula == TR__COPULA_T ? "Student-t" : "Gaussian");
     if (cfg->copula == TR__COPULA_T) fprintf(fp, " (%g degrees of freedom)", cfg->dof);
+    const tr__precision *p = &cfg->precision;
+    if (p->set && p->se > 0 && p->rel > 0)
+        fprintf(fp, "; precision target: every P(fail) to se <= max(%g, %g x estimate)", p->se,
+                p->rel);
+    else if (p->set && p->se > 0)
+        fprintf(fp, "; precision target: every P(fail) to se <= %g", p->se);
+    else if (p->set)
+        fprintf(fp, "; precision target: every P(fail) to se <= %g x estimate", p->rel);
+    const tr__sampling *sm = &cfg->sampling;
+    if (sm->method == TR__SAMPLING_SHIFT) {
+        fprintf(fp, "; importance sampling, shift");
+        for (size_t k = 0; k < sm->n; k++)
+            fprintf(fp, "%s %s %+g", k ? "," : "", cfg->factors[sm->factor[k]].name, sm->mu[k]);
+        if (sm->n == 0) fprintf(fp, " none");
+    } else if (sm->method == TR__SAMPLING_AUTO) {
+        fprintf(fp, "; importance sampling, shift chosen by a %" PRIu64 "-path pilot for ",
+                sm->pilot_paths);
+        if (sm->event == TR__EVENT_FAILURES_AT_LEAST)
+            fprintf(fp, "at least %zu %s failing", sm->k, plural(sm->k, "trust", "trusts"));
+        else if (sm->event == TR__EVENT_TRUST_FAILS)
+            fprintf(fp, "trust \"%s\" failing", sm->trust_id);
+        else
+            fprintf(fp, "a total bail-out above %g (GBP m)", sm->x);
+    }
     fprintf(fp, "; default %" PRIu64 " paths, seed %" PRIu64 ".\n", cfg->paths, cfg->seed);
 }

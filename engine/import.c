@@ -41,6 +41,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "config_keys.h"
 #include "json_print.h"
 #include "json_scan.h"
 #include "sbuf.h"
@@ -1344,11 +1345,25 @@ static cJSON *reordered(imp *im, const cJSON *src, const char *const *keys, size
     return o;
 }
 
-static const char *const ROOT_KEYS[] = {"name",   "notes",   "horizon_months", "paths", "seed",
-                                        "copula", "factors", "consortia",      "trusts"};
+static const char *const ROOT_KEYS[] = {TR__KEYS_ROOT};
+static const char *const PRECISION_KEYS[] = {TR__KEYS_PRECISION};
+static const char *const SAMPLING_KEYS[] = {TR__KEYS_SAMPLING};
 static const char *const COPULA_KEYS[] = {"type", "dof"};
 static const char *const FACTOR_KEYS[] = {"name", "scope"};
 static const char *const CONSORTIUM_KEYS[] = {"id", "name", "notes", "reserve"};
+
+/* The base's objects (or lists of objects) whose members have an order. */
+static const struct {
+    const char *key;
+    const char *const *order;
+    size_t n;
+} BASE_ORDERS[] = {
+    {"precision", PRECISION_KEYS, COUNT(PRECISION_KEYS)},
+    {"sampling", SAMPLING_KEYS, COUNT(SAMPLING_KEYS)},
+    {"copula", COPULA_KEYS, COUNT(COPULA_KEYS)},
+    {"factors", FACTOR_KEYS, COUNT(FACTOR_KEYS)},
+    {"consortia", CONSORTIUM_KEYS, COUNT(CONSORTIUM_KEYS)},
+};
 
 /* Read the base config (a JSON object). Its syntax is checked by the config
  * loader, whose first gates (encoding and syntax) report line and column;
@@ -1425,16 +1440,11 @@ static cJSON *build_root(imp *im, const cJSON *base, cJSON *consortia, cJSON *tr
             if (key && strcmp(key, "consortia") == 0 && !im->base_consortia) continue;
             const char *const *order = NULL;
             size_t n = 0;
-            if (strcmp(m->string, "copula") == 0) {
-                order = COPULA_KEYS;
-                n = COUNT(COPULA_KEYS);
-            } else if (strcmp(m->string, "factors") == 0) {
-                order = FACTOR_KEYS;
-                n = COUNT(FACTOR_KEYS);
-            } else if (strcmp(m->string, "consortia") == 0) {
-                order = CONSORTIUM_KEYS;
-                n = COUNT(CONSORTIUM_KEYS);
-            }
+            for (size_t j = 0; j < COUNT(BASE_ORDERS); j++)
+                if (strcmp(m->string, BASE_ORDERS[j].key) == 0) {
+                    order = BASE_ORDERS[j].order;
+                    n = BASE_ORDERS[j].n;
+                }
             add_item(im, root, m->string, reordered(im, m, order, n));
         }
     }

@@ -233,6 +233,29 @@ KINLINE void lanes_factors(tr__kws *kw)
     }
 }
 
+/* Importance sampling: each shifted slot's draws become mu + E, and each
+ * lane's weight is its likelihood ratio (slot by slot, as sim.c). */
+KINLINE void lanes_shift(tr__kws *kw, double *restrict w)
+{
+    const tr__plan *pl = kw->plan;
+    tr__kscratch *k = kw->k;
+    const size_t n = k->n;
+    double logl[C];
+    for (size_t l = 0; l < n; l++)
+        logl[l] = pl->mu_half;
+    for (size_t j = 0; j < pl->nz; j++) {
+        double mu = pl->mu_z[j];
+        if (mu == 0.0) continue;
+        double *restrict z = k->z + j * C;
+        for (size_t l = 0; l < n; l++) {
+            z[l] += mu;
+            logl[l] -= mu * z[l];
+        }
+    }
+    for (size_t l = 0; l < n; l++)
+        w[l] = tr__weight_of(logl[l]);
+}
+
 /* ---- section 5: a scheme's elements over the lanes ---------------------- */
 
 /* The factors' part of a latent variable, m = sum_k w_k Z_k (as sim.c's
@@ -889,6 +912,7 @@ KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size
     for (size_t l = 0; l < C; l++) /* no threshold memoised: NaN equals nothing */
         k->ev_e[l] = NAN;
     lanes_factors(kw);
+    if (pl->mu_z) lanes_shift(kw, out->w);
     for (size_t i = 0; i < pl->n_trusts; i++)
         lanes_trust(kw, i, out);
     lanes_who_pays(kw, out);
@@ -897,6 +921,11 @@ KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size
         out->sys_bo[l] = k->sys_bo[l];
         out->sys_top[l] = k->sys_top[l];
     }
+}
+
+const double *tr__kernel_last_z(const tr__kws *kw)
+{
+    return kw->k->z;
 }
 
 void tr__kernel_chunk_fast(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out)

@@ -72,6 +72,10 @@ void tr__chunk_free(tr__chunk_out *out);
  * `seed` into out (n <= TR__CHUNK). Allocates nothing. */
 void tr__kernel_chunk_fast(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);
 
+/* The factor draws of the last chunk the fast kernel simulated (shifted
+ * under importance sampling): slot j of lane l at [j * TR__CHUNK + l]. */
+const double *tr__kernel_last_z(const tr__kws *kw);
+
 /* The plain twin: the same outputs, bit for bit, lane by lane on the
  * reference simulator (kernel_ref.c). */
 void tr__kernel_chunk_ref(tr__kws *k, uint64_t seed, uint64_t first, size_t n, tr__chunk_out *out);

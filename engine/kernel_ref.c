@@ -97,7 +97,7 @@ void tr__kernel_chunk_ref(tr__kws *kw, uint64_t seed, uint64_t first, size_t n, 
     memset(out->nrows, 0, pl->n_trusts * sizeof *out->nrows);
     for (size_t k = 0; k < n; k++) {
         tr__sim_path(ws, seed, first + k);
-        out->w[k] = 1.0;
+        out->w[k] = ws->weight;
         for (size_t i = 0; i < pl->n_trusts; i++) {
             out->fail[i * C + k] = (uint8_t)ws->fail_month[i];
             out->bo[i * C + k] = ws->bailout[i];

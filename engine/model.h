@@ -134,6 +134,54 @@ typedef struct tr__trust {
 
 typedef enum tr__copula_kind { TR__COPULA_GAUSSIAN = 0, TR__COPULA_T } tr__copula_kind;
 
+/*
+ * The config's "precision" (docs/model.md section 11): stop a run at the first
+ * round boundary where every trust's P(fail) has se <= max(se, rel *
+ * estimate); the command line's --target-se and --target-rel override it.
+ * A target not given is 0; `set` says that at least one was given.
+ */
+typedef struct tr__precision {
+    bool set;
+    double se;  /* target_se: in (0, 0.5), or 0 */
+    double rel; /* target_rel: in (0, 1), or 0 */
+} tr__precision;
+
+/* The config's "sampling" (docs/model.md section 11). */
+typedef enum tr__sampling_method {
+    TR__SAMPLING_PLAIN = 0, /* {"method": "plain"} or no "sampling": the default */
+    TR__SAMPLING_SHIFT,     /* {"method": "shift", "shift": {...}}: a given shift */
+    TR__SAMPLING_AUTO       /* {"method": "shift", "auto": {...}}: the pilot picks it */
+} tr__sampling_method;
+
+/* The rare event an automatic shift is chosen for. */
+typedef enum tr__rare_event {
+    TR__EVENT_FAILURES_AT_LEAST = 0, /* {"failures_at_least": k}: k or more trusts fail */
+    TR__EVENT_TRUST_FAILS,           /* {"trust_fails": "id"}: that trust fails */
+    TR__EVENT_TOTAL_BAILOUT_ABOVE    /* {"total_bailout_above": x}: system bail-out > x (£m) */
+} tr__rare_event;
+
+typedef struct tr__sampling {
+    tr__sampling_method method;
+    /* TR__SAMPLING_SHIFT: the n factors named in "shift", in canonical
+     * order (ascending index into tr_config.factors, i.e. by name), each of
+     * global or consortium scope, with its shift mu (|mu| <= 10; 0 is
+     * allowed and shifts nothing). Every draw of factor[k] (one per path
+     * for a global factor, one per consortium and path for a
+     * consortium-scoped one: plan.h's zoff[factor[k]] onwards) becomes
+     * mu[k] + E. n is 0 for the other methods. */
+    size_t n;
+    int *factor;
+    double *mu;
+    /* TR__SAMPLING_AUTO: the event and the pilot's size. */
+    tr__rare_event event;
+    size_t k;       /* TR__EVENT_FAILURES_AT_LEAST: 1..n_trusts */
+    int trust;      /* TR__EVENT_TRUST_FAILS: index into tr_config.trusts (canonical) */
+    char *trust_id; /* TR__EVENT_TRUST_FAILS: its id (owned), else NULL */
+    double x;       /* TR__EVENT_TOTAL_BAILOUT_ABOVE: £m, in [0, TR_MAX_MONEY] */
+    uint64_t
+        pilot_paths; /* TR_PILOT_PATHS_MIN..TR_PILOT_PATHS_MAX, default TR_DEFAULT_PILOT_PATHS */
+} tr__sampling;
+
 struct tr_config {
     char *name, *notes;
     char *source; /* file name (or "<buffer>") */
@@ -152,7 +200,23 @@ struct tr_config {
     size_t n_trusts; /* >= 1 */
     tr__trust *trusts;
     size_t n_schemes_total;
+    tr__precision precision; /* "precision" (set = false without it) */
+    tr__sampling sampling;   /* "sampling" (plain without it) */
 };
+
+/* The config's precision targets and sampling method (never NULL). */
+const tr__precision *tr__config_precision(const tr_config *cfg);
+const tr__sampling *tr__config_sampling(const tr_config *cfg);
+
+/* Does the sampling change any draw? False for plain sampling and for a
+ * given shift whose every mu is 0 (which is plain sampling: every weight
+ * is 1), true for any other shift and for an automatic one. */
+bool tr__sampling_active(const tr__sampling *s);
+
+/* The shift of factor f (index into tr_config.factors) under a given
+ * shift: its mu, or 0 when it is not shifted (or the sampling is not
+ * TR__SAMPLING_SHIFT). */
+double tr__sampling_mu(const tr__sampling *s, int f);
 
 /* 64-bit FNV-1a of a NUL-terminated string, then a SplitMix64 finaliser.
  * It is the stable address of a named thing in the random streams: changing

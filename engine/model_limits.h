@@ -36,6 +36,14 @@
  * CDF from about 3.5e8, GSL's t quantile from about 9e15; tested below it in
  * tests/test_edges.c). */
 #define TR_T_DOF_GAUSSIAN 1e8
+/* Importance sampling (docs/model.md section 11): the largest shift of a
+ * factor, in standard deviations (a shift of 10 weights a path by up to
+ * exp(50) against the plain measure: beyond it the estimate is all noise),
+ * and the size of the pilot that chooses an automatic shift. */
+#define TR_MAX_SHIFT 10.0
+#define TR_PILOT_PATHS_MIN 1000
+#define TR_PILOT_PATHS_MAX 10000000
+#define TR_DEFAULT_PILOT_PATHS 10000
 #define TR_DEFAULT_PATHS 10000
 #define TR_DEFAULT_SEED 1
 

@@ -218,6 +218,40 @@ static tr_status set_owners(tr__plan *plan, const tr_config *cfg)
     return TR_OK;
 }
 
+/* The slots of factor f: [*lo, *hi). */
+static void factor_slots(const tr__plan *plan, size_t f, size_t *lo, size_t *hi)
+{
+    *lo = plan->zoff[f];
+    *hi = f + 1 < plan->cfg->n_factors ? plan->zoff[f + 1] : plan->nz;
+}
+
+void tr__plan_shift_factor(tr__plan *plan, size_t f, double mu)
+{
+    size_t lo, hi;
+    factor_slots(plan, f, &lo, &hi);
+    for (size_t j = lo; j < hi; j++)
+        plan->mu_z[j] = mu;
+    double half = 0.0;
+    for (size_t j = 0; j < plan->nz; j++)
+        half += plan->mu_z[j] * plan->mu_z[j] / 2.0;
+    plan->mu_half = half;
+}
+
+/* Importance sampling: the slots' shifts (a given shift; an automatic one
+ * starts at 0 and is chosen by the pilot, pilot.c). */
+static tr_status set_shift(tr__plan *plan, const tr_config *cfg)
+{
+    const tr__sampling *smp = tr__config_sampling(cfg);
+    if (!tr__sampling_active(smp)) return TR_OK;
+    plan->mu_z = calloc(plan->nz + 1, sizeof *plan->mu_z);
+    if (!plan->mu_z) return TR_E_NOMEM;
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        double mu = tr__sampling_mu(smp, (int)f);
+        if (mu != 0.0) tr__plan_shift_factor(plan, f, mu);
+    }
+    return TR_OK;
+}
+
 tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_error *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -263,7 +297,7 @@ tr_status tr__plan_init(tr__plan *plan, const tr_config *cfg, int threads, tr_er
         }
     }
     plan->nz = nz;
-    if (set_owners(plan, cfg) != TR_OK) {
+    if (set_owners(plan, cfg) != TR_OK || set_shift(plan, cfg) != TR_OK) {
         tr__plan_free(plan);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory preparing the run");
     }
@@ -325,6 +359,7 @@ void tr__plan_free(tr__plan *plan)
     free(plan->own_trust);
     free(plan->own_noise);
     free(plan->own_z);
+    free(plan->mu_z);
     free(plan->event_only);
     free(plan->eo_tab);
     memset(plan, 0, sizeof *plan);

@@ -11,6 +11,7 @@
 #ifndef TR_PLAN_H
 #define TR_PLAN_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,16 @@ enum { TR__TQ_INCOME = 0, TR__TQ_COST, TR__TQ_COUNT };
 
 /* The three events of a scheme, in the order of their thresholds in ev_c. */
 enum { TR__EV_PAPER = 0, TR__EV_COMPROMISE, TR__EV_STAY, TR__EV_COUNT };
+
+/* An automatic shift's pilot (pilot.c): what it did. */
+typedef struct tr__pilot_info {
+    int automatic;       /* the shift was chosen by the pilot */
+    unsigned iterations; /* cross-entropy steps taken */
+    uint64_t paths;      /* pilot paths a step */
+    double level;        /* the event's level the last step reached (its score) */
+    int reached;         /* the last step's elite paths were all in the event */
+    double hit_rate;     /* the share of the last step's paths in the event */
+} tr__pilot_info;
 
 typedef struct tr__plan {
     const tr_config *cfg;
@@ -54,7 +65,33 @@ typedef struct tr__plan {
      * are worked out here, once. */
     unsigned char *event_only; /* n_trusts */
     double *eo_tab;            /* n_schemes * 8 * 3: d, a, shortfall for bits P | C<<1 | S<<2 */
+    /* Importance sampling (docs/model.md, "Rare events"): each factor
+     * slot's shift mu (a draw becomes Z = mu + E), or NULL for plain
+     * sampling; mu_half = sum of mu^2 / 2 over the slots. */
+    double *mu_z; /* nz, or NULL */
+    double mu_half;
+    tr__pilot_info pilot;
 } tr__plan;
+
+/* A path's weight is a whole number of weight units, 2^-TR__W_BITS, so
+ * that weighted counts are integers and merge exactly in any order. */
+#define TR__W_BITS 32
+/* The largest weight the statistics accept (larger ones are reported as an
+ * internal error: no plausible shift gives one). */
+#define TR__W_MAX 0x1p30
+
+/* The weight of a path whose log likelihood ratio is logl: exp(logl)
+ * rounded to a weight unit (capped at 2^62 units; NaN too). */
+static inline double tr__weight_of(double logl)
+{
+    double x = ldexp(exp(logl), TR__W_BITS);
+    if (!(x < 0x1p62)) x = 0x1p62;
+    return ldexp(nearbyint(x), -TR__W_BITS);
+}
+
+/* Set the shift of every slot of factor f to mu (f global or consortium
+ * scoped; the plan must have mu_z), and mu_half to match. */
+void tr__plan_shift_factor(tr__plan *plan, size_t f, double mu);
 
 #define TR__EO_MAX_SCHEMES 21 /* 3 bits each in a 64-bit code */
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "pilot.h"
 #include "results.h"
 #include "sim.h"
 
@@ -33,7 +34,11 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
     tr__plan plan;
     tr__ws ws;
     tr_status st = tr__plan_init(&plan, cfg, 0, err);
-    if (st != TR_OK) return st;
+    if (st == TR_OK) st = tr__pilot_run(&plan, seed, err);
+    if (st != TR_OK) {
+        tr__plan_free(&plan);
+        return st;
+    }
     st = tr__ws_init(&ws, &plan, 1, err);
     if (st != TR_OK) {
         tr__plan_free(&plan);
@@ -102,6 +107,11 @@ tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FI
     fputc(',', out);
     tr__csv_num(out, ws.national_topup);
     fputc('\n', out);
+    if (plan.mu_z) { /* importance sampling: the path's likelihood ratio */
+        fputs("\nweight\n", out);
+        tr__csv_num(out, ws.weight);
+        fputc('\n', out);
+    }
 
     tr__ws_free(&ws);
     tr__plan_free(&plan);

@@ -37,6 +37,7 @@
 #include "json_scan.h"
 #include "keys.h"
 #include "trustrisk/report.h"
+#include "trustrisk/sensitivity.h"
 
 /* Largest results.json accepted (a region of 1000 trusts is a few MB). */
 #define REPORT_MAX_INPUT ((size_t)512 * 1024 * 1024)
@@ -50,6 +51,13 @@
 #define MAX_TORNADO 15
 /* Characters of a label on a chart axis or legend. */
 #define MAX_LABEL 48
+/* Rows a table shows before it scrolls in a box of about that height (a
+ * national config has 220 trusts and 4,000 schemes: laid out in full, the
+ * page would be hundreds of screens long). */
+#define LONG_ROWS 25
+/* Rows of the schemes table, in the order their shortfall drives failure;
+ * the rest, which drive it least, are left to schemes.csv. */
+#define MAX_SCHEME_ROWS 200
 
 /* The names of the levels in results.json (keys.h). */
 #define Q99 (tr__quantile_keys[TR__Q99].json)
@@ -505,7 +513,27 @@ static const char css[] =
     ".notice{border:2px solid #b35900;background:#fff4e5;padding:0.8em 1em;margin:1em 0;}"
     ".nochart{color:#b35900;font-style:italic;}.lede{color:#444;}"
     ".summary td{font-size:1.05em;}code{background:#f2f2f2;padding:0 0.2em;}"
-    "nav a{margin-right:0.9em;}@media print{.fans{grid-template-columns:1fr;}}";
+    "nav a{margin-right:0.9em;}"
+    ".scroll{max-height:36em;overflow:auto;margin:0.8em 0;border-bottom:1px solid #ccc;}"
+    ".scroll table{margin:0;}.scroll thead th{position:sticky;top:0;z-index:1;}"
+    ".scrollnote{color:#444;font-size:0.92em;margin-bottom:0;}"
+    "@media print{.fans{grid-template-columns:1fr;}.scroll{max-height:none;overflow:visible;}}";
+
+/* A table of `rows` rows longer than LONG_ROWS goes in a box that scrolls,
+ * its header in view (on paper the box opens up); `what` names the rows. */
+static void scroll_open(sbuf *b, int rows, const char *what)
+{
+    if (rows > LONG_ROWS)
+        sb_printf(b,
+                  "<p class=\"scrollnote\">%d %s: the table scrolls, its header stays in "
+                  "view.</p>\n<div class=\"scroll\">\n",
+                  rows, what);
+}
+
+static void scroll_close(sbuf *b, int rows)
+{
+    if (rows > LONG_ROWS) sb_puts(b, "</div>\n");
+}
 
 static void dist_row(sbuf *b, const char *label, const cJSON *d)
 {
@@ -682,8 +710,9 @@ static void section_ranking(sbuf *b, const ranked *rk, int n)
     sb_puts(b, "<h2 id=\"ranking\">Trusts ranked by probability of failure</h2>\n"
                "<p>A trust <em>fails</em> on a path in the first month its cash, after every "
                "saving and cost, would fall below its floor (minimum cash less any "
-               "working-capital facility): it cannot pay its bills without a bail-out.</p>\n"
-               "<table id=\"ranking-table\"><thead><tr><th>rank</th><th>trust</th>"
+               "working-capital facility): it cannot pay its bills without a bail-out.</p>\n");
+    scroll_open(b, n, "trusts");
+    sb_puts(b, "<table id=\"ranking-table\"><thead><tr><th>rank</th><th>trust</th>"
                "<th>P(fail)</th><th>95 % interval</th><th>mean month of failure, if it "
                "fails</th><th>mean bail-out, £m</th><th>99 % bail-out, £m</th>"
                "<th>ES 99 %, £m</th></tr></thead><tbody>\n");
@@ -708,6 +737,7 @@ static void section_ranking(sbuf *b, const ranked *rk, int n)
         sb_puts(b, "</tr>\n");
     }
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_failure_curves(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
@@ -779,10 +809,12 @@ static void section_bailouts(sbuf *b, plotter *pl, const ranked *rk, int n, doub
     chart_exceedance(pl, b, items, k, "bailout", paths, NULL,
                      "Bail-out exceedance curves per trust");
     free(items);
+    scroll_open(b, n, "trusts");
     dist_header(b, "trust (£m)");
     for (int i = 0; i < n; i++)
         dist_row(b, trust_name(rk[i].t), jget(rk[i].t, "bailout"));
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double paths)
@@ -810,6 +842,7 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
     chart_exceedance(pl, b, items, n, "requested", paths, NULL,
                      "Exceedance curves of the bail-outs requested from each consortium");
     free(items);
+    scroll_open(b, n, "consortia");
     sb_puts(b, "<table id=\"consortia-table\"><thead><tr><th>consortium</th><th>mean "
                "requested, £m</th><th>mean paid, £m</th><th>mean national top-up, £m</th>"
                "<th>99 % requested, £m</th><th>P(reserve exhausted)</th><th>95 % interval</th>"
@@ -830,10 +863,14 @@ static void section_consortia(sbuf *b, plotter *pl, const cJSON *root, double pa
         cell_interval(b, jget(c, "p_exhausted"));
         sb_puts(b, "</tr>\n");
     }
-    sb_puts(b, "</tbody></table>\n<h3>Requested from each consortium</h3>\n");
+    sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
+    sb_puts(b, "<h3>Requested from each consortium</h3>\n");
+    scroll_open(b, n, "consortia");
     dist_header(b, "consortium (£m)");
     cJSON_ArrayForEach(c, cons) dist_row(b, trust_name(c), jget(c, "requested"));
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
 }
 
 static void section_cash(sbuf *b, plotter *pl, const ranked *rk, int n, int horizon)
@@ -954,10 +991,12 @@ static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
         plot(pl, b, &sc, "Tornado chart of scheme shortfalls");
         free(sc.p);
     }
+    int shown = n < MAX_SCHEME_ROWS ? n : MAX_SCHEME_ROWS;
+    scroll_open(b, shown, shown < n ? "schemes that drive failure most" : "schemes");
     sb_puts(b, "<table id=\"schemes-table\"><thead><tr><th>trust</th><th>scheme</th>"
                "<th>mean shortfall, all paths, £m</th><th>mean shortfall when the trust "
                "fails, £m</th><th>difference, £m</th></tr></thead><tbody>\n");
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < shown; i++) {
         sb_puts(b, "<tr><td>");
         sb_html(b, trust_name(rows[i].t));
         sb_puts(b, "</td><td>");
@@ -970,6 +1009,13 @@ static void section_schemes(sbuf *b, plotter *pl, const cJSON *root)
         sb_puts(b, "</tr>\n");
     }
     sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, shown);
+    if (shown < n)
+        sb_printf(b,
+                  "<p class=\"scrollnote\">The other %d schemes, which drive failure less, are "
+                  "in schemes.csv with every scheme's shortfall on all paths and when its trust "
+                  "fails.</p>\n",
+                  n - shown);
     free(rows);
 }
 
@@ -1002,6 +1048,7 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
               last);
     plot(pl, b, &s, "Distribution of the number of trusts failing");
     free(s.p);
+    scroll_open(b, n, "rows, one for each number of trusts");
     sb_puts(b, "<table id=\"failures-table\"><thead><tr><th>trusts failing</th><th>probability"
                "</th><th>probability of at least this many</th></tr></thead><tbody>\n");
     double tail = 0;
@@ -1025,11 +1072,43 @@ static void section_failures(sbuf *b, plotter *pl, const cJSON *root)
         sb_puts(b, "</tr>\n");
     }
     free(at_least);
-    sb_puts(b, "</tbody></table>\n<h3>System totals</h3>\n");
+    sb_puts(b, "</tbody></table>\n");
+    scroll_close(b, n);
+    sb_puts(b, "<h3>System totals</h3>\n");
     dist_header(b, "over all trusts (£m)");
     dist_row(b, "total bail-out", jget(sys, "bailout"));
     dist_row(b, "national top-up", jget(sys, "national_topup"));
     sb_puts(b, "</tbody></table>\n");
+}
+
+/* Precision targets and importance sampling, when the run had them. */
+static void provenance_sampling(sbuf *b, const cJSON *root)
+{
+    const cJSON *pr = jget(root, "precision"), *sm = jget(root, "sampling");
+    if (pr) {
+        sb_printf(b,
+                  "</tr>\n<tr><th scope=\"row\">precision target</th><td>se &le; max(%g, %g "
+                  "&times; P(fail)): %s after %.17g of at most %.17g paths</td>",
+                  isfinite(jnum(pr, "target_se")) ? jnum(pr, "target_se") : 0.0,
+                  isfinite(jnum(pr, "target_rel")) ? jnum(pr, "target_rel") : 0.0,
+                  cJSON_IsTrue(jget(pr, "met")) ? "met" : "<strong>not met</strong>",
+                  jnum(pr, "paths_used"), jnum(pr, "max_paths"));
+    }
+    if (sm) {
+        sb_puts(b, "</tr>\n<tr><th scope=\"row\">sampling</th><td><strong>importance "
+                   "sampled</strong>: every figure is weighted by each path's likelihood ratio; "
+                   "shift");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, jget(sm, "shift"))
+        {
+            sb_puts(b, " ");
+            sb_html(b, f->string);
+            sb_printf(b, " %+.3f", f->valuedouble);
+        }
+        sb_printf(b, "%s; effective sample size %.0f, mean weight %.4f</td>",
+                  jget(sm, "pilot") ? " (chosen by the pilot)" : "",
+                  jnum(sm, "effective_sample_size"), jnum(sm, "mean_weight"));
+    }
 }
 
 static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
@@ -1052,6 +1131,7 @@ static void section_provenance(sbuf *b, const cJSON *root, const plotter *pl)
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">horizon, months</th>");
     snprintf(s, sizeof s, "%.17g", jnum(root, "horizon_months"));
     cell_num(b, jnum(root, "horizon_months"), s);
+    provenance_sampling(b, root);
     sb_puts(b, "</tr>\n<tr><th scope=\"row\">engine</th><td>");
     sb_html(b, jstr(eng, "name") ? jstr(eng, "name") : "trustrisk");
     sb_puts(b, " ");
@@ -1124,15 +1204,14 @@ static tr_status build_page(const cJSON *root, const char *file, tr_chart_fn dra
     return b->oom ? TR_E_NOMEM : TR_OK;
 }
 
-/*
- * Parse `text` as strict JSON into *root: the strict scanner says where and
- * why the text is not JSON; cJSON then builds the tree (it fails now only
- * for want of memory). `what` names the document expected in messages.
- */
-static tr_status parse_doc(const char *text, size_t len, const char *file, const char *what,
+/* The JSON document `text` parsed into *root; TR_E_INPUT, saying where and
+ * why, when it is not JSON (`expected`: what it should have been). */
+static tr_status parse_doc(const char *text, size_t len, const char *file, const char *expected,
                            cJSON **root, tr_error *err)
 {
     *root = NULL;
+    /* The strict scanner says where and why the text is not JSON; cJSON
+     * then builds the tree (it fails now only for want of memory). */
     tr__json_scan sc;
     size_t bad = tr__utf8_check(text, len);
     if (bad < len || tr__json_check(text, len, NULL, &sc) != TR__JSON_OK) {
@@ -1143,11 +1222,12 @@ static tr_status parse_doc(const char *text, size_t len, const char *file, const
                             bad < len                      ? "not UTF-8 text"
                             : sc.verdict == TR__JSON_EMPTY ? "the file is empty"
                                                            : sc.msg,
-                            what);
+                            expected);
     }
     *root = cJSON_ParseWithLength(text, len);
     if (*root == NULL)
-        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading %s", what);
+        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory reading %s",
+                            expected);
     return TR_OK;
 }
 
@@ -1192,13 +1272,25 @@ tr_status tr_report_html_file(const char *results_file, tr_chart_fn chart, void 
     return st;
 }
 
+/* A page made in `page` as *html; TR_E_NOMEM, and no page, when memory
+ * ran out while it was made. */
+static tr_status page_done(sbuf *page, const char *file, char **html, tr_error *err)
+{
+    if (page->oom) {
+        free(page->p);
+        return tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the page");
+    }
+    *html = page->p;
+    return TR_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* A batch's comparison page, from its comparison.json.               */
 
 /* A signed difference for people: "+1.2 pts" of a probability (`prob`),
  * "+12.3" of an amount; "0" when it is below `tiny` (rounding in the last
  * bits of amounts the two scenarios share). */
-static void fmt_delta(char *s, size_t n, double d, int prob, double tiny)
+static void cmp_fmt_delta(char *s, size_t n, double d, int prob, double tiny)
 {
     if (isnan(d)) {
         snprintf(s, n, "&mdash;");
@@ -1234,15 +1326,15 @@ static void cells_compared(sbuf *b, const cJSON *q, int prob)
         cell_prob(b, mean);
     else
         cell_money(b, mean);
-    fmt_delta(s, sizeof s, d, prob, tiny);
+    cmp_fmt_delta(s, sizeof s, d, prob, tiny);
     cell_num(b, d, s);
     const cJSON *ci = jget(q, "ci95");
     double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
     if (isnan(lo) || isnan(hi)) {
         sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
     } else {
-        fmt_delta(lo_s, sizeof lo_s, lo, prob, tiny);
-        fmt_delta(hi_s, sizeof hi_s, hi, prob, tiny);
+        cmp_fmt_delta(lo_s, sizeof lo_s, lo, prob, tiny);
+        cmp_fmt_delta(hi_s, sizeof hi_s, hi, prob, tiny);
         sb_printf(b, "<td class=\"num%s\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>",
                   lo > tiny || hi < -tiny ? " moved" : "", lo, hi, lo_s, hi_s);
     }
@@ -1460,12 +1552,337 @@ tr_status tr_comparison_html(const char *comparison_json, size_t len, const char
         cJSON_ArrayForEach(c, jget(root, "comparisons")) cmp_one(&page, root, c);
         cmp_reading(&page);
         sb_puts(&page, "</body>\n</html>\n");
-        if (page.oom) {
-            free(page.p);
-            st = tr_error_add(err, TR_E_NOMEM, file, NULL, 0, 0, "out of memory making the page");
-        } else {
-            *html = page.p;
-        }
+        st = page_done(&page, file, html, err);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* The sensitivity page (trustrisk/sensitivity.h): tornado charts of  */
+/* the bumps' effects, from sensitivity.json alone.                   */
+
+/* Trusts with a tornado: base P(fail) at least this, the most at risk first. */
+#define SENS_AT_RISK 0.01
+#define SENS_MAX_TRUSTS 10
+/* Rows of a ranking table (the CSV holds them all). */
+#define SENS_MAX_ROWS 15
+
+/* How one quantity is shown: its name, the unit of its deltas, and the
+ * factor from sensitivity.json's numbers to that unit. */
+typedef struct sens_unit {
+    const char *what, *unit;
+    double k;
+} sens_unit;
+
+static const sens_unit SENS_PFAIL = {"P(fail)", "percentage points", 100.0};
+static const sens_unit SENS_MONEY_BO = {"E[bail-out]", "£m", 1.0};
+static const sens_unit SENS_TOPUP = {"national top-up", "£m", 1.0};
+static const sens_unit SENS_FAILURES = {"number of trusts failing", "trusts", 1.0};
+static const sens_unit SENS_SYS_BO = {"total bail-out", "£m", 1.0};
+
+/* A delta for people: sign, and two decimals (three for small ones). */
+static void fmt_delta(char *s, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(s, n, "&mdash;");
+    else
+        snprintf(s, n, fabs(v) >= 0.1 || v == 0 ? "%+.2f" : fabs(v) >= 0.01 ? "%+.3f" : "%+.2g", v);
+}
+
+static void cell_delta(sbuf *b, double v, double k)
+{
+    char s[48];
+    fmt_delta(s, sizeof s, k * v);
+    cell_num(b, v, s);
+}
+
+/* A bump's label on a trust's chart: without the trust, which every bump
+ * there concerns ("delivery:agency" for "delivery:north-royal/agency"). */
+static const char *sens_label(const char *bump, const char *trust, char *buf, size_t n)
+{
+    const char *colon = bump ? strchr(bump, ':') : NULL;
+    size_t t = trust ? strlen(trust) : 0;
+    if (!colon || !trust || strncmp(colon + 1, trust, t) != 0) return bump;
+    const char *rest = colon + 1 + t;
+    if (*rest != '\0' && *rest != '/') return bump;
+    snprintf(buf, n, "%.*s%s%s", (int)(colon - bump), bump, *rest ? ":" : "",
+             *rest ? rest + 1 : "");
+    return buf;
+}
+
+/* One ranking's tornado: the largest effects, bars from 0 to delta (red:
+ * the quantity rises, blue: it falls, grey: within noise) with their 95 %
+ * intervals as whiskers. */
+static void sens_tornado(sbuf *b, plotter *pl, const cJSON *ranking, const sens_unit *u,
+                         const char *title, const char *trust)
+{
+    int n = jarr_len(ranking), k = n < MAX_TORNADO ? n : MAX_TORNADO;
+    if (k == 0) return;
+    sbuf sc = {0};
+    char lab[200];
+    gp_begin(&sc, 1100, 140 + 30 * k, title);
+    sb_puts(&sc, "$d << EOD\n");
+    for (int i = 0; i < k; i++) {
+        const cJSON *e = cJSON_GetArrayItem(ranking, i);
+        const cJSON *ci = jget(e, "ci95");
+        double d = jnum(e, "delta"), lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
+        int noise = cJSON_IsTrue(jget(e, "within_noise"));
+        long colour = noise ? 0xbbbbbbL : d > 0 ? 0xd62728L : 0x1f77b4L;
+        if (isnan(lo) || isnan(hi)) lo = hi = d;
+        sb_printf(&sc, "%d %.10g %.10g %.10g %ld \"", k - i, u->k * d, u->k * lo, u->k * hi,
+                  colour);
+        sb_label(&sc, sens_label(jstr(e, "bump"), trust, lab, sizeof lab));
+        sb_puts(&sc, "\"\n");
+    }
+    sb_printf(&sc,
+              "EOD\nset yrange [0.4:%d.6]\nset ytics scale 0\nset grid noytics\nset key off\n"
+              "set xlabel 'change when the assumption is bumped, %s (bars: 95 %% interval; "
+              "grey: within noise)'\n"
+              "set style fill solid 1.0 noborder\nset autoscale xfix\n"
+              "set offsets graph 0.03, graph 0.03, 0, 0\n"
+              "set arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb '#555555'\n"
+              "plot $d using (0):1:($2 < 0 ? $2 : 0):($2 > 0 ? $2 : 0):($1-0.34):($1+0.34):5 "
+              "with boxxyerror lc rgb variable, "
+              "$d using 2:1:3:4 with xerrorbars pt -1 lw 1.5 lc rgb '#333333', "
+              "$d using (0):1:ytic(6) with points pt -1\n",
+              k, u->unit);
+    char alt[300];
+    snprintf(alt, sizeof alt, "Tornado chart of the bumps' effects on %s", title);
+    plot(pl, b, &sc, alt);
+    free(sc.p);
+}
+
+/* The ranking as a table: rank, bump, what it changes, delta, se, interval, noise. */
+static void sens_table(sbuf *b, const cJSON *q, const sens_unit *u, const char *id)
+{
+    const cJSON *ranking = jget(q, "ranking");
+    int n = jarr_len(ranking);
+    double unchanged = jnum(q, "unchanged");
+    if (n == 0) {
+        sb_puts(b, "<p>No bump changes it on any path.</p>\n");
+        return;
+    }
+    sb_printf(b,
+              "<table id=\"%s\"><thead><tr><th>rank</th><th>bump</th><th>what changes</th>"
+              "<th>change, %s</th><th>se</th><th>95 %% interval</th><th>se of two separate "
+              "runs</th><th>within noise</th></tr></thead><tbody>\n",
+              id, u->unit);
+    for (int i = 0; i < n && i < SENS_MAX_ROWS; i++) {
+        const cJSON *e = cJSON_GetArrayItem(ranking, i);
+        const cJSON *ci = jget(e, "ci95");
+        char s[32];
+        snprintf(s, sizeof s, "%d", i + 1);
+        sb_puts(b, "<tr>");
+        cell_num(b, i + 1, s);
+        sb_puts(b, "<td><code>");
+        sb_html(b, jstr(e, "bump"));
+        sb_puts(b, "</code></td><td>");
+        sb_html(b, jstr(e, "description"));
+        sb_puts(b, "</td>");
+        cell_delta(b, jnum(e, "delta"), u->k);
+        double se = jnum(e, "se");
+        char t[48];
+        snprintf(t, sizeof t, "%.3g", u->k * se);
+        cell_num(b, se, isnan(se) ? "&mdash;" : t);
+        char lo[48], hi[48];
+        fmt_delta(lo, sizeof lo, u->k * jarr_num(ci, 0));
+        fmt_delta(hi, sizeof hi, u->k * jarr_num(ci, 1));
+        sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>",
+                  jarr_num(ci, 0), jarr_num(ci, 1), lo, hi);
+        double su = jnum(e, "se_unpaired");
+        snprintf(t, sizeof t, "%.3g", u->k * su);
+        cell_num(b, su, isnan(su) ? "&mdash;" : t);
+        sb_puts(b, cJSON_IsTrue(jget(e, "within_noise")) ? "<td>yes</td>" : "<td>no</td>");
+        sb_puts(b, "</tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+    if (n > SENS_MAX_ROWS || unchanged > 0) {
+        sb_puts(b, "<p class=\"lede\">");
+        if (n > SENS_MAX_ROWS)
+            sb_printf(b, "The %d smaller effects are in sensitivity.csv. ", n - SENS_MAX_ROWS);
+        if (unchanged > 0)
+            sb_printf(b, "%.17g bump%s change%s it on no path.", unchanged,
+                      unchanged == 1 ? "" : "s", unchanged == 1 ? "s" : "");
+        sb_puts(b, "</p>\n");
+    }
+}
+
+/* A trust with a tornado. */
+typedef struct sens_trust {
+    const cJSON *t;
+    double p, bo;
+    int index;
+} sens_trust;
+
+static int sens_by_risk(const void *a, const void *b)
+{
+    const sens_trust *x = a, *y = b;
+    if (x->p != y->p) return x->p > y->p ? -1 : 1;
+    if (x->bo != y->bo) return x->bo > y->bo ? -1 : 1;
+    return x->index - y->index;
+}
+
+/* One quantity: its tornado and its table. `trust`: the trust's id, for
+ * a trust's quantity (NULL for the system's). */
+static void sens_quantity(sbuf *b, plotter *pl, const cJSON *q, const sens_unit *u,
+                          const char *trust, const char *table_id)
+{
+    sens_tornado(b, pl, jget(q, "ranking"), u, u->what, trust);
+    sens_table(b, q, u, table_id);
+}
+
+static void sens_system(sbuf *b, plotter *pl, const cJSON *root)
+{
+    const cJSON *sys = jget(root, "system");
+    sb_puts(b, "<h2 id=\"system\">The system</h2>\n");
+    static const struct {
+        const char *key, *id;
+        const sens_unit *u;
+    } qs[] = {{"national_topup", "sens-topup", &SENS_TOPUP},
+              {"failures", "sens-failures", &SENS_FAILURES},
+              {"bailout", "sens-bailout", &SENS_SYS_BO}};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        const cJSON *q = jget(sys, qs[i].key);
+        sb_printf(b, "<h3>%s%s: base %.2f</h3>\n", qs[i].u->what,
+                  qs[i].u == &SENS_FAILURES ? "" : ", £m", jnum(q, "base"));
+        sens_quantity(b, pl, q, qs[i].u, NULL, qs[i].id);
+    }
+}
+
+static void sens_trusts(sbuf *b, plotter *pl, const cJSON *root)
+{
+    const cJSON *trusts = jget(root, "trusts");
+    int n = jarr_len(trusts), m = 0;
+    sens_trust *rk = malloc(sizeof *rk * (size_t)(n + 1));
+    if (rk == NULL) {
+        b->oom = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(trusts, i);
+        double p = jnum(jget(t, "p_fail"), "base");
+        if (p >= SENS_AT_RISK)
+            rk[m++] = (sens_trust){t, p, nz(jnum(jget(t, "bailout"), "base")), i};
+    }
+    qsort(rk, (size_t)m, sizeof *rk, sens_by_risk);
+    sb_printf(b,
+              "<h2 id=\"trusts\">Trusts at risk</h2>\n<p>The trusts whose base probability "
+              "of failure is at least %g %%, most at risk first (at most %d; every trust is "
+              "in sensitivity.json and sensitivity.csv).</p>\n",
+              100 * SENS_AT_RISK, SENS_MAX_TRUSTS);
+    if (m == 0) sb_puts(b, "<p>No trust fails on that many paths in the base config.</p>\n");
+    for (int i = 0; i < m && i < SENS_MAX_TRUSTS; i++) {
+        const cJSON *t = rk[i].t;
+        char p[32], bo[32], id[64];
+        fmt_prob(p, sizeof p, rk[i].p);
+        fmt_money(bo, sizeof bo, rk[i].bo);
+        sb_printf(b, "<h3 id=\"trust-%d\">", i + 1);
+        sb_html(b, trust_name(t));
+        sb_printf(b, ": P(fail) %s, E[bail-out] £m %s</h3>\n", p, bo);
+        snprintf(id, sizeof id, "sens-trust-%d-pfail", i + 1);
+        sens_quantity(b, pl, jget(t, "p_fail"), &SENS_PFAIL, jstr(t, "id"), id);
+        snprintf(id, sizeof id, "sens-trust-%d-bailout", i + 1);
+        sens_quantity(b, pl, jget(t, "bailout"), &SENS_MONEY_BO, jstr(t, "id"), id);
+    }
+    free(rk);
+}
+
+static void sens_bumps(sbuf *b, const cJSON *root)
+{
+    const cJSON *sz = jget(root, "sizes"), *skipped = jget(root, "skipped");
+    sb_puts(b, "<h2 id=\"bumps\">The bumps</h2>\n<table id=\"sens-sizes\"><thead><tr><th>"
+               "assumption</th><th>bump</th></tr></thead><tbody>\n");
+    sb_printf(b,
+              "<tr><td>each scheme's mean delivered fraction</td><td>down by %.4g</td></tr>\n"
+              "<tr><td>each scheme's slippage</td><td>times %.4g</td></tr>\n"
+              "<tr><td>each scheme's paper, stay and compromise probabilities</td><td>up by "
+              "%.4g, at most 1</td></tr>\n"
+              "<tr><td>each trust's annual cost growth</td><td>up by %.4g</td></tr>\n"
+              "<tr><td>each consortium's reserve</td><td>cut by %.4g %%</td></tr>\n"
+              "</tbody></table>\n",
+              jnum(sz, "delivery"), jnum(sz, "slippage"), jnum(sz, "probability"),
+              jnum(sz, "cost_growth"), 100 * jnum(sz, "reserve"));
+    sb_printf(b, "<p>%d bumps ran; %d were skipped because they cannot change anything:</p>\n",
+              jarr_len(jget(root, "bumps")), jarr_len(skipped));
+    if (jarr_len(skipped) == 0) return;
+    sb_puts(b, "<table id=\"sens-skipped\"><thead><tr><th>bump</th><th>why it was skipped</th>"
+               "</tr></thead><tbody>\n");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, skipped)
+    {
+        sb_puts(b, "<tr><td><code>");
+        sb_html(b, jstr(e, "id"));
+        sb_puts(b, "</code></td><td>");
+        sb_html(b, jstr(e, "reason"));
+        sb_puts(b, "</td></tr>\n");
+    }
+    sb_puts(b, "</tbody></table>\n");
+}
+
+static void sens_page(sbuf *b, plotter *pl, const cJSON *root, const char *file)
+{
+    const cJSON *cfg = jget(root, "config"), *eng = jget(root, "engine");
+    const char *cname = jstr(cfg, "name");
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<title>trustrisk sensitivity: ");
+    sb_html(b, cname ? cname : file);
+    sb_printf(b,
+              "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>Which assumption drives "
+              "the risk: ",
+              css);
+    sb_html(b, cname ? cname : "(unnamed config)");
+    sb_printf(b,
+              "</h1>\n<p class=\"lede\">Each bump changes one assumption of the base config "
+              "and runs the same %.17g paths (seed %.17g) as the base, so that each path of the "
+              "bumped config differs from the base's only by what the bump changes. A bar is the "
+              "change (bumped minus base) in the mean; its whiskers are the 95 %% interval of "
+              "that change, from the paired differences path by path. Red: the bump raises the "
+              "quantity; blue: it lowers it; grey: <em>within noise</em>, the change is smaller "
+              "than twice its standard error.</p>\n",
+              jnum(root, "paths"), jnum(root, "seed"));
+    if (pl->draw == NULL)
+        sb_puts(b, "<div class=\"notice\" id=\"no-gnuplot\"><strong>gnuplot is not installed, "
+                   "so this page has no charts.</strong> Every table is complete.</div>\n");
+    sb_puts(b, "<nav><a href=\"#system\">System</a><a href=\"#trusts\">Trusts at risk</a>"
+               "<a href=\"#bumps\">The bumps</a><a href=\"#provenance\">Provenance</a></nav>\n");
+    sens_system(b, pl, root);
+    sens_trusts(b, pl, root);
+    sens_bumps(b, root);
+    sb_puts(b, "<h2 id=\"provenance\">Provenance</h2>\n<table id=\"provenance-table\"><tbody>\n"
+               "<tr><th scope=\"row\">config</th><td>");
+    sb_html(b, cname);
+    sb_puts(b, "</td></tr>\n<tr><th scope=\"row\">config SHA-256</th><td><code>");
+    sb_html(b, jstr(cfg, "sha256"));
+    sb_printf(b,
+              "</code></td></tr>\n<tr><th scope=\"row\">seed, paths</th><td>%.17g, %.17g</td>"
+              "</tr>\n<tr><th scope=\"row\">engine</th><td>trustrisk ",
+              jnum(root, "seed"), jnum(root, "paths"));
+    sb_html(b, jstr(eng, "version"));
+    sb_puts(b, "</td></tr>\n</tbody></table>\n</body>\n</html>\n");
+}
+
+tr_status tr_sensitivity_html(const char *json, size_t len, const char *source_name,
+                              tr_chart_fn chart, void *chart_user, char **html, tr_error *err)
+{
+    *html = NULL;
+    const char *file = source_name ? source_name : "sensitivity.json";
+    if (json == NULL)
+        return tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0, "no sensitivity results given");
+    cJSON *root = NULL;
+    tr_status st = parse_doc(json, len, file,
+                             "the sensitivity.json written by 'trustrisk sensitivity'", &root, err);
+    if (st == TR_OK &&
+        (!cJSON_IsObject(jget(root, "system")) || !cJSON_IsArray(jget(root, "trusts")) ||
+         !cJSON_IsArray(jget(root, "bumps"))))
+        st = tr_error_add(err, TR_E_INPUT, file, NULL, 0, 0,
+                          "not a sensitivity.json: expected \"system\", \"trusts\" and \"bumps\"");
+    if (st == TR_OK) {
+        sbuf page = {0};
+        plotter pl = {chart, chart_user, 0, 0, ""};
+        sens_page(&page, &pl, root, file);
+        st = page_done(&page, file, html, err);
     }
     cJSON_Delete(root);
     return st;

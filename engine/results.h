@@ -25,6 +25,7 @@ struct tr_results {
     uint64_t paths, seed, first_path;
     uint32_t shard_i, shard_n; /* a shard's place (0 of 0: the whole run) */
     tr__blockset done;         /* the blocks its statistics hold */
+    tr__target target;         /* a precision target (both 0: none) */
     int threads;
     double seconds;
 };

@@ -108,6 +108,52 @@ static cJSON *consortium_json(const tr__summary *s, const tr__cons_sum *c)
     return o;
 }
 
+/* A run with a precision target: the target, the paths it could use and
+ * used, whether it was met, and the trust furthest from it. */
+static cJSON *precision_json(const tr__summary *s)
+{
+    const tr__precision_status *ps = &s->precision;
+    cJSON *o = cJSON_CreateObject();
+    tr__json_add(o, "target_se",
+                 ps->target.se > 0.0 ? tr__json_num(ps->target.se) : cJSON_CreateNull());
+    tr__json_add(o, "target_rel",
+                 ps->target.rel > 0.0 ? tr__json_num(ps->target.rel) : cJSON_CreateNull());
+    tr__json_add(o, "max_paths", cJSON_CreateNumber((double)ps->max_paths));
+    tr__json_add(o, "paths_used", cJSON_CreateNumber((double)ps->paths));
+    tr__json_add(o, "met", cJSON_CreateBool(ps->met));
+    if (s->n_trusts > 0) {
+        cJSON *w = tr__json_add(o, "worst", cJSON_CreateObject());
+        tr__json_add(w, "trust", cJSON_CreateString(s->trusts[ps->worst].id));
+        tr__json_add(w, "se", tr__json_num(ps->worst_se));
+        tr__json_add(w, "allowed", tr__json_num(ps->worst_allowed));
+    }
+    return o;
+}
+
+/* Importance sampling: the method, the shift, how well the weights
+ * behaved, and an automatic shift's pilot. */
+static cJSON *sampling_json(const tr__summary *s)
+{
+    const tr__sampling_sum *ss = &s->sampling;
+    cJSON *o = cJSON_CreateObject();
+    tr__json_add(o, "method", cJSON_CreateString("shift"));
+    cJSON *shift = tr__json_add(o, "shift", cJSON_CreateObject());
+    for (size_t k = 0; shift && k < ss->n; k++)
+        tr__json_add(shift, ss->factor[k], tr__json_num(ss->mu[k]));
+    tr__json_add(o, "effective_sample_size", tr__json_num(ss->ess));
+    tr__json_add(o, "mean_weight", tr__json_num(ss->mean_weight));
+    if (ss->pilot) {
+        cJSON *p = tr__json_add(o, "pilot", cJSON_CreateObject());
+        tr__json_add(p, "paths", cJSON_CreateNumber((double)ss->pilot->paths));
+        tr__json_add(p, "iterations", cJSON_CreateNumber((double)ss->pilot->iterations));
+        double lv = ss->pilot->level; /* +inf: the elite failed (one trust's event) */
+        tr__json_add(p, "level", isfinite(lv) ? tr__json_num(lv) : cJSON_CreateNull());
+        tr__json_add(p, "reached", cJSON_CreateBool(ss->pilot->reached));
+        tr__json_add(p, "hit_rate", tr__json_num(ss->pilot->hit_rate));
+    }
+    return o;
+}
+
 static cJSON *build_json(const tr__summary *s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -120,6 +166,8 @@ static cJSON *build_json(const tr__summary *s)
     tr__json_add(root, "paths", cJSON_CreateNumber((double)s->paths));
     tr__json_add(root, "seed", cJSON_CreateNumber((double)s->seed));
     if (s->first_path) tr__json_add(root, "first_path", cJSON_CreateNumber((double)s->first_path));
+    if (s->precision.on) tr__json_add(root, "precision", precision_json(s));
+    if (s->sampling.on) tr__json_add(root, "sampling", sampling_json(s));
     tr__json_add(root, "horizon_months", cJSON_CreateNumber((double)s->horizon));
     tr__json_add(root, "copula", cJSON_CreateString(s->copula));
     cJSON *trusts = tr__json_add(root, "trusts", cJSON_CreateArray());
@@ -132,6 +180,11 @@ static cJSON *build_json(const tr__summary *s)
     cJSON *fails = tr__json_add(sys, "failures", cJSON_CreateObject());
     tr__json_add(fails, "mean", tr__json_num(s->failures_mean));
     tr__json_add(fails, "distribution", num_array(s->failures_dist, s->n_trusts + 1));
+    if (s->at_least) { /* importance sampling: the tail with its se, for rare events */
+        cJSON *al = tr__json_add(fails, "at_least", cJSON_CreateArray());
+        for (size_t k = 0; al && k <= s->n_trusts; k++)
+            cJSON_AddItemToArray(al, proportion(&s->at_least[k]));
+    }
     tr__json_add(sys, "bailout", dist(&s->sys_bailout));
     tr__json_add(sys, "national_topup", dist(&s->sys_topup));
     return root;

@@ -63,6 +63,62 @@ static void print_consortia(const tr__summary *s, FILE *fp)
     }
 }
 
+/* A precision target: met or not, in how many paths, and the trust that
+ * decided it. */
+static void print_precision(const tr__summary *s, FILE *fp)
+{
+    const tr__precision_status *ps = &s->precision;
+    char what[96] = "";
+    if (ps->target.se > 0.0 && ps->target.rel > 0.0)
+        snprintf(what, sizeof what, "se <= max(%g, %g x P(fail))", ps->target.se, ps->target.rel);
+    else if (ps->target.se > 0.0)
+        snprintf(what, sizeof what, "se <= %g", ps->target.se);
+    else
+        snprintf(what, sizeof what, "se <= %g x P(fail)", ps->target.rel);
+    char id[64] = "";
+    if (s->n_trusts > 0) tr__text_escape(id, sizeof id, s->trusts[ps->worst].id);
+    if (ps->met)
+        fprintf(
+            fp,
+            "Precision target %s met after %llu of at most %llu paths (closest: %s, se %.3g)\n\n",
+            what, (unsigned long long)ps->paths, (unsigned long long)ps->max_paths, id,
+            ps->worst_se);
+    else
+        fprintf(fp,
+                "Precision target %s NOT met in %llu paths: %s has se %.3g where %.3g is allowed; "
+                "raise --paths\n\n",
+                what, (unsigned long long)ps->paths, id, ps->worst_se, ps->worst_allowed);
+}
+
+/* Importance sampling: the shift and how well the weights behaved. */
+static void print_sampling(const tr__summary *s, FILE *fp)
+{
+    const tr__sampling_sum *ss = &s->sampling;
+    fprintf(fp, "Importance sampling, %s shift", ss->pilot ? "automatic" : "given");
+    for (size_t k = 0; k < ss->n; k++) {
+        fputs(k ? ", " : ": ", fp);
+        tr_text_print(fp, ss->factor[k]);
+        fprintf(fp, " %+.3f", ss->mu[k]);
+    }
+    fprintf(fp, "; effective sample size %.0f of %llu paths, mean weight %.4f\n", ss->ess,
+            (unsigned long long)s->paths, ss->mean_weight);
+    if (ss->event_k && s->at_least) {
+        const tr__prop *p = &s->at_least[ss->event_k];
+        fprintf(fp, "  P(at least %zu trusts fail) = %.3g (se %.2g, 95%% interval %.3g to %.3g)\n",
+                ss->event_k, p->estimate, p->se, p->lo, p->hi);
+    }
+    if (ss->ess < 0.01 * (double)s->paths)
+        fputs("  (few effective paths: estimates the shift was not chosen for, such as P(no trust "
+              "fails), are unreliable; read each one's standard error)\n",
+              fp);
+    if (ss->pilot && !ss->pilot->reached)
+        fprintf(fp,
+                "  (the pilot's %u steps of %llu paths did not reach the event: the shift may be "
+                "too small; give more pilot paths)\n",
+                ss->pilot->iterations, (unsigned long long)ss->pilot->paths);
+    fputc('\n', fp);
+}
+
 void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp)
 {
     const tr__summary *s = &res->summary;
@@ -81,6 +137,8 @@ void tr_results_print_summary(const tr_results *res, size_t max_trusts, FILE *fp
     tr_text_print(fp, s->name);
     fprintf(fp, ": %llu paths, seed %llu, %d months, %s copula\n\n", (unsigned long long)s->paths,
             (unsigned long long)s->seed, s->horizon, s->copula[0] == 't' ? "t" : "Gaussian");
+    if (s->precision.on) print_precision(s, fp);
+    if (s->sampling.on) print_sampling(s, fp);
     print_trusts(s, max_trusts, fp);
     if (s->n_consortia) print_consortia(s, fp);
     fprintf(fp,

@@ -38,11 +38,21 @@ typedef struct tr__rounds {
     double every;                 /* seconds between checkpoints; 0: none on a timer */
     int (*checkpoint)(void *ctx); /* between rounds; returns non-zero on failure */
     int *failed;                  /* a task or start failed */
+    /* Precision targets: when `check` is set, the blocks are done in stages
+     * ending at fixed boundaries lo + 1, 2, 4, ..., 64 blocks, then every 64
+     * (capped at hi); when every block before a boundary is done (and none
+     * after it), check(ctx, boundary) says whether to stop there (1). */
+    int (*check)(void *ctx, uint64_t boundary);
+    uint64_t end; /* out: where the run ended: hi, or the boundary where check stopped it */
     /* the current round, for the tasks */
     uint64_t *round;
     unsigned char *round_done;
     int used_threads;
 } tr__rounds;
+
+/* The stage boundary after block count b (relative to lo): 1, 2, 4, ..., 64,
+ * then multiples of 64. */
+uint64_t tr__rounds_boundary_after(uint64_t b);
 
 /* Do every block of [lo, hi) not yet done. TR_OK when all are done;
  * TR_E_INTERRUPTED when *stop asked to stop (done holds what finished);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pilot.h"
 #include "results.h"
 #include "runner.h"
 #include "trustrisk/version.h"
@@ -14,6 +15,10 @@ void tr_run_options_init(tr_run_options *opt, const tr_config *cfg)
     memset(opt, 0, sizeof *opt);
     opt->paths = cfg ? cfg->paths : TR_DEFAULT_PATHS;
     opt->seed = cfg ? cfg->seed : TR_DEFAULT_SEED;
+    if (cfg) { /* the config's "precision", if any */
+        opt->target_se = cfg->precision.se;
+        opt->target_rel = cfg->precision.rel;
+    }
 }
 
 static tr_status check_options(const tr_run_options *opt, tr_error *err)
@@ -40,6 +45,17 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
                           (unsigned)opt->shard_index, (unsigned)opt->shard_count);
     if (opt->shard_count == 0 && opt->shard_index != 0)
         st = tr_error_add(err, TR_E_INPUT, NULL, "shard", 0, 0, "a shard index without a count");
+    if (!(opt->target_se >= 0.0 && opt->target_se <= 1.0))
+        st = tr_error_add(err, TR_E_INPUT, NULL, "target_se", 0, 0, "must be in (0, 1] (got %g)",
+                          opt->target_se);
+    if (!(opt->target_rel >= 0.0 && opt->target_rel <= 1.0))
+        st = tr_error_add(err, TR_E_INPUT, NULL, "target_rel", 0, 0, "must be in (0, 1] (got %g)",
+                          opt->target_rel);
+    if ((opt->target_se > 0.0 || opt->target_rel > 0.0) && opt->shard_count > 0)
+        st = tr_error_add(err, TR_E_INPUT, NULL, "shard", 0, 0,
+                          "a precision target (--target-se, --target-rel or the config's "
+                          "\"precision\") needs the whole run in one process (where it stops "
+                          "depends on every path before it): not with shards");
     if (!(opt->checkpoint_every >= 0.0))
         st = tr_error_add(err, TR_E_INPUT, NULL, "checkpoint_every", 0, 0,
                           "must be at least 0 seconds");
@@ -60,7 +76,10 @@ tr_status tr__results_whole(const tr_results *res, tr_error *err)
 tr_status tr__results_finish(tr_results *res, tr_error *err)
 {
     if (res->shard_n > 0) return TR_OK;
-    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    int target = res->target.se > 0.0 || res->target.rel > 0.0;
+    tr__summary_of of = {&res->plan, &res->total,     target ? res->total.n : res->paths,
+                         res->seed,  res->first_path, target ? &res->target : NULL,
+                         res->paths};
     return tr__summary_make(&res->summary, &of, err);
 }
 
@@ -77,7 +96,10 @@ tr_status tr__results_new(const tr_config *cfg, const tr_run_options *opt, tr_re
     res->first_path = opt->first_path;
     res->shard_i = opt->shard_index;
     res->shard_n = opt->shard_count;
+    res->target.se = opt->target_se;
+    res->target.rel = opt->target_rel;
     tr_status st = tr__plan_init(&res->plan, cfg, opt->threads, err);
+    if (st == TR_OK) st = tr__pilot_run(&res->plan, opt->seed, err);
     if (st == TR_OK) st = tr__acc_init(&res->total, &res->plan, err);
     return st;
 }
@@ -100,6 +122,7 @@ static void run_runner(tr_results *const *res, tr__runner *r)
     r->first = x->first_path;
     r->shard_i = x->shard_i;
     r->shard_n = x->shard_n;
+    r->target = x->target;
     r->done = x->done;
 }
 
@@ -130,10 +153,18 @@ tr_status tr_run(const tr_config *cfg, const tr_run_options *opt, tr_results **o
     tr__runner r;
     tr_results *one[1] = {res};
     run_runner(one, &r);
-    tr__runner_opts o = {opt->threads,    opt->progress,        opt->progress_user,
-                         opt->checkpoint, opt->checkpoint_user, opt->checkpoint_every,
-                         opt->stop,       opt->resume,          opt->resume_len,
-                         opt->resume_name};
+    tr__runner_opts o = {.threads = opt->threads,
+                         .progress = opt->progress,
+                         .progress_user = opt->progress_user,
+                         .checkpoint = opt->checkpoint,
+                         .checkpoint_user = opt->checkpoint_user,
+                         .checkpoint_every = opt->checkpoint_every,
+                         .stop = opt->stop,
+                         .resume = opt->resume,
+                         .resume_len = opt->resume_len,
+                         .resume_name = opt->resume_name,
+                         .precision = opt->precision,
+                         .precision_user = opt->precision_user};
     st = tr__runner_run(&r, &o, err);
     res->done = r.done;
     res->seconds = r.seconds;
@@ -189,6 +220,8 @@ tr_status tr_results_merge(const void *const *states, const size_t *lens, const 
         opt.paths = info.paths;
         opt.seed = info.seed;
         opt.first_path = info.first_path;
+        opt.target_se = info.target_se;
+        opt.target_rel = info.target_rel;
         opt.threads = 1;
         st = tr__results_new(*cfg, &opt, &res, err);
     }
@@ -220,6 +253,11 @@ void tr_results_free(tr_results *res)
     tr__plan_free(&res->plan);
     tr__blockset_free(&res->done);
     free(res);
+}
+
+uint64_t tr_results_paths(const tr_results *res)
+{
+    return res ? res->total.n : 0;
 }
 
 double tr_results_seconds(const tr_results *res)

@@ -246,6 +246,18 @@ static void worker_finish(void *ctx, void *local, int ok)
     free(w);
 }
 
+/* At a round boundary of a run with a precision target: stop there? */
+static int check_target(void *ctx, uint64_t boundary)
+{
+    (void)boundary;
+    run_ctx *rc = ctx;
+    tr__precision_status ps;
+    int met = tr__precision_check(&rc->r->res[0]->total, &rc->r->target, &ps);
+    if (rc->o->precision)
+        rc->o->precision(rc->o->precision_user, ps.paths, ps.worst_se, ps.worst_allowed, met);
+    return met;
+}
+
 /* ---- states ------------------------------------------------------------ */
 
 tr_status tr__runner_state(const tr__runner *r, void **state, size_t *len, tr_error *err)
@@ -264,6 +276,8 @@ tr_status tr__runner_state(const tr__runner *r, void **state, size_t *len, tr_er
     info.shard_n = r->shard_n;
     snprintf(info.manifest_sha, sizeof info.manifest_sha, "%s", r->manifest_sha);
     info.reference = (uint32_t)r->ref;
+    info.target_se = r->target.se;
+    info.target_rel = r->target.rel;
     info.nplans = r->np;
     char(*sha)[65] = calloc(r->np, sizeof *sha);
     tr__acc **accs = calloc(r->np, sizeof *accs);
@@ -347,6 +361,10 @@ tr_status tr__runner_same(const tr__runner *r, const tr__state_info *info, const
                 (unsigned long long)r->first);
     if (info->block != TR_PATH_BLOCK)
         DIFFERS("block size", "%u", (unsigned)info->block, (unsigned)TR_PATH_BLOCK);
+    if (info->target_se != r->target.se)
+        DIFFERS("precision target se", "%g", info->target_se, r->target.se);
+    if (info->target_rel != r->target.rel)
+        DIFFERS("relative precision target", "%g", info->target_rel, r->target.rel);
     if (info->reference != r->ref && info->nplans == r->np)
         DIFFERS("reference scenario", "%u", (unsigned)info->reference, (unsigned)r->ref);
 #undef DIFFERS
@@ -443,7 +461,8 @@ tr_status tr__runner_run(tr__runner *r, const tr__runner_opts *o, tr_error *err)
                          .stop = o->stop,
                          .every = o->checkpoint ? o->checkpoint_every : 0.0,
                          .checkpoint = checkpoint_now,
-                         .failed = &rc.failed};
+                         .failed = &rc.failed,
+                         .check = r->target.se > 0.0 || r->target.rel > 0.0 ? check_target : NULL};
     rc.rounds = &rounds;
     double t0 = now_seconds();
     st = tr__rounds_run(&rounds);
@@ -522,6 +541,25 @@ static tr_status coverage(const tr__state_info *info, const char *const *names, 
     return st;
 }
 
+/* A run with a precision target ends at the first round boundary where
+ * the target is met: its state (it has no shards) holds the blocks from b0
+ * to that boundary, which becomes the end the blocks must cover (*b1). */
+static tr_status target_end(const tr__state_info *info, const char *const *names, size_t n,
+                            uint64_t b0, uint64_t *b1, tr_error *err)
+{
+    if (n != 1)
+        return tr_error_add(err, TR_E_INPUT, names[1], NULL, 0, 0,
+                            "a run with a precision target is never split into shards: give "
+                            "its one state");
+    uint64_t e = info[0].nranges == 1 && info[0].ranges[0] == b0 ? info[0].ranges[1] : b0;
+    if (e < *b1 && (e == b0 || e != b0 + tr__rounds_boundary_after(e - b0 - 1)))
+        return tr_error_add(err, TR_E_INPUT, names[0], NULL, 0, 0,
+                            "holds blocks that do not end at a round boundary of a run with a "
+                            "precision target: an unfinished run (resume it instead)");
+    *b1 = e;
+    return TR_OK;
+}
+
 tr_status tr__runner_merge(tr__runner *r, const void *const *states, const size_t *lens,
                            const char *const *names, size_t n, tr_error *err)
 {
@@ -545,6 +583,8 @@ tr_status tr__runner_merge(tr__runner *r, const void *const *states, const size_
         if (tr__runner_same(r, &info[k], names[k], "it", than, err) != TR_OK) st = TR_E_INPUT;
     uint64_t b0, b1, lo, hi;
     tr__runner_blocks(r, &b0, &b1, &lo, &hi);
+    int target = r->target.se > 0.0 || r->target.rel > 0.0;
+    if (st == TR_OK && target) st = target_end(info, names, n, b0, &b1, err);
     if (st == TR_OK) st = coverage(info, names, n, b0, b1, err);
     for (size_t k = 0; k < n && st == TR_OK; k++) {
         st = add_state(r, states[k], lens[k], payload[k], names[k], err);
@@ -555,6 +595,14 @@ tr_status tr__runner_merge(tr__runner *r, const void *const *states, const size_
     for (size_t k = 0; k < r->np && st == TR_OK; k++)
         if (r->res[k]->total.oom)
             st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory merging");
+    if (st == TR_OK && target && b1 < hi) {
+        tr__precision_status ps;
+        if (!tr__precision_check(&r->res[0]->total, &r->target, &ps))
+            st = tr_error_add(err, TR_E_INPUT, names[0], NULL, 0, 0,
+                              "stops after %llu paths, where its precision target is not met: "
+                              "an unfinished run (resume it instead)",
+                              (unsigned long long)ps.paths);
+    }
     for (size_t k = 0; k < n; k++)
         tr__state_info_free(&info[k]);
     free(info);

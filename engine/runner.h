@@ -31,6 +31,7 @@ typedef struct tr__runner {
     const char *manifest_sha; /* a batch's manifest, or "" */
     uint64_t paths, seed, first;
     uint32_t shard_i, shard_n;
+    tr__target target; /* a precision target (part of the run's identity) */
     tr__blockset done; /* the blocks whose statistics are held */
     int threads;       /* used */
     double seconds;    /* the simulation took */
@@ -49,6 +50,8 @@ typedef struct tr__runner_opts {
     const void *resume;
     size_t resume_len;
     const char *resume_name;
+    tr_precision_fn precision;
+    void *precision_user;
 } tr__runner_opts;
 
 /* The blocks [b0, b1) of the run's paths, and [lo, hi) of its shard. */

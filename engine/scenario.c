@@ -39,6 +39,7 @@
 #include <cjson/cJSON.h>
 
 #include "fileio.h"
+#include "config_keys.h"
 #include "json_print.h"
 #include "json_scan.h"
 #include "sbuf.h"
@@ -255,6 +256,9 @@ typedef enum node_kind {
     K_STAY,
     K_COMPROMISE,
     K_DIST,
+    K_PRECISION,
+    K_SAMPLING,
+    K_AUTO,
     K_KINDS
 } node_kind;
 
@@ -274,8 +278,10 @@ typedef struct kind_info {
     size_t nmembers;
 } kind_info;
 
-static const char *const ORDER_ROOT[] = {"name",   "notes",   "horizon_months", "paths", "seed",
-                                         "copula", "factors", "consortia",      "trusts"};
+static const char *const ORDER_ROOT[] = {TR__KEYS_ROOT};
+static const char *const ORDER_PRECISION[] = {TR__KEYS_PRECISION};
+static const char *const ORDER_SAMPLING[] = {TR__KEYS_SAMPLING};
+static const char *const ORDER_AUTO[] = {TR__KEYS_AUTO};
 static const char *const ORDER_COPULA[] = {"type", "dof"};
 static const char *const ORDER_FACTOR[] = {"name", "scope"};
 static const char *const ORDER_CONSORTIUM[] = {"id", "name", "notes", "reserve"};
@@ -308,10 +314,9 @@ static const char *const ORDER_DIST[] = {"dist",   "value", "mean",   "sd",  "me
                                          "sigma",  "min",   "mode",   "max", "lambda",
                                          "values", "probs", "factors"};
 
-static const member_kind ROOT_MEMBERS[] = {{"copula", K_COPULA, NULL},
-                                           {"factors", K_FACTOR, "name"},
-                                           {"consortia", K_CONSORTIUM, "id"},
-                                           {"trusts", K_TRUST, "id"}};
+static const member_kind ROOT_MEMBERS[] = {
+    {"precision", K_PRECISION, NULL}, {"sampling", K_SAMPLING, NULL},    {"copula", K_COPULA, NULL},
+    {"factors", K_FACTOR, "name"},    {"consortia", K_CONSORTIUM, "id"}, {"trusts", K_TRUST, "id"}};
 static const member_kind TRUST_MEMBERS[] = {{"income_growth", K_DIST, NULL},
                                             {"cost_growth", K_DIST, NULL},
                                             {"commissioners", K_COMMISSIONER, "consortium"},
@@ -320,6 +325,7 @@ static const member_kind SCHEME_MEMBERS[] = {{"delivery", K_DIST, NULL},
                                              {"slippage", K_DIST, NULL},
                                              {"stay", K_STAY, NULL},
                                              {"compromise", K_COMPROMISE, NULL}};
+static const member_kind SAMPLING_MEMBERS[] = {{"auto", K_AUTO, NULL}};
 static const member_kind STAY_MEMBERS[] = {{"delay", K_DIST, NULL}};
 static const member_kind COMPROMISE_MEMBERS[] = {{"retained", K_DIST, NULL}};
 
@@ -337,6 +343,9 @@ static const kind_info KINDS[K_KINDS] = {
     [K_STAY] = {"stay", ORDER(ORDER_STAY), MEMBERS(STAY_MEMBERS)},
     [K_COMPROMISE] = {"compromise", ORDER(ORDER_COMPROMISE), MEMBERS(COMPROMISE_MEMBERS)},
     [K_DIST] = {"distribution", ORDER(ORDER_DIST), NULL, 0},
+    [K_PRECISION] = {"precision", ORDER(ORDER_PRECISION), NULL, 0},
+    [K_SAMPLING] = {"sampling", ORDER(ORDER_SAMPLING), MEMBERS(SAMPLING_MEMBERS)},
+    [K_AUTO] = {"automatic shift", ORDER(ORDER_AUTO), NULL, 0},
 };
 
 static const member_kind *member_of(node_kind k, const char *key)
@@ -443,7 +452,7 @@ typedef struct merger {
     int quiet;          /* > 0 inside a subtree the overlay supplies whole */
     bool blind;         /* no base: removals cannot be checked */
     const char *adding; /* inside an element the overlay appends: why it is new */
-    bool fixed_run;     /* "paths" and "seed" may not be changed */
+    bool fixed_run;     /* "paths", "seed" and "precision" may not be changed */
     bool nomem;
     change *changes;
     size_t nchanges, capchanges;
@@ -725,6 +734,11 @@ static void merge_object(merger *m, cJSON *dst, const cJSON *ov, node_kind k, co
                    "a scenario cannot change \"%s\": every scenario runs the same paths with the "
                    "same seed (a batch sets \"paths\" and \"seed\" in its manifest)",
                    key);
+        else if (k == K_ROOT && m->fixed_run && !strcmp(key, "precision"))
+            report(m->r, NULL,
+                   "a scenario cannot change \"precision\": every scenario runs the same paths, "
+                   "so one cannot stop earlier than another (a batch runs the paths its manifest "
+                   "sets)");
         else
             merge_member(m, dst, o, member_of(k, key));
         pb_pop(&m->r->path, om);

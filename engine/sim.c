@@ -306,6 +306,18 @@ void tr__sim_factors(tr__ws *ws)
             ws->z[j] = tr__norm_inv(draw_u64(ws, pl->own_z[j], 0, at));
         }
     }
+    /* Importance sampling: shifted draws, and the path's likelihood ratio
+     * (slot by slot, as the kernel). */
+    ws->weight = 1.0;
+    if (pl->mu_z) {
+        double logl = pl->mu_half;
+        for (size_t j = 0; j < pl->nz; j++)
+            if (pl->mu_z[j] != 0.0) {
+                ws->z[j] += pl->mu_z[j];
+                logl -= pl->mu_z[j] * ws->z[j];
+            }
+        ws->weight = tr__weight_of(logl);
+    }
     ws->tscale = 1.0;
     if (tr__t_copula(cfg)) {
         tr__draw_addr at = {.kind = TR__DRAW_CHI2};

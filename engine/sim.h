@@ -93,6 +93,7 @@ typedef struct tr__ws {
     /* the current path's factor draws and t copula scale 1 / sqrt(W / nu) (1 if Gaussian) */
     double *z;
     double tscale;
+    double weight; /* the path's weight (1 under plain sampling) */
     /* scratch of one trust */
     double *sav;    /* 4 * (H + 2): savings by month (savings.h's tr__booking) */
     double *oneoff; /* H + 2: one-off costs by month */

@@ -80,6 +80,8 @@ tr_status tr__state_encode(const tr__state_info *info, tr__acc *const *accs,
     tr__put_u32(&w, info->shard_n);
     tr__put_str(&w, info->manifest_sha, strlen(info->manifest_sha));
     tr__put_u32(&w, info->reference);
+    tr__put_f64(&w, info->target_se);
+    tr__put_f64(&w, info->target_rel);
     tr__put_u32(&w, (uint32_t)info->nplans);
     for (size_t k = 0; k < info->nplans; k++) {
         tr__put_str(&w, info->sha[k], strlen(info->sha[k]));
@@ -172,6 +174,8 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
     info->shard_n = tr__get_u32(&r);
     get_fixed(&r, info->manifest_sha, sizeof info->manifest_sha);
     info->reference = tr__get_u32(&r);
+    info->target_se = tr__get_f64(&r);
+    info->target_rel = tr__get_f64(&r);
     uint32_t np = tr__get_u32(&r);
     if (!r.bad && (np == 0 || np > 100000)) tr__rfail(&r, "an impossible number of configs");
     if (!r.bad) {

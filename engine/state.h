@@ -31,10 +31,11 @@ typedef struct tr__state_info {
     uint32_t kind;
     char engine[32]; /* engine version that wrote it */
     uint64_t seed, paths, first_path;
-    uint32_t block;            /* paths a block (TR_PATH_BLOCK) */
-    uint32_t shard_i, shard_n; /* which shard (0 of 0: not a shard) */
-    char manifest_sha[65];     /* a batch's manifest ("" for a run) */
-    uint32_t reference;        /* a batch's reference scenario */
+    uint32_t block;               /* paths a block (TR_PATH_BLOCK) */
+    uint32_t shard_i, shard_n;    /* which shard (0 of 0: not a shard) */
+    char manifest_sha[65];        /* a batch's manifest ("" for a run) */
+    uint32_t reference;           /* a batch's reference scenario */
+    double target_se, target_rel; /* a run's precision target (0: none) */
     size_t nplans;
     char (*sha)[65]; /* each config's hash */
     char **id;       /* each scenario's id ("" for a run) */

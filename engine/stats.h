@@ -103,6 +103,10 @@ double tr__hist_es(const tr__hist *h, double alpha);
 
 /* ---- Intervals --------------------------------------------------------- */
 
+/* The 97.5 % point of the standard normal: a 95 % interval's half-width in
+ * standard errors. */
+#define TR__Z95 1.959963984540054
+
 /* Wilson score 95 % interval (z = 1.959963984540054) for k successes in n. */
 void tr__wilson(uint64_t k, uint64_t n, double *lo, double *hi);
 

@@ -52,11 +52,33 @@ static void exceedance(const tr__hist *h, tr__dstat *d)
     }
 }
 
+/* The same under importance sampling: the mean of L X, the sd from the
+ * weighted second moment (the mean of L X^2) and the standard error from
+ * the sample of L X (the second set of sums holds the sum of (L X)^2). */
+static void moments_w(const tr__acc *a, size_t k, uint64_t n, double *mean, double *sd, double *se)
+{
+    double S = tr__xsum_value(&a->xs[k]), Q = tr__xsum_value(&a->xs[k + 1]);
+    double Q2 = tr__xsum_value(&a->xs[tr__acc_lsq(a, k)]);
+    double dn = (double)n;
+    *mean = n ? S / dn : NAN;
+    if (n < 2) {
+        *sd = n == 1 ? 0.0 : NAN;
+        *se = *sd;
+        return;
+    }
+    double m = S / dn;
+    *sd = sqrt(fmax(0.0, Q / dn - m * m) * dn / (dn - 1.0));
+    *se = sqrt(fmax(0.0, Q2 / dn - m * m) / (dn - 1.0));
+}
+
 /* A DIST from histogram h and the accumulator's sums at sum_index. */
 static void dstat(const tr__acc *a, const tr__hist *h, size_t sum_index, tr__dstat *d)
 {
-    d->n = h->n;
-    moments(a, sum_index, h->n, &d->mean, &d->sd, &d->se);
+    d->n = a->n;
+    if (a->weighted)
+        moments_w(a, sum_index, a->n, &d->mean, &d->sd, &d->se);
+    else
+        moments(a, sum_index, h->n, &d->mean, &d->sd, &d->se);
     for (int k = 0; k < TR__NQ; k++)
         d->q[k] = tr__hist_quantile(h, tr__quantile_keys[k].level);
     for (int k = 0; k < TR__NES; k++)
@@ -64,22 +86,56 @@ static void dstat(const tr__acc *a, const tr__hist *h, size_t sum_index, tr__dst
     exceedance(h, d);
 }
 
-static tr__prop proportion(uint64_t k, uint64_t n)
+/* Paths, in count units: n, or n weight units under importance sampling. */
+static double units(const tr__acc *a)
 {
-    tr__prop p = {k, n, (double)k / (double)n, 0.0, 0.0, 0.0};
-    p.se = sqrt(p.estimate * (1.0 - p.estimate) / (double)n);
-    tr__wilson(k, n, &p.lo, &p.hi);
+    return a->weighted ? ldexp((double)a->n, TR__W_BITS) : (double)a->n;
+}
+
+tr__prop tr__proportion(const tr__acc *a, uint64_t k, size_t l2_index)
+{
+    return tr__proportion_l2(a, k, a->weighted ? tr__xsum_value(&a->xs[l2_index]) : 0.0);
+}
+
+tr__prop tr__proportion_l2(const tr__acc *a, uint64_t k, double l2)
+{
+    uint64_t n = a->n;
+    tr__prop p = {k, n, (double)k / units(a), 0.0, 0.0, 0.0};
+    if (!a->weighted) {
+        p.se = sqrt(p.estimate * (1.0 - p.estimate) / (double)n);
+        tr__wilson(k, n, &p.lo, &p.hi);
+        return p;
+    }
+    /* the mean of L 1{event} over the paths, its se from the sample, and a
+     * normal interval clipped to [0, 1] */
+    double dn = (double)n, m = p.estimate;
+    p.se = n > 1 ? sqrt(fmax(0.0, l2 / dn - m * m) / (dn - 1.0)) : 0.0;
+    p.lo = fmax(0.0, m - TR__Z95 * p.se);
+    p.hi = fmin(1.0, m + TR__Z95 * p.se);
     return p;
 }
 
 /* Cumulative curve P(event by month t) from counts of the event's month. */
-static void curve(const uint64_t *by_month, size_t H, uint64_t n, double *out)
+static void curve(const tr__acc *a, const uint64_t *by_month, size_t H, double *out)
 {
     uint64_t c = 0;
+    double dn = units(a);
     for (size_t t = 0; t < H; t++) {
         c += by_month[t];
-        out[t] = (double)c / (double)n;
+        out[t] = (double)c / dn;
     }
+}
+
+/* The mean failure month of trust i (NaN when it never fails). */
+static double mean_month(const tr__acc *a, size_t i)
+{
+    if (!a->fail_count[i]) return NAN;
+    if (!a->weighted) return (double)a->tau_sum[i] / (double)a->fail_count[i];
+    const uint64_t *m = a->fail_by_month + i * (size_t)a->H;
+    double s = 0.0;
+    for (size_t t = 0; t < (size_t)a->H; t++)
+        s += (double)(t + 1) * (double)m[t];
+    return s / (double)a->fail_count[i];
 }
 
 static void trusts(tr__summary *s, const tr__summary_of *of, double **store)
@@ -93,12 +149,11 @@ static void trusts(tr__summary *s, const tr__summary_of *of, double **store)
         tr__trust_sum *t = &s->trusts[i];
         t->id = tr->id;
         t->name = tr->name;
-        t->p_fail = proportion(a->fail_count[i], a->n);
-        curve(a->fail_by_month + i * H, H, a->n, *store);
+        t->p_fail = tr__proportion(a, a->fail_count[i], tr__acc_fail_l2(a, i));
+        curve(a, a->fail_by_month + i * H, H, *store);
         t->fail_curve = *store;
         *store += H;
-        t->fail_month_mean =
-            a->fail_count[i] ? (double)a->tau_sum[i] / (double)a->fail_count[i] : NAN;
+        t->fail_month_mean = mean_month(a, i);
         dstat(a, &a->bo[i], tr__acc_bo(a, i, TR__S_SUM), &t->bailout);
         double *bands = *store;
         for (int b = 0; b < TR__NBANDS; b++)
@@ -119,9 +174,10 @@ static void trusts(tr__summary *s, const tr__summary_of *of, double **store)
             sc->planned = of->plan->plan_total[g];
             sc->shortfall_mean = tr__xsum_value(&a->xs[tr__acc_shortfall(a, g, 0)]) / (double)a->n;
             sc->shortfall_mean_given_fail =
-                a->fail_count[i]
-                    ? tr__xsum_value(&a->xs[tr__acc_shortfall(a, g, 1)]) / (double)a->fail_count[i]
-                    : NAN;
+                a->fail_count[i] ? tr__xsum_value(&a->xs[tr__acc_shortfall(a, g, 1)]) /
+                                       (a->weighted ? ldexp((double)a->fail_count[i], -TR__W_BITS)
+                                                    : (double)a->fail_count[i])
+                                 : NAN;
         }
     }
 }
@@ -139,23 +195,96 @@ static void consortia(tr__summary *s, const tr__summary_of *of, double **store)
         dstat(a, &a->req[k], tr__acc_cons(a, k, 0, TR__S_SUM), &c->requested);
         dstat(a, &a->paid[k], tr__acc_cons(a, k, 1, TR__S_SUM), &c->paid);
         dstat(a, &a->top[k], tr__acc_cons(a, k, 2, TR__S_SUM), &c->topup);
-        c->p_exhausted = proportion(a->exhausted[k], a->n);
-        curve(a->ex_by_month + k * H, H, a->n, *store);
+        c->p_exhausted = tr__proportion(a, a->exhausted[k], tr__acc_exh_l2(a, k));
+        curve(a, a->ex_by_month + k * H, H, *store);
         c->exhaust_curve = *store;
         *store += H;
     }
 }
 
+/* Under importance sampling: P(at least k fail) with its se, from the
+ * sums of L^2 by k, tail first. */
+static void at_least(tr__summary *s, const tr__acc *a)
+{
+    uint64_t tail = 0;
+    tr__xsum l2;
+    tr__xsum_zero(&l2);
+    for (size_t k = s->n_trusts + 1; k-- > 0;) {
+        tail += a->nfail[k];
+        tr__xsum_merge(&l2, &a->xs[tr__acc_nfail_l2(a, k)]);
+        s->at_least[k] = tr__proportion_l2(a, tail, tr__xsum_value(&l2));
+    }
+}
+
 static void sys(tr__summary *s, const tr__acc *a)
 {
-    double fsum = 0.0;
+    double fsum = 0.0, dn = units(a);
     for (size_t k = 0; k <= s->n_trusts; k++) {
         fsum += (double)k * (double)a->nfail[k];
-        s->failures_dist[k] = (double)a->nfail[k] / (double)a->n;
+        s->failures_dist[k] = (double)a->nfail[k] / dn;
     }
-    s->failures_mean = fsum / (double)a->n;
+    s->failures_mean = fsum / dn;
+    if (s->at_least) at_least(s, a);
     dstat(a, &a->sys_bo, tr__acc_sys(a, 0, TR__S_SUM), &s->sys_bailout);
     dstat(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM), &s->sys_topup);
+}
+
+int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_status *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->on = 1;
+    ps->target = *t;
+    ps->paths = a->n;
+    ps->met = a->n > 0;
+    double worst_ratio = -1.0, dn = (double)a->n;
+    for (size_t i = 0; i < a->nt && a->n > 0; i++) {
+        uint64_t k = a->fail_count[i];
+        tr__prop pr = tr__proportion(a, k, tr__acc_fail_l2(a, i));
+        double p = pr.estimate, q = 1.0 / dn;
+        double se = k ? pr.se : sqrt(q * (1.0 - q) / dn);
+        double allowed = fmax(t->se, t->rel * p);
+        if (!(se <= allowed)) ps->met = 0;
+        double ratio = allowed > 0.0 ? se / allowed : INFINITY;
+        if (ratio > worst_ratio) {
+            worst_ratio = ratio;
+            ps->worst = i;
+            ps->worst_se = se;
+            ps->worst_allowed = allowed;
+        }
+    }
+    return ps->met;
+}
+
+static tr_status sampling(tr__summary *s, const tr__summary_of *of, tr_error *err)
+{
+    const tr__plan *pl = of->plan;
+    const tr__acc *a = of->acc;
+    tr__sampling_sum *ss = &s->sampling;
+    if (!pl->mu_z) return TR_OK;
+    const tr_config *cfg = pl->cfg;
+    ss->on = 1;
+    ss->factor = calloc(cfg->n_factors + 1, sizeof *ss->factor);
+    ss->mu = calloc(cfg->n_factors + 1, sizeof *ss->mu);
+    if (!ss->factor || !ss->mu) {
+        tr__summary_free(s);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory summarising the run");
+    }
+    for (size_t f = 0; f < cfg->n_factors; f++) {
+        double mu = pl->zoff[f] < pl->nz ? pl->mu_z[pl->zoff[f]] : 0.0;
+        if (mu == 0.0 && !pl->pilot.automatic) continue;
+        if (cfg->factors[f].scope == TR__SCOPE_TRUST) continue;
+        if (cfg->factors[f].scope == TR__SCOPE_CONSORTIUM && cfg->n_consortia == 0) continue;
+        ss->factor[ss->n] = cfg->factors[f].name;
+        ss->mu[ss->n++] = mu;
+    }
+    double sum_l = ldexp((double)a->sys_bo.n, -TR__W_BITS);
+    double sum_l2 = tr__xsum_value(&a->xs[tr__acc_l2(a)]);
+    ss->ess = sum_l2 > 0.0 ? sum_l * sum_l / sum_l2 : 0.0;
+    ss->mean_weight = a->n ? sum_l / (double)a->n : NAN;
+    ss->pilot = pl->pilot.automatic ? &pl->pilot : NULL;
+    const tr__sampling *smp = tr__config_sampling(cfg);
+    if (ss->pilot && smp->event == TR__EVENT_FAILURES_AT_LEAST) ss->event_k = smp->k;
+    return TR_OK;
 }
 
 tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *err)
@@ -177,9 +306,11 @@ tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *e
     s->schemes = calloc(s->n_schemes + 1, sizeof *s->schemes);
     s->consortia = calloc(s->n_consortia + 1, sizeof *s->consortia);
     s->failures_dist = calloc(s->n_trusts + 1, sizeof *s->failures_dist);
+    if (of->acc->weighted) s->at_least = calloc(s->n_trusts + 1, sizeof *s->at_least);
     s->storage =
         malloc(((s->n_trusts * (1 + TR__NBANDS) + s->n_consortia) * H + 1) * sizeof *s->storage);
-    if (!s->trusts || !s->schemes || !s->consortia || !s->failures_dist || !s->storage) {
+    if (!s->trusts || !s->schemes || !s->consortia || !s->failures_dist || !s->storage ||
+        (of->acc->weighted && !s->at_least)) {
         tr__summary_free(s);
         return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory summarising the run");
     }
@@ -187,7 +318,11 @@ tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *e
     trusts(s, of, &store);
     consortia(s, of, &store);
     sys(s, of->acc);
-    return TR_OK;
+    if (of->target) {
+        tr__precision_check(of->acc, of->target, &s->precision);
+        s->precision.max_paths = of->max_paths;
+    }
+    return sampling(s, of, err);
 }
 
 void tr__summary_free(tr__summary *s)
@@ -197,6 +332,9 @@ void tr__summary_free(tr__summary *s)
     free(s->schemes);
     free(s->consortia);
     free(s->failures_dist);
+    free(s->at_least);
     free(s->storage);
+    free(s->sampling.factor);
+    free(s->sampling.mu);
     memset(s, 0, sizeof *s);
 }

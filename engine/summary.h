@@ -72,6 +72,49 @@ typedef struct tr__cons_sum {
     const double *exhaust_curve; /* H: P(exhausted by month t) */
 } tr__cons_sum;
 
+/* A precision target (docs/model.md, "Precision targets"): every trust's
+ * P(fail) with se <= max(target_se, target_rel * estimate), where a trust
+ * that has not failed yet counts as one failure for its se. */
+typedef struct tr__target {
+    double se, rel; /* 0: not asked */
+} tr__target;
+
+/* Where a run stands against its target. */
+typedef struct tr__precision_status {
+    int on; /* a target was asked for */
+    tr__target target;
+    uint64_t max_paths; /* the most the run could use */
+    uint64_t paths;     /* the paths the statistics hold */
+    int met;            /* every trust meets it */
+    size_t worst;       /* the trust furthest from it (largest se / allowed) */
+    double worst_se, worst_allowed;
+} tr__precision_status;
+
+/* Check the statistics against the target (into *ps; returns ps->met). */
+int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_status *ps);
+
+/* Importance sampling as run: the shift (factor by factor), the effective
+ * sample size (sum L)^2 / sum L^2 and the mean weight sum L / n; for an
+ * automatic shift, the pilot that chose it. */
+typedef struct tr__sampling_sum {
+    int on; /* 0: plain sampling */
+    size_t n;
+    const char **factor; /* n: the shifted factors' names */
+    double *mu;          /* n: their shifts */
+    double ess, mean_weight;
+    const tr__pilot_info *pilot; /* an automatic shift's pilot, or NULL */
+    size_t event_k;              /* the pilot's event is "at least k trusts fail" (0: another) */
+} tr__sampling_sum;
+
+/* A proportion from the statistics: k (in count units: paths, or weight
+ * units under importance sampling) of the run's paths, with its standard
+ * error and 95 % interval (Wilson; under importance sampling a normal one
+ * clipped to [0, 1], from the sum of L^2 over the event's paths at
+ * l2_index). */
+tr__prop tr__proportion(const tr__acc *a, uint64_t k, size_t l2_index);
+/* The same with the sum of L^2 given. */
+tr__prop tr__proportion_l2(const tr__acc *a, uint64_t k, double l2);
+
 typedef struct tr__summary {
     const char *name, *sha256; /* the config's */
     const char *copula;        /* "gaussian" or "t" */
@@ -83,8 +126,11 @@ typedef struct tr__summary {
     tr__cons_sum *consortia;
     double failures_mean;  /* expected number of trusts failing */
     double *failures_dist; /* n_trusts + 1: P(exactly k fail) */
+    tr__prop *at_least;    /* n_trusts + 1: P(at least k fail), under importance sampling */
     tr__dstat sys_bailout, sys_topup;
-    double *storage; /* the curves and bands */
+    tr__precision_status precision; /* on == 0 without a target */
+    tr__sampling_sum sampling;      /* on == 0 under plain sampling */
+    double *storage;                /* the curves and bands */
 } tr__summary;
 
 /* What the summary is of: a run's plan and merged (flushed) statistics,
@@ -92,7 +138,9 @@ typedef struct tr__summary {
 typedef struct tr__summary_of {
     const tr__plan *plan;
     const tr__acc *acc;
-    uint64_t paths, seed, first_path;
+    uint64_t paths, seed, first_path; /* paths: those the statistics hold */
+    const tr__target *target;         /* a precision target, or NULL */
+    uint64_t max_paths;               /* with a target: the most the run could use */
 } tr__summary_of;
 
 /* Work the summary out. It points into the config (names, ids), which

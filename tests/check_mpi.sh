@@ -6,7 +6,8 @@
 #
 # identical: for each K (default 1 2 3 5), results.json and the CSVs written
 #   by `mpirun -np K` are byte for byte those of one process (one thread a
-#   process, and two for the last K), and nothing else is left behind.
+#   process, and two for the last K), and nothing else is left behind; so
+#   are those of `mpirun -np 2 ... --resume` with nothing to resume.
 # failures: a rank that cannot write its checkpoints (its --out, given by an
 #   MPMD launch, is under a file), a rank that fails after its part
 #   (TRUSTRISK_TEST_FAIL_RANK, a testing aid) and a damaged checkpoint of
@@ -50,7 +51,9 @@ if [ -n "${TR_LSAN_SUPPRESSIONS:-}" ]; then
   export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TR_LSAN_SUPPRESSIONS"
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 fi
-mpirun_flags="--oversubscribe --allow-run-as-root"
+mpi() {
+  mpirun --oversubscribe --allow-run-as-root "$@"
+}
 
 work=$(mktemp -d /tmp/tr-mpi-XXXXXX) || exit 1
 trap '[ -n "${TR_KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -102,7 +105,7 @@ identical() {
     threads=1
     [ "$k" = "$last" ] && threads=2
     start=$(date +%s)
-    if ! mpirun $mpirun_flags -np "$k" "$bin" run "$config" --out "$work/np$k" --paths "$paths" \
+    if ! mpi -np "$k" "$bin" run "$config" --out "$work/np$k" --paths "$paths" \
       --threads "$threads" --quiet >"$work/np$k.log" 2>&1; then
       cat "$work/np$k.log"
       fail "mpirun -np $k failed"
@@ -115,6 +118,16 @@ identical() {
     fi
     echo "mpirun -np $k, $threads thread(s) each: the bytes of one process ($(($(date +%s) - start)) s)"
   done
+  # --resume with nothing to resume: every process starts afresh.
+  if mpi -np 2 "$bin" run "$config" --out "$work/fresh" --paths "$paths" --threads 1 --quiet \
+    --resume >"$work/fresh.log" 2>&1; then
+    same "$work/fresh" "$work/one" "mpirun -np 2 --resume with no checkpoint"
+    expect_in "$work/fresh.log" "nothing to resume" "mpirun -np 2 --resume with no checkpoint"
+    echo "mpirun -np 2 --resume with no checkpoint: starts afresh, the bytes of one process"
+  else
+    cat "$work/fresh.log"
+    fail "mpirun -np 2 --resume with no checkpoint failed"
+  fi
 }
 
 # The ranks (the children of mpirun $1), once all $2 have stopped (SIGSTOP
@@ -141,7 +154,7 @@ failures() {
   : >"$work/a-file"
   args="run $config --paths $paths --threads 1 --quiet --checkpoint-every 0.000001"
   # shellcheck disable=SC2086
-  mpirun $mpirun_flags -np 1 "$bin" $args --out "$out" : -np 1 "$bin" $args --out "$work/a-file/sub" \
+  mpi -np 1 "$bin" $args --out "$out" : -np 1 "$bin" $args --out "$work/a-file/sub" \
     >"$work/io.log" 2>&1
   rc=$?
   [ $rc -ne 0 ] || fail "a rank that cannot write its checkpoint: the job exited 0"
@@ -152,7 +165,7 @@ failures() {
 
   # A rank that fails once its part is done (the testing aid).
   out=$work/late
-  mpirun $mpirun_flags -np 3 -x TRUSTRISK_TEST_FAIL_RANK=2 "$bin" run "$config" --out "$out" \
+  mpi -np 3 -x TRUSTRISK_TEST_FAIL_RANK=2 "$bin" run "$config" --out "$out" \
     --paths "$paths" --threads 1 --quiet >"$work/late.log" 2>&1
   rc=$?
   [ $rc -ne 0 ] || fail "a rank failing after its part: the job exited 0"
@@ -166,7 +179,9 @@ failures() {
   paths=40960
   run_one "$work/one40"
   out=$work/stop
-  mpirun $mpirun_flags -np 2 -x TRUSTRISK_TEST_PAUSE=replacing "$bin" run "$config" --out "$out" \
+  # (mpirun itself in the background, not mpi(), so that $! is mpirun's)
+  mpirun --oversubscribe --allow-run-as-root -np 2 -x TRUSTRISK_TEST_PAUSE=replacing \
+    "$bin" run "$config" --out "$out" \
     --paths "$paths" --threads 1 --quiet --checkpoint-every 0.000001 >"$work/stop.log" 2>&1 &
   job=$!
   if ranks=$(stopped_ranks $job 2); then
@@ -176,12 +191,20 @@ failures() {
       sleep 0.05
     done
   else
+    for p in $(pgrep -P $job); do kill -KILL "$p"; done
     kill -KILL $job
+    wait $job
+    cat "$work/stop.log"
     fail "the ranks never paused at their first checkpoint"
+    return
   fi
   wait $job
   rc=$?
-  [ $rc -eq 3 ] || { cat "$work/stop.log"; fail "SIGTERM: exit $rc, not 3"; }
+  if [ $rc -ne 3 ]; then
+    cat "$work/stop.log"
+    fail "SIGTERM: exit $rc, not 3"
+    return
+  fi
   for r in 0 1; do
     [ -s "$out/checkpoint-$r-of-2.trs" ] || fail "SIGTERM: rank $r saved no checkpoint"
   done
@@ -212,13 +235,13 @@ failures() {
   fi
 
   # Only run and batch spread over MPI processes, and not with --shard.
-  mpirun $mpirun_flags -np 2 "$bin" merge "$work/one40" --out "$work/m" >"$work/merge.log" 2>&1
+  mpi -np 2 "$bin" merge "$work/one40" --out "$work/m" >"$work/merge.log" 2>&1
   rc=$?
-  [ $rc -ne 0 ] && [ ! -e "$work/m" ] || fail "merge under mpirun: exit $rc"
+  if [ $rc -eq 0 ] || [ -e "$work/m" ]; then fail "merge under mpirun: exit $rc"; fi
   expect_in "$work/merge.log" "only run and batch spread their work over MPI" "merge under mpirun"
-  mpirun $mpirun_flags -np 2 "$bin" run "$config" --shard 0/2 --out "$work/sh" >"$work/shard.log" 2>&1
+  mpi -np 2 "$bin" run "$config" --shard 0/2 --out "$work/sh" >"$work/shard.log" 2>&1
   rc=$?
-  [ $rc -ne 0 ] && [ ! -e "$work/sh" ] || fail "--shard under mpirun: exit $rc"
+  if [ $rc -eq 0 ] || [ -e "$work/sh" ]; then fail "--shard under mpirun: exit $rc"; fi
   expect_in "$work/shard.log" "--shard: under mpirun" "--shard under mpirun"
   echo "merge and --shard under mpirun: refused"
 }

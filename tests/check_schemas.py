@@ -8,7 +8,7 @@
 2. Every bundled config (configs/, bench/credit.json, tests/data/valid/,
    the fuzz corpus's valid-*.json) validates against config.schema.json
    (bench/national.json, 4,394 schemes, would take the validator seconds).
-3. Fresh results.json files (two bundled configs, run by the real binary)
+3. Fresh results.json files (three bundled configs, one importance-sampled, run by the real binary)
    validate against results.schema.json.
 4. The loader and the schema agree on tests/invalid/*.json and
    tests/data/schemas/config-*.json: every file the loader refuses is refused
@@ -146,7 +146,7 @@ def main():
 
     # 3. fresh results
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("example", "south-london-2012"):
+        for name in ("example", "south-london-2012", "rare-events"):
             out = os.path.join(tmp, name)
             subprocess.run([args.binary, "run", os.path.join(src, "configs", name + ".json"),
                             "--paths", "2000", "--quiet", "--out", out],
@@ -154,6 +154,17 @@ def main():
             err = first_error(results, strict_json(os.path.join(out, "results.json")))
             if err:
                 fail("results.json of configs/%s.json does not validate: %s" % (name, err))
+        # a run with a precision target (results.json's "precision")
+        out = os.path.join(tmp, "target")
+        subprocess.run([args.binary, "run", os.path.join(src, "configs", "example.json"),
+                        "--paths", "20000", "--target-se", "0.01", "--quiet", "--out", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        doc = strict_json(os.path.join(out, "results.json"))
+        if "precision" not in doc:
+            fail("a run with --target-se wrote no precision object")
+        err = first_error(results, doc)
+        if err:
+            fail("results.json of a run with a precision target does not validate: %s" % err)
 
     # 4. loader and schema agree
     listed = listed_not_expressible(os.path.join(sdir, "NOT-EXPRESSIBLE.md"))

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,36 @@ tr_config *th_load_as(const char *name, const char *json)
 tr_config *th_load(const char *json)
 {
     return th_load_as("test.json", json);
+}
+
+const tr_diag *th_find_diag(const tr_error *err, const char *path, const char *sub)
+{
+    for (size_t i = 0; i < err->count; i++) {
+        const tr_diag *d = &err->diags[i];
+        bool path_ok = path ? d->path && strcmp(d->path, path) == 0 : d->path == NULL;
+        if (path_ok && strstr(d->message, sub)) return d;
+    }
+    return NULL;
+}
+
+void th_config_refused(const char *name, const char *json, const char *path, const char *sub)
+{
+    tr_error e;
+    tr_error_init(&e);
+    char *j = th_json("%s", json);
+    tr_config *cfg = (tr_config *)&e; /* must be overwritten with NULL */
+    tr_status st = tr_config_load_buffer(j, strlen(j), name, &cfg, &e);
+    free(j);
+    if (!th_find_diag(&e, path, sub)) tr_error_print(&e, stderr);
+    cr_assert_eq(st, TR_E_INPUT, "status %d", st);
+    cr_assert_null(cfg);
+    cr_assert_not_null(th_find_diag(&e, path, sub), "no diagnostic at %s containing '%s'",
+                       path ? path : "(null)", sub);
+    for (size_t i = 0; i < e.count; i++) {
+        cr_assert_str_eq(e.diags[i].file, name);
+        cr_assert_eq(e.diags[i].status, TR_E_INPUT);
+    }
+    tr_error_clear(&e);
 }
 
 tr_status th_run(const tr_config *cfg, uint64_t paths, uint64_t seed, int threads, tr_results **res,

@@ -38,6 +38,17 @@ char *th_json(const char *fmt, ...) TH_PRINTF(1, 2);
 tr_config *th_load(const char *json);
 tr_config *th_load_as(const char *name, const char *json);
 
+/* The diagnostic of `err` at `path` (NULL: one without a path) whose
+ * message holds `sub`, or NULL. */
+const tr_diag *th_find_diag(const tr_error *err, const char *path, const char *sub);
+
+/* Load a config written with single quotes (th_json), named `name` in
+ * messages: it must be refused (TR_E_INPUT, no config) with a diagnostic
+ * at `path` (NULL: the whole document) whose message holds `sub`, and
+ * every diagnostic must be an input error naming `name`. Every problem is
+ * printed when the one expected is missing. */
+void th_config_refused(const char *name, const char *json, const char *path, const char *sub);
+
 /* ---- runs and results.json -------------------------------------------- */
 
 /* tr_run with `paths`, `seed` and `threads` (0: the default). */

@@ -573,6 +573,22 @@ Test(cli_batch, under_mpi_the_same_bytes, .timeout = 120)
     expect_same_outputs(at("mpi"), at("one"));
 }
 
+Test(cli_batch, a_batch_has_no_precision_target)
+{
+    const char *manifest = small_manifest();
+    const char *opt[] = {"--target-se", "--target-rel"};
+    for (int k = 0; k < 2; k++) {
+        th_cli r = th_run_cli(
+            (const char *const[]){"batch", manifest, "--out", at("out/b"), opt[k], "0.1", NULL});
+        cr_expect_eq(r.status, 2, "%s: %s", opt[k], r.err);
+        cr_expect(strstr(r.err, opt[k]) && strstr(r.err, "a batch has no precision target"), "%s",
+                  r.err);
+        cr_expect_str_empty(r.out);
+        th_cli_free(&r);
+    }
+    cr_expect(!exists(at("out")), "a refused batch wrote something");
+}
+
 Test(cli_batch, bad_manifest_exits_2_and_writes_nothing)
 {
     const char *bad[][2] = {

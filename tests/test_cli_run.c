@@ -3,7 +3,9 @@
  * the real binary on real configs. Byte-identical results.json at 1, 2 and
  * 7 threads and under OMP_NUM_THREADS; every output file present; run-time
  * errors (an output folder that cannot be made) give exit 1 and leave
- * nothing behind; a rejected config writes nothing.
+ * nothing behind; a rejected config writes nothing. A national config (220
+ * trusts) reads well: a summary of the 20 trusts most at risk, a report
+ * under 5 MB whose long tables scroll.
  */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
@@ -236,4 +238,114 @@ Test(cli_run, report_after_run)
     cr_expect(strstr(h, "<html") != NULL);
     free(h);
     cr_expect_eq(th_sh(TR_BINARY " report %s/nothing-here 2>/dev/null", tmpdir), 2);
+}
+
+/* Count the occurrences of `needle` in s[0 .. end). */
+static int count_in(const char *s, const char *end, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(s, needle); p && p < end; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * A config the size of England's provider sector (bench/national.json,
+ * generated: 220 trusts, 42 consortia, 4,394 schemes) reads well: the
+ * printed summary lists the 20 trusts most at risk and says how many more
+ * are in trusts.csv; the report stays under 5 MB, its long tables scroll in
+ * boxes (every trust still in the ranking) and its schemes table keeps the
+ * 200 schemes that drive failure most.
+ */
+Test(cli_run, a_national_config_reads_well, .timeout = 300)
+{
+    const char *national = TR_SOURCE_DIR "/bench/national.json";
+    cr_assert_eq(th_sh(TR_BINARY " run %s --out %s/nat --paths 256 --report --quiet > %s/out.txt",
+                       national, tmpdir, tmpdir),
+                 0);
+    char *p = th_fmt("%s/out.txt", tmpdir);
+    char *out = th_read_ok(p);
+    free(p);
+    const char *table = strstr(out, "Trusts, most at risk first");
+    const char *cons = strstr(out, "\nConsortia");
+    cr_assert(table && cons, "%s", out);
+    cr_expect_eq(count_in(table, cons, "\n  trust-"), TR_SUMMARY_TRUSTS, "%s", out);
+    cr_expect(strstr(out, "\n  ... and 200 more trusts, ranked lower, in trusts.csv\n"), "%s", out);
+    free(out);
+    p = th_fmt("%s/nat/report.html", tmpdir);
+    size_t len = 0;
+    char *h = th_read(p, &len);
+    free(p);
+    cr_assert_not_null(h);
+    cr_expect_lt(len, 5u * 1024 * 1024, "report.html is %zu bytes", len);
+    const char *rank = strstr(h, "<div class=\"scroll\">\n<table id=\"ranking-table\"");
+    cr_assert_not_null(rank, "the ranking does not scroll");
+    cr_expect_eq(count_in(rank, strstr(rank, "</table>"), "<tr data-id="), 220);
+    const char *sch = strstr(h, "<table id=\"schemes-table\"");
+    cr_assert_not_null(sch);
+    cr_expect_eq(count_in(sch, strstr(sch, "</table>"), "<tr><td>"), 200);
+    cr_expect(strstr(h, "The other 4194 schemes, which drive failure less, are in schemes.csv"));
+    free(h);
+}
+
+Test(cli_run, a_precision_target_stops_at_the_same_paths_at_any_thread_count)
+{
+    char *first = NULL;
+    for (int t = 1; t <= 3; t++) {
+        cr_assert_eq(th_sh(TR_BINARY " run %s --out %s/p%d --paths 100000 --target-se 0.005 "
+                                     "--threads %d > %s/p%d.txt 2>&1",
+                           example, tmpdir, t, t, tmpdir, t),
+                     0);
+        char *path = th_fmt("%s/p%d/results.json", tmpdir, t);
+        char *r = th_read_ok(path);
+        free(path);
+        if (!first) {
+            first = r;
+            cJSON *j = cJSON_Parse(r);
+            cr_expect_eq(th_num(j, "paths"), 8192);
+            cr_expect(cJSON_IsTrue(th_at(j, "precision/met")));
+            cJSON_Delete(j);
+            path = th_fmt("%s/p1.txt", tmpdir);
+            char *out = th_read_ok(path);
+            free(path);
+            cr_expect(strstr(out, "Precision target se <= 0.005 met after 8192 of at most 100000"),
+                      "%s", out);
+            free(out);
+        } else {
+            cr_expect_str_eq(r, first, "%d threads", t);
+            free(r);
+        }
+    }
+    free(first);
+    /* bad targets, and a target with shards: exit 2, nothing written */
+    cr_expect_eq(th_sh(TR_BINARY " run %s --out %s/bad --target-se 0 2>/dev/null", example, tmpdir),
+                 2);
+    cr_expect_eq(
+        th_sh(TR_BINARY " run %s --out %s/bad --target-rel 1.5 2>/dev/null", example, tmpdir), 2);
+    cr_expect_eq(th_sh(TR_BINARY " run %s --out %s/bad --target-se 0.01 --shard 0/2 2>/dev/null",
+                       example, tmpdir),
+                 2);
+    char *bad = th_fmt("%s/bad", tmpdir);
+    cr_expect_eq(access(bad, F_OK), -1, "nothing written");
+    free(bad);
+}
+
+Test(cli_run, the_report_and_summary_say_a_run_was_importance_sampled)
+{
+    cr_assert_eq(th_sh(TR_BINARY " run " TR_SOURCE_DIR "/configs/rare-events.json --out %s/is "
+                                 "--report > %s/is.txt 2>&1",
+                       tmpdir, tmpdir),
+                 0);
+    char *path = th_fmt("%s/is/report.html", tmpdir);
+    char *html = th_read_ok(path);
+    free(path);
+    cr_expect(strstr(html, "<strong>importance sampled</strong>"));
+    cr_expect(strstr(html, "(chosen by the pilot); effective sample size"));
+    free(html);
+    path = th_fmt("%s/is.txt", tmpdir);
+    char *out = th_read_ok(path);
+    free(path);
+    cr_expect(strstr(out, "Importance sampling, automatic shift: national +"), "%s", out);
+    cr_expect(strstr(out, "P(at least 8 trusts fail) = "), "%s", out);
+    free(out);
 }

@@ -471,7 +471,11 @@ Test(edges, results_json_never_disguises_nonfinite_as_null)
      * and sd are not numbers, and results.json is refused, naming where. */
     res->total.xs[tr__acc_bo(&res->total, 0, TR__S_SUM)].overflow = 1;
     tr__summary_free(&res->summary);
-    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    tr__summary_of of = {.plan = &res->plan,
+                         .acc = &res->total,
+                         .paths = res->paths,
+                         .seed = res->seed,
+                         .first_path = res->first_path};
     cr_assert_eq(tr__summary_make(&res->summary, &of, &e), TR_OK);
     text = (char *)&e;
     cr_expect_eq(tr_results_json(res, &text, &e), TR_E_INTERNAL);

@@ -19,6 +19,7 @@
 
 #include "trustrisk/trustrisk.h"
 #include "helpers.h"
+#include "model.h"
 
 #ifndef TR_SOURCE_DIR
 #error "TR_SOURCE_DIR must name the source tree"
@@ -279,6 +280,38 @@ Test(import, consortia_from_the_base)
     cr_expect(strstr(json, "\"id\": \"north\",\n      \"reserve\": 1"), "%s", json);
     tr_config_free(cfg);
     free(json);
+}
+
+/* The base may hold "precision" and "sampling": they come out in their
+ * documented place, their members in order, and reach the model. */
+Test(import, precision_and_sampling_from_the_base)
+{
+    char *json = import_ok(TRUSTS, SCHEMES, CONSORTIA,
+                           "{\"sampling\": {\"shift\": {\"national\": 2}, \"method\": \"shift\"},"
+                           " \"precision\": {\"target_rel\": 0.1, \"target_se\": 0.001},"
+                           " \"horizon_months\": 12, \"name\": \"b\", \"factors\": [{\"scope\":"
+                           " \"global\", \"name\": \"national\"}]}");
+    const char *order[] = {"\"name\"",       "\"horizon_months\"", "\"precision\"", "\"target_se\"",
+                           "\"target_rel\"", "\"sampling\"",       "\"method\"",    "\"shift\"",
+                           "\"factors\"",    "\"consortia\"",      "\"trusts\""};
+    const char *at = json;
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        const char *next = strstr(at, order[k]);
+        cr_assert_not_null(next, "%s missing or out of order in\n%s", order[k], json);
+        at = next;
+    }
+    tr_config *cfg = load(json);
+    cr_expect(cfg->precision.set);
+    cr_expect_eq(cfg->precision.se, 0.001);
+    cr_expect_eq(cfg->sampling.method, TR__SAMPLING_SHIFT);
+    cr_expect_eq(tr__sampling_mu(&cfg->sampling, 0), 2);
+    tr_config_free(cfg);
+    free(json);
+    /* and their problems are the loader's, at their paths in the base */
+    expect_problem(TRUSTS, SCHEMES, CONSORTIA,
+                   "{\"horizon_months\": 12, \"sampling\": {\"method\": \"shift\", \"shift\":"
+                   " {\"nowhere\": 1}}}",
+                   "base.json", 0, "sampling.shift.nowhere", "unknown factor \"nowhere\"");
 }
 
 /* ------------------------------------------------------- cell problems */

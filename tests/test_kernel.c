@@ -129,3 +129,10 @@ Test(kernel, national_workload_bit_for_bit)
     compare("bench/national.json", 20120716, 0, TR__CHUNK, 1);
     compare("bench/national.json", 9, 65, 23, 1);
 }
+
+Test(kernel, importance_sampling_bit_for_bit)
+{
+    /* shifted draws (a global and a consortium-scoped factor) and weights */
+    compare("tests/data/example-shift.json", 1, 0, TR__CHUNK, 4);
+    compare("tests/data/example-shift.json", 8, 1003, 37, 3);
+}

@@ -101,7 +101,11 @@ static tr_results *make_results(const tr_config *cfg)
     res->seed = 42;
     res->threads = 1;
     res->seconds = 0.25;
-    tr__summary_of of = {&res->plan, &res->total, res->paths, res->seed, res->first_path};
+    tr__summary_of of = {.plan = &res->plan,
+                         .acc = &res->total,
+                         .paths = res->paths,
+                         .seed = res->seed,
+                         .first_path = res->first_path};
     cr_assert_eq(tr__summary_make(&res->summary, &of, &err), TR_OK);
     tr_error_clear(&err);
     return res;

@@ -296,6 +296,17 @@ Test(report, without_a_drawer_the_page_says_gnuplot_is_missing)
     free(html);
 }
 
+Test(report, short_tables_do_not_scroll)
+{
+    /* the fixture's tables are short: laid out in full, no scroll box (the
+     * national config's long ones are in test_cli_run.c) */
+    char *html = report_of_fixture(NULL, NULL);
+    cr_expect_null(strstr(html, "<div class=\"scroll\">"));
+    cr_expect_null(strstr(html, "the table scrolls"));
+    cr_expect_not_null(strstr(html, ".scroll{max-height:"), "the style for long tables is there");
+    free(html);
+}
+
 Test(report, config_strings_are_escaped)
 {
     char *html = report_of_fixture(NULL, NULL);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "helpers.h"
+#include "model.h"
 #include "trustrisk/trustrisk.h"
 
 #ifndef TR_SOURCE_DIR
@@ -109,23 +110,31 @@ static const char *str_at(const cJSON *root, const char *where)
     return v;
 }
 
-/* Merge `overlay` onto BASE; must succeed. The tree is the caller's. */
-static cJSON *merge_ok(const char *overlay, char **text)
+/* `overlay` onto the config text `base`: must merge, without a word; the
+ * merged text is the caller's. */
+static char *merged_onto(const char *base, const char *overlay)
 {
     tr_error err;
     tr_error_init(&err);
     char *json = NULL;
-    tr_status st = tr_overlay_merge(BASE, strlen(BASE), overlay, strlen(overlay), &json, &err);
+    tr_status st = tr_overlay_merge(base, strlen(base), overlay, strlen(overlay), &json, &err);
     if (st != TR_OK) show(&err);
     cr_assert_eq(st, TR_OK, "merge failed");
     cr_assert_eq(err.count, 0);
+    tr_error_clear(&err);
+    return json;
+}
+
+/* Merge `overlay` onto BASE; must succeed. The tree is the caller's. */
+static cJSON *merge_ok(const char *overlay, char **text)
+{
+    char *json = merged_onto(BASE, overlay);
     cJSON *t = cJSON_Parse(json);
     cr_assert_not_null(t);
     if (text)
         *text = json;
     else
         free(json);
-    tr_error_clear(&err);
     return t;
 }
 
@@ -404,6 +413,68 @@ Test(merge, canonical_order_and_a_fixed_point)
     tr_error_clear(&err);
 }
 
+/* The sampling method of a merged config, which must load; -1 if it does
+ * not, with `problem` (when not NULL) among its problems. */
+static int sampling_of(const char *json, const char *problem)
+{
+    tr_error err;
+    tr_error_init(&err);
+    tr_config *cfg = NULL;
+    tr_status st = tr_config_load_buffer(json, strlen(json), "merged", &cfg, &err);
+    int method = st == TR_OK ? (int)cfg->sampling.method : -1;
+    if (problem) EXPECT_DIAG(&err, "merged", "sampling.shift", problem);
+    tr_config_free(cfg);
+    tr_error_clear(&err);
+    return method;
+}
+
+Test(merge, an_overlay_switches_sampling_on_and_off)
+{
+    /* "sampling" merges like any object: on, in its documented place */
+    char *on = NULL;
+    cJSON *t =
+        merge_ok("{\"sampling\": {\"shift\": {\"national\": 1.5}, \"method\": \"shift\"}}", &on);
+    cr_expect_str_eq(str_at(t, "sampling/method"), "shift");
+    cr_expect_eq(th_num(t, "sampling/shift/national"), 1.5);
+    const char *seed = strstr(on, "\"seed\""), *sampling = strstr(on, "\"sampling\"");
+    const char *method = strstr(on, "\"method\""), *shift = strstr(on, "\"shift\": {");
+    cr_expect(seed && sampling && seed < sampling && sampling < strstr(on, "\"copula\""),
+              "sampling between seed and copula");
+    cr_expect(method && shift && method < shift, "method before shift");
+    cr_expect_eq(sampling_of(on, NULL), TR__SAMPLING_SHIFT);
+    cJSON_Delete(t);
+
+    /* key by key inside it: another factor joins the shift */
+    char *two = merged_onto(on, "{\"sampling\": {\"shift\": {\"local\": -1}}}");
+    tr_config *cfg = th_load(two);
+    cr_expect_eq(cfg->sampling.n, 2);
+    cr_expect_eq(tr__sampling_mu(&cfg->sampling, 0), -1, "local, first by name");
+    cr_expect_eq(tr__sampling_mu(&cfg->sampling, 1), 1.5);
+    tr_config_free(cfg);
+    free(two);
+
+    /* back to plain: the shift stays unless the overlay removes it */
+    char *half = merged_onto(on, "{\"sampling\": {\"method\": \"plain\"}}");
+    cr_expect_eq(sampling_of(half, "\"shift\" is only used with \"method\": \"shift\""), -1);
+    free(half);
+    char *off = merged_onto(on, "{\"sampling\": {\"method\": \"plain\", \"shift\": null}}");
+    cr_expect_eq(sampling_of(off, NULL), TR__SAMPLING_PLAIN);
+    free(off);
+    off = merged_onto(on, "{\"sampling\": null}");
+    cr_expect_eq(sampling_of(off, NULL), TR__SAMPLING_PLAIN);
+    cr_expect_null(strstr(off, "sampling"));
+    free(off);
+
+    /* from a given shift to one chosen for an event */
+    char *au = merged_onto(on, "{\"sampling\": {\"shift\": null, \"auto\": {\"pilot_paths\": "
+                               "2000, \"event\": {\"failures_at_least\": 2}}}}");
+    cr_expect_eq(sampling_of(au, NULL), TR__SAMPLING_AUTO);
+    const char *ev = strstr(au, "\"event\""), *pilot = strstr(au, "\"pilot_paths\"");
+    cr_expect(ev && pilot && ev < pilot, "event before pilot_paths");
+    free(au);
+    free(on);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Overlay mistakes                                                          */
 /* ------------------------------------------------------------------------- */
@@ -457,6 +528,8 @@ Test(overlay_errors, duplicates_and_the_run)
                 "overlay", "trusts[0].remove", "holds only its \"id\" (it also has \"remove\")");
     merge_fails("{\"seed\": 3}", "overlay", "seed", "a scenario cannot change \"seed\"");
     merge_fails("{\"paths\": null}", "overlay", "paths", "a scenario cannot change \"paths\"");
+    merge_fails("{\"precision\": {\"target_se\": 0.01}}", "overlay", "precision",
+                "a scenario cannot change \"precision\": every scenario runs the same paths");
 }
 
 Test(overlay_errors, text_problems_have_line_and_column)
@@ -917,6 +990,26 @@ Test(manifest_errors, merged_configs_name_the_scenario)
                 "the base has no trust \"alpah\"; did you mean \"alpha\"?)");
     cr_expect_eq(t.err.count, 6);
     free(nf);
+    refused_free(&t);
+}
+
+Test(manifest_errors, sampling_problems_where_the_overlay_wrote_them)
+{
+    refused t = {0};
+    refuse(&t, "{\"name\": \"n\", \"base\": \"base.json\", \"scenarios\": [\n"
+               " {\"id\": \"typo\", \"overlay\": {\"sampling\": {\"method\": \"shift\","
+               " \"shift\": {\"nationl\": 1}}}},\n"
+               " {\"id\": \"k\", \"overlay\": {\"sampling\": {\"method\": \"shift\","
+               " \"auto\": {\"event\": {\"failures_at_least\": 3}}}}},\n"
+               " {\"id\": \"stop\", \"overlay\": {\"precision\": {\"target_rel\": 0.1}}}]}");
+    const char *f = t.file;
+    EXPECT_DIAG(&t.err, f, "scenarios[0].overlay.sampling.shift.nationl",
+                "scenario \"typo\": unknown factor \"nationl\"; did you mean \"national\"?");
+    EXPECT_DIAG(&t.err, f, "scenarios[1].overlay.sampling.auto.event.failures_at_least",
+                "scenario \"k\": must be at most the number of trusts, 2 (got 3)");
+    EXPECT_DIAG(&t.err, f, "scenarios[2].overlay.precision",
+                "scenario \"stop\": a scenario cannot change \"precision\"");
+    cr_expect_eq(t.err.count, 3);
     refused_free(&t);
 }
 

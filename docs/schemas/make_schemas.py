@@ -38,6 +38,8 @@ MAX_SCHEMES = 10000
 MAX_FACTORS = 1000
 MAX_CONSORTIA = 10000
 MAX_DISCRETE = 10000
+MAX_SHIFT = 10  # engine/model_limits.h TR_MAX_SHIFT
+PILOT_PATHS = (1000, 10000000, 10000)  # TR_PILOT_PATHS_MIN, _MAX, TR_DEFAULT_PILOT_PATHS
 
 
 def ref(name):
@@ -224,6 +226,73 @@ def config_defs():
         "then": {"required": ["dof"]},
         "else": {"not": {"required": ["dof"]}},
     }
+    d["precision"] = obj(
+        "Precision targets: the run stops at the first round of paths where every trust's "
+        "probability of failure has a standard error se <= max(target_se, target_rel x "
+        "estimate), with \"paths\" (or --paths) as the most it runs. At least one target; "
+        "--target-se and --target-rel override them.", {
+            "target_se": num("Largest standard error of every trust's P(fail), a probability "
+                             "(0 < target_se < 0.5).", exclusiveMinimum=0, exclusiveMaximum=0.5),
+            "target_rel": num("Largest standard error relative to the estimate (0 < target_rel "
+                              "< 1; 0.1 = within 10 %).", exclusiveMinimum=0, exclusiveMaximum=1),
+        }, minProperties=1)
+    d["shift"] = {
+        "type": "object",
+        "description": "The shift of each factor {\"factor name\": mu}: every draw of the "
+                       "factor becomes mu + E. Only global and consortium-scoped factors, each "
+                       "declared in \"factors\"; mu in [-10, 10] standard deviations. A positive "
+                       "mu makes bad years more frequent for elements with positive loadings.",
+        "additionalProperties": num("The shift mu of this factor, in [-10, 10].",
+                                    minimum=-MAX_SHIFT, maximum=MAX_SHIFT),
+        "maxProperties": MAX_FACTORS,
+    }
+    d["rare_event"] = {
+        "type": "object",
+        "description": "The rare event an automatic shift is chosen for: exactly one of "
+                       "failures_at_least, trust_fails and total_bailout_above.",
+        "properties": {
+            "failures_at_least": described(
+                {"type": "integer", "minimum": 1, "maximum": MAX_TRUSTS},
+                "At least this many trusts fail within the horizon (1 to the number of trusts)."),
+            "trust_fails": ident("This trust (its id) fails within the horizon."),
+            "total_bailout_above": money_pos("The system's total bail-out over the horizon is "
+                                             "above this amount"),
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+    }
+    d["auto_shift"] = obj(
+        "An automatic shift: a pilot run on paths of its own chooses the shift that makes the "
+        "event common, and the run reports it.", {
+            "event": described(ref("rare_event"), "The rare event to make common."),
+            "pilot_paths": described(
+                {"type": "integer", "minimum": PILOT_PATHS[0], "maximum": PILOT_PATHS[1]},
+                "Paths of the pilot (%d..%d, default %d)." % PILOT_PATHS),
+        }, ["event"])
+    d["sampling"] = {
+        "type": "object",
+        "description": "How paths are sampled: \"plain\" Monte Carlo (the default), or "
+                       "importance sampling that shifts factors towards a rare event and weighs "
+                       "each path by its likelihood ratio.",
+        "properties": {
+            "method": described({"enum": ["plain", "shift"]},
+                                "\"plain\" (the default) or \"shift\" (with \"shift\" or "
+                                "\"auto\")."),
+            "shift": described(ref("shift"), "The shift of each factor (only with \"method\": "
+                               "\"shift\"; not with \"auto\")."),
+            "auto": described(ref("auto_shift"), "Choose the shift for a rare event (only with "
+                              "\"method\": \"shift\"; not with \"shift\")."),
+        },
+        "required": ["method"],
+        "additionalProperties": False,
+        "allOf": [
+            {"if": {"properties": {"method": {"const": "plain"}}, "required": ["method"]},
+             "then": {"not": {"anyOf": [{"required": ["shift"]}, {"required": ["auto"]}]}}},
+            {"if": {"properties": {"method": {"const": "shift"}}, "required": ["method"]},
+             "then": {"oneOf": [{"required": ["shift"]}, {"required": ["auto"]}]}},
+        ],
+    }
     d["factor"] = obj("A named common driver of uncertain values.", {
         "name": ident("How loadings refer to the factor; unique among the factors."),
         "scope": described({"enum": ["global", "consortium", "trust"]},
@@ -327,6 +396,10 @@ def config_props():
                            "10000)."),
         "seed": described({"type": "integer", "minimum": 0, "maximum": MAX_SEED},
                           "Default seed of the random streams (--seed overrides; default 1)."),
+        "precision": described(ref("precision"), "Stop once every trust's P(fail) is this "
+                               "precise (default: run all the paths)."),
+        "sampling": described(ref("sampling"), "Plain Monte Carlo (the default) or importance "
+                              "sampling by shifting factors."),
         "copula": described(ref("copula"), "How factors combine into draws (default "
                             "Gaussian)."),
         "factors": described({"type": "array", "items": ref("factor"),
@@ -425,6 +498,18 @@ def overlay_defs():
                 ref("overlay_" + elem),
             ],
         }
+    d["overlay_sampling"] = overlay_object(cfg["sampling"])
+    d["overlay_sampling"].pop("allOf")
+    d["overlay_auto_shift"] = overlay_object(cfg["auto_shift"])
+    d["overlay_rare_event"] = overlay_object(cfg["rare_event"])
+    d["overlay_rare_event"].pop("minProperties")
+    d["overlay_rare_event"].pop("maxProperties")
+    d["overlay_shift"] = {
+        "type": "object",
+        "description": "Changes to the shift, merged factor by factor; null removes one.",
+        "additionalProperties": {"anyOf": [num("New shift, in [-10, 10].", minimum=-MAX_SHIFT,
+                                               maximum=MAX_SHIFT), NULL]},
+    }
     params = {}
     for kind, (plist, _) in DIST_PARAMS.items():
         for p, s in plist:
@@ -450,8 +535,10 @@ def overlay_defs():
                                                maximum=1), NULL]},
     }
     # every scenario of a batch runs the same paths with the same seed: the
-    # manifest sets them, an overlay may not
-    props = {k: v for k, v in config_props().items() if k not in ("paths", "seed")}
+    # manifest sets them, an overlay may not (nor a precision target, which
+    # would stop one scenario earlier than another)
+    props = {k: v for k, v in config_props().items()
+             if k not in ("paths", "seed", "precision")}
     root = overlay_object({"type": "object", "properties": props,
                            "additionalProperties": False})
     root["description"] = ("A partial config in the config's own shape holding only what "
@@ -459,7 +546,8 @@ def overlay_defs():
                            "trusts, consortia, schemes (by id), factors (by name) and "
                            "commissioners (by consortium) merge element by element, anything "
                            "else replaces the base's value. \"paths\" and \"seed\" are the "
-                           "batch's (set in the manifest), the same for every scenario.")
+                           "batch's (set in the manifest), the same for every scenario, and "
+                           "so is \"precision\".")
     d["overlay"] = root
     return d
 
@@ -613,6 +701,46 @@ def results_schema():
             "first_path": described({"type": "integer", "minimum": 1},
                                     "Index of the first path, when not 0 (a part of a split "
                                     "run)."),
+            "precision": obj("A run with a precision target: the target, the paths used and "
+                             "whether it was met (docs/results.md).", {
+                "target_se": described({"type": ["number", "null"], "exclusiveMinimum": 0},
+                                       "The absolute target, or null."),
+                "target_rel": described({"type": ["number", "null"], "exclusiveMinimum": 0},
+                                        "The relative target, or null."),
+                "max_paths": described({"type": "integer", "minimum": 1},
+                                       "The most paths the run could use."),
+                "paths_used": described({"type": "integer", "minimum": 0},
+                                        "The paths the statistics hold."),
+                "met": described({"type": "boolean"}, "Every trust meets the target."),
+                "worst": obj("The trust furthest from its target.", {
+                    "trust": text("Its id."),
+                    "se": num("Its standard error (a trust that never failed counting one "
+                              "failure).", minimum=0),
+                    "allowed": num("What the target allows it.", minimum=0),
+                }, ["trust", "se", "allowed"]),
+            }, ["target_se", "target_rel", "max_paths", "paths_used", "met"]),
+            "sampling": obj("Importance sampling: present only when the config shifts "
+                            "factors; every estimate is then weighted (docs/results.md).", {
+                "method": described({"const": "shift"}, "Always \"shift\"."),
+                "shift": described({"type": "object", "additionalProperties": num(
+                    "The factor's shift.", minimum=-10, maximum=10)},
+                    "Each shifted factor's name and its shift mu."),
+                "effective_sample_size": num("(sum L)^2 / sum L^2.", minimum=0),
+                "mean_weight": num("sum L / n.", minimum=0),
+                "pilot": obj("An automatic shift's pilot.", {
+                    "paths": described({"type": "integer", "minimum": 1},
+                                       "Pilot paths a step."),
+                    "iterations": described({"type": "integer", "minimum": 1},
+                                            "Cross-entropy steps taken."),
+                    "level": described({"type": ["number", "null"]},
+                                       "The elite's lowest score in the last step (null: "
+                                       "a trust's failure)."),
+                    "reached": described({"type": "boolean"},
+                                         "The last step's elite was the event itself."),
+                    "hit_rate": num("The share of the last step's paths in the event.",
+                                    minimum=0, maximum=1),
+                }, ["paths", "iterations", "level", "reached", "hit_rate"]),
+            }, ["method", "shift", "effective_sample_size", "mean_weight"]),
             "horizon_months": described({"type": "integer", "minimum": 1}, "Months simulated, "
                                         "H."),
             "copula": described({"enum": ["gaussian", "t"]}, "The copula used."),
@@ -623,6 +751,10 @@ def results_schema():
                 "failures": obj("How many trusts fail.", {
                     "mean": num("Expected number of trusts failing.", minimum=0),
                     "distribution": curve("P(exactly k trusts fail), k = 0..N."),
+                    "at_least": described({"type": "array", "items": ref("estimate")},
+                                          "Under importance sampling only: P(at least k "
+                                          "trusts fail), k = 0..N, each with its standard "
+                                          "error."),
                 }, ["mean", "distribution"]),
                 "bailout": described(ref("dist"), "Total bail-out of all trusts."),
                 "national_topup": described(ref("dist"), "Total paid nationally: unallocated "

@@ -11,6 +11,7 @@
  * manifest (with --paths and --seed), and the output folder:
  *
  *   OUT/scenarios/ID/      what `trustrisk run` writes, for each scenario
+ *                          (report.html with --report, results.xlsx with --xlsx)
  *   OUT/comparison.json    every scenario against the reference
  *   OUT/comparison.csv     the same, a row per scenario, item and quantity
  *   OUT/comparison.html    with --report: the comparison as a page
@@ -37,6 +38,7 @@
 #include "common.h"
 #include "outdir.h"
 #include "outputs.h"
+#include "xlsx.h"
 
 /* ---- the manifest, with --paths and --seed ------------------------------- */
 
@@ -279,7 +281,7 @@ static void log_scenario(batch_log *l, const tr_manifest *m, size_t k, const cha
 }
 
 /* One scenario's files in scenarios/ID/. */
-static tr_status add_scenario(cli_outdir *od, const char *out, int report, const tr_manifest *m,
+static tr_status add_scenario(cli_outdir *od, const char *out, int extra, const tr_manifest *m,
                               const tr_batch *b, size_t k, const cli_run_facts *facts, batch_log *l,
                               tr_error *err)
 {
@@ -293,7 +295,7 @@ static tr_status add_scenario(cli_outdir *od, const char *out, int report, const
     f.manifest_file = tr_manifest_file(m);
     f.scenario = tr_manifest_scenario_id(m, k);
     if (st == TR_OK)
-        st = cli_outputs_add(od, dir, out, report, tr_manifest_scenario_config(m, k), res, &f, json,
+        st = cli_outputs_add(od, dir, out, extra, tr_manifest_scenario_config(m, k), res, &f, json,
                              err);
     if (st == TR_OK) log_scenario(l, m, k, dir, json);
     free(json);
@@ -301,8 +303,8 @@ static tr_status add_scenario(cli_outdir *od, const char *out, int report, const
     return st;
 }
 
-/* comparison.json, comparison.csv and, with `report`, comparison.html. */
-static tr_status add_comparison(cli_outdir *od, const char *out, int report, const tr_batch *b,
+/* comparison.json, comparison.csv and, with CLI_OUT_REPORT, comparison.html. */
+static tr_status add_comparison(cli_outdir *od, const char *out, int extra, const tr_batch *b,
                                 tr_error *err)
 {
     char *json = NULL, *html = NULL;
@@ -315,7 +317,7 @@ static tr_status add_comparison(cli_outdir *od, const char *out, int report, con
         tr_status closed = cli_outdir_close(od, fp, CLI_COMPARISON_CSV, err);
         if (st == TR_OK) st = closed;
     }
-    if (st == TR_OK && report) {
+    if (st == TR_OK && (extra & CLI_OUT_REPORT)) {
         size_t n = strlen(out) + sizeof "/" CLI_COMPARISON_JSON;
         char *source = malloc(n);
         if (source) snprintf(source, n, "%s/%s", out, CLI_COMPARISON_JSON);
@@ -357,7 +359,7 @@ static tr_status add_log(cli_outdir *od, const batch_log *l, tr_error *err)
 /* The whole output folder of batch `b` of `m`, committed; on failure
  * abandoned. The log gets its "scenario done" lines and, when all is
  * written, its end. */
-static tr_status write_batch(cli_outdir *od, const char *out, int report, const tr_manifest *m,
+static tr_status write_batch(cli_outdir *od, const char *out, int extra, const tr_manifest *m,
                              const tr_batch *b, const cli_run_facts *facts, batch_log *l,
                              tr_error *err)
 {
@@ -367,8 +369,8 @@ static tr_status write_batch(cli_outdir *od, const char *out, int report, const 
     l->hold = l->len;
     tr_status st = cli_outdir_mkdir(od, CLI_SCENARIOS_DIR, err);
     for (size_t k = 0; st == TR_OK && k < tr_manifest_scenario_count(m); k++)
-        st = add_scenario(od, out, report, m, b, k, facts, l, err);
-    if (st == TR_OK) st = add_comparison(od, out, report, b, err);
+        st = add_scenario(od, out, extra, m, b, k, facts, l, err);
+    if (st == TR_OK) st = add_comparison(od, out, extra, b, err);
     if (st == TR_OK) {
         log_end(l, 0, facts->threads);
         st = add_log(od, l, err);
@@ -382,7 +384,7 @@ static tr_status write_batch(cli_outdir *od, const char *out, int report, const 
 }
 
 /* The summary: each scenario's headline and the main comparisons. */
-static void print_batch(const tr_manifest *m, const tr_batch *b, const char *out, int report)
+static void print_batch(const tr_manifest *m, const tr_batch *b, const char *out, int extra)
 {
     size_t n = tr_manifest_scenario_count(m), ref = tr_manifest_reference(m);
     printf("%zu scenarios on %llu paths (seed %llu), compared with \"%s\":\n", n,
@@ -433,7 +435,12 @@ static void print_batch(const tr_manifest *m, const tr_batch *b, const char *out
     tr_text_print(stdout, out);
     fputs("/ (scenarios/ID/ as run writes them, comparison.json, comparison.csv, batch.log)\n",
           stdout);
-    if (report) {
+    if (extra & CLI_OUT_XLSX) {
+        printf("workbooks written to ");
+        tr_text_print(stdout, out);
+        fputs("/scenarios/ID/" CLI_XLSX_FILE "\n", stdout);
+    }
+    if (extra & CLI_OUT_REPORT) {
         printf("reports written to ");
         tr_text_print(stdout, out);
         fputs("/comparison.html and each scenario's report.html\n", stdout);
@@ -495,18 +502,18 @@ static tr_status batch_merge(cli_task *t, const void *const *states, const size_
     return tr_batch_merge(bt->m, states, lens, names, n, &bt->merged, err);
 }
 
-static tr_status batch_write(cli_task *t, cli_outdir *od, const char *out, int report,
+static tr_status batch_write(cli_task *t, cli_outdir *od, const char *out, int extra,
                              const cli_run_facts *facts, tr_error *err)
 {
     batch_task *bt = (batch_task *)t;
-    return write_batch(od, out, report, bt->m, bt->merged ? bt->merged : bt->b, facts, &bt->log,
+    return write_batch(od, out, extra, bt->m, bt->merged ? bt->merged : bt->b, facts, &bt->log,
                        err);
 }
 
-static void batch_print(cli_task *t, const char *out, int report)
+static void batch_print(cli_task *t, const char *out, int extra)
 {
     batch_task *bt = (batch_task *)t;
-    print_batch(bt->m, bt->merged ? bt->merged : bt->b, out, report);
+    print_batch(bt->m, bt->merged ? bt->merged : bt->b, out, extra);
 }
 
 /* The start line of a batch of m: what it is. */
@@ -569,6 +576,9 @@ int cli_cmd_batch(int argc, char **argv, const char *prog)
 {
     batch_task bt = {.t = {.command = "batch",
                            .input = "MANIFEST",
+                           .no_target = "every scenario runs the manifest's paths (or --paths), "
+                                        "the same paths as the reference, so that each is "
+                                        "compared with it path by path",
                            .load = batch_load,
                            .simulate = batch_simulate,
                            .state = batch_state,
@@ -588,7 +598,7 @@ int cli_cmd_batch(int argc, char **argv, const char *prog)
 
 tr_status cli_batch_merge(const char *manifest, const cli_batch_run *run, const void *const *states,
                           const size_t *lens, const char *const *names, size_t n, const char *out,
-                          int report, tr_error *err)
+                          int extra, tr_error *err)
 {
     tr_manifest *m = NULL;
     tr_batch *b = NULL;
@@ -611,9 +621,9 @@ tr_status cli_batch_merge(const char *manifest, const cli_batch_run *run, const 
                            .seconds = NAN,
                            .merged = n,
                            .merged_files = names};
-        st = write_batch(&od, out, report, m, b, &f, &l, err);
+        st = write_batch(&od, out, extra, m, b, &f, &l, err);
     }
-    if (st == TR_OK) print_batch(m, b, out, report);
+    if (st == TR_OK) print_batch(m, b, out, extra);
     log_free(&l);
     tr_batch_free(b);
     tr_manifest_free(m);

@@ -40,13 +40,14 @@ tr_status cli_manifest_load(const char *file, const cli_batch_run *run, tr_manif
                             tr_error *err);
 
 /*
- * `trustrisk merge --manifest FILE STATES... --out DIR [--report]`: merge
- * the states of a batch's shards (n states, as tr_batch_merge takes them)
- * into the batch's output folder, as `batch` writes it, all or nothing,
- * and print its summary. Problems go to `err`.
+ * `trustrisk merge --manifest FILE STATES... --out DIR [--report] [--xlsx]`:
+ * merge the states of a batch's shards (n states, as tr_batch_merge takes
+ * them) into the batch's output folder, as `batch` writes it, all or
+ * nothing, and print its summary. `extra` as for cli_outputs_write
+ * (outputs.h). Problems go to `err`.
  */
 tr_status cli_batch_merge(const char *manifest, const cli_batch_run *run, const void *const *states,
                           const size_t *lens, const char *const *names, size_t n, const char *out,
-                          int report, tr_error *err);
+                          int extra, tr_error *err);
 
 #endif /* TR_CLI_CMD_BATCH_H */

@@ -1,6 +1,6 @@
 /*
  * cmd_merge.c - `trustrisk merge STATE_OR_DIR... --out DIR [--report]
- * [--manifest MANIFEST [--paths N] [--seed S]]`.
+ * [--xlsx] [--manifest MANIFEST [--paths N] [--seed S]]`.
  *
  * With --manifest the states are a batch's shards: the manifest (with the
  * batch's --paths and --seed) is loaded and the batch's output folder
@@ -27,6 +27,7 @@
 #include "common.h"
 #include "outputs.h"
 #include "statefile.h"
+#include "xlsx.h"
 
 /* The run's paths and seed, as results.json states them. */
 static void paths_and_seed(const char *json, cli_run_facts *f)
@@ -114,7 +115,7 @@ static void missing_shards(char *const *files, size_t n, tr_error *err)
 
 /* A run's shards: merge them and write the run's output set. */
 static tr_status merge_run(const void *const *data, const size_t *lens, const char *const *names,
-                           size_t n, const char *out, int report, tr_error *err)
+                           size_t n, const char *out, int extra, tr_error *err)
 {
     tr_config *cfg = NULL;
     tr_results *res = NULL;
@@ -127,9 +128,9 @@ static tr_status merge_run(const void *const *data, const size_t *lens, const ch
     if (st == TR_OK) {
         cli_run_facts f = {.seconds = NAN, .merged = n, .merged_files = names};
         paths_and_seed(json, &f);
-        st = cli_outputs_write(&od, out, report, cfg, res, &f, json, err);
+        st = cli_outputs_write(&od, out, extra, cfg, res, &f, json, err);
     }
-    if (st == TR_OK) cli_outputs_print(res, out, report);
+    if (st == TR_OK) cli_outputs_print(res, out, extra);
     free(json);
     tr_results_free(res);
     tr_config_free(cfg);
@@ -138,7 +139,7 @@ static tr_status merge_run(const void *const *data, const size_t *lens, const ch
 
 /* Merge the states read and write the output set: a run's, or with
  * `manifest` a batch's. */
-static int merge_and_write(cli_state *states, size_t n, const char *out, int report,
+static int merge_and_write(cli_state *states, size_t n, const char *out, int extra,
                            const char *manifest, const cli_batch_run *run, tr_error *err)
 {
     const void **data = calloc(n, sizeof *data);
@@ -153,9 +154,9 @@ static int merge_and_write(cli_state *states, size_t n, const char *out, int rep
         names[k] = states[k].name;
     }
     if (st == TR_OK && manifest)
-        st = cli_batch_merge(manifest, run, data, lens, names, n, out, report, err);
+        st = cli_batch_merge(manifest, run, data, lens, names, n, out, extra, err);
     else if (st == TR_OK)
-        st = merge_run(data, lens, names, n, out, report, err);
+        st = merge_run(data, lens, names, n, out, extra, err);
     free(data);
     free(lens);
     free(names);
@@ -181,7 +182,7 @@ int cli_cmd_merge(int argc, char **argv)
 {
     const char *out = NULL, *manifest = NULL;
     cli_batch_run run = {0};
-    int report = 0;
+    int report = 0, xlsx = 0;
     char **files = NULL;
     size_t n = 0;
     tr_error err;
@@ -194,6 +195,11 @@ int cli_cmd_merge(int argc, char **argv)
             code = -1;
         } else if (strcmp(a, "--report") == 0) {
             report = 1;
+        } else if (strcmp(a, "--xlsx") == 0) {
+            if (cli_xlsx_supported())
+                xlsx = 1;
+            else
+                code = cli_no_xlsx();
         } else if (strcmp(a, "--out") == 0) {
             out = value_of(argc, argv, &i, "a folder", &code);
         } else if (strcmp(a, "--manifest") == 0) {
@@ -225,7 +231,8 @@ int cli_cmd_merge(int argc, char **argv)
     else if (err.count > 0)
         code = cli_fail_with(&err);
     else if (code == 0)
-        code = merge_and_write(states, n, out, report, manifest, &run, &err);
+        code =
+            merge_and_write(states, n, out, cli_outputs_extra(report, xlsx), manifest, &run, &err);
     for (size_t k = 0; k < n; k++) {
         if (states) cli_state_free(&states[k]);
         free(files[k]);

@@ -61,7 +61,7 @@ typedef struct run {
     tr_error ckpt_err; /* why the last checkpoint could not be written */
     cli_task *t;       /* what is simulated */
     cli_sim sim;
-    char label[64]; /* the progress display's */
+    char label[64]; /* the progress display's: it outlives simulate() */
     cli_progress bar;
     uint64_t my_paths; /* paths of this process's part */
     uint64_t done;     /* ... of which done, as last reported */
@@ -332,9 +332,15 @@ static int parse(run *r)
     if (rc == 0 && r->o.shard_n && r->ranks > 1)
         rc = cli_bad_usage("%s", "--shard: under mpirun every process runs its own part "
                                  "already; give --shard without mpirun");
-    if (rc == 0 && r->o.shard_n && r->o.report)
-        rc = cli_bad_usage("%s", "--report: a shard writes only its state; give --report to "
-                                 "`trustrisk merge`, which writes the results");
+    if (rc == 0 && r->t->no_target && (r->o.target_se > 0.0 || r->o.target_rel > 0.0))
+        rc = cli_bad_usage("%s: a %s has no precision target: %s",
+                           r->o.target_se > 0.0 ? "--target-se" : "--target-rel", r->t->command,
+                           r->t->no_target);
+    if (rc == 0 && r->o.shard_n && (r->o.report || r->o.xlsx))
+        rc =
+            cli_bad_usage("%s: a shard writes only its state; give %s to `trustrisk merge`, "
+                          "which writes the results",
+                          r->o.report ? "--report" : "--xlsx", r->o.report ? "--report" : "--xlsx");
     fflush(NULL);
     for (int fd = 1; fd <= 2; fd++)
         if (saved[fd - 1] >= 0) {
@@ -351,6 +357,12 @@ static int setup(run *r, tr_error *err)
     const cli_opts *o = &r->o;
     if (r->t->load(r->t, o, err) != TR_OK) return cli_exit_code(tr_error_status(err));
     r->sim.threads = o->threads;
+    if (r->t->one_process && (r->ranks > 1 || o->shard_n > 0)) {
+        if (r->rank == 0)
+            cli_bad_usage("%s; not with %s", r->t->one_process,
+                          r->ranks > 1 ? "mpirun" : "--shard");
+        return EXIT_INPUT;
+    }
     r->shard_i = r->ranks > 1 ? (uint32_t)r->rank : o->shard_i;
     r->shard_n = r->ranks > 1 ? (uint32_t)r->ranks : o->shard_n;
     r->sim.shard_index = r->shard_i;
@@ -426,6 +438,7 @@ static int simulate(run *r, tr_error *err)
     r->sim.checkpoint_user = r;
     r->sim.checkpoint_every = r->o.checkpoint_every;
     r->sim.stop = &stop_signal;
+    r->sim.bar = &r->bar;
     cli_test_pause("prepared");
     cli_signals_stop(&stop_signal);
     r->t0 = now_seconds();
@@ -454,11 +467,12 @@ static int simulate(run *r, tr_error *err)
 static int write_outputs(run *r, const cli_run_facts *f, tr_error *err)
 {
     r->have_od = 0; /* written and freed, or abandoned */
-    if (r->t->write(r->t, &r->od, r->o.out, r->o.report, f, err) != TR_OK) {
+    if (r->t->write(r->t, &r->od, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx), f, err) !=
+        TR_OK) {
         log_event(r, CLI_EVENT_ERROR, err, 0);
         return cli_fail_with(err);
     }
-    r->t->print(r->t, r->o.out, r->o.report);
+    r->t->print(r->t, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx));
     return 0;
 }
 
@@ -548,14 +562,16 @@ static int finish_mpi(run *r, tr_error *err)
                            .resumed = r->o.resume};
         r->have_od = 0; /* written and freed, or abandoned */
         if (st == TR_OK)
-            st = r->t->write(r->t, &r->od, r->o.out, r->o.report, &f, err);
+            st = r->t->write(r->t, &r->od, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx), &f,
+                             err);
         else
             cli_outdir_abandon(&r->od);
     }
     free(all);
     free(lens);
     int code = agree(r, cli_exit_code(st), err);
-    if (code == 0 && r->rank == 0) r->t->print(r->t, r->o.out, r->o.report);
+    if (code == 0 && r->rank == 0)
+        r->t->print(r->t, r->o.out, cli_outputs_extra(r->o.report, r->o.xlsx));
     tr_error_clear(err);
     return code;
 }
@@ -604,6 +620,7 @@ int cli_run_task(cli_task *t, int argc, char **argv, const char *prog)
 typedef struct run_task {
     cli_task t;
     tr_config *cfg;
+    double target_se, target_rel; /* the precision target (0, 0: none) */
     tr_results *res;
     tr_config *merged_cfg; /* under MPI, rank 0: the merged results' */
     tr_results *merged;
@@ -616,7 +633,29 @@ static tr_status run_load(cli_task *t, const cli_opts *o, tr_error *err)
     if (st != TR_OK) return st;
     t->paths = o->has_paths ? o->paths : tr_config_paths(rt->cfg);
     t->seed = o->has_seed ? o->seed : tr_config_seed(rt->cfg);
+    tr_run_options opt;
+    tr_run_options_init(&opt, rt->cfg);
+    rt->target_se = opt.target_se;
+    rt->target_rel = opt.target_rel;
+    if (o->target_se > 0.0 || o->target_rel > 0.0) { /* the command line's replaces the config's */
+        rt->target_se = o->target_se;
+        rt->target_rel = o->target_rel;
+    }
+    if (rt->target_se > 0.0 || rt->target_rel > 0.0)
+        t->one_process = "a precision target (--target-se, --target-rel or the config's "
+                         "\"precision\") needs the whole run in one process: where it stops "
+                         "depends on every path before it";
     return TR_OK;
+}
+
+/* A precision target's state at each round boundary of the stopping rule:
+ * the worst trust's se against what the target allows, after the bar. */
+static void run_precision(void *user, uint64_t paths, double worst_se, double allowed, int met)
+{
+    char note[96];
+    (void)paths;
+    snprintf(note, sizeof note, "worst se %.2g / %.2g%s", worst_se, allowed, met ? " met" : "");
+    cli_progress_note(user, note);
 }
 
 static tr_status run_simulate(cli_task *t, const cli_sim *s, tr_error *err)
@@ -626,11 +665,16 @@ static tr_status run_simulate(cli_task *t, const cli_sim *s, tr_error *err)
     tr_run_options_init(&opt, rt->cfg);
     opt.paths = t->paths;
     opt.seed = t->seed;
+    opt.target_se = rt->target_se;
+    opt.target_rel = rt->target_rel;
+    opt.precision = run_precision;
+    opt.precision_user = s->bar;
     CLI_SIM_APPLY(opt, s);
     tr_status st = tr_run(rt->cfg, &opt, &rt->res, err);
     if (st == TR_OK) {
         t->seconds = tr_results_seconds(rt->res);
         t->threads = tr_results_threads(rt->res);
+        if (t->one_process) t->paths = tr_results_paths(rt->res); /* the paths a target used */
     }
     return st;
 }
@@ -647,19 +691,19 @@ static tr_status run_merge(cli_task *t, const void *const *states, const size_t 
     return tr_results_merge(states, lens, names, n, &rt->merged_cfg, &rt->merged, err);
 }
 
-static tr_status run_write(cli_task *t, cli_outdir *od, const char *out, int report,
+static tr_status run_write(cli_task *t, cli_outdir *od, const char *out, int extra,
                            const cli_run_facts *facts, tr_error *err)
 {
     run_task *rt = (run_task *)t;
     const tr_config *cfg = rt->merged ? rt->merged_cfg : rt->cfg;
-    return cli_outputs_write(od, out, report, cfg, rt->merged ? rt->merged : rt->res, facts, NULL,
+    return cli_outputs_write(od, out, extra, cfg, rt->merged ? rt->merged : rt->res, facts, NULL,
                              err);
 }
 
-static void run_print(cli_task *t, const char *out, int report)
+static void run_print(cli_task *t, const char *out, int extra)
 {
     run_task *rt = (run_task *)t;
-    cli_outputs_print(rt->merged ? rt->merged : rt->res, out, report);
+    cli_outputs_print(rt->merged ? rt->merged : rt->res, out, extra);
 }
 
 int cli_cmd_run(int argc, char **argv, const char *prog)

@@ -39,6 +39,7 @@ typedef struct cli_sim {
     void *checkpoint_user;
     double checkpoint_every;
     const volatile int *stop;
+    cli_progress *bar; /* the progress display, for a task's notes (not applied) */
 } cli_sim;
 
 /* Set the fields of a cli_sim `s` (a pointer) in `opt`, a tr_run_options
@@ -84,12 +85,18 @@ typedef struct cli_task cli_task;
  * problems to `err`; every rank calls load, simulate and state; rank 0
  * (or the one process) merge, write and print. */
 struct cli_task {
-    const char *command;  /* "run" or "batch": in messages and the resume command */
-    const char *input;    /* its argument, in messages: "CONFIG" or "MANIFEST" */
-    const char *label;    /* the progress display's (set by load; NULL: command) */
+    const char *command; /* "run" or "batch": in messages and the resume command */
+    const char *input;   /* its argument, in messages: "CONFIG" or "MANIFEST" */
+    const char *label;   /* the progress display's (set by load; NULL: command) */
+    /* Why the task takes no precision target (--target-se, --target-rel),
+     * which are then refused; NULL: it takes one. */
+    const char *no_target;
     uint64_t paths, seed; /* set by load */
     double seconds;       /* set by simulate: the library's timing */
     int threads;          /* set by simulate: threads used */
+    /* Set by load when the simulation cannot be split (over --shard or
+     * MPI): why, for the refusal. NULL: it can. */
+    const char *one_process;
     /* Load o->config with the options' --paths and --seed. */
     tr_status (*load)(cli_task *t, const cli_opts *o, tr_error *err);
     /* Simulate (this process's part); the results stay in the task. */
@@ -100,12 +107,14 @@ struct cli_task {
     tr_status (*merge)(cli_task *t, const void *const *states, const size_t *lens,
                        const char *const *names, size_t n, tr_error *err);
     /* Write the results (simulated or merged) into the prepared folder
-     * `od` (named `out`) and commit it, or abandon it on failure. A task
-     * with a log ends it here, before the commit, when all went well. */
-    tr_status (*write)(cli_task *t, cli_outdir *od, const char *out, int report,
+     * `od` (named `out`), with the files `extra` asks for (CLI_OUT_REPORT,
+     * CLI_OUT_XLSX: outputs.h), and commit it, or abandon it on failure. A
+     * task with a log ends it here, before the commit, when all went well. */
+    tr_status (*write)(cli_task *t, cli_outdir *od, const char *out, int extra,
                        const cli_run_facts *facts, tr_error *err);
-    /* The summary on standard output, after a successful write. */
-    void (*print)(cli_task *t, const char *out, int report);
+    /* The summary on standard output, after a successful write (`extra`
+     * as for write). */
+    void (*print)(cli_task *t, const char *out, int extra);
     /* A log of the command's course; NULL: none. */
     void (*event)(cli_task *t, cli_event ev, const cli_event_info *info);
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "xlsx.h"
 
 int cli_exit_code(tr_status st)
 {
@@ -59,6 +60,14 @@ int cli_parse_u64(const char *s, uint64_t *out)
     if (errno != 0 || end == s || *end != '\0') return -1;
     *out = (uint64_t)v;
     return 0;
+}
+
+int cli_no_xlsx(void)
+{
+    fputs("trustrisk: --xlsx: " CLI_XLSX_UNSUPPORTED "; install libxlsxwriter (Debian: "
+          "libxlsxwriter-dev) and build trustrisk again\n",
+          stderr);
+    return EXIT_INPUT;
 }
 
 void cli_opts_init(cli_opts *o)
@@ -123,6 +132,11 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
             o->report = 1;
             continue;
         }
+        if (run && strcmp(a, "--xlsx") == 0) {
+            if (!cli_xlsx_supported()) return cli_no_xlsx();
+            o->xlsx = 1;
+            continue;
+        }
         if (run && strcmp(a, "--resume") == 0) {
             o->resume = 1;
             continue;
@@ -156,6 +170,23 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
                 return cli_bad_usage("--checkpoint-every: expected seconds, a number from 0 "
                                      "(only when stopped by a signal) up, got '%s'",
                                      v);
+        } else if (run && strcmp(a, "--target-se") == 0) {
+            char *end = NULL;
+            double x = strtod(v, &end);
+            if (*end != '\0' || !(x > 0.0 && x < 0.5))
+                return cli_bad_usage("--target-se: expected a standard error between 0 and 0.5, "
+                                     "say 0.005 for every P(fail) to about +-1 point, got '%s'",
+                                     v);
+            o->target_se = x;
+        } else if (run && strcmp(a, "--target-rel") == 0) {
+            char *end = NULL;
+            double x = strtod(v, &end);
+            if (*end != '\0' || !(x > 0.0 && x < 1.0))
+                return cli_bad_usage("--target-rel: expected a fraction of the estimate between 0 "
+                                     "and 1, say 0.1 for every P(fail) to 10 %% of itself, got "
+                                     "'%s'",
+                                     v);
+            o->target_rel = x;
         } else if (run && strcmp(a, "--shard") == 0) {
             if (parse_shard(v, o))
                 return cli_bad_usage("--shard: expected I/N, shard I of N numbered from 0 "

@@ -48,11 +48,16 @@ typedef struct cli_opts {
     int has_paths, has_seed, has_index;
     int threads;
     int report;
+    int xlsx; /* --xlsx: also results.xlsx */
     cli_progress_mode progress;
     double checkpoint_every; /* seconds; 0: only on a signal */
     int resume;
-    uint32_t shard_i, shard_n; /* shard_n 0: not a shard */
+    uint32_t shard_i, shard_n;    /* shard_n 0: not a shard */
+    double target_se, target_rel; /* --target-se, --target-rel (0: not given) */
 } cli_opts;
+
+/** "--xlsx" in a build without libxlsxwriter: say so on stderr; returns 2. */
+int cli_no_xlsx(void);
 
 /** Defaults: out "out", a checkpoint every 60 seconds. */
 void cli_opts_init(cli_opts *o);

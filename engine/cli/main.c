@@ -6,7 +6,8 @@
  * (a manifest's scenarios, the same way: cmd_batch.c), merge (shards'
  * states into the run's or batch's results: cmd_merge.c), path (replay one
  * path as CSV), report (HTML report of a run), import (a config from CSV
- * files), scenario (a batch manifest's scenarios; cmd_scenario.c).
+ * files), scenario (a batch manifest's scenarios; cmd_scenario.c),
+ * sensitivity (one-at-a-time bumps ranked by effect; cmd_sensitivity.c).
  * Exit codes: 0 success, 2 invalid input (config, state, arguments), 1
  * internal or run-time error (I/O, memory), 3 a run stopped by a signal,
  * its state saved to resume from (common.h). Everything the command does
@@ -27,6 +28,7 @@
 #include "cmd_merge.h"
 #include "cmd_run.h"
 #include "cmd_scenario.h"
+#include "cmd_sensitivity.h"
 #include "common.h"
 #include "gnuplot.h"
 #include "mpi.h"
@@ -50,6 +52,12 @@ const char cli_usage[] =
     "      --progress              always show the progress bar on stderr\n"
     "      --quiet                 show no progress, not even the final line\n"
     "      --report                also write OUT/report.html (see report)\n"
+    "      --xlsx                  also write OUT/results.xlsx, an Excel workbook\n"
+    "      --target-se X           stop once every trust's P(fail) has se <= X, at a\n"
+    "                              fixed checkpoint (1, 2, 4, ... 64 blocks of 1024\n"
+    "                              paths, then every 64); --paths is the most it uses\n"
+    "      --target-rel R          the same with se <= R x P(fail); with --target-se,\n"
+    "                              the larger of the two (both: the config's precision)\n"
     "      --checkpoint-every SEC  save the run's state to OUT/checkpoint.trs at least\n"
     "                              every SEC seconds (default 60; 0: only when stopped)\n"
     "      --resume                continue the run from OUT/checkpoint.trs; the results\n"
@@ -60,11 +68,12 @@ const char cli_usage[] =
     "                              the first writes the results)\n"
     "  batch MANIFEST [options]    simulate every scenario of a batch manifest on the\n"
     "                              same paths and compare each with the reference,\n"
-    "                              path by path; run's options, and --paths and --seed\n"
-    "                              replace the manifest's. Writes OUT/scenarios/ID/\n"
-    "                              (what run writes), OUT/comparison.json and .csv,\n"
-    "                              OUT/batch.log, and with --report comparison.html\n"
-    "  merge STATE_OR_DIR... --out DIR [--report] [--manifest MANIFEST]\n"
+    "                              path by path; run's options but a precision target,\n"
+    "                              and --paths and --seed replace the manifest's.\n"
+    "                              Writes OUT/scenarios/ID/ (what run writes),\n"
+    "                              OUT/comparison.json and .csv, OUT/batch.log, and\n"
+    "                              with --report comparison.html\n"
+    "  merge STATE_OR_DIR... --out DIR [--report] [--xlsx] [--manifest MANIFEST]\n"
     "                              merge the shards' states (files, or the folder they\n"
     "                              are in) into the run's results, written into DIR;\n"
     "                              a batch's shards need its --manifest (and the\n"
@@ -254,6 +263,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2);
     if (strcmp(cmd, "scenario") == 0) return cli_cmd_scenario(argc - 2, argv + 2, cli_usage);
+    if (strcmp(cmd, "sensitivity") == 0) return cli_cmd_sensitivity(argc - 2, argv + 2);
     return cli_bad_usage("unknown command '%s'", cmd);
 }
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "outdir.h"
+#include "xlsx.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1u << 0)
@@ -66,7 +67,7 @@ static int unsupported(int e)
 
 /* ---- the files trustrisk writes ---------------------------------------- */
 
-enum { N_OURS = 4 + TR_CSV_VIEWS + 4 + 1 };
+enum { N_OURS = 5 + TR_CSV_VIEWS + 4 + 3 + 1 };
 static const char *ours[N_OURS];
 
 static void ours_init(void)
@@ -76,6 +77,7 @@ static void ours_init(void)
     ours[k++] = "results.json";
     ours[k++] = "run.json";
     ours[k++] = TR_REPORT_FILE;
+    ours[k++] = CLI_XLSX_FILE;
     ours[k++] = CLI_CHECKPOINT_FILE;
     for (int v = 0; v < TR_CSV_VIEWS; v++)
         ours[k++] = tr_csv_view_file((tr_csv_view)v);
@@ -83,6 +85,9 @@ static void ours_init(void)
     ours[k++] = CLI_COMPARISON_CSV;
     ours[k++] = TR_COMPARISON_FILE;
     ours[k++] = CLI_BATCH_LOG;
+    ours[k++] = TR_SENSITIVITY_JSON;
+    ours[k++] = TR_SENSITIVITY_CSV;
+    ours[k++] = TR_SENSITIVITY_HTML;
     ours[k] = PROBE_FILE;
 }
 

@@ -2,7 +2,8 @@
  * outdir.h - the command's output folder, written all or nothing (private
  * to the CLI; the library only makes strings and CSV streams).
  *
- * A run's files (results.json, run.json, the CSV views, report.html) must
+ * A run's files (results.json, run.json, the CSV views, report.html,
+ * results.xlsx) must
  * appear together or not at all, and nothing from an earlier run may be left
  * beside them. So they are written into a fresh staging folder beside the
  * output folder (same parent, same file system), each file flushed to disk,

@@ -1,12 +1,16 @@
 /*
  * outputs.c - a run's output set, written all or nothing (outputs.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gnuplot.h"
 #include "outputs.h"
+#include "xlsx.h"
 
 /* `dir`/`name`, or `name` when dir is NULL (malloc'd; NULL when out of memory). */
 static char *in_dir(const char *dir, const char *name)
@@ -50,7 +54,45 @@ static tr_status add_report(cli_outdir *od, const char *out, const char *dir, co
     return st;
 }
 
-tr_status cli_outputs_add(cli_outdir *od, const char *dir, const char *out, int report,
+/*
+ * results.xlsx of results.json's text `json`, into the staging folder's
+ * `dir` (NULL: itself). libxlsxwriter writes only to a named file, so it
+ * writes straight into the staging folder; the file is then flushed to
+ * disk as every other file of the set. Its problems are told under the
+ * output folder's name, not the staging folder's.
+ */
+static tr_status add_workbook(cli_outdir *od, const char *dir, const char *json,
+                              const cli_run_facts *facts, tr_error *err)
+{
+    char *rel = in_dir(dir, CLI_XLSX_FILE), *stage = rel ? in_dir(od->stage, rel) : NULL;
+    char *path = stage ? in_dir(od->parent, stage) : NULL;
+    free(stage);
+    if (path == NULL) {
+        free(rel);
+        return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
+    }
+    tr_error e;
+    tr_error_init(&e);
+    tr_status st = cli_xlsx_write(path, json, facts, &e);
+    free(path);
+    for (size_t d = 0; d < e.count; d++)
+        tr_error_add(err, e.diags[d].status, od->target, NULL, 0, 0, "%s: %s", rel,
+                     e.diags[d].message);
+    tr_error_clear(&e);
+    int fd = st == TR_OK ? openat(od->stage_fd, rel, O_RDONLY | O_CLOEXEC) : -1;
+    if (st == TR_OK && (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)))
+        st = tr_error_add(err, TR_E_IO, od->target, NULL, 0, 0, "cannot write %s: %s", rel,
+                          strerror(errno));
+    if (fd >= 0) close(fd);
+    /* Testing aid: the workbook fails once written, as on a full disk. */
+    if (st == TR_OK && getenv("TRUSTRISK_TEST_FAIL_XLSX"))
+        st = tr_error_add(err, TR_E_IO, od->target, NULL, 0, 0,
+                          "cannot write %s: failing on purpose (TRUSTRISK_TEST_FAIL_XLSX)", rel);
+    free(rel);
+    return st;
+}
+
+tr_status cli_outputs_add(cli_outdir *od, const char *dir, const char *out, int extra,
                           const tr_config *cfg, const tr_results *res, const cli_run_facts *facts,
                           const char *json, tr_error *err)
 {
@@ -74,17 +116,23 @@ tr_status cli_outputs_add(cli_outdir *od, const char *dir, const char *out, int 
         if (st == TR_OK) st = closed;
         free(name);
     }
-    if (st == TR_OK && report) st = add_report(od, out, dir, json, err);
+    if (st == TR_OK && (extra & CLI_OUT_XLSX)) st = add_workbook(od, dir, json, facts, err);
+    if (st == TR_OK && (extra & CLI_OUT_REPORT)) st = add_report(od, out, dir, json, err);
     free(rjson);
     free(made);
     return st;
 }
 
-tr_status cli_outputs_write(cli_outdir *od, const char *out, int report, const tr_config *cfg,
+int cli_outputs_extra(int report, int xlsx)
+{
+    return (report ? CLI_OUT_REPORT : 0) | (xlsx ? CLI_OUT_XLSX : 0);
+}
+
+tr_status cli_outputs_write(cli_outdir *od, const char *out, int extra, const tr_config *cfg,
                             const tr_results *res, const cli_run_facts *facts, const char *json,
                             tr_error *err)
 {
-    tr_status st = cli_outputs_add(od, NULL, out, report, cfg, res, facts, json, err);
+    tr_status st = cli_outputs_add(od, NULL, out, extra, cfg, res, facts, json, err);
     if (st != TR_OK) {
         cli_outdir_abandon(od);
         return st;
@@ -92,7 +140,7 @@ tr_status cli_outputs_write(cli_outdir *od, const char *out, int report, const t
     return cli_outdir_commit(od, err);
 }
 
-void cli_outputs_print(const tr_results *res, const char *out, int report)
+void cli_outputs_print(const tr_results *res, const char *out, int extra)
 {
     tr_results_print_summary(res, TR_SUMMARY_TRUSTS, stdout);
     printf("\nresults written to ");
@@ -100,7 +148,12 @@ void cli_outputs_print(const tr_results *res, const char *out, int report)
     fputs("/ (results.json, run.json, trusts.csv, consortia.csv, failure_curves.csv, "
           "schemes.csv)\n",
           stdout);
-    if (report) {
+    if (extra & CLI_OUT_XLSX) {
+        printf("workbook written to ");
+        tr_text_print(stdout, out);
+        fputs("/" CLI_XLSX_FILE "\n", stdout);
+    }
+    if (extra & CLI_OUT_REPORT) {
         printf("report written to ");
         tr_text_print(stdout, out);
         fputs("/" TR_REPORT_FILE "\n", stdout);

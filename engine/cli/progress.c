@@ -83,9 +83,10 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total)
         format_duration(eta, sizeof eta, -1);
 
     char line[256];
-    int w = snprintf(line, sizeof line, "%s%s[%s] %5.1f %%  %llu/%llu paths  %.0f paths/s  ETA %s",
-                     p->label, *p->label ? " " : "", bar, 100.0 * frac, (unsigned long long)done,
-                     (unsigned long long)total, rate, eta);
+    int w =
+        snprintf(line, sizeof line, "%s%s[%s] %5.1f %%  %llu/%llu paths  %.0f paths/s  ETA %s%s%s",
+                 p->label, *p->label ? " " : "", bar, 100.0 * frac, (unsigned long long)done,
+                 (unsigned long long)total, rate, eta, *p->note ? "  " : "", p->note);
     if (w < 0) return;
     if (w >= (int)sizeof line) w = (int)sizeof line - 1;
     /* Pad with blanks over a longer previous line. */
@@ -93,6 +94,11 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total)
     fflush(p->fp);
     p->last_width = w;
     p->drawn = 1;
+}
+
+void cli_progress_note(cli_progress *p, const char *note)
+{
+    if (p) snprintf(p->note, sizeof p->note, "%s", note);
 }
 
 void cli_progress_clear(cli_progress *p)

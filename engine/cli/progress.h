@@ -30,6 +30,7 @@ typedef struct cli_progress {
     int last_width;    /**< characters of the last bar drawn */
     double start;      /**< monotonic seconds at init */
     double last_draw;  /**< monotonic seconds of the last redraw */
+    char note[96];     /**< shown after the bar (a precision target's state), or "" */
 } cli_progress;
 
 /**
@@ -50,6 +51,9 @@ void cli_progress_update(void *user, uint64_t done, uint64_t total);
  * seconds taken and the rate (nothing in quiet mode).
  */
 void cli_progress_finish(cli_progress *p, uint64_t paths, double seconds);
+
+/** Text shown after the bar from the next redraw on ("" for none). */
+void cli_progress_note(cli_progress *p, const char *note);
 
 /** Clear the bar from the screen, if it is there (before a message). */
 void cli_progress_clear(cli_progress *p);

@@ -57,6 +57,15 @@ typedef void (*tr_progress_fn)(void *user, uint64_t done, uint64_t total);
  */
 typedef int (*tr_state_fn)(void *user, const void *state, size_t len);
 
+/**
+ * Precision callback: called at each round boundary of a run with a
+ * precision target, with the paths done, the standard error of the trust
+ * furthest from its target and what the target allows it, and whether every
+ * trust meets the target (the run then stops).
+ */
+typedef void (*tr_precision_fn)(void *user, uint64_t paths, double worst_se, double allowed,
+                                int met);
+
 /** Options of a run. Initialise with tr_run_options_init. */
 typedef struct tr_run_options {
     uint64_t paths;          /**< number of paths (1..TR_MAX_PATHS) */
@@ -90,9 +99,19 @@ typedef struct tr_run_options {
      *  finishes the blocks in flight, calls `checkpoint` with its state and
      *  returns TR_E_INTERRUPTED. NULL: never. */
     const volatile int *stop;
+    /** A precision target (0: none): stop at the first round boundary (1,
+     *  2, 4, ..., 64 blocks of TR_PATH_BLOCK paths, then every 64 blocks, in
+     *  path order) where every trust's P(fail) has se <= max(target_se,
+     *  target_rel * estimate), a trust that has not failed yet counting as
+     *  one failure; `paths` is the maximum. The paths used depend on (config,
+     *  seed, target) alone. Not with shards. */
+    double target_se, target_rel;
+    tr_precision_fn precision; /**< optional: called at each round boundary */
+    void *precision_user;
 } tr_run_options;
 
-/** Defaults: paths and seed from the config, threads 0, no progress. */
+/** Defaults: paths, seed and precision targets from the config, threads
+ *  0, no progress. */
 TR_API void tr_run_options_init(tr_run_options *opt, const tr_config *cfg);
 
 /** Opaque run results. */
@@ -175,6 +194,10 @@ TR_API void tr_results_print_summary(const tr_results *res, size_t max_trusts, F
  *  application records it, with the threads, where it records how and when
  *  a run ran; the command writes run.json). */
 TR_API double tr_results_seconds(const tr_results *res);
+
+/** The paths the results hold: the run's, or, with a precision target, the
+ *  paths it used (a shard: its own). */
+TR_API uint64_t tr_results_paths(const tr_results *res);
 
 /** Threads the run used. */
 TR_API int tr_results_threads(const tr_results *res);

@@ -16,6 +16,7 @@
 #include "trustrisk/report.h"
 #include "trustrisk/import.h"
 #include "trustrisk/batch.h"
+#include "trustrisk/sensitivity.h"
 #include "trustrisk/limits.h"
 
 #endif /* TRUSTRISK_TRUSTRISK_H */

@@ -419,6 +419,53 @@ c = base(); S(c, 1)["slippage"] = {"dist": "uniform", "min": -1e308, "max": 1e30
 case("distribution-range-overflows", c, ["trusts[0].schemes[1].slippage", "values overflow",
                                          "max - min is more than 1e308"])
 
+# --- precision targets and importance sampling ----------------------------------
+c = base(); c["precision"] = {"target_se": -0.001}
+case("precision-target-negative", c, ["precision.target_se", "must be in (0, 0.5) (got -0.001)"])
+c = base(); c["precision"] = {"target_rel": 1.5}
+case("precision-target-rel-above-1", c, ["precision.target_rel", "must be in (0, 1) (got 1.5)"])
+c = base(); c["precision"] = {}
+case("precision-empty", c, ["precision", 'needs "target_se"', '"target_rel"'])
+c = base(); c["sampling"] = {"method": "shift", "shift": {"nationl": 2}}
+case("shift-unknown-factor", c, ["sampling.shift.nationl", 'unknown factor "nationl"',
+                                 'did you mean "national"'])
+c = base(); c["factors"].append({"name": "local", "scope": "trust"})
+c["sampling"] = {"method": "shift", "shift": {"local": 1}}
+case("shift-trust-scoped-factor", c, ["sampling.shift.local", "has trust scope and cannot be shifted"])
+c = base(); c["sampling"] = {"method": "shift", "shift": {"national": 12}}
+case("shift-too-large", c, ["sampling.shift.national", "must be in [-10, 10] (got 12)"])
+c = base(); c["sampling"] = {"method": "shift", "shift": {"national": 2},
+                             "auto": {"event": {"failures_at_least": 1}}}
+case("shift-and-auto", c, ["sampling.auto", '"shift" and "auto" exclude each other'])
+c = base(); c["sampling"] = {"method": "plain", "shift": {"national": 2}}
+case("plain-with-shift", c, ["sampling.shift", '"shift" is only used with "method": "shift"'])
+c = base(); c["sampling"] = {"method": "shift"}
+case("shift-without-shift-or-auto", c, ["sampling", '"method": "shift" needs "shift"'])
+c = base(); c["sampling"] = {"method": "importance"}
+case("unknown-sampling-method", c, ["sampling.method", 'unknown sampling method "importance"'])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"failures_at_least": 0}}}
+case("auto-k-zero", c, ["sampling.auto.event.failures_at_least", "must be >= 1 (got 0)"])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"failures_at_least": 2}}}
+case("auto-k-above-trusts", c, ["sampling.auto.event.failures_at_least",
+                                "must be at most the number of trusts, 1 (got 2)"])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"trust_fails": "genral"}}}
+case("auto-unknown-trust", c, ["sampling.auto.event.trust_fails", 'unknown trust "genral"',
+                               'did you mean "general"'])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"total_bailout_above": -5}}}
+case("auto-bailout-negative", c, ["sampling.auto.event.total_bailout_above", "must be >= 0 (got -5)"])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"failures_at_least": 1,
+                                                                  "trust_fails": "general"}}}
+case("auto-two-events", c, ["sampling.auto.event", "names 2 events; give exactly one"])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": "failures_at_least"}}
+case("auto-event-a-string", c, ["sampling.auto.event", "expected an object naming the event",
+                                '{"failures_at_least": 8}'])
+c = base(); c["sampling"] = {"method": "shift", "auto": {"event": {"failures_at_least": 1},
+                                                         "pilot_paths": 100}}
+case("auto-pilot-too-small", c, ["sampling.auto.pilot_paths", "must be in [1000, 10000000] (got 100)"])
+c = base(); c["factors"] = [{"name": "national", "scope": "trust"}]
+c["sampling"] = {"method": "shift", "auto": {"event": {"failures_at_least": 1}}}
+case("auto-nothing-to-shift", c, ["sampling.auto", "the config declares none"])
+
 os.makedirs(OUT, exist_ok=True)
 for n, (name, text, expect) in enumerate(cases, 1):
     stem = "%02d-%s" % (n, name)
