@@ -43,6 +43,9 @@
 #define KINLINE static inline
 #endif
 
+/* Loadings an event threshold memo can key on. */
+#define EV_KEY 8
+
 /* One remembered outcome of a trust: its key (each scheme's d, a and paper,
  * then gI, gC) and its months. */
 typedef struct kentry {
@@ -69,14 +72,21 @@ struct tr__kscratch {
     uint8_t *paper;                /* [ms][C] */
     uint8_t *ev;                   /* [C] an event's outcome */
     double *ev_e, *ev_u;           /* [C] the last event threshold Phi(e) of each lane (a memo) */
-    double *gI, *gC;               /* [C] growths */
+    /* What the memo's thresholds were computed from (ev_nl > EV_KEY: none
+     * kept): the event's c and loadings, and each loading's factor slot. */
+    size_t ev_nl;
+    double ev_kc, ev_kr, ev_kw[EV_KEY];
+    size_t ev_ks[EV_KEY];
+    double *gI, *gC;                                          /* [C] growths */
     double *diff, *lina, *linb, *direct, *oneoff, *noise;     /* [H + 2][C] over compute slots */
     double *run, *ra, *rb, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
     uint8_t *fail;                                            /* [C] over compute slots */
     double *bm;               /* [H][C] bail-outs by month, over compute slots */
     double *cm;               /* [H][C] month-end cash, over compute slots */
-    double *lbo;              /* [C] the trust's BO per lane */
-    uint8_t *lfail;           /* [C] failure month per lane */
+    double *lbo;              /* [C] the trust's BO per lane: its row of out->bo */
+    uint8_t *lfail;           /* [C] failure month per lane: its row of out->fail */
+    uint8_t *nf8;             /* [C] trusts failing, since nfail was last updated */
+    size_t nf8_trusts;        /* trusts counted in nf8 */
     int *src;                 /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
     uint64_t *code;           /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
     uint8_t *bits;            /* [C] one scheme's event bits */
@@ -95,7 +105,7 @@ struct tr__kscratch {
     {                                                                                              \
         &(k)->ev_e, &(k)->ev_u, &(k)->ts, &(k)->u, &(k)->x, &(k)->m, &(k)->U, &(k)->v, &(k)->w,    \
             &(k)->gI, &(k)->gC, &(k)->run, &(k)->ra, &(k)->rb, &(k)->cash, &(k)->inc, &(k)->exp_,  \
-            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->lbo, &(k)->sys_bo, &(k)->sys_top                   \
+            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->sys_bo, &(k)->sys_top                              \
     }
 
 KINLINE size_t trust_klen(const tr__trust *tr)
@@ -142,7 +152,7 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->bm = calloc(H * C, sizeof *k->bm);
     k->cm = calloc(H * C, sizeof *k->cm);
     k->fail = calloc(C, sizeof *k->fail);
-    k->lfail = calloc(C, sizeof *k->lfail);
+    k->nf8 = calloc(C, sizeof *k->nf8);
     k->src = calloc(C, sizeof *k->src);
     k->code = calloc(C, sizeof *k->code);
     k->bits = calloc(C, sizeof *k->bits);
@@ -153,7 +163,7 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->lru = calloc(nt, sizeof *k->lru);
     k->store = calloc(nstore + 1, sizeof *k->store);
     if (!k->z || !k->d || !k->a || !k->paper || !k->ev || !k->diff || !k->lina || !k->linb ||
-        !k->direct || !k->oneoff || !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail ||
+        !k->direct || !k->oneoff || !k->noise || !k->bm || !k->cm || !k->fail || !k->nf8 ||
         !k->src || !k->code || !k->bits || !k->todo || !k->q || !k->nfail || !k->ent || !k->lru ||
         !k->store)
         goto oom;
@@ -194,7 +204,7 @@ void tr__kws_free(tr__kws *kw)
         free(k->paper);
         free(k->ev);
         free(k->fail);
-        free(k->lfail);
+        free(k->nf8);
         free(k->src);
         free(k->code);
         free(k->bits);
@@ -321,6 +331,32 @@ KINLINE void lanes_value(tr__kws *kw, const tr__dist *d, const tr__qtable *t,
     tr__dist_quantile_n(d, t, k->U, flip, out, k->n);
 }
 
+/* Was the memo's threshold e computed from this c, these loadings and the
+ * same factor draws? Then e, a pure function of them, is the same bits. */
+KINLINE int same_threshold(const tr__kws *kw, double c, const tr__loadings *L, size_t trust)
+{
+    const tr__kscratch *k = kw->k;
+    if (L->n != k->ev_nl || c != k->ev_kc || L->resid != k->ev_kr) return 0;
+    for (size_t j = 0; j < L->n; j++)
+        if (L->weight[j] != k->ev_kw[j] ||
+            tr__factor_slot(kw->plan, L->factor[j], trust) != k->ev_ks[j])
+            return 0;
+    return 1;
+}
+
+KINLINE void set_threshold_key(tr__kws *kw, double c, const tr__loadings *L, size_t trust)
+{
+    tr__kscratch *k = kw->k;
+    k->ev_nl = L->n <= EV_KEY ? L->n : SIZE_MAX;
+    if (L->n > EV_KEY) return;
+    k->ev_kc = c;
+    k->ev_kr = L->resid;
+    for (size_t j = 0; j < L->n; j++) {
+        k->ev_kw[j] = L->weight[j];
+        k->ev_ks[j] = tr__factor_slot(kw->plan, L->factor[j], trust);
+    }
+}
+
 /* An event of probability p over the lanes into k->ev (sim.c's event(): U >
  * 1 - p, decided as u > Phi(e) under loadings or the t copula). */
 KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, double c,
@@ -343,11 +379,17 @@ KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, dou
             ev[l] = tr__clamp_u(u[l]) > lim;
         return;
     }
-    lanes_factor_sum(kw, L, trust);
     double r = L->resid;
     const double *restrict ts = k->ts, *restrict m = k->m;
     double *restrict e = k->x, *restrict ev_e = k->ev_e, *restrict ev_u = k->ev_u;
     uint8_t *restrict ev = k->ev;
+    if (r > 0.0 && same_threshold(kw, c, L, trust)) {
+        /* the same c, loadings and factor draws as the memo's: the same e */
+        for (size_t l = 0; l < n; l++)
+            ev[l] = u[l] > ev_u[l];
+        return;
+    }
+    lanes_factor_sum(kw, L, trust);
     if (r > 0.0) {
         /* Schemes with the same loadings on the same factor draws (the
          * credit portfolio) share each lane's threshold e: Phi(e) is
@@ -362,6 +404,7 @@ KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, dou
                 ev_e[l] = e[l];
                 ev_u[l] = tr__vnorm_cdf(e[l]);
             }
+        set_threshold_key(kw, c, L, trust);
         for (size_t l = 0; l < n; l++)
             ev[l] = u[l] > ev_u[l];
     } else {
@@ -604,11 +647,9 @@ KINLINE int hits_eo(tr__kscratch *k, const tr__trust *tr, size_t i, tr__chunk_ou
     uint64_t c0 = ent[0].valid && ent[0].slot < 0 ? ent[0].code : UINT64_MAX;
     uint64_t c1 = ent[1].valid && ent[1].slot < 0 ? ent[1].code : UINT64_MAX;
     const uint64_t *restrict code = k->code;
-    uint8_t hit[C];
     int any0 = 0, any1 = 0, left = 0;
     for (size_t l = 0; l < n; l++) {
-        uint8_t h0 = code[l] == c0, h1 = code[l] == c1;
-        hit[l] = (uint8_t)(h0 | (h1 << 1));
+        int h0 = code[l] == c0, h1 = code[l] == c1;
         any0 |= h0;
         any1 |= h1;
         left |= !(h0 | h1);
@@ -627,20 +668,28 @@ KINLINE int hits_eo(tr__kscratch *k, const tr__trust *tr, size_t i, tr__chunk_ou
     uint8_t *restrict lfail = k->lfail;
     double *restrict lbo = k->lbo;
     uint16_t *restrict cref = out->cref + i * C;
-    /* one loop per output, so that each vectorises */
+    /* One loop per output, so that each vectorises. A lane that hits
+     * neither entry gets entry 1's outcome here and its own later
+     * (plan_slots), so one compare decides. */
+    uint8_t h0[C];
     for (size_t l = 0; l < n; l++)
-        lfail[l] = hit[l] == 1 ? f0 : hit[l] == 2 ? f1 : lfail[l];
+        h0[l] = code[l] == c0;
     for (size_t l = 0; l < n; l++)
-        lbo[l] = hit[l] == 1 ? b0 : hit[l] == 2 ? b1 : lbo[l];
+        lbo[l] = code[l] == c0 ? b0 : b1;
     for (size_t l = 0; l < n; l++)
-        cref[l] = hit[l] == 1 ? r0 : hit[l] == 2 ? r1 : cref[l];
+        lfail[l] = h0[l] ? f0 : f1;
     for (size_t l = 0; l < n; l++)
-        src[l] = hit[l] ? -1 : -2;
-    for (int e = 0; e < 2 && tr->n_commissioners > 0; e++)
+        cref[l] = h0[l] ? r0 : r1;
+    if (left)
+        for (size_t l = 0; l < n; l++)
+            src[l] = code[l] == c0 || code[l] == c1 ? -1 : -2;
+    for (int e = 0; e < 2 && tr->n_commissioners > 0; e++) {
+        uint64_t ce = e == 0 ? c0 : c1;
         if (ent[e].bo != 0.0 && (e == 0 ? any0 : any1))
             for (size_t l = 0; l < n; l++)
-                if (hit[l] == e + 1) add_requests(k, tr, l, ent[e].bm, 1);
-    k->lru[i] = (uint8_t)(hit[n - 1] == 1 ? 1 : hit[n - 1] == 2 ? 0 : k->lru[i]);
+                if (code[l] == ce) add_requests(k, tr, l, ent[e].bm, 1);
+    }
+    k->lru[i] = (uint8_t)(code[n - 1] == c0 ? 1 : code[n - 1] == c1 ? 0 : k->lru[i]);
     return left;
 }
 
@@ -769,6 +818,13 @@ KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
          * vectorise, where an indexed load would not) */
         const double t0 = t[2], t1 = t[5], t2 = t[8], t3 = t[11], t4 = t[14], t5 = t[17],
                      t6 = t[20], t7 = t[23];
+        if (!sc->has_compromise && !sc->has_stay) { /* bits 0 or 1: one select */
+            for (size_t l = 0; l < n; l++)
+                sf[l] = bits[l] ? t1 : t0;
+            for (size_t l = 0; l < n; l++)
+                code[l] |= (uint64_t)bits[l] << (3 * j);
+            continue;
+        }
         for (size_t l = 0; l < n; l++) {
             unsigned b = bits[l];
             double v01 = b & 1 ? t1 : t0, v23 = b & 1 ? t3 : t2, v45 = b & 1 ? t5 : t4,
@@ -802,6 +858,16 @@ KINLINE void slots_from_codes(tr__kws *kw, size_t i, size_t nslot)
     }
 }
 
+/* nfail += nf8, nf8 = 0. */
+KINLINE void flush_nf8(tr__kscratch *k)
+{
+    for (size_t l = 0; l < k->n; l++) {
+        k->nfail[l] += k->nf8[l];
+        k->nf8[l] = 0;
+    }
+    k->nf8_trusts = 0;
+}
+
 /* Trust i over the lanes: schemes, growths, months, and its part of the
  * path totals (sim.c's tr__sim_trust). */
 KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
@@ -811,6 +877,8 @@ KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
     tr__kscratch *k = kw->k;
     const size_t n = k->n, s0 = pl->scheme_base[i];
     size_t nslot;
+    k->lfail = out->fail + i * C;
+    k->lbo = out->bo + i * C;
     if (pl->event_only[i]) {
         lanes_schemes_eo(kw, i, out);
         nslot = plan_slots(kw, i, out);
@@ -825,18 +893,23 @@ KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
     take_slots(kw, i, nslot, out);
     const uint8_t *restrict lfail = k->lfail;
     const double *restrict lbo = k->lbo;
-    uint8_t *restrict ofail = out->fail + i * C;
-    double *restrict obo = out->bo + i * C, *restrict sys_bo = k->sys_bo,
-                     *restrict sys_top = k->sys_top;
-    uint32_t *restrict nfail = k->nfail;
+    double *restrict sys_bo = k->sys_bo, *restrict sys_top = k->sys_top;
+    uint8_t *restrict nf8 = k->nf8;
     double share = tr->national_share;
-    memcpy(ofail, lfail, n);
-    memcpy(obo, lbo, n * sizeof *obo);
-    for (size_t l = 0; l < n; l++) {
-        nfail[l] += lfail[l] != 0;
-        sys_bo[l] += lbo[l];
-        sys_top[l] += share * lbo[l];
-    }
+    /* trusts failing: counted in bytes, added into nfail every 255 trusts */
+    for (size_t l = 0; l < n; l++)
+        nf8[l] = (uint8_t)(nf8[l] + (lfail[l] != 0));
+    if (++k->nf8_trusts == 255) flush_nf8(k);
+    /* the path totals, in trust order; a lane without a bail-out adds zero,
+     * which changes no total, so a trust without one is skipped */
+    int any = 0;
+    for (size_t l = 0; l < n; l++)
+        any |= lbo[l] != 0.0;
+    if (any)
+        for (size_t l = 0; l < n; l++) {
+            sys_bo[l] += lbo[l];
+            sys_top[l] += share * lbo[l];
+        }
 }
 
 /* Section 7 over the lanes: each consortium pays its requests month by
@@ -883,14 +956,17 @@ KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size
     for (size_t l = 0; l < n; l++) {
         out->w[l] = 1.0;
         k->nfail[l] = 0;
+        k->nf8[l] = 0;
         k->sys_bo[l] = 0.0;
         k->sys_top[l] = 0.0;
     }
     for (size_t l = 0; l < C; l++) /* no threshold memoised: NaN equals nothing */
         k->ev_e[l] = NAN;
+    k->ev_nl = SIZE_MAX;
     lanes_factors(kw);
     for (size_t i = 0; i < pl->n_trusts; i++)
         lanes_trust(kw, i, out);
+    flush_nf8(k);
     lanes_who_pays(kw, out);
     for (size_t l = 0; l < n; l++) {
         out->nfail[l] = k->nfail[l];
