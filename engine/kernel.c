@@ -262,6 +262,32 @@ KINLINE void lanes_factor_sum(tr__kws *kw, const tr__loadings *L, size_t trust)
     }
 }
 
+/* U[l] = T(x[l]) for |x[l]| <= TR__TC_L: tr__tcdf_eval's T from the table,
+ * tr__tc_interp's arithmetic to the bit, in a form GCC 12 vectorises (its
+ * own, with an int index converted to double and clamped after the cast,
+ * stays scalar: no vector conversion from 64-bit integers without
+ * AVX-512DQ); *far says whether some lane lies beyond the table. The
+ * clamp before the cast gives the same cell k: pos lies in [0, TR__TC_N]. */
+KINLINE void lanes_tc(const tr__tcdf *tc, const double *restrict x, double *restrict U, size_t n,
+                      int *far)
+{
+    const double *restrict g = tc->g, *restrict dg = tc->dg;
+    int f = 0;
+    for (size_t l = 0; l < n; l++) {
+        double ax = tr__vabs(x[l]);
+        f |= ax > TR__TC_L;
+        double pos = (-(ax > TR__TC_L ? TR__TC_L : ax) + TR__TC_L) * TR__TC_PER;
+        int32_t k32 = (int32_t)(pos < TR__TC_N - 1 ? pos : TR__TC_N - 1);
+        int64_t k = k32;
+        double s = pos - (double)k32, s2 = s * s, s3 = s2 * s;
+        double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
+               h11 = s3 - s2;
+        double v = tr__vexp(h00 * g[k] + h10 * dg[k] + h01 * g[k + 1] + h11 * dg[k + 1]);
+        U[l] = tr__clamp_u(x[l] <= 0.0 ? v : 1.0 - v);
+    }
+    *far = f;
+}
+
 /* U of a continuous element (element `el` of `owner`, loadings L) into
  * k->U: the copula of sim.c's element_u, lane by lane. */
 KINLINE void lanes_element_u(tr__kws *kw, const tr__loadings *L, size_t trust, uint64_t owner,
@@ -298,14 +324,8 @@ KINLINE void lanes_element_u(tr__kws *kw, const tr__loadings *L, size_t trust, u
     } else if (pl->tcdf) {
         /* tr__latent_to_u's t CDF from the table, in a loop that vectorises,
          * then the rare lanes beyond the table (|x| > 16) from GSL */
-        const tr__tcdf *tc = pl->tcdf;
         int far = 0;
-        for (size_t l = 0; l < n; l++) {
-            double ax = x[l] < 0.0 ? -x[l] : x[l];
-            far |= ax > TR__TC_L;
-            double v = tr__tc_interp(tc, -(ax > TR__TC_L ? TR__TC_L : ax));
-            U[l] = tr__clamp_u(x[l] <= 0.0 ? v : 1.0 - v);
-        }
+        lanes_tc(pl->tcdf, x, U, n, &far);
         if (far)
             for (size_t l = 0; l < n; l++)
                 if (x[l] < -TR__TC_L || x[l] > TR__TC_L) U[l] = tr__latent_to_u(pl, x[l]);
