@@ -80,18 +80,19 @@ struct tr__kscratch {
     double *gI, *gC;                                          /* [C] growths */
     double *diff, *lina, *linb, *direct, *oneoff, *noise;     /* [H + 2][C] over compute slots */
     double *run, *ra, *rb, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
-    uint8_t *fail;                                            /* [C] over compute slots */
-    double *bm;               /* [H][C] bail-outs by month, over compute slots */
-    double *cm;               /* [H][C] month-end cash, over compute slots */
-    double *lbo;              /* [C] the trust's BO per lane: its row of out->bo */
-    uint8_t *lfail;           /* [C] failure month per lane: its row of out->fail */
-    uint8_t *nf8;             /* [C] trusts failing, since nfail was last updated */
-    size_t nf8_trusts;        /* trusts counted in nf8 */
-    int *src;                 /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
-    uint64_t *code;           /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
-    uint8_t *bits;            /* [C] one scheme's event bits */
-    size_t *todo;             /* [C] compute slot -> lane */
-    double *q;                /* [nc][H][C] consortia's requests */
+    double *ft;        /* [C] failure month (0: none) over compute slots, in the months loop */
+    uint8_t *fail;     /* [C] the same as a byte */
+    double *bm;        /* [H][C] bail-outs by month, over compute slots */
+    double *cm;        /* [H][C] month-end cash, over compute slots */
+    double *lbo;       /* [C] the trust's BO per lane: its row of out->bo */
+    uint8_t *lfail;    /* [C] failure month per lane: its row of out->fail */
+    uint8_t *nf8;      /* [C] trusts failing, since nfail was last updated */
+    size_t nf8_trusts; /* trusts counted in nf8 */
+    int *src;          /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
+    uint64_t *code;    /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
+    uint8_t *bits;     /* [C] one scheme's event bits */
+    size_t *todo;      /* [C] compute slot -> lane */
+    double *q;         /* [nc][H][C] consortia's requests */
     double *sys_bo, *sys_top; /* [C] */
     uint32_t *nfail;          /* [C] */
     /* the repeat cache: two entries per trust without noise */
@@ -105,7 +106,7 @@ struct tr__kscratch {
     {                                                                                              \
         &(k)->ev_e, &(k)->ev_u, &(k)->ts, &(k)->u, &(k)->x, &(k)->m, &(k)->U, &(k)->v, &(k)->w,    \
             &(k)->gI, &(k)->gC, &(k)->run, &(k)->ra, &(k)->rb, &(k)->cash, &(k)->inc, &(k)->exp_,  \
-            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->sys_bo, &(k)->sys_top                              \
+            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->ft, &(k)->sys_bo, &(k)->sys_top                    \
     }
 
 KINLINE size_t trust_klen(const tr__trust *tr)
@@ -526,6 +527,39 @@ KINLINE void set_key(const tr__kscratch *k, const tr__trust *tr, kentry *en, siz
 
 /* ---- section 6: a trust's months over its compute slots ----------------- */
 
+/* Month t (dt) of the compute slots: the reference simulator's month
+ * (sim.c), without branches. Its own function, with every array a restrict
+ * parameter and the failure month a double: only so does GCC 12 vectorise
+ * the loop. The state carried from month to month: run, ra, rb (the
+ * booking's prefix sums), inc, exp_, cash, bo and ft (the failure month, 0
+ * while none). */
+KINLINE void month(double *restrict run, double *restrict ra, double *restrict rb,
+                   double *restrict inc, double *restrict exp_, double *restrict cash,
+                   double *restrict bo, double *restrict ft, const double *restrict fI,
+                   const double *restrict fC, const double *restrict df, const double *restrict la,
+                   const double *restrict lb, const double *restrict dr, const double *restrict oo,
+                   const double *restrict nz, double *restrict bm, double *restrict cm, double fx,
+                   double dt, size_t nslot, double floor_, double buffer)
+{
+    for (size_t sl = 0; sl < nslot; sl++) {
+        run[sl] += df[sl];
+        ra[sl] += la[sl];
+        rb[sl] += lb[sl];
+        double savings = run[sl] + (ra[sl] + rb[sl] * dt) + dr[sl];
+        double flow = inc[sl] - exp_[sl] - fx + savings - oo[sl] + nz[sl];
+        double pre = cash[sl] + flow;
+        int under = pre < floor_;
+        double b = under ? floor_ + buffer - pre : 0.0;
+        cash[sl] = under ? pre + b : pre;
+        ft[sl] = under && ft[sl] == 0.0 ? dt : ft[sl];
+        bo[sl] += b;
+        bm[sl] = b;
+        cm[sl] = cash[sl];
+        inc[sl] *= fI[sl];
+        exp_[sl] *= fC[sl];
+    }
+}
+
 KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
 {
     const tr__plan *pl = kw->plan;
@@ -578,42 +612,17 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         k->run[sl] = 0.0;
         k->ra[sl] = 0.0;
         k->rb[sl] = 0.0;
-        k->fail[sl] = 0;
+        k->ft[sl] = 0.0;
     }
     const double *fixed = pl->fixed + i * Hs;
-    double *restrict run = k->run, *restrict ra = k->ra, *restrict rb = k->rb;
-    double *restrict inc = k->inc, *restrict exp_ = k->exp_, *restrict cash = k->cash;
-    double *restrict bo = k->bo;
-    const double *restrict fI = k->fI, *restrict fC = k->fC;
-    uint8_t *restrict fail = k->fail;
-    for (int t = 1; t <= H; t++) {
-        const double *restrict df = k->diff + (size_t)t * C, *restrict dr =
-                                                                 k->direct + (size_t)t * C;
-        const double *restrict la = k->lina + (size_t)t * C, *restrict lb = k->linb + (size_t)t * C;
-        const double *restrict oo = k->oneoff + (size_t)t * C, *restrict nz =
-                                                                   k->noise + (size_t)t * C;
-        double *restrict bm = k->bm + (size_t)(t - 1) * C, fx = fixed[t - 1];
-        double *restrict cm = k->cm + (size_t)(t - 1) * C;
-        const double dt = (double)t;
-        for (size_t sl = 0; sl < nslot; sl++) {
-            /* the reference simulator's month (sim.c), without branches */
-            run[sl] += df[sl];
-            ra[sl] += la[sl];
-            rb[sl] += lb[sl];
-            double savings = run[sl] + (ra[sl] + rb[sl] * dt) + dr[sl];
-            double flow = inc[sl] - exp_[sl] - fx + savings - oo[sl] + nz[sl];
-            double pre = cash[sl] + flow;
-            int under = pre < floor_;
-            double b = under ? floor_ + buffer - pre : 0.0;
-            cash[sl] = under ? pre + b : pre;
-            fail[sl] = under && !fail[sl] ? (uint8_t)t : fail[sl];
-            bo[sl] += b;
-            bm[sl] = b;
-            cm[sl] = cash[sl];
-            inc[sl] *= fI[sl];
-            exp_[sl] *= fC[sl];
-        }
+    for (size_t t = 1; t <= Hs; t++) {
+        size_t o = t * C;
+        month(k->run, k->ra, k->rb, k->inc, k->exp_, k->cash, k->bo, k->ft, k->fI, k->fC,
+              k->diff + o, k->lina + o, k->linb + o, k->direct + o, k->oneoff + o, k->noise + o,
+              k->bm + o - C, k->cm + o - C, fixed[t - 1], (double)t, nslot, floor_, buffer);
     }
+    for (size_t sl = 0; sl < nslot; sl++)
+        k->fail[sl] = (uint8_t)k->ft[sl];
 }
 
 /* ---- a trust, and who pays ----------------------------------------------- */
