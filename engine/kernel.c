@@ -289,11 +289,11 @@ KINLINE void lanes_factor_sum(tr__kws *kw, const tr__loadings *L, size_t trust)
 }
 
 /* U[l] = T(x[l]) for |x[l]| <= TR__TC_L: tr__tcdf_eval's T from the table,
- * tr__tc_interp's arithmetic to the bit, in a form GCC 12 vectorises (its
- * own, with an int index converted to double and clamped after the cast,
- * stays scalar: no vector conversion from 64-bit integers without
- * AVX-512DQ); *far says whether some lane lies beyond the table. The
- * clamp before the cast gives the same cell k: pos lies in [0, TR__TC_N]. */
+ * tr__tc_interp's arithmetic to the bit, in a form GCC 12 vectorises (with
+ * tr__tc_interp itself the loop stayed scalar in every clone): the cell as
+ * an int32_t, converted to double as such and widened for the loads, and
+ * clamped before the cast, which gives the same cell since pos lies in
+ * [0, TR__TC_N]. *far says whether some lane lies beyond the table. */
 KINLINE void lanes_tc(const tr__tcdf *tc, const double *restrict x, double *restrict U, size_t n,
                       int *far)
 {
