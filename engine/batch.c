@@ -100,22 +100,15 @@ static tr_status new_batch(const tr_manifest *m, int threads, uint32_t shard_i, 
         b->names[k] = tr_manifest_scenario_name(m, k);
         b->notes[k] = tr_manifest_scenario_notes(m, k);
         b->sha[k] = tr_config_sha256(cfg);
-        if (tr__sampling_active(tr__config_sampling(cfg))) {
-            st = tr_error_add(err, TR_E_INPUT, tr_manifest_file(m), "sampling", 0, 0,
-                              "scenario \"%s\" uses importance sampling (\"sampling\"), which a "
-                              "batch does not support: its paired comparisons need every "
-                              "scenario on the same unweighted paths; run it on its own with "
-                              "`trustrisk run`",
-                              b->ids[k]);
-            break;
-        }
         st = tr__results_new(cfg, &opt, &b->res[k], err);
         if (st == TR_OK) st = tr_manifest_merged_json(m, k, &b->texts[k], err);
         if (st == TR_OK) b->text_lens[k] = strlen(b->texts[k]);
     }
     for (size_t k = 0; k < n && st == TR_OK; k++)
         if (k != b->ref) {
-            st = tr__paired_init(&b->pairs[k], b->res[k]->cfg, b->res[b->ref]->cfg, err);
+            st = tr__paired_init(&b->pairs[k], b->res[k]->cfg, b->res[b->ref]->cfg,
+                                 b->res[k]->plan.mu_z != NULL || b->res[b->ref]->plan.mu_z != NULL,
+                                 err);
             b->pair[k] = &b->pairs[k];
         }
     tr__runner *r = &b->r;

@@ -45,17 +45,48 @@ static double xv(const tr__acc *a, size_t k)
     return tr__xsum_value(&a->xs[k]);
 }
 
+/* An amount's sums for the comparison: of L X and of (L X)^2 (L = 1 on a
+ * plain run's paths, whose sums are of X and X^2). */
+static void amount(const tr__acc *a, size_t sum_index, double out[2])
+{
+    out[0] = xv(a, sum_index);
+    out[1] = xv(a, a->weighted ? tr__acc_lsq(a, sum_index) : sum_index + 1);
+}
+
+/* A count in paths (a weighted run's counts are in weight units). */
+static double paths_of(const tr__acc *a, uint64_t count)
+{
+    return a->weighted ? ldexp((double)count, -TR__W_BITS) : (double)count;
+}
+
+/* The sums of L 1{trust i fails} and of its square. */
+static void failing(const tr__acc *a, size_t i, double out[2])
+{
+    out[0] = paths_of(a, a->fail_count[i]);
+    out[1] = a->weighted ? xv(a, tr__acc_fail_l2(a, i)) : out[0];
+}
+
 /* Trust i of s matched with trust j of r (paired index t). */
 static void trust_pair(tr__citem *it, const tr__acc *a, size_t i, const tr__acc *b, size_t j,
                        const tr__paired *p, size_t t)
 {
     uint64_t n = a->n;
-    double fs = (double)a->fail_count[i], fr = (double)b->fail_count[j];
-    double both = (double)p->both_fail[t];
-    double s[2] = {fs, fs}, r[2] = {fr, fr}, d[2] = {fs - fr, fs + fr - 2.0 * both};
+    double s[2], r[2], d[2];
+    failing(a, i, s);
+    failing(b, j, r);
+    if (p->weighted) {
+        size_t k = tr__paired_fail(p, t);
+        d[0] = tr__xsum_value(&p->xs[k]);
+        d[1] = tr__xsum_value(&p->xs[k + 1]);
+    } else {
+        double both = (double)p->both_fail[t];
+        d[0] = s[0] - r[0];
+        d[1] = s[0] + r[0] - 2.0 * both;
+    }
     it->q[0] = compared(n, s, r, d);
-    double bs[2] = {xv(a, tr__acc_bo(a, i, TR__S_SUM)), xv(a, tr__acc_bo(a, i, TR__S_SQ))};
-    double br[2] = {xv(b, tr__acc_bo(b, j, TR__S_SUM)), xv(b, tr__acc_bo(b, j, TR__S_SQ))};
+    double bs[2], br[2];
+    amount(a, tr__acc_bo(a, i, TR__S_SUM), bs);
+    amount(b, tr__acc_bo(b, j, TR__S_SUM), br);
     size_t k = tr__paired_bo(p, t);
     double bd[2] = {tr__xsum_value(&p->xs[k]), tr__xsum_value(&p->xs[k + 1])};
     it->q[1] = compared(n, bs, br, bd);
@@ -66,32 +97,41 @@ static void cons_pair(tr__citem *it, const tr__acc *a, size_t c, const tr__acc *
                       const tr__paired *p, size_t t)
 {
     for (int q = 0; q < 2; q++) { /* paid (acc quantity 1), top-up (2) */
-        double s[2] = {xv(a, tr__acc_cons(a, c, q + 1, TR__S_SUM)),
-                       xv(a, tr__acc_cons(a, c, q + 1, TR__S_SQ))};
-        double r[2] = {xv(b, tr__acc_cons(b, e, q + 1, TR__S_SUM)),
-                       xv(b, tr__acc_cons(b, e, q + 1, TR__S_SQ))};
+        double s[2], r[2];
+        amount(a, tr__acc_cons(a, c, q + 1, TR__S_SUM), s);
+        amount(b, tr__acc_cons(b, e, q + 1, TR__S_SUM), r);
         size_t k = tr__paired_cons(p, t, q);
         double d[2] = {tr__xsum_value(&p->xs[k]), tr__xsum_value(&p->xs[k + 1])};
         it->q[q] = compared(a->n, s, r, d);
     }
 }
 
+/* The sums of L k (k trusts failing on a path) and of (L k)^2. */
+static void failures(const tr__acc *a, double out[2])
+{
+    out[0] = out[1] = 0.0;
+    for (size_t k = 0; k <= a->nt; k++) {
+        out[0] += (double)k * paths_of(a, a->nfail[k]);
+        out[1] += (double)k * (double)k *
+                  (a->weighted ? xv(a, tr__acc_nfail_l2(a, k)) : (double)a->nfail[k]);
+    }
+}
+
 static void system_pair(tr__cmp *c, const tr__acc *a, const tr__acc *b, const tr__paired *p)
 {
-    double s[2] = {0, 0}, r[2] = {0, 0};
-    for (size_t k = 0; k <= a->nt; k++) {
-        s[0] += (double)k * (double)a->nfail[k];
-        s[1] += (double)k * (double)k * (double)a->nfail[k];
-    }
-    for (size_t k = 0; k <= b->nt; k++) {
-        r[0] += (double)k * (double)b->nfail[k];
-        r[1] += (double)k * (double)k * (double)b->nfail[k];
-    }
+    double s[2], r[2];
+    failures(a, s);
+    failures(b, r);
     double d[2] = {(double)p->dfail, (double)p->dfail2};
+    if (p->weighted) {
+        d[0] = tr__xsum_value(&p->xs[tr__paired_nfail(p)]);
+        d[1] = tr__xsum_value(&p->xs[tr__paired_nfail(p) + 1]);
+    }
     c->sys[TR__CSYS_FAILURES] = compared(a->n, s, r, d);
     for (int q = 0; q < 2; q++) {
-        double ss[2] = {xv(a, tr__acc_sys(a, q, TR__S_SUM)), xv(a, tr__acc_sys(a, q, TR__S_SQ))};
-        double rr[2] = {xv(b, tr__acc_sys(b, q, TR__S_SUM)), xv(b, tr__acc_sys(b, q, TR__S_SQ))};
+        double ss[2], rr[2];
+        amount(a, tr__acc_sys(a, q, TR__S_SUM), ss);
+        amount(b, tr__acc_sys(b, q, TR__S_SUM), rr);
         size_t k = tr__paired_sys(p, q);
         double dd[2] = {tr__xsum_value(&p->xs[k]), tr__xsum_value(&p->xs[k + 1])};
         c->sys[TR__CSYS_BAILOUT + q] = compared(a->n, ss, rr, dd);

@@ -2006,33 +2006,6 @@ const char *tr_config_copula(const tr_config *cfg)
     return cfg->copula == TR__COPULA_T ? "t" : "gaussian";
 }
 
-const tr__precision *tr__config_precision(const tr_config *cfg)
-{
-    return &cfg->precision;
-}
-
-const tr__sampling *tr__config_sampling(const tr_config *cfg)
-{
-    return &cfg->sampling;
-}
-
-bool tr__sampling_active(const tr__sampling *s)
-{
-    if (s->method == TR__SAMPLING_AUTO) return true;
-    if (s->method != TR__SAMPLING_SHIFT) return false;
-    for (size_t k = 0; k < s->n; k++)
-        if (s->mu[k] != 0) return true;
-    return false;
-}
-
-double tr__sampling_mu(const tr__sampling *s, int f)
-{
-    if (s->method != TR__SAMPLING_SHIFT) return 0;
-    for (size_t k = 0; k < s->n; k++)
-        if (s->factor[k] == f) return s->mu[k];
-    return 0;
-}
-
 static const char *plural(size_t n, const char *one, const char *many)
 {
     return n == 1 ? one : many;

@@ -43,6 +43,16 @@
 #define KINLINE static inline
 #endif
 
+/* Loadings an event threshold memo can key on. */
+#define EV_KEY 8
+
+/* Brackets of an event threshold Phi(e) (lanes_event): Phi at the points
+ * e_j = -EB_L + j / EB_PER, j = 0..EB_N, widened by the relative margin EB_M. */
+#define EB_L 9.0
+#define EB_PER 64
+#define EB_N 1152    /* 2 EB_L EB_PER */
+#define EB_M 0x1p-36 /* about 1.5e-11 */
+
 /* One remembered outcome of a trust: its key (each scheme's d, a and paper,
  * then gI, gC) and its months. */
 typedef struct kentry {
@@ -69,19 +79,30 @@ struct tr__kscratch {
     uint8_t *paper;                /* [ms][C] */
     uint8_t *ev;                   /* [C] an event's outcome */
     double *ev_e, *ev_u;           /* [C] the last event threshold Phi(e) of each lane (a memo) */
-    double *gI, *gC;               /* [C] growths */
+    int ev_u_ok;                   /* ev_u holds Phi(ev_e) (else only ev_e is set) */
+    double *eb_lo, *eb_hi;         /* [EB_N + 2] brackets of Phi(e) by cell (lanes_event) */
+    int64_t *how;                  /* [C] how the brackets decide each lane's event */
+    /* What the memo's thresholds were computed from (ev_nl > EV_KEY: none
+     * kept): the event's c and loadings, and each loading's factor slot. */
+    size_t ev_nl;
+    double ev_kc, ev_kr, ev_kw[EV_KEY];
+    size_t ev_ks[EV_KEY];
+    double *gI, *gC;                                          /* [C] growths */
     double *diff, *lina, *linb, *direct, *oneoff, *noise;     /* [H + 2][C] over compute slots */
     double *run, *ra, *rb, *cash, *inc, *exp_, *fI, *fC, *bo; /* [C] over compute slots */
-    uint8_t *fail;                                            /* [C] over compute slots */
-    double *bm;               /* [H][C] bail-outs by month, over compute slots */
-    double *cm;               /* [H][C] month-end cash, over compute slots */
-    double *lbo;              /* [C] the trust's BO per lane */
-    uint8_t *lfail;           /* [C] failure month per lane */
-    int *src;                 /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
-    uint64_t *code;           /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
-    uint8_t *bits;            /* [C] one scheme's event bits */
-    size_t *todo;             /* [C] compute slot -> lane */
-    double *q;                /* [nc][H][C] consortia's requests */
+    double *ft;        /* [C] failure month (0: none) over compute slots, in the months loop */
+    uint8_t *fail;     /* [C] the same as a byte */
+    double *bm;        /* [H][C] bail-outs by month, over compute slots */
+    double *cm;        /* [H][C] month-end cash, over compute slots */
+    double *lbo;       /* [C] the trust's BO per lane: its row of out->bo */
+    uint8_t *lfail;    /* [C] failure month per lane: its row of out->fail */
+    uint8_t *nf8;      /* [C] trusts failing, since nfail was last updated */
+    size_t nf8_trusts; /* trusts counted in nf8 */
+    int *src;          /* [C] lane -> compute slot (>= 0) or -1 (outcome set) */
+    uint64_t *code;    /* [C] event-only trusts: each lane's outcome, 3 bits a scheme */
+    uint8_t *bits;     /* [C] one scheme's event bits */
+    size_t *todo;      /* [C] compute slot -> lane */
+    double *q;         /* [nc][H][C] consortia's requests */
     double *sys_bo, *sys_top; /* [C] */
     uint32_t *nfail;          /* [C] */
     /* the repeat cache: two entries per trust without noise */
@@ -95,7 +116,7 @@ struct tr__kscratch {
     {                                                                                              \
         &(k)->ev_e, &(k)->ev_u, &(k)->ts, &(k)->u, &(k)->x, &(k)->m, &(k)->U, &(k)->v, &(k)->w,    \
             &(k)->gI, &(k)->gC, &(k)->run, &(k)->ra, &(k)->rb, &(k)->cash, &(k)->inc, &(k)->exp_,  \
-            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->lbo, &(k)->sys_bo, &(k)->sys_top                   \
+            &(k)->fI, &(k)->fC, &(k)->bo, &(k)->ft, &(k)->sys_bo, &(k)->sys_top                    \
     }
 
 KINLINE size_t trust_klen(const tr__trust *tr)
@@ -142,10 +163,13 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->bm = calloc(H * C, sizeof *k->bm);
     k->cm = calloc(H * C, sizeof *k->cm);
     k->fail = calloc(C, sizeof *k->fail);
-    k->lfail = calloc(C, sizeof *k->lfail);
+    k->nf8 = calloc(C, sizeof *k->nf8);
     k->src = calloc(C, sizeof *k->src);
     k->code = calloc(C, sizeof *k->code);
     k->bits = calloc(C, sizeof *k->bits);
+    k->how = calloc(C, sizeof *k->how);
+    k->eb_lo = calloc(EB_N + 2, sizeof *k->eb_lo);
+    k->eb_hi = calloc(EB_N + 2, sizeof *k->eb_hi);
     k->todo = calloc(C, sizeof *k->todo);
     k->q = calloc(plan->n_consortia * H * C + 1, sizeof *k->q);
     k->nfail = calloc(C, sizeof *k->nfail);
@@ -153,9 +177,9 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
     k->lru = calloc(nt, sizeof *k->lru);
     k->store = calloc(nstore + 1, sizeof *k->store);
     if (!k->z || !k->d || !k->a || !k->paper || !k->ev || !k->diff || !k->lina || !k->linb ||
-        !k->direct || !k->oneoff || !k->noise || !k->bm || !k->cm || !k->fail || !k->lfail ||
-        !k->src || !k->code || !k->bits || !k->todo || !k->q || !k->nfail || !k->ent || !k->lru ||
-        !k->store)
+        !k->direct || !k->oneoff || !k->noise || !k->bm || !k->cm || !k->fail || !k->nf8 ||
+        !k->src || !k->code || !k->bits || !k->how || !k->eb_lo || !k->eb_hi || !k->todo || !k->q ||
+        !k->nfail || !k->ent || !k->lru || !k->store)
         goto oom;
     double *p = k->store;
     for (size_t i = 0; i < nt; i++) {
@@ -170,6 +194,15 @@ tr_status tr__kws_init(tr__kws *kw, const tr__plan *plan, tr_error *err)
             en->bm = p;
             p += H;
         }
+    }
+    /* Cell 0 holds e < e_0, cell j (1..EB_N) e in [e_{j-1}, e_j), cell EB_N + 1
+     * e >= e_EB_N; Phi there lies in [eb_lo, eb_hi] (see lanes_event). */
+    k->eb_lo[0] = 0.0;
+    k->eb_hi[EB_N + 1] = 2.0;
+    for (size_t j = 0; j <= EB_N; j++) {
+        double b = tr__vnorm_cdf(-EB_L + (double)j / EB_PER);
+        k->eb_hi[j] = b * (1.0 + EB_M);
+        k->eb_lo[j + 1] = b * (1.0 - EB_M);
     }
     return TR_OK;
 oom:
@@ -194,10 +227,13 @@ void tr__kws_free(tr__kws *kw)
         free(k->paper);
         free(k->ev);
         free(k->fail);
-        free(k->lfail);
+        free(k->nf8);
         free(k->src);
         free(k->code);
         free(k->bits);
+        free(k->how);
+        free(k->eb_lo);
+        free(k->eb_hi);
         free(k->todo);
         free(k->nfail);
         free(k->ent);
@@ -275,6 +311,32 @@ KINLINE void lanes_factor_sum(tr__kws *kw, const tr__loadings *L, size_t trust)
     }
 }
 
+/* U[l] = T(x[l]) for |x[l]| <= TR__TC_L: tr__tcdf_eval's T from the table,
+ * tr__tc_interp's arithmetic to the bit, in a form GCC 12 vectorises (with
+ * tr__tc_interp itself the loop stayed scalar in every clone): the cell as
+ * an int32_t, converted to double as such and widened for the loads, and
+ * clamped before the cast, which gives the same cell since pos lies in
+ * [0, TR__TC_N]. *far says whether some lane lies beyond the table. */
+KINLINE void lanes_tc(const tr__tcdf *tc, const double *restrict x, double *restrict U, size_t n,
+                      int *far)
+{
+    const double *restrict g = tc->g, *restrict dg = tc->dg;
+    int f = 0;
+    for (size_t l = 0; l < n; l++) {
+        double ax = tr__vabs(x[l]);
+        f |= ax > TR__TC_L;
+        double pos = (-(ax > TR__TC_L ? TR__TC_L : ax) + TR__TC_L) * TR__TC_PER;
+        int32_t k32 = (int32_t)(pos < TR__TC_N - 1 ? pos : TR__TC_N - 1);
+        int64_t k = k32;
+        double s = pos - (double)k32, s2 = s * s, s3 = s2 * s;
+        double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
+               h11 = s3 - s2;
+        double v = tr__vexp(h00 * g[k] + h10 * dg[k] + h01 * g[k + 1] + h11 * dg[k + 1]);
+        U[l] = tr__clamp_u(x[l] <= 0.0 ? v : 1.0 - v);
+    }
+    *far = f;
+}
+
 /* U of a continuous element (element `el` of `owner`, loadings L) into
  * k->U: the copula of sim.c's element_u, lane by lane. */
 KINLINE void lanes_element_u(tr__kws *kw, const tr__loadings *L, size_t trust, uint64_t owner,
@@ -311,14 +373,8 @@ KINLINE void lanes_element_u(tr__kws *kw, const tr__loadings *L, size_t trust, u
     } else if (pl->tcdf) {
         /* tr__latent_to_u's t CDF from the table, in a loop that vectorises,
          * then the rare lanes beyond the table (|x| > 16) from GSL */
-        const tr__tcdf *tc = pl->tcdf;
         int far = 0;
-        for (size_t l = 0; l < n; l++) {
-            double ax = x[l] < 0.0 ? -x[l] : x[l];
-            far |= ax > TR__TC_L;
-            double v = tr__tc_interp(tc, -(ax > TR__TC_L ? TR__TC_L : ax));
-            U[l] = tr__clamp_u(x[l] <= 0.0 ? v : 1.0 - v);
-        }
+        lanes_tc(pl->tcdf, x, U, n, &far);
         if (far)
             for (size_t l = 0; l < n; l++)
                 if (x[l] < -TR__TC_L || x[l] > TR__TC_L) U[l] = tr__latent_to_u(pl, x[l]);
@@ -344,6 +400,65 @@ KINLINE void lanes_value(tr__kws *kw, const tr__dist *d, const tr__qtable *t,
     tr__dist_quantile_n(d, t, k->U, flip, out, k->n);
 }
 
+/* Was the memo's threshold e computed from this c, these loadings and the
+ * same factor draws? Then e, a pure function of them, is the same bits. */
+KINLINE int same_threshold(const tr__kws *kw, double c, const tr__loadings *L, size_t trust)
+{
+    const tr__kscratch *k = kw->k;
+    if (L->n != k->ev_nl || c != k->ev_kc || L->resid != k->ev_kr) return 0;
+    for (size_t j = 0; j < L->n; j++)
+        if (L->weight[j] != k->ev_kw[j] ||
+            tr__factor_slot(kw->plan, L->factor[j], trust) != k->ev_ks[j])
+            return 0;
+    return 1;
+}
+
+KINLINE void set_threshold_key(tr__kws *kw, double c, const tr__loadings *L, size_t trust)
+{
+    tr__kscratch *k = kw->k;
+    k->ev_nl = L->n <= EV_KEY ? L->n : SIZE_MAX;
+    if (L->n > EV_KEY) return;
+    k->ev_kc = c;
+    k->ev_kr = L->resid;
+    for (size_t j = 0; j < L->n; j++) {
+        k->ev_kw[j] = L->weight[j];
+        k->ev_ks[j] = tr__factor_slot(kw->plan, L->factor[j], trust);
+    }
+}
+
+/* k->ev[l] = u[l] > Phi(e), e = k->ev_e[l], mostly without Phi: e's cell
+ * (kscratch) brackets the bits tr__vnorm_cdf(e) gives between eb_lo and
+ * eb_hi, so u above the one or not above the other decides. Computed Phi
+ * is within 6e-16 of the true, increasing Phi (relative; vmath.h), and
+ * the cell of a computed q is off by at most a few units of 2^-44 in e,
+ * moving Phi by under 1e-13 relative (|Phi'/Phi| <= 9.1 for e >= -9):
+ * both far inside the margin EB_M. Only the lanes in a bracket (under 1 %:
+ * the bracket is at most 0.4 / EB_PER + 2 EB_M wide) or with e NaN take
+ * Phi itself, the same bits as ever. */
+KINLINE void lanes_event_bracketed(const double *restrict e, const double *restrict u,
+                                   const double *restrict lo, const double *restrict hi,
+                                   uint8_t *restrict ev, int64_t *restrict how, size_t n)
+{
+    /* how[l]: 1 above the bracket, 0 below, 2 in it (int64_t: GCC 12
+     * vectorises a loop over doubles for AVX-512 only without byte stores) */
+    int64_t any = 0;
+    for (size_t l = 0; l < n; l++) {
+        double q = (e[l] + EB_L) * EB_PER + 1.0;
+        q = q > 0.0 ? q : 0.0; /* NaN too: decided by Phi below */
+        q = q < EB_N + 1.0 ? q : EB_N + 1.0;
+        int64_t j = (int32_t)q;
+        int64_t above = u[l] > hi[j], below = u[l] <= lo[j];
+        int64_t h = (above | below) & (e[l] == e[l]) ? above : 2;
+        how[l] = h;
+        any |= h;
+    }
+    for (size_t l = 0; l < n; l++)
+        ev[l] = (uint8_t)(how[l] & 1);
+    if (!(any & 2)) return;
+    for (size_t l = 0; l < n; l++)
+        if (how[l] == 2) ev[l] = u[l] > tr__vnorm_cdf(e[l]);
+}
+
 /* An event of probability p over the lanes into k->ev (sim.c's event(): U >
  * 1 - p, decided as u > Phi(e) under loadings or the t copula). */
 KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, double c,
@@ -366,27 +481,28 @@ KINLINE void lanes_event(tr__kws *kw, uint64_t owner, uint32_t el, double p, dou
             ev[l] = tr__clamp_u(u[l]) > lim;
         return;
     }
-    lanes_factor_sum(kw, L, trust);
     double r = L->resid;
     const double *restrict ts = k->ts, *restrict m = k->m;
-    double *restrict e = k->x, *restrict ev_e = k->ev_e, *restrict ev_u = k->ev_u;
+    double *restrict ev_e = k->ev_e, *restrict ev_u = k->ev_u;
     uint8_t *restrict ev = k->ev;
-    if (r > 0.0) {
-        /* Schemes with the same loadings on the same factor draws (the
-         * credit portfolio) share each lane's threshold e: Phi(e) is
-         * computed again only when some lane's e changed. */
-        int changed = 0;
-        for (size_t l = 0; l < n; l++) {
-            e[l] = (c / ts[l] - m[l]) / r;
-            changed |= e[l] != ev_e[l];
-        }
-        if (changed)
-            for (size_t l = 0; l < n; l++) {
-                ev_e[l] = e[l];
-                ev_u[l] = tr__vnorm_cdf(e[l]);
-            }
+    if (r > 0.0 && same_threshold(kw, c, L, trust)) {
+        /* the same c, loadings and factor draws as the memo's: the same e,
+         * shared by all the schemes so loaded (the credit portfolio) */
+        if (!k->ev_u_ok)
+            for (size_t l = 0; l < n; l++)
+                ev_u[l] = tr__vnorm_cdf(ev_e[l]);
+        k->ev_u_ok = 1;
         for (size_t l = 0; l < n; l++)
             ev[l] = u[l] > ev_u[l];
+        return;
+    }
+    lanes_factor_sum(kw, L, trust);
+    if (r > 0.0) {
+        for (size_t l = 0; l < n; l++)
+            ev_e[l] = (c / ts[l] - m[l]) / r;
+        set_threshold_key(kw, c, L, trust);
+        k->ev_u_ok = 0;
+        lanes_event_bracketed(ev_e, u, k->eb_lo, k->eb_hi, ev, k->how, n);
     } else {
         for (size_t l = 0; l < n; l++)
             ev[l] = m[l] * ts[l] > c; /* fully loaded: the own draw plays no part */
@@ -486,6 +602,39 @@ KINLINE void set_key(const tr__kscratch *k, const tr__trust *tr, kentry *en, siz
 
 /* ---- section 6: a trust's months over its compute slots ----------------- */
 
+/* Month t (dt) of the compute slots: the reference simulator's month
+ * (sim.c), without branches. Its own function, with every array a restrict
+ * parameter and the failure month a double: only so does GCC 12 vectorise
+ * the loop. The state carried from month to month: run, ra, rb (the
+ * booking's prefix sums), inc, exp_, cash, bo and ft (the failure month, 0
+ * while none). */
+KINLINE void month(double *restrict run, double *restrict ra, double *restrict rb,
+                   double *restrict inc, double *restrict exp_, double *restrict cash,
+                   double *restrict bo, double *restrict ft, const double *restrict fI,
+                   const double *restrict fC, const double *restrict df, const double *restrict la,
+                   const double *restrict lb, const double *restrict dr, const double *restrict oo,
+                   const double *restrict nz, double *restrict bm, double *restrict cm, double fx,
+                   double dt, size_t nslot, double floor_, double buffer)
+{
+    for (size_t sl = 0; sl < nslot; sl++) {
+        run[sl] += df[sl];
+        ra[sl] += la[sl];
+        rb[sl] += lb[sl];
+        double savings = run[sl] + (ra[sl] + rb[sl] * dt) + dr[sl];
+        double flow = inc[sl] - exp_[sl] - fx + savings - oo[sl] + nz[sl];
+        double pre = cash[sl] + flow;
+        int under = pre < floor_;
+        double b = under ? floor_ + buffer - pre : 0.0;
+        cash[sl] = under ? pre + b : pre;
+        ft[sl] = under && ft[sl] == 0.0 ? dt : ft[sl];
+        bo[sl] += b;
+        bm[sl] = b;
+        cm[sl] = cash[sl];
+        inc[sl] *= fI[sl];
+        exp_[sl] *= fC[sl];
+    }
+}
+
 KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
 {
     const tr__plan *pl = kw->plan;
@@ -538,42 +687,17 @@ KINLINE void slots_months(tr__kws *kw, size_t i, size_t nslot)
         k->run[sl] = 0.0;
         k->ra[sl] = 0.0;
         k->rb[sl] = 0.0;
-        k->fail[sl] = 0;
+        k->ft[sl] = 0.0;
     }
     const double *fixed = pl->fixed + i * Hs;
-    double *restrict run = k->run, *restrict ra = k->ra, *restrict rb = k->rb;
-    double *restrict inc = k->inc, *restrict exp_ = k->exp_, *restrict cash = k->cash;
-    double *restrict bo = k->bo;
-    const double *restrict fI = k->fI, *restrict fC = k->fC;
-    uint8_t *restrict fail = k->fail;
-    for (int t = 1; t <= H; t++) {
-        const double *restrict df = k->diff + (size_t)t * C, *restrict dr =
-                                                                 k->direct + (size_t)t * C;
-        const double *restrict la = k->lina + (size_t)t * C, *restrict lb = k->linb + (size_t)t * C;
-        const double *restrict oo = k->oneoff + (size_t)t * C, *restrict nz =
-                                                                   k->noise + (size_t)t * C;
-        double *restrict bm = k->bm + (size_t)(t - 1) * C, fx = fixed[t - 1];
-        double *restrict cm = k->cm + (size_t)(t - 1) * C;
-        const double dt = (double)t;
-        for (size_t sl = 0; sl < nslot; sl++) {
-            /* the reference simulator's month (sim.c), without branches */
-            run[sl] += df[sl];
-            ra[sl] += la[sl];
-            rb[sl] += lb[sl];
-            double savings = run[sl] + (ra[sl] + rb[sl] * dt) + dr[sl];
-            double flow = inc[sl] - exp_[sl] - fx + savings - oo[sl] + nz[sl];
-            double pre = cash[sl] + flow;
-            int under = pre < floor_;
-            double b = under ? floor_ + buffer - pre : 0.0;
-            cash[sl] = under ? pre + b : pre;
-            fail[sl] = under && !fail[sl] ? (uint8_t)t : fail[sl];
-            bo[sl] += b;
-            bm[sl] = b;
-            cm[sl] = cash[sl];
-            inc[sl] *= fI[sl];
-            exp_[sl] *= fC[sl];
-        }
+    for (size_t t = 1; t <= Hs; t++) {
+        size_t o = t * C;
+        month(k->run, k->ra, k->rb, k->inc, k->exp_, k->cash, k->bo, k->ft, k->fI, k->fC,
+              k->diff + o, k->lina + o, k->linb + o, k->direct + o, k->oneoff + o, k->noise + o,
+              k->bm + o - C, k->cm + o - C, fixed[t - 1], (double)t, nslot, floor_, buffer);
     }
+    for (size_t sl = 0; sl < nslot; sl++)
+        k->fail[sl] = (uint8_t)k->ft[sl];
 }
 
 /* ---- a trust, and who pays ----------------------------------------------- */
@@ -627,11 +751,9 @@ KINLINE int hits_eo(tr__kscratch *k, const tr__trust *tr, size_t i, tr__chunk_ou
     uint64_t c0 = ent[0].valid && ent[0].slot < 0 ? ent[0].code : UINT64_MAX;
     uint64_t c1 = ent[1].valid && ent[1].slot < 0 ? ent[1].code : UINT64_MAX;
     const uint64_t *restrict code = k->code;
-    uint8_t hit[C];
     int any0 = 0, any1 = 0, left = 0;
     for (size_t l = 0; l < n; l++) {
-        uint8_t h0 = code[l] == c0, h1 = code[l] == c1;
-        hit[l] = (uint8_t)(h0 | (h1 << 1));
+        int h0 = code[l] == c0, h1 = code[l] == c1;
         any0 |= h0;
         any1 |= h1;
         left |= !(h0 | h1);
@@ -650,20 +772,28 @@ KINLINE int hits_eo(tr__kscratch *k, const tr__trust *tr, size_t i, tr__chunk_ou
     uint8_t *restrict lfail = k->lfail;
     double *restrict lbo = k->lbo;
     uint16_t *restrict cref = out->cref + i * C;
-    /* one loop per output, so that each vectorises */
+    /* One loop per output, so that each vectorises. A lane that hits
+     * neither entry gets entry 1's outcome here and its own later
+     * (plan_slots), so one compare decides. */
+    uint8_t h0[C];
     for (size_t l = 0; l < n; l++)
-        lfail[l] = hit[l] == 1 ? f0 : hit[l] == 2 ? f1 : lfail[l];
+        h0[l] = code[l] == c0;
     for (size_t l = 0; l < n; l++)
-        lbo[l] = hit[l] == 1 ? b0 : hit[l] == 2 ? b1 : lbo[l];
+        lbo[l] = code[l] == c0 ? b0 : b1;
     for (size_t l = 0; l < n; l++)
-        cref[l] = hit[l] == 1 ? r0 : hit[l] == 2 ? r1 : cref[l];
+        lfail[l] = h0[l] ? f0 : f1;
     for (size_t l = 0; l < n; l++)
-        src[l] = hit[l] ? -1 : -2;
-    for (int e = 0; e < 2 && tr->n_commissioners > 0; e++)
+        cref[l] = h0[l] ? r0 : r1;
+    if (left)
+        for (size_t l = 0; l < n; l++)
+            src[l] = code[l] == c0 || code[l] == c1 ? -1 : -2;
+    for (int e = 0; e < 2 && tr->n_commissioners > 0; e++) {
+        uint64_t ce = e == 0 ? c0 : c1;
         if (ent[e].bo != 0.0 && (e == 0 ? any0 : any1))
             for (size_t l = 0; l < n; l++)
-                if (hit[l] == e + 1) add_requests(k, tr, l, ent[e].bm, 1);
-    k->lru[i] = (uint8_t)(hit[n - 1] == 1 ? 1 : hit[n - 1] == 2 ? 0 : k->lru[i]);
+                if (code[l] == ce) add_requests(k, tr, l, ent[e].bm, 1);
+    }
+    k->lru[i] = (uint8_t)(code[n - 1] == c0 ? 1 : code[n - 1] == c1 ? 0 : k->lru[i]);
     return left;
 }
 
@@ -792,6 +922,13 @@ KINLINE void lanes_schemes_eo(tr__kws *kw, size_t i, tr__chunk_out *out)
          * vectorise, where an indexed load would not) */
         const double t0 = t[2], t1 = t[5], t2 = t[8], t3 = t[11], t4 = t[14], t5 = t[17],
                      t6 = t[20], t7 = t[23];
+        if (!sc->has_compromise && !sc->has_stay) { /* bits 0 or 1: one select */
+            for (size_t l = 0; l < n; l++)
+                sf[l] = bits[l] ? t1 : t0;
+            for (size_t l = 0; l < n; l++)
+                code[l] |= (uint64_t)bits[l] << (3 * j);
+            continue;
+        }
         for (size_t l = 0; l < n; l++) {
             unsigned b = bits[l];
             double v01 = b & 1 ? t1 : t0, v23 = b & 1 ? t3 : t2, v45 = b & 1 ? t5 : t4,
@@ -825,6 +962,16 @@ KINLINE void slots_from_codes(tr__kws *kw, size_t i, size_t nslot)
     }
 }
 
+/* nfail += nf8, nf8 = 0. */
+KINLINE void flush_nf8(tr__kscratch *k)
+{
+    for (size_t l = 0; l < k->n; l++) {
+        k->nfail[l] += k->nf8[l];
+        k->nf8[l] = 0;
+    }
+    k->nf8_trusts = 0;
+}
+
 /* Trust i over the lanes: schemes, growths, months, and its part of the
  * path totals (sim.c's tr__sim_trust). */
 KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
@@ -834,6 +981,8 @@ KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
     tr__kscratch *k = kw->k;
     const size_t n = k->n, s0 = pl->scheme_base[i];
     size_t nslot;
+    k->lfail = out->fail + i * C;
+    k->lbo = out->bo + i * C;
     if (pl->event_only[i]) {
         lanes_schemes_eo(kw, i, out);
         nslot = plan_slots(kw, i, out);
@@ -848,18 +997,23 @@ KINLINE void lanes_trust(tr__kws *kw, size_t i, tr__chunk_out *out)
     take_slots(kw, i, nslot, out);
     const uint8_t *restrict lfail = k->lfail;
     const double *restrict lbo = k->lbo;
-    uint8_t *restrict ofail = out->fail + i * C;
-    double *restrict obo = out->bo + i * C, *restrict sys_bo = k->sys_bo,
-                     *restrict sys_top = k->sys_top;
-    uint32_t *restrict nfail = k->nfail;
+    double *restrict sys_bo = k->sys_bo, *restrict sys_top = k->sys_top;
+    uint8_t *restrict nf8 = k->nf8;
     double share = tr->national_share;
-    memcpy(ofail, lfail, n);
-    memcpy(obo, lbo, n * sizeof *obo);
-    for (size_t l = 0; l < n; l++) {
-        nfail[l] += lfail[l] != 0;
-        sys_bo[l] += lbo[l];
-        sys_top[l] += share * lbo[l];
-    }
+    /* trusts failing: counted in bytes, added into nfail every 255 trusts */
+    for (size_t l = 0; l < n; l++)
+        nf8[l] = (uint8_t)(nf8[l] + (lfail[l] != 0));
+    if (++k->nf8_trusts == 255) flush_nf8(k);
+    /* the path totals, in trust order; a lane without a bail-out adds zero,
+     * which changes no total, so a trust without one is skipped */
+    int any = 0;
+    for (size_t l = 0; l < n; l++)
+        any |= lbo[l] != 0.0;
+    if (any)
+        for (size_t l = 0; l < n; l++) {
+            sys_bo[l] += lbo[l];
+            sys_top[l] += share * lbo[l];
+        }
 }
 
 /* Section 7 over the lanes: each consortium pays its requests month by
@@ -906,15 +1060,16 @@ KCLONES static void kernel_fast(tr__kws *kw, uint64_t seed, uint64_t first, size
     for (size_t l = 0; l < n; l++) {
         out->w[l] = 1.0;
         k->nfail[l] = 0;
+        k->nf8[l] = 0;
         k->sys_bo[l] = 0.0;
         k->sys_top[l] = 0.0;
     }
-    for (size_t l = 0; l < C; l++) /* no threshold memoised: NaN equals nothing */
-        k->ev_e[l] = NAN;
+    k->ev_nl = SIZE_MAX; /* no threshold memoised */
     lanes_factors(kw);
     if (pl->mu_z) lanes_shift(kw, out->w);
     for (size_t i = 0; i < pl->n_trusts; i++)
         lanes_trust(kw, i, out);
+    flush_nf8(k);
     lanes_who_pays(kw, out);
     for (size_t l = 0; l < n; l++) {
         out->nfail[l] = k->nfail[l];

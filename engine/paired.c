@@ -27,6 +27,16 @@ size_t tr__paired_sys(const tr__paired *p, int quantity)
     return 2 * p->nt + 4 * p->nc + 2 * (size_t)quantity;
 }
 
+size_t tr__paired_fail(const tr__paired *p, size_t t)
+{
+    return 2 * p->nt + 4 * p->nc + 4 + 2 * t;
+}
+
+size_t tr__paired_nfail(const tr__paired *p)
+{
+    return 4 * p->nt + 4 * p->nc + 4;
+}
+
 /* An id and where it is, for matching by id. */
 typedef struct named {
     const char *id;
@@ -70,9 +80,11 @@ static void free_arrays(tr__paired *p)
     memset(p, 0, sizeof *p);
 }
 
-tr_status tr__paired_init(tr__paired *p, const tr_config *s, const tr_config *r, tr_error *err)
+tr_status tr__paired_init(tr__paired *p, const tr_config *s, const tr_config *r, int weighted,
+                          tr_error *err)
 {
     memset(p, 0, sizeof *p);
+    p->weighted = weighted;
     size_t nt = s->n_trusts, nc = s->n_consortia, mt = r->n_trusts, mc = r->n_consortia;
     size_t most = mt > mc ? mt : mc, mostn = nt > nc ? nt : nc;
     const char **sid = calloc(mostn + 1, sizeof *sid), **rid = calloc(most + 1, sizeof *rid);
@@ -95,7 +107,7 @@ tr_status tr__paired_init(tr__paired *p, const tr_config *s, const tr_config *r,
         for (size_t j = 0; j < mc; j++)
             rid[j] = r->consortia[j].id;
         p->nc = match(sid, nc, rid, mc, p->cs, p->cr, sorted);
-        p->nsums = 2 * p->nt + 4 * p->nc + 4;
+        p->nsums = 2 * p->nt + 4 * p->nc + 4 + (weighted ? 2 * p->nt + 2 : 0);
         p->both_fail = calloc(p->nt + 1, sizeof *p->both_fail);
         p->xs = calloc(p->nsums, sizeof *p->xs);
         if (!p->both_fail || !p->xs) st = TR_E_NOMEM;
@@ -152,9 +164,52 @@ static void add_diffs(double *bs, size_t item, const double *d, size_t n, uint64
     }
 }
 
+/* Under importance sampling: every difference of weighted values. */
+static void add_chunk_w(const tr__paired *p, tr__paired_local *l, const tr__chunk_out *s,
+                        const tr__chunk_out *r)
+{
+    const size_t C = TR__CHUNK, n = s->n;
+    const double *ws = s->w, *wr = r->w;
+    double d[TR__CHUNK];
+    for (size_t t = 0; t < p->nt; t++) {
+        const uint8_t *fs = s->fail + (size_t)p->ts[t] * C, *fr = r->fail + (size_t)p->tr[t] * C;
+        for (size_t k = 0; k < n; k++)
+            d[k] = (fs[k] ? ws[k] : 0.0) - (fr[k] ? wr[k] : 0.0);
+        add_diffs(l->bs, tr__paired_fail(p, t), d, n, s->first);
+        const double *bs = s->bo + (size_t)p->ts[t] * C, *br = r->bo + (size_t)p->tr[t] * C;
+        for (size_t k = 0; k < n; k++)
+            d[k] = ws[k] * bs[k] - wr[k] * br[k];
+        add_diffs(l->bs, tr__paired_bo(p, t), d, n, s->first);
+    }
+    for (size_t c = 0; c < p->nc; c++) {
+        size_t is = (size_t)p->cs[c] * C, ir = (size_t)p->cr[c] * C;
+        for (size_t k = 0; k < n; k++)
+            d[k] = ws[k] * s->paid[is + k] - wr[k] * r->paid[ir + k];
+        add_diffs(l->bs, tr__paired_cons(p, c, 0), d, n, s->first);
+        for (size_t k = 0; k < n; k++)
+            d[k] = ws[k] * (s->req[is + k] - s->paid[is + k]) -
+                   wr[k] * (r->req[ir + k] - r->paid[ir + k]);
+        add_diffs(l->bs, tr__paired_cons(p, c, 1), d, n, s->first);
+    }
+    for (size_t k = 0; k < n; k++)
+        d[k] = ws[k] * (double)s->nfail[k] - wr[k] * (double)r->nfail[k];
+    add_diffs(l->bs, tr__paired_nfail(p), d, n, s->first);
+    for (size_t k = 0; k < n; k++)
+        d[k] = ws[k] * s->sys_bo[k] - wr[k] * r->sys_bo[k];
+    add_diffs(l->bs, tr__paired_sys(p, 0), d, n, s->first);
+    for (size_t k = 0; k < n; k++)
+        d[k] = ws[k] * s->sys_top[k] - wr[k] * r->sys_top[k];
+    add_diffs(l->bs, tr__paired_sys(p, 1), d, n, s->first);
+    l->n += n;
+}
+
 void tr__paired_add_chunk(const tr__paired *p, tr__paired_local *l, const tr__chunk_out *s,
                           const tr__chunk_out *r)
 {
+    if (p->weighted) {
+        add_chunk_w(p, l, s, r);
+        return;
+    }
     const size_t C = TR__CHUNK, n = s->n;
     double d[TR__CHUNK];
     for (size_t t = 0; t < p->nt; t++) {

@@ -8,8 +8,9 @@
  * other sum (accum.h): within a block, path p into partial p mod 8 in path
  * order, each block's partials then added exactly into fixed-point sums.
  * Failure indicators and numbers of failures are integers, summed exactly
- * as integers. So paired sums, too, merge exactly in any order (threads,
- * shards, ranks, resumed sessions).
+ * as integers; under importance sampling every difference is of weighted
+ * values, L_s X_s - L_r X_r, a double summed like the others. So paired sums, too, merge exactly in
+ * any order (threads, shards, ranks, resumed sessions).
  *
  * Quantities, for the trusts and consortia both scenarios have (matched by
  * id): each trust's failure indicator and bail-out; each consortium's
@@ -34,8 +35,12 @@ typedef struct tr__paired {
     uint64_t *both_fail; /* [nt] paths on which the trust fails in both */
     int64_t dfail;       /* sum over paths of (failures in s - failures in r) */
     uint64_t dfail2;     /* the sum of its squares */
+    int weighted;        /* importance sampling in either: D = L_s X_s - L_r X_r, and the
+                            failures' differences are sums too (below) */
     size_t nsums;        /* sums of D and D^2: bail-out per matched trust, paid and top-up per
-                            matched consortium, the system's bail-out and top-up */
+                            matched consortium, the system's bail-out and top-up; weighted,
+                            then the failure indicator per matched trust and the system's
+                            number of failures */
     tr__xsum *xs;
     pthread_mutex_t lock;
 } tr__paired;
@@ -45,9 +50,15 @@ size_t tr__paired_bo(const tr__paired *p, size_t matched_trust);
 size_t tr__paired_cons(const tr__paired *p, size_t matched_consortium,
                        int quantity /* 0 paid 1 top */);
 size_t tr__paired_sys(const tr__paired *p, int quantity /* 0 bail-out 1 top-up */);
+/* Weighted pairs only: the failure indicator of a matched trust, and the
+ * system's number of failures. */
+size_t tr__paired_fail(const tr__paired *p, size_t matched_trust);
+size_t tr__paired_nfail(const tr__paired *p);
 
-/* Pair scenario s with reference r: match their trusts and consortia by id. */
-tr_status tr__paired_init(tr__paired *p, const tr_config *s, const tr_config *r, tr_error *err);
+/* Pair scenario s with reference r: match their trusts and consortia by id.
+ * weighted: either is importance sampled (its paths carry weights). */
+tr_status tr__paired_init(tr__paired *p, const tr_config *s, const tr_config *r, int weighted,
+                          tr_error *err);
 void tr__paired_free(tr__paired *p);
 
 /* One thread's sums within a block. */

@@ -428,9 +428,11 @@ Test(state, a_checkpoint_of_another_run_is_refused_saying_what_differs)
 /* A small state to damage. */
 static void *small_state(size_t *len)
 {
-    tr_config *cfg = th_load(th_json(
+    char *json = th_json(
         "{'name':'s','horizon_months':3,'trusts':[{'id':'a','cash':1,"
-        "'income':12,'expenditure':13,'schemes':[{'id':'x','saving':1,'start_month':1}]}]}"));
+        "'income':12,'expenditure':13,'schemes':[{'id':'x','saving':1,'start_month':1}]}]}");
+    tr_config *cfg = th_load(json);
+    free(json);
     tr_run_options opt;
     tr_run_options_init(&opt, cfg);
     opt.paths = 1100;
