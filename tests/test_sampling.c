@@ -204,6 +204,33 @@ Test(sampling, the_pilot_finds_one_trusts_failure)
     tr_config_free(cfg);
 }
 
+/* Trust a of RARE fails exactly when the national draw Z exceeds
+ * c = Phi^-1(1 - 1e-4) = 3.719; below that every pilot path scores alike
+ * (its lowest cash does not move) and the tie-break ranks them by Z. So
+ * the cross-entropy steps are known: the first elite is the top 10 % of
+ * N(0, 1), whose mean E[Z | Z > 1.2816] = 1.755 becomes the shift; under
+ * it 2.48 % of the paths reach the event, which is over 1 %, so the second
+ * step's elite is the event itself and the shift ends at
+ * E[Z | Z > c] = 3.958 (the pilot's estimate of it). */
+Test(sampling, the_pilots_steps_follow_the_cross_entropy_recursion)
+{
+    tr_config *cfg =
+        rare(GAUSS, ", 'sampling': {'method': 'shift', 'auto': {'event': {'trust_fails': 'a'}, "
+                    "'pilot_paths': 4000}}");
+    cJSON *j = th_run_json(cfg, 2000, 11, 1);
+    cr_expect_eq(th_num(j, "sampling/pilot/iterations"), 2, "an elite of 10 %% needs two steps");
+    cr_expect(cJSON_IsTrue(th_at(j, "sampling/pilot/reached")));
+    /* the last step's hit rate: P(Z > c) under a shift of 1.755 (the shift
+     * is an estimate from 400 paths, se about 0.025: about 0.1 % on the
+     * hit rate; and the rate itself is a share of 4000, se 0.25 %) */
+    double hit = th_num(j, "sampling/pilot/hit_rate");
+    cr_expect(hit > 0.0248 - 0.012 && hit < 0.0248 + 0.012, "hit rate %g", hit);
+    double mu = th_num(j, "sampling/shift/national");
+    cr_expect(fabs(mu - 3.958) < 0.15, "shift %g, E[Z | Z > c] = 3.958", mu);
+    cJSON_Delete(j);
+    tr_config_free(cfg);
+}
+
 Test(sampling, a_batch_refuses_importance_sampling)
 {
     char dir[256];
