@@ -36,8 +36,8 @@ static char *paper_base(double paper)
 
 /* A folder with base.json and a manifest whose scenarios are: "ref" (the
  * base), "same" (an empty overlay), "worse" (every paper probability 0.2)
- * and "fewer" (trust t9 removed). */
-static char *paper_batch(uint64_t paths)
+ * and "fewer" (trust t9 removed), the reference being `reference`. */
+static char *paper_batch_ref(uint64_t paths, const char *reference)
 {
     char dir[256];
     th_tmpdir(dir, sizeof dir, "batch");
@@ -54,15 +54,20 @@ static char *paper_batch(uint64_t paths)
     }
     char *manifest = th_fmt(
         "{\"name\":\"paper batch\",\"base\":\"base.json\",\"paths\":%llu,\"seed\":5,"
-        "\"reference\":\"ref\",\"scenarios\":[{\"id\":\"ref\"},{\"id\":\"same\",\"overlay\":{}},"
+        "\"reference\":\"%s\",\"scenarios\":[{\"id\":\"ref\"},{\"id\":\"same\",\"overlay\":{}},"
         "{\"id\":\"worse\",\"name\":\"Worse\",\"overlay\":%s]}},"
         "{\"id\":\"fewer\",\"overlay\":{\"trusts\":[{\"id\":\"t9\",\"remove\":true}]}}]}",
-        (unsigned long long)paths, worse);
+        (unsigned long long)paths, reference, worse);
     free(worse);
     file = th_fmt("%s/manifest.json", dir);
     th_write(file, manifest);
     free(manifest);
     return file;
+}
+
+static char *paper_batch(uint64_t paths)
+{
+    return paper_batch_ref(paths, "ref");
 }
 
 static tr_manifest *load(const char *file)
@@ -167,6 +172,18 @@ Test(batch, each_scenario_is_byte_for_byte_a_run_of_its_merged_config)
     free(file);
 }
 
+Test(batch, a_reference_listed_after_other_scenarios_changes_no_scenarios_results)
+{
+    /* the plans run reference first, then the others in the manifest's
+     * order, skipping the reference: "fewer" is the last */
+    char *file = paper_batch_ref(3000, "fewer");
+    each_scenario_is_a_run(load(file), 2);
+    free(file);
+    file = paper_batch_ref(3000, "same");
+    each_scenario_is_a_run(load(file), 1);
+    free(file);
+}
+
 Test(batch, the_bundled_overnight_batch_scenarios_are_runs, .timeout = 120)
 {
     /* the bundled manifest at 2,000 paths: a copy with "paths" set */
@@ -252,6 +269,43 @@ Test(batch, paired_differences_agree_with_exact_answers)
     near(th_num(w, "system/failures/se"), sqrt(0.9 / dn), 0.02 * sqrt(0.9 / dn), "se failures");
     near(th_num(w, "system/failures/se_unpaired"), sqrt(2.5 / dn), 0.02 * sqrt(2.5 / dn),
          "se failures unpaired");
+    /* bail-outs: cash 1 falls by 1 a month once a scheme is only on
+     * paper, to a floor of 0, so a failing trust is bailed out by 1 a month
+     * from month 2 to 12: BO = 11 D, delta 1.1, se 11 times p_fail's */
+    for (int i = 0; i < NT; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "t%d", i);
+        const cJSON *t = find_id(th_at(w, "trusts"), id);
+        double se = th_num(t, "p_fail/se");
+        near(th_num(t, "bailout/delta"), 1.1, 11.0 * se, "delta bail-out");
+        cr_expect_float_eq(th_num(t, "bailout/se"), 11.0 * se, 1e-9 * se, "se of delta bail-out");
+    }
+    /* consortia: c (t0-t4, reserve 2) and d (t5-t9, reserve 50) are asked
+     * for k a month from month 2, k of their five trusts failing, so pay
+     * min(11 k, reserve) and leave 11 k - paid as national top-up; k is
+     * Binomial(5, 0.1) in ref, Binomial(5, 0.2) in worse */
+    static const char *const cons[2] = {"c", "d"};
+    const double reserve[2] = {2.0, 50.0};
+    for (int c = 0; c < 2; c++) {
+        double paid[2] = {0, 0}, top[2] = {0, 0};
+        for (int s = 0; s < 2; s++) {
+            double q = s ? 0.2 : 0.1;
+            for (int k = 0; k <= 5; k++) {
+                double pk = 1.0;
+                for (int j = 0; j < 5; j++)
+                    pk *= j < k ? q : 1.0 - q;
+                pk *= k == 0 || k == 5 ? 1 : k == 1 || k == 4 ? 5 : 10; /* binomial(5, k) */
+                double ask = 11.0 * k, pay = fmin(ask, reserve[c]);
+                paid[s] += pk * pay;
+                top[s] += pk * (ask - pay);
+            }
+        }
+        const cJSON *co = find_id(th_at(w, "consortia"), cons[c]);
+        cr_assert_not_null(co);
+        near(th_num(co, "paid/delta"), paid[1] - paid[0], th_num(co, "paid/se"), "delta paid");
+        near(th_num(co, "national_topup/delta"), top[1] - top[0], th_num(co, "national_topup/se"),
+             "delta top-up");
+    }
     /* an identical scenario: every difference exactly zero */
     const cJSON *same = comparison_of(doc, "same");
     cr_assert_eq(th_num(same, "system/failures/delta"), 0.0);

@@ -136,3 +136,47 @@ Test(kernel, importance_sampling_bit_for_bit)
     compare("tests/data/example-shift.json", 1, 0, TR__CHUNK, 4);
     compare("tests/data/example-shift.json", 8, 1003, 37, 3);
 }
+
+Test(kernel, edge_cases_bit_for_bit)
+{
+    /* a cash path exactly on its floor and a request exactly emptying a
+     * reserve; a trust whose only random element is its cost growth (the
+     * repeat cache's key must hold it); an event-only trust of two schemes
+     * with paper, compromise and stay events (one outcome code for both) */
+    compare("tests/data/kernel-edges.json", 1, 0, TR__CHUNK, 4);
+    compare("tests/data/kernel-edges.json", 4, 1003, 37, 3);
+}
+
+Test(kernel, exact_floor_and_exact_reserve_by_hand)
+{
+    /* Trust at-floor: cash 10, income 10 and spending 20 a month, floor 0.
+     * Month 1 ends exactly on the floor (not a failure); month 2 falls to
+     * -10, fails and is bailed out by 10, which exactly empties c1's reserve
+     * of 10 (not exhausted: nothing is left unpaid); month 3's request of
+     * 10 finds the reserve empty. Every amount is exact in binary. */
+    tr_config *cfg = load_file("tests/data/kernel-edges.json");
+    tr_error err;
+    tr_error_init(&err);
+    tr__plan plan;
+    cr_assert_eq(tr__plan_init(&plan, cfg, 1, &err), TR_OK);
+    tr__kws kw;
+    tr__chunk_out a;
+    cr_assert_eq(tr__kws_init(&kw, &plan, &err), TR_OK);
+    cr_assert_eq(tr__chunk_init(&a, &plan, &err), TR_OK);
+    tr__kernel_chunk(&kw, 9, 0, 5, &a);
+    const size_t C = TR__CHUNK, H = (size_t)plan.horizon;
+    for (size_t l = 0; l < 5; l++) {
+        cr_assert_eq(a.fail[0 * C + l], 2, "lane %zu: failure month %d", l, a.fail[l]);
+        cr_assert_eq(a.bo[0 * C + l], 110.0, "lane %zu: BO %.17g", l, a.bo[l]);
+        const double *cash = a.cash + (0 * C + a.cref[l]) * H;
+        cr_assert_eq(cash[0], 0.0, "lane %zu: month 1 ends on the floor", l);
+        cr_assert_eq(a.exh[0 * C + l], 3, "lane %zu: c1 exhausted in month %d", l, a.exh[l]);
+        cr_assert_eq(a.req[0 * C + l], 110.0);
+        cr_assert_eq(a.paid[0 * C + l], 10.0);
+    }
+    tr__chunk_free(&a);
+    tr__kws_free(&kw);
+    tr__plan_free(&plan);
+    tr_config_free(cfg);
+    tr_error_clear(&err);
+}

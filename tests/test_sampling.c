@@ -222,6 +222,92 @@ Test(sampling, the_pilot_finds_one_trusts_failure)
     tr_config_free(cfg);
 }
 
+/* Trust a fails exactly when its scheme exists only on paper (the
+ * national draw beyond 3.72, probability 1e-4), in month 9 (cash 8 falls
+ * by 1 a month to -1; the floor is 0), and is then bailed out by 1 a month
+ * to month 24: BO = 16, its scheme's shortfall 48 (the two years' saving).
+ * Trust c fails when the draw is below -0.84 (probability 0.2), which a
+ * shift of +3 makes so rare that only a few paths, each with a large
+ * weight, see it. */
+#define EXACT                                                                                      \
+    "{'name': 'exact', 'horizon_months': 24, 'factors': [{'name': 'national', 'scope': "           \
+    "'global'}], 'trusts': [{'id': 'a', 'cash': 8, 'income': 240, 'expenditure': 252, "            \
+    "'schemes': [{'id': 's', 'saving': 24, 'start_month': 1, 'paper': 0.0001, 'factors': "         \
+    "{'national': 1.0}}]}, {'id': 'c', 'cash': 8, 'income': 240, 'expenditure': 252, "             \
+    "'schemes': [{'id': 's', 'saving': 24, 'start_month': 1, 'paper': 0.2, 'factors': "            \
+    "{'national': -1.0}}]}], 'sampling': {'method': 'shift', 'shift': {'national': 3.0}}}"
+
+Test(sampling, weighted_figures_with_exact_answers_are_exact)
+{
+    char *json = th_json(EXACT);
+    tr_config *cfg = th_load(json);
+    free(json);
+    const uint64_t n = 20000;
+    cJSON *j = th_run_json(cfg, n, 3, 2);
+    const double p = 1e-4, z = 1.959963984540054;
+    /* exact whatever the weights: the month and the shortfall given failure */
+    cr_expect_eq(th_num(j, "trusts/0/failure_month_mean"), 9.0);
+    cr_expect_float_eq(th_num(j, "trusts/0/schemes/0/shortfall_mean_given_fail"), 48.0, 1e-9);
+    /* BO is 16 with probability p: mean 16 p, sd 16 sqrt(p (1 - p)) (the
+     * weighted second moment), and a standard error far below plain
+     * sampling's sd / sqrt(n) (from the sample of L X) */
+    double mean = th_num(j, "trusts/0/bailout/mean"), se = th_num(j, "trusts/0/bailout/se");
+    double sd = th_num(j, "trusts/0/bailout/sd"), sd_exact = 16.0 * sqrt(p * (1.0 - p));
+    cr_expect_leq(fabs(mean - 16.0 * p), 4.0 * se, "mean %g, exact %g, se %g", mean, 16.0 * p, se);
+    cr_expect_leq(fabs(sd - sd_exact), 0.03 * sd_exact, "sd %g, exact %g", sd, sd_exact);
+    cr_expect_lt(se, 0.1 * sd_exact / sqrt((double)n), "se %g, plain %g", se,
+                 sd_exact / sqrt((double)n));
+    /* the effective sample size (sum L)^2 / sum L^2, with sum L and sum L^2
+     * read back from P(at least 0 fail): its estimate is the mean weight m,
+     * its se sqrt((sum L^2 / n - m^2) / (n - 1)) */
+    double m = th_num(j, "system/failures/at_least/0/estimate"),
+           s0 = th_num(j, "system/failures/at_least/0/se"), dn = (double)n;
+    cr_expect_float_eq(m, th_num(j, "sampling/mean_weight"), 1e-12);
+    double l2 = dn * (s0 * s0 * (dn - 1.0) + m * m);
+    cr_expect_float_eq(th_num(j, "sampling/effective_sample_size"), dn * m * dn * m / l2,
+                       1e-9 * dn);
+    /* every weighted interval is the normal one clipped to [0, 1]; trust c,
+     * seen on a few heavy paths, has one that the clip cuts at 0 */
+    for (int i = 0; i < 2; i++) {
+        double e = th_numf(j, "trusts/%d/p_fail/estimate", i),
+               s = th_numf(j, "trusts/%d/p_fail/se", i);
+        cr_expect_float_eq(th_numf(j, "trusts/%d/p_fail/ci95/0", i), fmax(0.0, e - z * s), 1e-15);
+        cr_expect_float_eq(th_numf(j, "trusts/%d/p_fail/ci95/1", i), fmin(1.0, e + z * s), 1e-15);
+    }
+    double ec = th_num(j, "trusts/1/p_fail/estimate"), sc = th_num(j, "trusts/1/p_fail/se");
+    cr_expect(ec > 0.0 && ec - z * sc < 0.0, "trust c: %g, se %g (the clip is not exercised)", ec,
+              sc);
+    cJSON_Delete(j);
+    tr_config_free(cfg);
+}
+
+/* Trust a of RARE fails exactly when the national draw Z exceeds
+ * c = Phi^-1(1 - 1e-4) = 3.719; below that every pilot path scores alike
+ * (its lowest cash does not move) and the tie-break ranks them by Z. So
+ * the cross-entropy steps are known: the first elite is the top 10 % of
+ * N(0, 1), whose mean E[Z | Z > 1.2816] = 1.755 becomes the shift; under
+ * it 2.48 % of the paths reach the event, which is over 1 %, so the second
+ * step's elite is the event itself and the shift ends at
+ * E[Z | Z > c] = 3.958 (the pilot's estimate of it). */
+Test(sampling, the_pilots_steps_follow_the_cross_entropy_recursion)
+{
+    tr_config *cfg =
+        rare(GAUSS, ", 'sampling': {'method': 'shift', 'auto': {'event': {'trust_fails': 'a'}, "
+                    "'pilot_paths': 4000}}");
+    cJSON *j = th_run_json(cfg, 2000, 11, 1);
+    cr_expect_eq(th_num(j, "sampling/pilot/iterations"), 2, "an elite of 10 %% needs two steps");
+    cr_expect(cJSON_IsTrue(th_at(j, "sampling/pilot/reached")));
+    /* the last step's hit rate: P(Z > c) under a shift of 1.755 (the shift
+     * is an estimate from 400 paths, se about 0.025: about 0.1 % on the
+     * hit rate; and the rate itself is a share of 4000, se 0.25 %) */
+    double hit = th_num(j, "sampling/pilot/hit_rate");
+    cr_expect(hit > 0.0248 - 0.012 && hit < 0.0248 + 0.012, "hit rate %g", hit);
+    double mu = th_num(j, "sampling/shift/national");
+    cr_expect(fabs(mu - 3.958) < 0.15, "shift %g, E[Z | Z > c] = 3.958", mu);
+    cJSON_Delete(j);
+    tr_config_free(cfg);
+}
+
 /* The numbers of one quantity in comparison k (scenarios other than the reference). */
 static const cJSON *cmp_at(const cJSON *c, int k, const char *path)
 {

@@ -544,6 +544,29 @@ Test(state, merge_names_the_missing_the_duplicated_and_the_foreign_shard)
     tr_config_free(cfg);
 }
 
+Test(state, merge_finds_a_single_missing_block_at_either_end)
+{
+    /* 2,000 paths are two blocks; each of two shards holds one */
+    tr_config *cfg = example();
+    size_t len[2];
+    void *st[2] = {shard(cfg, 2000, 0, 0, 2, &len[0]), shard(cfg, 2000, 0, 1, 2, &len[1])};
+    const char *names[2] = {"first.trs", "second.trs"};
+    char *msg = NULL;
+    cr_assert_null(merge(&st[0], &len[0], &names[0], 1, &msg));
+    cr_assert(strstr(msg, "no state covers blocks 1-1 of the run's 0-1"), "%s", msg);
+    free(msg);
+    cr_assert_null(merge(&st[1], &len[1], &names[1], 1, &msg));
+    cr_assert(strstr(msg, "no state covers blocks 0-0 of the run's 0-1"), "%s", msg);
+    free(msg);
+    char *got = merge(st, len, names, 2, NULL), *want = whole(cfg, 2000, 0, 1);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+    free(st[0]);
+    free(st[1]);
+    tr_config_free(cfg);
+}
+
 Test(state, shard_options_are_checked)
 {
     tr_config *cfg = example();

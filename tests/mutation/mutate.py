@@ -30,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = ("id", "file", "desc", "from", "to", "equivalent")
 REQUIRED = ("id", "file", "desc", "from", "to")
+QUICK_SECONDS = 5.0  # --quick: tests faster than this (unmutated) run first
 
 
 class Abort(Exception):
@@ -202,8 +203,9 @@ class Runner:
             pass
 
 
-def parse_ctest(log):
-    """(failed tests as 'name (why)', seconds of the slowest test) from a CTest log."""
+def parse_ctest(log, times=None):
+    """(failed tests as 'name (why)', seconds of the slowest test) from a CTest log;
+    each test's seconds into the dict `times` when given."""
     failed, slowest = [], 0.0
     try:
         text = open(log, errors="replace").read()
@@ -211,6 +213,8 @@ def parse_ctest(log):
         return ["(no ctest log)"], 0.0
     for m in re.finditer(r"Test\s+#\d+:\s+(\S+)\s+\.*\s*(.*?)\s+([0-9.]+) sec", text):
         slowest = max(slowest, float(m.group(3)))
+        if times is not None:
+            times[m.group(1)] = float(m.group(3))
     tail = text.split("The following tests FAILED:", 1)
     if len(tail) == 2:
         for line in tail[1].splitlines():
@@ -281,6 +285,12 @@ def main():
                     help="write a machine-readable summary: JSON if FILE ends in .json, else TSV")
     ap.add_argument("--timeout", type=float, metavar="SEC",
                     help="per-test timeout (default: 10 x the slowest unmutated test, at least 30)")
+    ap.add_argument("--exclude", metavar="REGEX",
+                    help="leave out the tests whose names match (ctest -E), unmutated and mutated")
+    ap.add_argument("--quick", action="store_true",
+                    help="run each mutant's fast tests (under %g s unmutated) first and the rest "
+                         "only if they all pass: a mutant is KILLED by the first group that "
+                         "fails" % QUICK_SECONDS)
     args = ap.parse_args()
     if args.jobs < 1:
         die("--jobs must be at least 1")
@@ -342,24 +352,39 @@ def main():
         if runner.run(build_cmd, os.path.join(logs, "build.log")) != 0:
             raise Abort("the unmutated tree does not build; see logs/build.log (use --keep)")
 
-        def ctest(log, timeout):
+        def ctest(log, timeout, only=None, times=None):
             cmd = ["ctest", "--test-dir", build, "-j", str(args.jobs)]
             if timeout:
                 cmd += ["--timeout", "%g" % timeout]
+            if args.exclude:
+                cmd += ["-E", args.exclude]
+            if only:
+                cmd += ["-R", "^(%s)$" % "|".join(re.escape(t) for t in only)]
             rc = runner.run(cmd, log)
-            failed, slowest = parse_ctest(log)
+            failed, slowest = parse_ctest(log, times)
             if rc != 0 and not failed:
                 failed = ["(ctest exit %s)" % rc]
             return failed, slowest
 
         print("mutation: running the unmutated suite", flush=True)
         t0 = time.time()
-        failed, slowest = ctest(os.path.join(logs, "baseline.ctest.log"), args.timeout)
+        times = {}
+        failed, slowest = ctest(os.path.join(logs, "baseline.ctest.log"), args.timeout,
+                                times=times)
         if failed:
-            raise Abort("the unmutated suite fails (%s): fix that first" % ", ".join(failed))
+            raise Abort("the unmutated suite fails (%s): fix that first, or leave it out "
+                        "with --exclude" % ", ".join(failed))
         timeout = args.timeout or max(30.0, 10.0 * slowest)
         print("mutation: suite passes in %.1f s; per-test timeout %g s; %d mutants"
               % (time.time() - t0, timeout, len(mutants)), flush=True)
+        # --quick: the fast tests first, then (only if they all pass) the rest
+        groups = [None]
+        if args.quick and times:
+            fast = sorted(t for t, sec in times.items() if sec < QUICK_SECONDS)
+            slow = sorted(t for t, sec in times.items() if sec >= QUICK_SECONDS)
+            groups = [g for g in (fast, slow) if g]
+            print("mutation: --quick: %d fast tests first, then %d slower ones"
+                  % (len(fast), len(slow)), flush=True)
 
         for k, m in enumerate(mutants, 1):
             t0 = time.time()
@@ -383,7 +408,13 @@ def main():
                         r["status"] = "BUILD-FAIL"
                         r["detail"] = "does not compile (see logs/%s.build.log with --keep)" % m["id"]
                     else:
-                        failed, _ = ctest(os.path.join(logs, m["id"] + ".ctest.log"), timeout)
+                        failed = []
+                        for g, only in enumerate(groups):
+                            log = os.path.join(logs, "%s.ctest%s.log"
+                                               % (m["id"], "" if g == 0 else str(g + 1)))
+                            failed, _ = ctest(log, timeout, only)
+                            if failed:
+                                break
                         if failed:
                             r["status"] = "KILLED"
                             r["detail"] = "by " + ", ".join(failed)
