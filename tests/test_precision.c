@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trustrisk/trustrisk.h"
 #include "helpers.h"
+#include "rounds.h"
+#include "trustrisk/trustrisk.h"
 
 static tr_config *example(void)
 {
@@ -122,6 +123,19 @@ static double worst_ratio(const tr_config *cfg, uint64_t n, double se, double re
     }
     cJSON_Delete(j);
     return worst;
+}
+
+Test(precision, stage_boundaries_are_powers_of_two_to_64_then_every_64_blocks)
+{
+    /* the boundary after b blocks: 1, 2, 4, ..., 64, then 128, 192, ... */
+    static const uint64_t after[][2] = {{0, 1},     {1, 2},     {2, 4},     {3, 4},      {4, 8},
+                                        {7, 8},     {8, 16},    {15, 16},   {16, 32},    {31, 32},
+                                        {32, 64},   {63, 64},   {64, 128},  {65, 128},   {127, 128},
+                                        {128, 192}, {191, 192}, {192, 256}, {1000, 1024}};
+    for (size_t k = 0; k < sizeof after / sizeof *after; k++)
+        cr_expect_eq(tr__rounds_boundary_after(after[k][0]), after[k][1], "after %llu: %llu",
+                     (unsigned long long)after[k][0],
+                     (unsigned long long)tr__rounds_boundary_after(after[k][0]));
 }
 
 Test(precision, a_run_stops_at_the_first_boundary_that_meets_the_target_at_any_thread_count)
