@@ -245,10 +245,36 @@ void th_write(const char *file, const char *data)
     cr_assert_eq(fclose(fp), 0);
 }
 
+/* Folders th_tmpdir made in this process, removed when it exits (each test
+ * runs in a process of its own), so a run of the suite leaves /tmp as it
+ * found it. A folder a test still wants after that is its own to make. */
+#define TH_TMP_MAX 64
+static char *th_tmp[TH_TMP_MAX];
+static size_t th_ntmp;
+static pid_t th_tmp_pid;
+
+static void th_tmp_cleanup(void)
+{
+    if (getpid() != th_tmp_pid) return; /* inherited by a forked child */
+    for (size_t i = 0; i < th_ntmp; i++) {
+        th_remove_tree(th_tmp[i]);
+        free(th_tmp[i]);
+    }
+    th_ntmp = 0;
+}
+
 void th_tmpdir(char *dir, size_t size, const char *tag)
 {
     snprintf(dir, size, "/tmp/tr-%s-XXXXXX", tag);
     cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    if (th_tmp_pid != getpid()) {
+        th_tmp_pid = getpid();
+        for (size_t i = 0; i < th_ntmp; i++) /* the parent's to clean */
+            free(th_tmp[i]);
+        th_ntmp = 0;
+        atexit(th_tmp_cleanup);
+    }
+    if (th_ntmp < TH_TMP_MAX) th_tmp[th_ntmp++] = strdup(dir);
 }
 
 void th_remove_tree(const char *dir)

@@ -85,7 +85,8 @@ char *th_read_ok(const char *file);
 /* Write `data` as the whole of `file`. */
 void th_write(const char *file, const char *data);
 
-/* Make a fresh folder /tmp/tr-TAG-XXXXXX into dir (size bytes). */
+/* Make a fresh folder /tmp/tr-TAG-XXXXXX into dir (size bytes); it is
+ * removed, with all in it, when the test's process exits. */
 void th_tmpdir(char *dir, size_t size, const char *tag);
 
 /* Remove a folder and everything in it (missing is fine). */
