@@ -63,7 +63,8 @@ for kind in static shared; do
            lib/cmake/trustrisk/trustriskConfig.cmake lib/cmake/trustrisk/trustriskConfigVersion.cmake \
            lib/cmake/trustrisk/trustriskTargets.cmake share/man/man1/trustrisk.1 \
            share/trustrisk/schemas/config.schema.json share/trustrisk/schemas/manifest.schema.json \
-           share/trustrisk/schemas/results.schema.json; do
+           share/trustrisk/schemas/results.schema.json share/trustrisk/schemas/comparison.schema.json \
+           share/trustrisk/schemas/sensitivity.schema.json; do
     [ -e "$prefix/$f" ] || { echo "test-install: $f was not installed" >&2; exit 1; }
   done
   "$prefix/bin/trustrisk" --version

@@ -13,6 +13,12 @@ drift apart:
   identity and removable with "remove": true);
 * results.schema.json  - the results.json a run writes (docs/results.md).
 
+and two more, of the other outputs that scripts parse (docs/results.md):
+
+* comparison.schema.json  - the comparison.json a batch writes;
+* sensitivity.schema.json - the sensitivity.json `trustrisk sensitivity`
+  writes.
+
 Every property has a "description", so that an editor shows help while
 typing, and every object has "additionalProperties": false, so that a
 misspelt key is caught. Rules a schema cannot state (sums over several
@@ -552,10 +558,14 @@ def overlay_defs():
     return d
 
 
+# A scenario's id: also the name of its folder in a batch's outputs.
+SCENARIO_ID = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"
+
+
 def manifest_schema():
     scenario = obj("One scenario: the base config with an overlay applied (or the base "
                    "itself, without one).", {
-        "id": described({"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"},
+        "id": described({"type": "string", "pattern": SCENARIO_ID},
                         "Identifier of the scenario, unique in the manifest; used by "
                         "\"reference\" and as the name of its folder in the outputs: 1 to 64 "
                         "letters, digits, '-', '_' or '.', not starting with '.'."),
@@ -592,6 +602,24 @@ def manifest_schema():
 
 
 # ------------------------------------------------------------------ results
+
+def sha256(desc):
+    return described({"type": "string", "pattern": "^[0-9a-f]{64}$"}, desc)
+
+
+def engine_obj():
+    return obj("The engine that wrote the file.", {
+        "name": described({"const": "trustrisk"}, "Always \"trustrisk\"."),
+        "version": ident("Engine version; results may change between versions."),
+    }, ["name", "version"])
+
+
+def config_obj(desc):
+    return obj(desc, {
+        "name": text("The config's name."),
+        "sha256": sha256("SHA-256 of the config's canonical form (not of the file)."),
+    }, ["name", "sha256"])
+
 
 def estimate(desc):
     return obj(desc, {
@@ -686,16 +714,8 @@ def results_schema():
                        "engine version). See docs/results.md.",
         "type": "object",
         "properties": {
-            "engine": obj("The engine that wrote the file.", {
-                "name": described({"const": "trustrisk"}, "Always \"trustrisk\"."),
-                "version": ident("Engine version; results may change between versions."),
-            }, ["name", "version"]),
-            "config": obj("The config that was run.", {
-                "name": text("The config's name."),
-                "sha256": described({"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                                    "SHA-256 of the config's canonical form (not of the "
-                                    "file)."),
-            }, ["name", "sha256"]),
+            "engine": engine_obj(),
+            "config": config_obj("The config that was run."),
             "paths": described({"type": "integer", "minimum": 1}, "Number of paths run."),
             "seed": described({"type": "integer", "minimum": 0}, "Seed of the run."),
             "first_path": described({"type": "integer", "minimum": 1},
@@ -768,6 +788,268 @@ def results_schema():
     }
 
 
+# --------------------------------------------------------------- comparison
+
+def nullable_num(desc, **bounds):
+    """A number that is null where it is undefined (a standard error from a
+    single path)."""
+    return described(dict({"type": ["number", "null"]}, **bounds), desc)
+
+
+def ci95(desc):
+    return described({"type": "array", "items": {"type": ["number", "null"]},
+                      "minItems": 2, "maxItems": 2}, desc)
+
+
+def comparison_defs():
+    d = {}
+    d["quantity"] = obj(
+        "A quantity X compared path by path: the mean in each scenario and their paired "
+        "difference (under importance sampling, of the weighted values).", {
+            "scenario": num("The mean in the scenario (the estimate of its results.json)."),
+            "reference": num("The mean in the reference (the estimate of its results.json)."),
+            "delta": num("Mean over paths of (X of the scenario - X of the reference), which is "
+                         "also the difference of the two scenarios' means."),
+            "se": nullable_num("The standard deviation over paths of that difference (divisor "
+                               "n - 1) / sqrt(n), its standard error: 0 when the difference "
+                               "is the same on every path; null with a single path.",
+                               minimum=0),
+            "ci95": ci95("[delta - 1.96 se, delta + 1.96 se]; [null, null] with a single "
+                         "path."),
+            "se_unpaired": nullable_num(
+                "sqrt((var of X in the scenario + var of X in the reference) / n): the "
+                "standard error the same difference would have from two separate runs of n "
+                "paths; null with a single path.", minimum=0),
+        }, ["scenario", "reference", "delta", "se", "ci95", "se_unpaired"])
+    maybe = {"anyOf": [ref("quantity"), NULL]}
+    inside = described({"enum": ["both", "scenario", "reference"]},
+                       "\"both\", or the one of the two scenarios that has it: \"scenario\" "
+                       "or \"reference\".")
+
+    def item(desc, what, q):
+        props = {"id": ident("The %s's id." % what), "name": text("The %s's name." % what),
+                 "in": inside}
+        props.update((k, described(maybe, v)) for k, v in q)
+        keys = [k for k, _ in q]
+        out = obj(desc, props, ["id", "name", "in"] + keys)
+        out["if"] = {"properties": {"in": {"const": "both"}}, "required": ["in"]}
+        out["then"] = {"properties": {k: {"type": "object"} for k in keys}}
+        out["else"] = {"properties": {k: NULL for k in keys}}
+        return out
+
+    d["trust"] = item("A trust of either scenario; its quantities are null when only one of "
+                      "the two has it.", "trust", [
+                          ("p_fail", "The failure indicator within the horizon: delta is a "
+                                     "difference of probabilities (null when not in both)."),
+                          ("bailout", "The trust's total bail-out over the horizon, GBP "
+                                      "million (null when not in both).")])
+    d["consortium"] = item("A consortium of either scenario; its quantities are null when "
+                           "only one of the two has it.", "consortium", [
+                               ("paid", "What it paid from its reserve, GBP million (null when "
+                                        "not in both)."),
+                               ("national_topup", "What fell to the national level because "
+                                                  "its reserve ran out, GBP million (null "
+                                                  "when not in both).")])
+    d["scenario"] = obj("A scenario of the batch.", {
+        "id": described({"type": "string", "pattern": SCENARIO_ID},
+                        "The scenario's id (also its folder, scenarios/ID)."),
+        "name": text("The scenario's name (default: the id)."),
+        "notes": described({"type": ["string", "null"]}, "The scenario's notes, or null."),
+        "config_sha256": sha256("SHA-256 of its merged config's canonical form, as in its "
+                                "results.json."),
+    }, ["id", "name", "notes", "config_sha256"])
+    d["comparison"] = obj("One scenario against the reference, quantity by quantity.", {
+        "scenario": described({"type": "string", "pattern": SCENARIO_ID},
+                              "The scenario's id."),
+        "reference": described({"type": "string", "pattern": SCENARIO_ID},
+                               "The reference's id."),
+        "system": obj("The system as a whole.", {
+            "failures": described(ref("quantity"), "The number of trusts failing."),
+            "bailout": described(ref("quantity"), "Total bail-out of all trusts (GBP "
+                                 "million)."),
+            "national_topup": described(ref("quantity"), "Total paid nationally (GBP "
+                                        "million)."),
+        }, ["failures", "bailout", "national_topup"]),
+        "trusts": described({"type": "array", "items": ref("trust")},
+                            "The trusts of either scenario: the scenario's, by id, then those "
+                            "only the reference has, by id."),
+        "consortia": described({"type": "array", "items": ref("consortium")},
+                               "The consortia of either scenario: the scenario's, by id, then "
+                               "those only the reference has, by id."),
+    }, ["scenario", "reference", "system", "trusts", "consortia"])
+    return d
+
+
+def comparison_schema():
+    return {
+        "$schema": DRAFT,
+        "title": "trustrisk comparison.json",
+        "description": "A batch's scenarios, each against the reference on the same paths: "
+                       "paired differences with their standard errors, a pure function of "
+                       "(manifest, seed, paths, engine version). See docs/results.md.",
+        "type": "object",
+        "properties": {
+            "engine": engine_obj(),
+            "batch": obj("The batch.", {
+                "name": text("The manifest's name."),
+                "sha256": sha256("SHA-256 of the batch's canonical content."),
+            }, ["name", "sha256"]),
+            "paths": described({"type": "integer", "minimum": 1}, "The batch's number of "
+                               "paths."),
+            "seed": described({"type": "integer", "minimum": 0}, "The batch's seed."),
+            "reference": described({"type": "string", "pattern": SCENARIO_ID},
+                                   "The reference scenario's id."),
+            "scenarios": described({"type": "array", "items": ref("scenario"), "minItems": 1},
+                                   "Every scenario, in the manifest's order."),
+            "comparisons": described({"type": "array", "items": ref("comparison")},
+                                     "One per scenario other than the reference, in the "
+                                     "manifest's order."),
+        },
+        "required": ["engine", "batch", "paths", "seed", "reference", "scenarios",
+                     "comparisons"],
+        "additionalProperties": False,
+        "$defs": comparison_defs(),
+    }
+
+
+# -------------------------------------------------------------- sensitivity
+
+SCHEME_BUMPS = ["delivery", "slippage", "paper", "stay", "compromise"]
+BUMP_KINDS = SCHEME_BUMPS + ["cost_growth", "reserve"]
+
+
+def sensitivity_defs():
+    d = {}
+    d["ranked"] = obj("A bump that changes the quantity, with its effect.", {
+        "rank": described({"type": "integer", "minimum": 1}, "1, 2, ...: by |delta|, largest "
+                          "first (the bumps' order on a tie)."),
+        "bump": ident("The bump's id."),
+        "description": text("The bump's description."),
+        "delta": num("Mean over paths of (bumped - base): a probability difference for p_fail "
+                     "(0.05 = 5 points)."),
+        "se": nullable_num("The paired standard error: the sample standard deviation of the "
+                           "per-path differences over sqrt(n) (null with one path).",
+                           minimum=0),
+        "ci95": ci95("[delta - 1.96 se, delta + 1.96 se] ([null, null] with one path)."),
+        "se_unpaired": nullable_num("sqrt((var bumped + var base) / n): the standard error two "
+                                    "independent runs would have had (null with one path).",
+                                    minimum=0),
+        "within_noise": described({"type": "boolean"}, "true when |delta| < 2 se (or se is "
+                                  "null): the change could be Monte Carlo noise."),
+    }, ["rank", "bump", "description", "delta", "se", "ci95", "se_unpaired", "within_noise"])
+    d["quantity"] = obj("A quantity's base and the bumps ranked by their effect on it.", {
+        "base": num("The quantity's mean in the base config: P(fail), E[bail-out], the "
+                    "expected number failing, ..."),
+        "unchanged": described({"type": "integer", "minimum": 0},
+                               "How many bumps change it on no path (delta 0 and se 0); they "
+                               "are not ranked."),
+        "ranking": described({"type": "array", "items": ref("ranked")},
+                             "The other bumps, largest |delta| first (the bumps' order on a "
+                             "tie)."),
+    }, ["base", "unchanged", "ranking"])
+    string_or_null = {"type": ["string", "null"], "minLength": 1}
+
+    def bump(desc, last):
+        props = {
+            "id": described({"type": "string", "pattern": "^(%s):." % "|".join(BUMP_KINDS)},
+                            "KIND:TRUST/SCHEME for a scheme's bump, cost_growth:TRUST, "
+                            "reserve:CONSORTIUM (an id that would repeat gets ~2, ~3, ...)."),
+            "kind": described({"enum": BUMP_KINDS}, ", ".join(BUMP_KINDS[:-1]) + " or " +
+                              BUMP_KINDS[-1] + "."),
+            "trust": described(string_or_null, "The id of the trust it changes (null for a "
+                               "reserve)."),
+            "scheme": described(string_or_null, "The id of the scheme it changes (null for "
+                                "cost_growth and reserve)."),
+            "consortium": described(string_or_null, "The id of the consortium it changes "
+                                    "(null but for a reserve)."),
+            "description": text("One line: what changes, from what to what, and the mean "
+                                "before and after."),
+        }
+        props.update(last)
+        out = obj(desc, props, list(props))
+        # each kind's id, and which of trust, scheme and consortium it names
+        rules = [(k, ".+/.", "string", "string", "null") for k in SCHEME_BUMPS]
+        rules += [("cost_growth", ".", "string", "null", "null"),
+                  ("reserve", ".", "null", "null", "string")]
+        out["allOf"] = [
+            {"if": {"properties": {"kind": {"const": k}}, "required": ["kind"]},
+             "then": {"properties": {"id": {"pattern": "^%s:%s" % (k, tail)},
+                                     "trust": {"type": t}, "scheme": {"type": s},
+                                     "consortium": {"type": c}}}}
+            for k, tail, t, s, c in rules]
+        return out
+
+    d["bump"] = bump("A bump that ran.", {
+        "capped": described({"type": "boolean"}, "true when the full size could not be applied "
+                            "(a delivered fraction at 0, a probability at 1); the description "
+                            "says by how much it moved.")})
+    d["skipped"] = bump("A bump that cannot change anything, and was not run.", {
+        "reason": text("Why it cannot change anything.")})
+    d["trust"] = obj("A trust's quantities.", {
+        "id": ident("The trust's id."),
+        "name": text("The trust's name."),
+        "p_fail": described(ref("quantity"), "The trust's probability of failure (deltas are "
+                            "probability differences)."),
+        "bailout": described(ref("quantity"), "The trust's expected bail-out (GBP million)."),
+    }, ["id", "name", "p_fail", "bailout"])
+    return d
+
+
+def size(desc, low, high):
+    """A bump size: in (low, high] (engine/sensitivity.c checks the same)."""
+    return num(desc, exclusiveMinimum=low, maximum=high)
+
+
+def sensitivity_schema():
+    return {
+        "$schema": DRAFT,
+        "title": "trustrisk sensitivity.json",
+        "description": "One-at-a-time bumps of a config's assumptions ranked by their effect "
+                       "on each quantity, a pure function of (config, bump sizes, seed, "
+                       "paths, engine version). See docs/results.md and docs/sensitivity.md.",
+        "type": "object",
+        "properties": {
+            "engine": engine_obj(),
+            "config": config_obj("The base config."),
+            "paths": described({"type": "integer", "minimum": 1}, "Every bump and the base "
+                               "ran these paths."),
+            "seed": described({"type": "integer", "minimum": 0}, "Every bump and the base ran "
+                              "with this seed."),
+            "horizon_months": described({"type": "integer", "minimum": 1}, "Months simulated, "
+                                        "H."),
+            "sizes": obj("How far each assumption was bumped.", {
+                "delivery": size("Points taken off each scheme's mean delivered fraction, in "
+                                 "(0, 1].", 0, 1),
+                "slippage": size("Factor on each scheme's slippage, in (1, 100].", 1, 100),
+                "probability": size("Added to each paper, stay and compromise probability "
+                                    "(capped at 1), in (0, 1].", 0, 1),
+                "cost_growth": size("Added to each trust's annual cost growth, in (0, 1].", 0, 1),
+                "reserve": size("Share cut from each consortium's reserve, in (0, 1].", 0, 1),
+            }, ["delivery", "slippage", "probability", "cost_growth", "reserve"]),
+            "bumps": described({"type": "array", "items": ref("bump")},
+                               "The bumps that ran: for each trust in the config's order its "
+                               "cost growth, then for each of its schemes delivery, slippage, "
+                               "paper, stay and compromise; then the consortia's reserves, "
+                               "by id."),
+            "skipped": described({"type": "array", "items": ref("skipped")},
+                                 "The bumps that cannot change anything, each with its "
+                                 "reason, in the same order."),
+            "system": obj("The system as a whole.", {
+                "failures": described(ref("quantity"), "The number of trusts failing."),
+                "bailout": described(ref("quantity"), "The total bail-out (GBP million)."),
+                "national_topup": described(ref("quantity"), "The national top-up (GBP "
+                                            "million)."),
+            }, ["failures", "bailout", "national_topup"]),
+            "trusts": described({"type": "array", "items": ref("trust")},
+                                "Per trust, in the config's order."),
+        },
+        "required": ["engine", "config", "paths", "seed", "horizon_months", "sizes", "bumps",
+                     "skipped", "system", "trusts"],
+        "additionalProperties": False,
+        "$defs": sensitivity_defs(),
+    }
+
+
 def check_descriptions(schema, where="#"):
     """Every property of every object carries a description."""
     missing = []
@@ -787,7 +1069,9 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     schemas = {"config.schema.json": config_schema(),
                "manifest.schema.json": manifest_schema(),
-               "results.schema.json": results_schema()}
+               "results.schema.json": results_schema(),
+               "comparison.schema.json": comparison_schema(),
+               "sensitivity.schema.json": sensitivity_schema()}
     for name, s in schemas.items():
         # the overlay's "if" parts use properties only to select: they need none
         missing = [m for m in check_descriptions(s) if "/if/" not in m and "/then/" not in m
