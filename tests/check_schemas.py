@@ -19,11 +19,21 @@
    manifest-invalid-*.json fail it; the bundled manifests (configs/batches/)
    pass it and `trustrisk scenario` accepts them, and the overlay files they
    name pass the schema's overlay definition.
+6. Fresh comparison.json files (`trustrisk batch` of each bundled manifest,
+   and of the first on a single path, whose standard errors are null)
+   validate against comparison.schema.json.
+7. Fresh sensitivity.json files (`trustrisk sensitivity` of
+   configs/example.json, also on a single path) validate against
+   sensitivity.schema.json.
+In 6 and 7, broken copies of the fresh files (a field removed, a misspelt
+key added, a wrong type, a null where the engine writes a number, ...) must
+be refused, so that a schema that accepts anything fails the test.
 
 Every failure is printed; the exit status is 1 if there was any. It needs
 Debian's python3-jsonschema (draft 2020-12 support: version 4 or later).
 """
 import argparse
+import copy
 import glob
 import importlib.util
 import json
@@ -88,6 +98,134 @@ def listed_not_expressible(path):
     return rows
 
 
+def refuses(validator, doc, what, broken):
+    """Each of `broken` (a description and a function that breaks a copy of
+    doc) must make the validator refuse the copy; doc itself must pass."""
+    err = first_error(validator, doc)
+    if err:
+        fail("%s does not validate: %s" % (what, err))
+        return
+    for desc, breaks in broken:
+        bad = copy.deepcopy(doc)
+        try:
+            breaks(bad)
+        except (LookupError, StopIteration):
+            fail("%s has nothing to break for the check %r" % (what, desc))
+            continue
+        if not first_error(validator, bad):
+            fail("%s validates with %s, but should not" % (what, desc))
+
+
+def items_in(cmp_doc, only):
+    """The trusts and consortia of a comparison.json in only one scenario
+    (only False: in both)."""
+    return [it for c in cmp_doc["comparisons"] for kind in ("trusts", "consortia")
+            for it in c[kind] if (it["in"] != "both") == only]
+
+
+def ranked(sens_doc):
+    """The first ranked bump of a sensitivity.json."""
+    qs = list(sens_doc["system"].values()) + [t[q] for t in sens_doc["trusts"]
+                                              for q in ("p_fail", "bailout")]
+    return next(r for q in qs for r in q["ranking"])
+
+
+def bump_of(sens_doc, kind):
+    return next(b for b in sens_doc["bumps"] if b["kind"] == kind)
+
+
+def change(get, key, value=None, remove=False):
+    """A way to break a document: set get(doc)[key] to value (value(old
+    object) when callable), or remove the key."""
+    def breaks(doc):
+        where = get(doc)
+        if remove:
+            del where[key]
+        else:
+            where[key] = value(where) if callable(value) else value
+    return breaks
+
+
+def top(doc):
+    return doc
+
+
+def cmp_failures(doc):
+    return doc["comparisons"][0]["system"]["failures"]
+
+
+def cmp_both(doc):
+    return items_in(doc, False)[0]
+
+
+def cmp_alone(doc):
+    return items_in(doc, True)[0]
+
+
+def quantities_of_alone(doc):
+    """An item in only one scenario given numbers, as if it were in both."""
+    it = cmp_alone(doc)
+    for k in it:
+        if k not in ("id", "name", "in"):
+            it[k] = copy.deepcopy(cmp_failures(doc))
+
+
+def broken_comparisons(doc):
+    """How to break a comparison.json; the schema must refuse each."""
+    q = "bailout" if "bailout" in cmp_both(doc) else "paid"
+    return [
+        ("batch.sha256 removed", change(lambda d: d["batch"], "sha256", remove=True)),
+        ("se removed from a quantity", change(cmp_failures, "se", remove=True)),
+        ("a comparison's consortia removed",
+         change(lambda d: d["comparisons"][0], "consortia", remove=True)),
+        ("a misspelt key se_unpiared in a quantity", change(cmp_failures, "se_unpiared", 0.1)),
+        ("a misspelt top-level key comparison", change(top, "comparison", [])),
+        ("a misspelt key p_fial in a trust", change(cmp_both, "p_fial", None)),
+        ("paths as a string", change(top, "paths", lambda d: str(d["paths"]))),
+        ("paths not whole", change(top, "paths", lambda d: d["paths"] + 0.5)),
+        ("a null delta", change(cmp_failures, "delta", None)),
+        ("a negative se", change(cmp_failures, "se", -0.1)),
+        ("ci95 with one number", change(cmp_failures, "ci95", lambda o: o["ci95"][:1])),
+        ("a scenario's notes as a number", change(lambda d: d["scenarios"][0], "notes", 1)),
+        ("a config_sha256 in capitals", change(lambda d: d["scenarios"][0], "config_sha256",
+                                               lambda o: o["config_sha256"].upper())),
+        ("in as neither", change(cmp_both, "in", "neither")),
+        ("a null %s of an item in both scenarios" % q, change(cmp_both, q, None)),
+        ("numbers for an item in only one scenario", quantities_of_alone),
+    ]
+
+
+def first_bump(doc):
+    return doc["bumps"][0]
+
+
+def bump_of(kind):
+    return lambda doc: next(b for b in doc["bumps"] if b["kind"] == kind)
+
+
+def broken_sensitivities(doc):
+    """How to break a sensitivity.json; the schema must refuse each."""
+    return [
+        ("capped removed from a bump", change(first_bump, "capped", remove=True)),
+        ("horizon_months removed", change(top, "horizon_months", remove=True)),
+        ("a reason in a bump that ran", change(first_bump, "reason", "none")),
+        ("capped in a skipped bump", change(lambda d: d["skipped"][0], "capped", False)),
+        ("a misspelt key within_nosie in a ranking", change(ranked, "within_nosie", True)),
+        ("a misspelt key size in sizes", change(lambda d: d["sizes"], "size", 0.1)),
+        ("unchanged as a string",
+         change(lambda d: d["system"]["failures"], "unchanged", "0")),
+        ("rank 0", change(ranked, "rank", 0)),
+        ("within_noise as 1", change(ranked, "within_noise", 1)),
+        ("a negative se_unpaired", change(ranked, "se_unpaired", -1.0)),
+        ("a kind misspelt cost-growth", change(first_bump, "kind", "cost-growth")),
+        ("a reserve bump with another kind's id",
+         change(bump_of("reserve"), "id", lambda b: "cost_growth:" + b["id"].split(":", 1)[1])),
+        ("a reserve bump naming a trust", change(bump_of("reserve"), "trust", "a-trust")),
+        ("a scheme's bump without its scheme", change(bump_of("delivery"), "scheme", None)),
+        ("sizes.slippage 1, outside (1, 100]", change(lambda d: d["sizes"], "slippage", 1)),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", required=True, help="the source tree")
@@ -111,14 +249,26 @@ def main():
     schemas = {}
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, os.path.join(sdir, "make_schemas.py"), tmp], check=True)
-        for name in ("config", "manifest", "results"):
+        names = ("config", "manifest", "results", "comparison", "sensitivity")
+        written = sorted(os.listdir(tmp))
+        committed = sorted(os.path.basename(p)
+                           for p in glob.glob(os.path.join(sdir, "*.schema.json")))
+        if written != committed or written != sorted(n + ".schema.json" for n in names):
+            fail("make_schemas.py writes %s, docs/schemas/ holds %s and this test checks %s"
+                 % (written, committed, sorted(n + ".schema.json" for n in names)))
+        for name in names:
             fname = name + ".schema.json"
-            with open(os.path.join(tmp, fname), "rb") as a, \
-                    open(os.path.join(sdir, fname), "rb") as b:
+            path = os.path.join(sdir, fname)
+            if not os.path.exists(path):  # reported above: check what the script writes
+                path = os.path.join(tmp, fname)
+                if not os.path.exists(path):
+                    print("%d failures" % len(FAILURES))
+                    return 1
+            with open(os.path.join(tmp, fname), "rb") as a, open(path, "rb") as b:
                 if a.read() != b.read():
                     fail("docs/schemas/%s is not what make_schemas.py writes: run "
                          "python3 docs/schemas/make_schemas.py" % fname)
-            with open(os.path.join(sdir, fname), encoding="utf-8") as f:
+            with open(path, encoding="utf-8") as f:
                 schemas[name] = json.load(f)
             try:
                 Draft202012Validator.check_schema(schemas[name])
@@ -131,6 +281,8 @@ def main():
     config = Draft202012Validator(schemas["config"])
     manifest = Draft202012Validator(schemas["manifest"])
     results = Draft202012Validator(schemas["results"])
+    comparison = Draft202012Validator(schemas["comparison"])
+    sensitivity = Draft202012Validator(schemas["sensitivity"])
 
     # 2. bundled configs
     valid = sorted(glob.glob(os.path.join(src, "configs", "*.json")) +
@@ -240,7 +392,44 @@ def main():
                      "overlay: %s" % (ofile, sc["id"], err))
             checked_overlays.append(ofile)
 
+    # 6. fresh comparison.json: every bundled batch, and the first on one path
+    fresh = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        alone = 0
+        runs = [(p, "2000") for p in bundled] + [(p, "1") for p in bundled[:1]]
+        for k, (path, paths) in enumerate(runs):
+            out = os.path.join(tmp, "b%d" % k)
+            subprocess.run([args.binary, "batch", path, "--paths", paths, "--quiet", "--out",
+                            out], check=True, stdout=subprocess.DEVNULL)
+            doc = strict_json(os.path.join(out, "comparison.json"))
+            what = "comparison.json of %s on %s paths" % (os.path.basename(path), paths)
+            refuses(comparison, doc, what, broken_comparisons(doc))
+            alone += len(items_in(doc, True))
+            fresh += 1
+            if paths == "1" and doc["comparisons"] and \
+                    doc["comparisons"][0]["system"]["failures"]["se"] is not None:
+                fail("%s: a standard error from a single path is not null" % what)
+        if not alone:
+            fail("no bundled batch has a trust or consortium in only one scenario, so the "
+                 "schema's null quantities are not checked against the engine")
+
+    # 7. fresh sensitivity.json
+    with tempfile.TemporaryDirectory() as tmp:
+        for paths in ("2000", "1"):
+            out = os.path.join(tmp, "s" + paths)
+            subprocess.run([args.binary, "sensitivity", os.path.join(src, "configs",
+                                                                    "example.json"),
+                            "--paths", paths, "--quiet", "--out", out],
+                           check=True, stdout=subprocess.DEVNULL)
+            doc = strict_json(os.path.join(out, "sensitivity.json"))
+            what = "sensitivity.json of configs/example.json on %s paths" % paths
+            refuses(sensitivity, doc, what, broken_sensitivities(doc))
+            fresh += 1
+            if paths == "1" and ranked(doc)["se"] is not None:
+                fail("%s: a standard error from a single path is not null" % what)
+
     checked = len(valid) + 2 + len(cases) + len(mcases) + len(bundled) + len(checked_overlays)
+    checked += fresh
     print("%d files checked, %d failures" % (checked, len(FAILURES)))
     return 1 if FAILURES else 0
 
