@@ -1294,10 +1294,13 @@ tr_status tr_sensitivity_csv(const tr_sensitivity *s, FILE *fp, tr_error *err)
 #define TOP_ROWS 5
 
 /* x with three decimals (a sign with `sign`), or two significant digits
- * when three decimals would show 0. */
+ * when three decimals would show 0; "n/a" for an undefined figure (the se
+ * of a single path). */
 static void figure(char *s, size_t n, double x, bool sign)
 {
-    if (x != 0 && fabs(x) < 0.0005)
+    if (isnan(x))
+        snprintf(s, n, "n/a");
+    else if (x != 0 && fabs(x) < 0.0005)
         snprintf(s, n, sign ? "%+.2g" : "%.2g", x);
     else
         snprintf(s, n, sign ? "%+.3f" : "%.3f", x);
@@ -1376,12 +1379,13 @@ void tr_sensitivity_print_summary(const tr_sensitivity *s, size_t max_trusts, FI
     char name[200];
     tr__text_escape(name, sizeof name, tr_config_name(cfg));
     fprintf(fp,
-            "Sensitivity of %s: %zu bumps, each run against the base on the same %llu paths "
+            "Sensitivity of %s: %zu bumps, each run against the base on the same %llu path%s "
             "(seed %llu)\n"
             "  sizes: delivery mean -%g, slippage x%g, probabilities +%g, cost growth +%g a "
             "year, reserves -%g%%\n",
-            name, s->plan->nrun, (unsigned long long)s->paths, (unsigned long long)s->seed,
-            z->delivery, z->slippage, z->probability, z->cost_growth, 100 * z->reserve);
+            name, s->plan->nrun, (unsigned long long)s->paths, s->paths == 1 ? "" : "s",
+            (unsigned long long)s->seed, z->delivery, z->slippage, z->probability, z->cost_growth,
+            100 * z->reserve);
     if (s->plan->nskip) print_skipped(fp, s->plan);
     fprintf(fp, "\nSystem: the top drivers (delta = bumped minus base; within noise: |delta| < 2 "
                 "se)\n");

@@ -795,3 +795,16 @@ Test(ranking, the_command_writes_its_folder_and_refuses_bad_input, .timeout = 18
     free(bad);
     free(out);
 }
+
+Test(ranking, a_single_path_prints_no_nan, .timeout = 120)
+{
+    char *out = th_fmt("%s/one", driver_dir);
+    const char *args[] = {"sensitivity", driver_file, "--out", out, "--paths", "1", NULL};
+    th_cli r = th_run_cli(args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "on the same 1 path (seed") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "(se n/a)") != NULL, "a single path's se is undefined: %s", r.out);
+    cr_expect(strstr(r.out, "nan") == NULL && strstr(r.out, "NaN") == NULL, "%s", r.out);
+    th_cli_free(&r);
+    free(out);
+}
