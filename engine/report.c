@@ -336,13 +336,19 @@ static void cell_month(sbuf *b, double v)
     cell_num(b, v, s);
 }
 
+/* The cell of an undefined interval (a single path's). */
+static void cell_interval_na(sbuf *b)
+{
+    sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
+}
+
 /* A 95 % interval as two cells' worth of data in one cell. */
 static void cell_interval(sbuf *b, const cJSON *est)
 {
     const cJSON *ci = jget(est, "ci95");
     double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
     if (isnan(lo) || isnan(hi)) {
-        sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
+        cell_interval_na(b);
         return;
     }
     char a[32], c[32];
@@ -1331,7 +1337,7 @@ static void cells_compared(sbuf *b, const cJSON *q, int prob)
     const cJSON *ci = jget(q, "ci95");
     double lo = jarr_num(ci, 0), hi = jarr_num(ci, 1);
     if (isnan(lo) || isnan(hi)) {
-        sb_puts(b, "<td class=\"num na\" data-lo=\"null\" data-hi=\"null\">&mdash;</td>");
+        cell_interval_na(b);
     } else {
         cmp_fmt_delta(lo_s, sizeof lo_s, lo, prob, tiny);
         cmp_fmt_delta(hi_s, sizeof hi_s, hi, prob, tiny);
@@ -1686,10 +1692,14 @@ static void sens_table(sbuf *b, const cJSON *q, const sens_unit *u, const char *
         snprintf(t, sizeof t, "%.3g", u->k * se);
         cell_num(b, se, isnan(se) ? "&mdash;" : t);
         char lo[48], hi[48];
-        fmt_delta(lo, sizeof lo, u->k * jarr_num(ci, 0));
-        fmt_delta(hi, sizeof hi, u->k * jarr_num(ci, 1));
-        sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>",
-                  jarr_num(ci, 0), jarr_num(ci, 1), lo, hi);
+        double clo = jarr_num(ci, 0), chi = jarr_num(ci, 1);
+        fmt_delta(lo, sizeof lo, u->k * clo);
+        fmt_delta(hi, sizeof hi, u->k * chi);
+        if (isnan(clo) || isnan(chi))
+            cell_interval_na(b);
+        else
+            sb_printf(b, "<td class=\"num\" data-lo=\"%.17g\" data-hi=\"%.17g\">%s to %s</td>", clo,
+                      chi, lo, hi);
         double su = jnum(e, "se_unpaired");
         snprintf(t, sizeof t, "%.3g", u->k * su);
         cell_num(b, su, isnan(su) ? "&mdash;" : t);

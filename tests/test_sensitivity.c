@@ -799,12 +799,21 @@ Test(ranking, the_command_writes_its_folder_and_refuses_bad_input, .timeout = 18
 Test(ranking, a_single_path_prints_no_nan, .timeout = 120)
 {
     char *out = th_fmt("%s/one", driver_dir);
-    const char *args[] = {"sensitivity", driver_file, "--out", out, "--paths", "1", NULL};
+    const char *args[] = {"sensitivity", driver_file, "--out",    out,
+                          "--paths",     "1",         "--report", NULL};
     th_cli r = th_run_cli(args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_expect(strstr(r.out, "on the same 1 path (seed") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "(se n/a)") != NULL, "a single path's se is undefined: %s", r.out);
     cr_expect(strstr(r.out, "nan") == NULL && strstr(r.out, "NaN") == NULL, "%s", r.out);
     th_cli_free(&r);
+    /* the page: an undefined interval is a dash with null data, never "nan" */
+    char *file = th_fmt("%s/sensitivity.html", out);
+    char *html = th_read_ok(file);
+    cr_expect(strstr(html, "data-lo=\"null\"") != NULL);
+    cr_expect(strstr(html, "\"nan\"") == NULL && strstr(html, ">nan") == NULL,
+              "no nan in the page");
+    free(html);
+    free(file);
     free(out);
 }
