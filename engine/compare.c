@@ -269,7 +269,7 @@ tr_status tr__cmp_json(const tr__cmp_doc *d, char **json, tr_error *err)
     tr__json_add(b, "name", cJSON_CreateString(d->name));
     tr__json_add(b, "sha256", cJSON_CreateString(d->manifest_sha));
     tr__json_add(root, "paths", cJSON_CreateNumber((double)d->paths));
-    tr__json_add(root, "seed", cJSON_CreateNumber((double)d->seed));
+    tr__json_add(root, "seed", tr__json_u64(d->seed));
     tr__json_add(root, "reference", cJSON_CreateString(d->ids[d->ref]));
     cJSON *sc = tr__json_add(root, "scenarios", cJSON_CreateArray());
     for (size_t k = 0; sc && k < d->n; k++) {

@@ -751,7 +751,11 @@ static bool check_mode(ctx *c, double lo, double mode, double hi)
 static void check_shapes(ctx *c, const tr__dist *d)
 {
     double lo = fmin(d->alpha, d->beta), hi = fmax(d->alpha, d->beta);
-    if (lo >= TR_BETA_SHAPE_MIN && hi <= TR_BETA_SHAPE_MAX) return;
+    /* a relative 1e-12 of slack: a pert's 1 + lambda (mode - min) / (max -
+     * min) with lambda 99999 and the mode at max rounds to 100000.00000000001,
+     * and the documented "lambda up to 99999" must hold for every mode (the
+     * quantile tables are tested to 1e6) */
+    if (lo >= TR_BETA_SHAPE_MIN * (1.0 - 1e-12) && hi <= TR_BETA_SHAPE_MAX * (1.0 + 1e-12)) return;
     char a[40], b[40], l[40], g[40];
     snprintf(a, sizeof a, "%.6g", d->alpha);
     snprintf(b, sizeof b, "%.6g", d->beta);

@@ -1543,6 +1543,8 @@ static void put_value(sbuf *b, const cJSON *v, int depth)
         put_string(b, v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         put_number(b, v->valuedouble);
+    } else if (cJSON_IsRaw(v)) { /* a number written with every digit (jsonout.h) */
+        sb_puts(b, v->valuestring);
     } else if (cJSON_IsTrue(v)) {
         sb_puts(b, "true");
     } else if (cJSON_IsFalse(v)) {

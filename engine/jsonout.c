@@ -20,6 +20,13 @@ cJSON *tr__json_num(double x)
     return n;
 }
 
+cJSON *tr__json_u64(uint64_t x)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)x);
+    return cJSON_CreateRaw(text);
+}
+
 /* The path of the first non-finite number num() met (into path), or 0. */
 static int find_nonfinite(const cJSON *n, char *path, size_t len, size_t size, double *x)
 {

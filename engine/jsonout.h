@@ -7,6 +7,7 @@
 #define TR_JSONOUT_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "trustrisk/error.h"
 
@@ -14,6 +15,11 @@
  * it becomes a null that remembers x, and tr__json_doc refuses the tree.
  * (null in a document means "undefined": cJSON_CreateNull.) */
 cJSON *tr__json_num(double x);
+
+/* A whole number, written with every digit (cJSON prints a double with 15
+ * significant digits when that reads back within a relative 2^-52, which
+ * loses seeds above about 5.7e15). */
+cJSON *tr__json_u64(uint64_t x);
 
 /* obj[key] = item (when both exist); returns item. */
 cJSON *tr__json_add(cJSON *obj, const char *key, cJSON *item);

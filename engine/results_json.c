@@ -121,6 +121,7 @@ static cJSON *precision_json(const tr__summary *s)
     tr__json_add(o, "max_paths", cJSON_CreateNumber((double)ps->max_paths));
     tr__json_add(o, "paths_used", cJSON_CreateNumber((double)ps->paths));
     tr__json_add(o, "met", cJSON_CreateBool(ps->met));
+    if (ps->weighted) tr__json_add(o, "weights_sound", cJSON_CreateBool(ps->weights_sound));
     if (s->n_trusts > 0) {
         cJSON *w = tr__json_add(o, "worst", cJSON_CreateObject());
         tr__json_add(w, "trust", cJSON_CreateString(s->trusts[ps->worst].id));
@@ -164,7 +165,7 @@ static cJSON *build_json(const tr__summary *s)
     tr__json_add(c, "name", cJSON_CreateString(s->name));
     tr__json_add(c, "sha256", cJSON_CreateString(s->sha256));
     tr__json_add(root, "paths", cJSON_CreateNumber((double)s->paths));
-    tr__json_add(root, "seed", cJSON_CreateNumber((double)s->seed));
+    tr__json_add(root, "seed", tr__json_u64(s->seed));
     if (s->first_path) tr__json_add(root, "first_path", cJSON_CreateNumber((double)s->first_path));
     if (s->precision.on) tr__json_add(root, "precision", precision_json(s));
     if (s->sampling.on) tr__json_add(root, "sampling", sampling_json(s));

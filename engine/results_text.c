@@ -83,6 +83,12 @@ static void print_precision(const tr__summary *s, FILE *fp)
             "Precision target %s met after %llu of at most %llu paths (closest: %s, se %.3g)\n\n",
             what, (unsigned long long)ps->paths, (unsigned long long)ps->max_paths, id,
             ps->worst_se);
+    else if (ps->weighted && !ps->weights_sound)
+        fprintf(fp,
+                "Precision target %s NOT met in %llu paths: the importance weights are not yet "
+                "sound (mean weight %.3g, se %.2g, where it should be 1), so no standard error can "
+                "be trusted; raise --paths, or use a smaller shift\n\n",
+                what, (unsigned long long)ps->paths, ps->mean_weight, ps->mean_weight_se);
     else
         fprintf(fp,
                 "Precision target %s NOT met in %llu paths: %s has se %.3g where %.3g is allowed; "

@@ -852,7 +852,7 @@ tr_status tr_sensitivity_plan_manifest(const tr_sensitivity_plan *p, const char 
     cJSON_AddStringToObject(root, "name", name);
     cJSON_AddStringToObject(root, "base", base_file);
     cJSON_AddNumberToObject(root, "paths", (double)paths);
-    cJSON_AddNumberToObject(root, "seed", (double)seed);
+    tr__json_add(root, "seed", tr__json_u64(seed));
     cJSON *list = cJSON_AddArrayToObject(root, "scenarios");
     cJSON *base = cJSON_CreateObject();
     cJSON_AddItemToArray(list, base);
@@ -1206,7 +1206,7 @@ tr_status tr_sensitivity_json(const tr_sensitivity *s, char **json, tr_error *er
     tr__json_add(c, "name", cJSON_CreateString(tr_config_name(cfg)));
     tr__json_add(c, "sha256", cJSON_CreateString(tr_config_sha256(cfg)));
     tr__json_add(root, "paths", cJSON_CreateNumber((double)s->paths));
-    tr__json_add(root, "seed", cJSON_CreateNumber((double)s->seed));
+    tr__json_add(root, "seed", tr__json_u64(s->seed));
     tr__json_add(root, "horizon_months", cJSON_CreateNumber(cfg->horizon));
     const tr_sensitivity_sizes *z = &s->plan->sizes;
     cJSON *sz = tr__json_add(root, "sizes", cJSON_CreateObject());

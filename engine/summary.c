@@ -107,10 +107,13 @@ tr__prop tr__proportion_l2(const tr__acc *a, uint64_t k, double l2)
         return p;
     }
     /* the mean of L 1{event} over the paths, its se from the sample, and a
-     * normal interval clipped to [0, 1] */
+     * normal interval; the mean can pass 1 when a few paths carry most of
+     * the weight (a poor shift): the estimate and both ends are clipped to
+     * [0, 1], so the interval always holds the estimate */
     double dn = (double)n, m = p.estimate;
     p.se = n > 1 ? sqrt(fmax(0.0, l2 / dn - m * m) / (dn - 1.0)) : 0.0;
-    p.lo = fmax(0.0, m - TR__Z95 * p.se);
+    p.estimate = fmin(1.0, m);
+    p.lo = fmin(1.0, fmax(0.0, m - TR__Z95 * p.se));
     p.hi = fmin(1.0, m + TR__Z95 * p.se);
     return p;
 }
@@ -122,7 +125,7 @@ static void curve(const tr__acc *a, const uint64_t *by_month, size_t H, double *
     double dn = units(a);
     for (size_t t = 0; t < H; t++) {
         c += by_month[t];
-        out[t] = (double)c / dn;
+        out[t] = fmin(1.0, (double)c / dn); /* a weighted share can pass 1 */
     }
 }
 
@@ -221,12 +224,31 @@ static void sys(tr__summary *s, const tr__acc *a)
     double fsum = 0.0, dn = units(a);
     for (size_t k = 0; k <= s->n_trusts; k++) {
         fsum += (double)k * (double)a->nfail[k];
-        s->failures_dist[k] = (double)a->nfail[k] / dn;
+        s->failures_dist[k] = fmin(1.0, (double)a->nfail[k] / dn);
     }
     s->failures_mean = fsum / dn;
     if (s->at_least) at_least(s, a);
     dstat(a, &a->sys_bo, tr__acc_sys(a, 0, TR__S_SUM), &s->sys_bailout);
     dstat(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM), &s->sys_topup);
+}
+
+/* Under importance sampling, are the weights sound enough for any standard
+ * error to be believed? Their mean must be within 4 of its standard errors
+ * of 1, its exact expectation: a shift far beyond the events that matter
+ * leaves every weight tiny (estimates near 0, standard errors tinier still,
+ * which would meet any target), and too few paths leave the heavy weights
+ * of the unshifted region unsampled. */
+static void weights_check(const tr__acc *a, tr__precision_status *ps)
+{
+    double dn = (double)a->n, sum_l = ldexp((double)a->sys_bo.n, -TR__W_BITS);
+    double sum_l2 = tr__xsum_value(&a->xs[tr__acc_l2(a)]);
+    double m = a->n ? sum_l / dn : 0.0;
+    double se = a->n > 1 ? sqrt(fmax(0.0, sum_l2 / dn - m * m) / (dn - 1.0)) : 0.0;
+    ps->weighted = 1;
+    ps->mean_weight = m;
+    ps->mean_weight_se = se;
+    ps->weights_sound = a->n > 1 && fabs(m - 1.0) <= 4.0 * se;
+    if (!ps->weights_sound) ps->met = 0;
 }
 
 int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_status *ps)
@@ -237,10 +259,11 @@ int tr__precision_check(const tr__acc *a, const tr__target *t, tr__precision_sta
     ps->paths = a->n;
     ps->met = a->n > 0;
     double worst_ratio = -1.0, dn = (double)a->n;
+    if (a->weighted) weights_check(a, ps);
     for (size_t i = 0; i < a->nt && a->n > 0; i++) {
         uint64_t k = a->fail_count[i];
         tr__prop pr = tr__proportion(a, k, tr__acc_fail_l2(a, i));
-        double p = pr.estimate, q = 1.0 / dn;
+        double p = pr.estimate, q = fmin(0.5, 1.0 / dn);
         double se = k ? pr.se : sqrt(q * (1.0 - q) / dn);
         double allowed = fmax(t->se, t->rel * p);
         if (!(se <= allowed)) ps->met = 0;
@@ -287,10 +310,28 @@ static tr_status sampling(tr__summary *s, const tr__summary_of *of, tr_error *er
     return TR_OK;
 }
 
+/* Under importance sampling, every path's weight may round to 0 units
+ * (2^-32 each) when the shift is far too large: nothing can be estimated
+ * then, and the run says so. */
+static tr_status no_weight(const tr__summary_of *of, tr_error *err)
+{
+    const tr__plan *pl = of->plan;
+    int automatic = pl->pilot.automatic;
+    return tr_error_add(
+        err, TR_E_INPUT, pl->cfg->source, automatic ? "sampling.auto" : "sampling.shift", 0, 0,
+        "importance sampling: each of the %llu paths has a likelihood ratio below 2^-32 (the "
+        "smallest weight), so the run has no weight to estimate anything with: the %s is far too "
+        "large for this config (a shift beyond about 6 leaves most paths without weight); use a "
+        "smaller shift%s, or more paths",
+        (unsigned long long)of->acc->n, automatic ? "shift the pilot chose" : "shift",
+        automatic ? " (a less extreme event)" : " or an automatic one");
+}
+
 tr_status tr__summary_make(tr__summary *s, const tr__summary_of *of, tr_error *err)
 {
     const tr_config *cfg = of->plan->cfg;
     memset(s, 0, sizeof *s);
+    if (of->acc->weighted && of->acc->n > 0 && of->acc->sys_bo.n == 0) return no_weight(of, err);
     s->name = cfg->name;
     s->sha256 = cfg->sha256;
     s->copula = cfg->copula == TR__COPULA_T ? "t" : "gaussian";

@@ -88,6 +88,9 @@ typedef struct tr__precision_status {
     int met;            /* every trust meets it */
     size_t worst;       /* the trust furthest from it (largest se / allowed) */
     double worst_se, worst_allowed;
+    int weighted;      /* importance sampled: the weights were checked */
+    int weights_sound; /* their mean is within 4 se of 1 (else not met) */
+    double mean_weight, mean_weight_se;
 } tr__precision_status;
 
 /* Check the statistics against the target (into *ps; returns ps->met). */

@@ -615,4 +615,11 @@ Test(cli_outdir, path_beyond_the_configs_paths_is_pointed_out)
     err = th_read(at("err.txt"), NULL);
     cr_expect_str_empty(err, "a note for a path the run simulated: %s", err);
     free(err);
+    /* beyond every run (the pilot's paths start at 2^32): refused */
+    cr_expect_eq(RUN("path", (char *)example, "--index", "4000000000"), 2);
+    err = th_read(at("err.txt"), NULL);
+    cr_expect_not_null(strstr(err, "at most 4000000000 paths"), "%s", err);
+    free(err);
+    cr_expect_eq(RUN("path", (char *)example, "--index", "18446744073709551615"), 2);
+    cr_expect_eq(RUN("path", (char *)example, "--index", "3999999999"), 0);
 }

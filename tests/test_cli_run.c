@@ -349,3 +349,21 @@ Test(cli_run, the_report_and_summary_say_a_run_was_importance_sampled)
     cr_expect(strstr(out, "P(at least 8 trusts fail) = "), "%s", out);
     free(out);
 }
+
+Test(cli_run, the_largest_seed_is_written_with_every_digit)
+{
+    /* cJSON prints a double with 15 digits whenever they read back within
+     * a relative 2^-52: 2^53 would come out as 9.00719925474099e+15 */
+    int rc = th_sh(TR_BINARY " run %s --out %s/big --paths 10 --seed 9007199254740992 >/dev/null",
+                   example, tmpdir);
+    cr_assert_eq(rc, 0);
+    const char *files[] = {"results.json", "run.json"};
+    for (int k = 0; k < 2; k++) {
+        char *path = th_fmt("%s/big/%s", tmpdir, files[k]);
+        char *text = th_read_ok(path);
+        cr_expect_not_null(strstr(text, "\"seed\":\t9007199254740992,"), "%s: %.300s", files[k],
+                           text);
+        free(text);
+        free(path);
+    }
+}

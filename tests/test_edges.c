@@ -258,6 +258,12 @@ Test(edges, beta_shape_limits_both_sides)
     free(d);
     cr_expect_eq(cfg->trusts[0].schemes[0].delivery.beta, hi);
     tr_config_free(cfg);
+    /* lambda 99999 with the mode at max, where lambda (mode - min) / (max -
+     * min) rounds a little above 99999: accepted, as documented */
+    d = th_json("{'dist': 'pert', 'min': 0.5, 'mode': 0.9, 'max': 0.9, 'lambda': 99999}");
+    cfg = load_ok(th_json(DELIVERY_CFG, d));
+    free(d);
+    tr_config_free(cfg);
     d = th_json(PERT_AT_MIN, hi * 1.0001);
     expect_reject(th_json(DELIVERY_CFG, d), "trusts[0].schemes[0].delivery.lambda",
                   "lambda at most 99999", NULL);

@@ -479,3 +479,137 @@ Test(sampling, every_weighted_estimate_agrees_with_plain_sampling)
     tr_config_free(shifted);
     tr_config_free(plain);
 }
+
+/* One trust whose cost growth loads on the national factor, which the
+ * config shifts by MU: a shift of 10 leaves every path's likelihood ratio
+ * (about exp(-10 E - 50)) below one weight unit, 2^-32. */
+#define SHIFTED                                                                                    \
+    "{'name': 'shifted', 'horizon_months': 12, "                                                   \
+    "'factors': [{'name': 'national', 'scope': 'global'}], "                                       \
+    "'sampling': {'method': 'shift', 'shift': {'national': %s}}, "                                 \
+    "'trusts': [{'id': 'a', 'cash': 1, 'income': 120, 'expenditure': 130, "                        \
+    "'cost_growth': {'dist': 'normal', 'mean': 0.02, 'sd': 0.01, 'factors': {'national': 0.5}}}]}"
+
+static tr_config *shifted(const char *mu)
+{
+    char *json = th_json(SHIFTED, mu);
+    tr_config *cfg = th_load(json);
+    free(json);
+    return cfg;
+}
+
+Test(sampling, a_run_whose_paths_all_weigh_nothing_stops_with_a_clear_error)
+{
+    tr_config *cfg = shifted("-10");
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    opt.paths = 100;
+    opt.threads = 1;
+    tr_results *res = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_E_INPUT);
+    cr_assert_null(res);
+    cr_assert_eq(err.count, 1);
+    cr_expect_str_eq(err.diags[0].path, "sampling.shift");
+    cr_expect(strstr(err.diags[0].message, "no weight") != NULL, "%s", err.diags[0].message);
+    tr_error_clear(&err);
+    tr_config_free(cfg);
+
+    /* the command: exit 2, the config's file and path named, nothing written */
+    char dir[256];
+    th_tmpdir(dir, sizeof dir, "noweight");
+    char *file = th_fmt("%s/c.json", dir), *out = th_fmt("%s/out", dir);
+    char *json = th_json(SHIFTED, "-10");
+    th_write(file, json);
+    const char *args[] = {"run", file, "--out", out, "--paths", "100", NULL};
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "sampling.shift") != NULL && strstr(r.err, "c.json") != NULL, "%s",
+              r.err);
+    cr_expect(!th_exists(out), "nothing written");
+    th_cli_free(&r);
+    free(json);
+    free(file);
+    free(out);
+}
+
+Test(sampling, no_weighted_probability_passes_one_and_every_interval_holds_its_estimate)
+{
+    /* a shift of 1 on one path: the path's weight, about 3.8, would make
+     * every probability it counts 3.8 */
+    tr_config *cfg = shifted("1");
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        char *text = results_text_seed(cfg, 1 + seed % 3, seed);
+        cJSON *j = cJSON_Parse(text);
+        double e = th_num(j, "trusts/0/p_fail/estimate"), lo = th_num(j, "trusts/0/p_fail/ci95/0"),
+               hi = th_num(j, "trusts/0/p_fail/ci95/1");
+        cr_expect(0.0 <= lo && lo <= e && e <= hi && hi <= 1.0, "seed %llu: %g in [%g, %g]",
+                  (unsigned long long)seed, e, lo, hi);
+        const cJSON *c = th_at(j, "trusts/0/failure_curve"), *x;
+        cJSON_ArrayForEach(x, c) cr_expect_leq(x->valuedouble, 1.0);
+        cJSON_ArrayForEach(x, th_at(j, "system/failures/distribution"))
+            cr_expect_leq(x->valuedouble, 1.0);
+        cJSON_ArrayForEach(x, th_at(j, "system/failures/at_least"))
+        {
+            double ae = th_num(x, "estimate"), alo = th_num(x, "ci95/0"), ahi = th_num(x, "ci95/1");
+            cr_expect(0.0 <= alo && alo <= ae && ae <= ahi && ahi <= 1.0, "%g in [%g, %g]", ae, alo,
+                      ahi);
+        }
+        cJSON_Delete(j);
+        free(text);
+    }
+    tr_config_free(cfg);
+}
+
+Test(sampling, a_precision_target_is_not_met_while_the_weights_are_unsound)
+{
+    /* the trust fails on every path, but a shift of 10 leaves every weight
+     * tiny: P(fail) about 0 with a standard error tinier still, which would
+     * meet any target; the mean weight, far from 1, says the weights are
+     * unsound, so the run goes on to its last path and says so */
+    tr_config *cfg = shifted("10");
+    tr_run_options opt;
+    tr_run_options_init(&opt, cfg);
+    opt.paths = 20000;
+    opt.threads = 2;
+    opt.target_se = 0.01;
+    tr_results *res = NULL;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK, "%s", err.count ? err.diags[0].message : "");
+    char *json = NULL;
+    cr_assert_eq(tr_results_json(res, &json, &err), TR_OK);
+    cJSON *j = cJSON_Parse(json);
+    cr_expect_eq(th_num(j, "precision/paths_used"), 20000);
+    cr_expect(cJSON_IsFalse(th_at(j, "precision/met")));
+    cr_expect(cJSON_IsFalse(th_at(j, "precision/weights_sound")));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    tr_results_print_summary(res, 10, fp);
+    fclose(fp);
+    cr_expect(strstr(buf, "weights are not yet sound") != NULL, "%s", buf);
+    free(buf);
+    cJSON_Delete(j);
+    free(json);
+    tr_results_free(res);
+    tr_config_free(cfg);
+
+    /* a sound shift meets it, and says its weights are sound */
+    cfg = shifted("0.5");
+    tr_run_options_init(&opt, cfg);
+    opt.paths = 200000;
+    opt.threads = 2;
+    opt.target_se = 0.01;
+    cr_assert_eq(tr_run(cfg, &opt, &res, &err), TR_OK);
+    cr_assert_eq(tr_results_json(res, &json, &err), TR_OK);
+    j = cJSON_Parse(json);
+    cr_expect(cJSON_IsTrue(th_at(j, "precision/met")));
+    cr_expect(cJSON_IsTrue(th_at(j, "precision/weights_sound")));
+    cr_expect_lt(th_num(j, "precision/paths_used"), 200000);
+    cJSON_Delete(j);
+    free(json);
+    tr_results_free(res);
+    tr_config_free(cfg);
+}

@@ -731,7 +731,11 @@ def results_schema():
                                        "The most paths the run could use."),
                 "paths_used": described({"type": "integer", "minimum": 0},
                                         "The paths the statistics hold."),
-                "met": described({"type": "boolean"}, "Every trust meets the target."),
+                "met": described({"type": "boolean"}, "Every trust meets the target (and, "
+                                 "when importance sampled, the weights are sound)."),
+                "weights_sound": described({"type": "boolean"}, "Importance-sampled runs only: "
+                                           "the mean weight is within 4 of its standard errors "
+                                           "of 1; until it is, the target is not met."),
                 "worst": obj("The trust furthest from its target.", {
                     "trust": text("Its id."),
                     "se": num("Its standard error (a trust that never failed counting one "

@@ -162,6 +162,12 @@ static int cmd_path(int argc, char **argv)
     tr_config *cfg = NULL;
     if (tr_config_load_file(o.config, &cfg, &err) != TR_OK) return cli_fail_with(&err);
     uint64_t seed = o.has_seed ? o.seed : tr_config_seed(cfg);
+    if (o.index >= TR_MAX_PATHS) {
+        tr_config_free(cfg);
+        return cli_bad_usage("--index: %" PRIu64 " is beyond every run: a run has at most %" PRIu64
+                             " paths, numbered 0 to %" PRIu64,
+                             o.index, TR_MAX_PATHS, TR_MAX_PATHS - 1);
+    }
     if (o.index >= tr_config_paths(cfg))
         fprintf(stderr,
                 "trustrisk: note: path %" PRIu64 " is beyond the config's %" PRIu64
