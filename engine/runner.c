@@ -371,15 +371,20 @@ tr_status tr__runner_same(const tr__runner *r, const tr__state_info *info, const
     return st;
 }
 
-/* The statistics of a state into r's (exact). */
-static tr_status add_state(tr__runner *r, const void *state, size_t len, size_t payload,
-                           const char *name, tr_error *err)
+/* The statistics of a state into r's (exact); they must hold exactly the
+ * paths of the blocks its description lists. */
+static tr_status add_state(tr__runner *r, const tr__state_info *info, const void *state, size_t len,
+                           size_t payload, const char *name, tr_error *err)
 {
     tr__acc **accs = calloc(r->np, sizeof *accs);
     if (!accs) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     for (size_t k = 0; k < r->np; k++)
         accs[k] = &r->res[k]->total;
-    tr_status st = tr__state_decode_accs(state, len, payload, name, accs, r->pair, r->np, err);
+    uint64_t paths = 0;
+    for (size_t k = 0; k < info->nranges; k++)
+        paths += range_paths(r, info->ranges[2 * k], info->ranges[2 * k + 1]);
+    tr_status st =
+        tr__state_decode_accs(state, len, payload, name, paths, accs, r->pair, r->np, err);
     free(accs);
     return st;
 }
@@ -408,7 +413,7 @@ static tr_status resume_from(tr__runner *r, const tr__runner_opts *o, uint64_t l
         else if (tr__blockset_add(&r->done, info.ranges[2 * k], info.ranges[2 * k + 1]))
             st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
     }
-    if (st == TR_OK) st = add_state(r, o->resume, o->resume_len, payload, name, err);
+    if (st == TR_OK) st = add_state(r, &info, o->resume, o->resume_len, payload, name, err);
     tr__state_info_free(&info);
     return st;
 }
@@ -587,7 +592,7 @@ tr_status tr__runner_merge(tr__runner *r, const void *const *states, const size_
     if (st == TR_OK && target) st = target_end(info, names, n, b0, &b1, err);
     if (st == TR_OK) st = coverage(info, names, n, b0, b1, err);
     for (size_t k = 0; k < n && st == TR_OK; k++) {
-        st = add_state(r, states[k], lens[k], payload[k], names[k], err);
+        st = add_state(r, &info[k], states[k], lens[k], payload[k], names[k], err);
         for (size_t i = 0; i < info[k].nranges && st == TR_OK; i++)
             if (tr__blockset_add(&r->done, info[k].ranges[2 * i], info[k].ranges[2 * i + 1]))
                 st = tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");

@@ -176,6 +176,14 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
     info->reference = tr__get_u32(&r);
     info->target_se = tr__get_f64(&r);
     info->target_rel = tr__get_f64(&r);
+    /* what a run could have written: anything else is a crafted file */
+    if (!r.bad && info->seed > (UINT64_C(1) << 53)) tr__rfail(&r, "a seed above 2^53");
+    if (!r.bad && (info->paths == 0 || info->paths > TR_MAX_PATHS))
+        tr__rfail(&r, "a number of paths outside [1, 4000000000]");
+    if (!r.bad && !(info->target_se == 0.0 || (info->target_se > 0.0 && info->target_se < 0.5)))
+        tr__rfail(&r, "a precision target se outside (0, 0.5)");
+    if (!r.bad && !(info->target_rel == 0.0 || (info->target_rel > 0.0 && info->target_rel < 1.0)))
+        tr__rfail(&r, "a relative precision target outside (0, 1)");
     uint32_t np = tr__get_u32(&r);
     if (!r.bad && (np == 0 || np > 100000)) tr__rfail(&r, "an impossible number of configs");
     if (!r.bad) {
@@ -254,7 +262,20 @@ static void get_hist(tr__rbuf *r, tr__hist *h, tr__hpool *pool)
     h->max = pmax > max ? pmax : max;
 }
 
-static void get_acc(tr__rbuf *r, tr__acc *a)
+/* The counts of a's statistics agree with one another and with the paths
+ * (cumulative, so a part that breaks them breaks the sum). */
+static void check_counts(tr__rbuf *r, const tr__acc *a)
+{
+    uint64_t units = a->sys_bo.n, sum = 0;
+    for (size_t k = 0; k <= a->nt; k++)
+        sum += a->nfail[k];
+    int bad = sum != units || (!a->weighted && units != a->n);
+    for (size_t i = 0; i < a->nt && !bad; i++)
+        bad = a->fail_count[i] > units || a->bo[i].n != units;
+    if (bad) tr__rfail(r, "counts that do not agree with one another or with the paths");
+}
+
+static void get_acc(tr__rbuf *r, tr__acc *a, uint64_t paths)
 {
     size_t H = (size_t)a->H, nt = a->nt, nc = a->nc;
     uint32_t nt2 = tr__get_u32(r), ns2 = tr__get_u32(r), nc2 = tr__get_u32(r), H2 = tr__get_u32(r);
@@ -263,7 +284,12 @@ static void get_acc(tr__rbuf *r, tr__acc *a)
         tr__rfail(r, "statistics of another shape of config");
         return;
     }
-    a->n += tr__get_u64(r);
+    uint64_t n = tr__get_u64(r);
+    if (!r->bad && n != paths) {
+        tr__rfail(r, "statistics of another number of paths than its blocks hold");
+        return;
+    }
+    a->n += n;
     tr__get_u64s_add(r, a->fail_count, nt);
     tr__get_u64s_add(r, a->fail_by_month, nt * H);
     tr__get_u64s_add(r, a->tau_sum, nt);
@@ -288,17 +314,18 @@ static void get_acc(tr__rbuf *r, tr__acc *a)
         return;
     }
     tr__get_xsums_add(r, a->xs, a->nsums);
+    if (!r->bad) check_counts(r, a);
 }
 
 tr_status tr__state_decode_accs(const uint8_t *buf, size_t len, size_t payload, const char *name,
-                                tr__acc *const *accs, tr__paired *const *pairs, size_t nacc,
-                                tr_error *err)
+                                uint64_t paths, tr__acc *const *accs, tr__paired *const *pairs,
+                                size_t nacc, tr_error *err)
 {
     tr__rbuf r = {buf, len - 32, payload, name, err, 0};
     uint32_t n = tr__get_u32(&r);
     if (!r.bad && n != nacc) tr__rfail(&r, "statistics for another number of configs");
     for (size_t k = 0; k < nacc && !r.bad; k++)
-        get_acc(&r, accs[k]);
+        get_acc(&r, accs[k], paths);
     for (size_t k = 0; pairs && k < nacc && !r.bad; k++)
         if (pairs[k]) tr__paired_get_add(&r, pairs[k]);
     if (!r.bad && r.at != r.n) tr__rfail(&r, "bytes after the statistics");

@@ -62,9 +62,11 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
 
 /* Add the state's statistics into accs (made for the same plans, in the
  * same order) and, for a batch, its paired sums into pairs (as encoded): exact, so
- * states merge in any order. */
+ * states merge in any order. Each config's statistics must hold `paths`
+ * paths (those of the blocks the description lists), and their counts must
+ * agree with one another, or the state is refused. */
 tr_status tr__state_decode_accs(const uint8_t *buf, size_t len, size_t payload, const char *name,
-                                tr__acc *const *accs, tr__paired *const *pairs, size_t nacc,
-                                tr_error *err);
+                                uint64_t paths, tr__acc *const *accs, tr__paired *const *pairs,
+                                size_t nacc, tr_error *err);
 
 #endif /* TR_STATE_H */

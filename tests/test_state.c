@@ -12,6 +12,8 @@
 
 #include "trustrisk/trustrisk.h"
 #include "helpers.h"
+#include "sha256.h"
+#include "state.h"
 
 /* Every output of a run (results.json and the CSV views), concatenated. */
 static char *outputs(const tr_results *res)
@@ -510,6 +512,69 @@ Test(state, every_damaged_or_truncated_state_is_refused_without_a_crash)
         cr_assert_null(out, "a state cut to %zu bytes was read", n);
         free(msg);
     }
+    free(copy);
+    free(state);
+}
+
+/* Write x at byte `at` of a state (little-endian, as the format has it)
+ * and make its checksum right again: a crafted file, not a damaged one. */
+static void forge_u64(unsigned char *state, size_t len, size_t at, uint64_t x)
+{
+    for (int i = 0; i < 8; i++)
+        state[at + (size_t)i] = (unsigned char)(x >> (8 * i));
+    tr__sha256_ctx c;
+    tr__sha256_init(&c);
+    tr__sha256_update(&c, state, len - 32);
+    tr__sha256_final(&c, state + len - 32);
+}
+
+Test(state, a_crafted_state_with_a_valid_checksum_is_refused_when_it_cannot_be_a_runs)
+{
+    size_t len = 0;
+    unsigned char *state = small_state(&len);
+    tr__state_info info;
+    size_t payload = 0;
+    tr_error err;
+    tr_error_init(&err);
+    cr_assert_eq(tr__state_decode_info(state, len, "s.trs", &info, &payload, &err), TR_OK);
+    /* the header: magic, format, kind, the engine (u32 length, bytes), seed */
+    size_t seed_at = 8 + 4 + 4 + 4 + strlen(info.engine);
+    tr__state_info_free(&info);
+    /* the statistics: the number of configs, nt, ns, nc, H, then the paths
+     * and the one trust's failure count */
+    size_t n_at = payload + 4 + 16, fail_at = n_at + 8;
+    const struct {
+        size_t at;
+        uint64_t x;
+        const char *why;
+    } forged[] = {
+        {n_at, 0, "another number of paths than its blocks hold"},
+        {n_at, 1, "another number of paths than its blocks hold"},
+        {n_at, UINT64_MAX, "another number of paths than its blocks hold"},
+        {fail_at, 5000, "counts that do not agree"},
+        {seed_at, (UINT64_C(1) << 53) + 1, "a seed above 2^53"},
+    };
+    unsigned char *copy = malloc(len);
+    const char *name = "s.trs";
+    for (size_t k = 0; k < sizeof forged / sizeof *forged; k++) {
+        memcpy(copy, state, len);
+        forge_u64(copy, len, forged[k].at, forged[k].x);
+        void *p = copy;
+        char *msg = NULL;
+        char *out = merge(&p, &len, &name, 1, &msg);
+        cr_expect_null(out, "case %zu was merged", k);
+        cr_expect(msg && strstr(msg, forged[k].why), "case %zu: %s", k, msg ? msg : "");
+        cr_expect(msg && strstr(msg, "not a valid trustrisk state"), "%s", msg ? msg : "");
+        free(out);
+        free(msg);
+    }
+    /* the same bytes written back unchanged still merge */
+    memcpy(copy, state, len);
+    forge_u64(copy, len, n_at, 1100);
+    void *p = copy;
+    char *out = merge(&p, &len, &name, 1, NULL);
+    cr_expect_not_null(out);
+    free(out);
     free(copy);
     free(state);
 }
