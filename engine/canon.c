@@ -196,14 +196,14 @@ static void put_str(tr__sha256_ctx *h, const char *key, const char *s)
 
 static void put_num(tr__sha256_ctx *h, const char *key, double x)
 {
-    put(h, "%s=%.17g;", key, x);
+    put(h, "%s=%.17g;", key, x + 0.0); /* + 0.0: -0 hashes as 0 */
 }
 
 static void put_loadings(tr__sha256_ctx *h, const tr__loadings *L)
 {
     put(h, "L%zu[", L->n);
     for (size_t k = 0; k < L->n; k++)
-        put(h, "%d:%.17g,", L->factor[k], L->weight[k]);
+        put(h, "%d:%.17g,", L->factor[k], L->weight[k] + 0.0);
     put(h, "]");
 }
 
@@ -221,7 +221,7 @@ static void put_dist(tr__sha256_ctx *h, const char *key, const tr__dist *d)
     put_num(h, "sig", d->sigma);
     put(h, "n%zu[", d->n);
     for (size_t k = 0; k < d->n; k++)
-        put(h, "%.17g:%.17g,", d->values[k], d->probs[k]);
+        put(h, "%.17g:%.17g,", d->values[k] + 0.0, d->probs[k] + 0.0);
     put(h, "]");
     if (d->has_loadings) put_loadings(h, &d->loadings);
     put(h, "}");
@@ -249,7 +249,7 @@ static void put_run_settings(tr__sha256_ctx *h, const tr_config *cfg)
     if (s->method == TR__SAMPLING_SHIFT) {
         put(h, "shift[");
         for (size_t k = 0; k < s->n; k++)
-            if (s->mu[k] != 0) put(h, "%d:%.17g,", s->factor[k], s->mu[k]);
+            if (s->mu[k] != 0) put(h, "%d:%.17g,", s->factor[k], s->mu[k] + 0.0);
         put(h, "]");
     } else {
         put(h, "auto{event%d;k%zu;trust%d;", (int)s->event, s->k, s->trust);
@@ -297,7 +297,8 @@ void tr__config_hash(const tr_config *cfg, char hex[65])
         put_num(&h, "buffer", t->bailout_buffer);
         put(&h, "lead%d;", t->lead_consortium);
         for (size_t k = 0; k < t->n_commissioners; k++)
-            put(&h, "com%d:%.17g;", t->commissioners[k].consortium, t->commissioners[k].share);
+            put(&h, "com%d:%.17g;", t->commissioners[k].consortium,
+                t->commissioners[k].share + 0.0);
         put_loadings(&h, &t->loadings);
         for (size_t j = 0; j < t->n_schemes; j++) {
             const tr__scheme *s = &t->schemes[j];

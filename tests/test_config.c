@@ -1005,3 +1005,26 @@ Test(config, seed_is_a_whole_number_up_to_2_53_as_written)
     /* a nested "seed" is not the run's seed (it is an unknown key there) */
     expect_error(CFG(TRUST(", 'seed': 1.5")), "trusts[0].seed", "unknown key");
 }
+
+Test(config, minus_zero_hashes_as_zero)
+{
+    /* -0, 0.0, 0e5 and a number that underflows to zero are the same
+     * config: the same sha256 (canon.c), so the same checkpoints */
+    const char *cash[] = {"0", "-0", "0.0", "-0.0", "0e5", "-1e-400"};
+    char first[65] = "";
+    for (size_t k = 0; k < sizeof cash / sizeof *cash; k++) {
+        char *json = th_json("{'horizon_months': 12, 'trusts': [{'id': 'a', 'cash': %s, "
+                             "'income': 120, 'expenditure': 130, 'commissioners': [], "
+                             "'schemes': [{'id': 's', 'saving': 1, 'start_month': 1, "
+                             "'delivery': {'dist': 'discrete', 'values': [%s, 1], "
+                             "'probs': [0.5, 0.5]}}]}]}",
+                             cash[k], cash[k]);
+        tr_config *cfg = th_load(json);
+        if (k == 0)
+            snprintf(first, sizeof first, "%s", tr_config_sha256(cfg));
+        else
+            cr_expect_str_eq(tr_config_sha256(cfg), first, "cash %s", cash[k]);
+        tr_config_free(cfg);
+        free(json);
+    }
+}

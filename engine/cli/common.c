@@ -157,8 +157,9 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
                                      v, v);
             o->out = v;
         } else if (run && strcmp(a, "--paths") == 0) {
-            if (cli_parse_u64(v, &n) || n < 1)
-                return cli_bad_usage("--paths: expected a positive integer, got '%s'", v);
+            if (cli_parse_u64(v, &n) || n < 1 || n > TR_MAX_PATHS)
+                return cli_bad_usage("--paths: expected an integer in [1, %llu], got '%s'",
+                                     (unsigned long long)TR_MAX_PATHS, v);
             o->paths = n;
             o->has_paths = 1;
         } else if (run && strcmp(a, "--threads") == 0) {
