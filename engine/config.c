@@ -1186,15 +1186,24 @@ static const char *const KEYS_COMMISSIONER[] = {"consortium", "share"};
 static void check_monthly(ctx *c, const char *key, const char *what, const char *annual_key,
                           double annual, double g_max, int horizon)
 {
-    double worst = annual / 12.0 * pow(1.0 + fmax(g_max, 0.0), (horizon - 1) / 12.0);
-    if (worst <= TR_MAX_MONEY) return;
+    double factor = pow(1.0 + fmax(g_max, 0.0), (horizon - 1) / 12.0);
+    double worst = annual / 12.0 * factor;
+    if (worst <= TR_MAX_MONEY && isfinite(factor)) return;
     char w[40], a[40], g[40];
+    if (!isfinite(factor) && !(worst > 0.0)) { /* from 0: the engine's 0 x inf would be NaN */
+        report_at(c, key,
+                  "growth of up to %s a year compounds beyond the largest number by month %d; "
+                  "every month's income, expenditure and fixed charges must stay within %g "
+                  "(GBP m)",
+                  fmt_fig(g_max, g), horizon, TR_MAX_MONEY);
+        return;
+    }
+    fmt_fig(worst, w);
     report_at(c, key,
               "monthly %s would reach %s (GBP m) in month %d (%s %s a year, growing at up to %s "
               "a year); every month's income, expenditure and fixed charges must stay within "
               "%g (GBP m)",
-              what, fmt_fig(worst, w), horizon, annual_key, fmt_num(annual, a), fmt_fig(g_max, g),
-              TR_MAX_MONEY);
+              what, w, horizon, annual_key, fmt_num(annual, a), fmt_fig(g_max, g), TR_MAX_MONEY);
 }
 
 /* A scheme's monthly saving is d * saving / 12 with d = delivery, times

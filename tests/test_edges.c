@@ -367,6 +367,12 @@ Test(edges, overflowing_flows_rejected_with_path_and_figures)
     expect_reject(th_json(TRUST_CFG, ", 'fixed_charges': 61, 'fixed_indexation': 1e300", ""),
                   "trusts[0].fixed_indexation", "monthly fixed charges would reach",
                   "fixed_charges 61 a year");
+    /* no fixed charges, but an indexation that compounds past the largest
+     * double: 0 x infinity would be NaN in the months, so refused, saying
+     * why (not "would reach NaN") */
+    expect_reject(th_json(TRUST_CFG, ", 'fixed_charges': 0, 'fixed_indexation': 1e308", ""),
+                  "trusts[0].fixed_indexation", "compounds beyond the largest number by month 24",
+                  NULL);
     expect_reject(
         th_json(TRUST_CFG, ", 'cost_growth': {'dist': 'normal', 'mean': 0.02, 'sd': 1e10}", ""),
         "trusts[0].cost_growth", "monthly expenditure would reach", NULL);
