@@ -13,7 +13,8 @@
 int tr__threads_default(int threads)
 {
 #ifdef _OPENMP
-    return threads > 0 ? threads : omp_get_max_threads();
+    int t = threads > 0 ? threads : omp_get_max_threads();
+    return t < 1 ? 1 : t > TR__MAX_THREADS ? TR__MAX_THREADS : t;
 #else
     (void)threads;
     return 1;
@@ -25,6 +26,7 @@ int tr__parallel_for(size_t n, int threads, void (*job)(void *ctx, size_t i), vo
     int used = 1;
 #ifdef _OPENMP
     int nt = tr__threads_default(threads);
+    if (n > 0 && (size_t)nt > n) nt = (int)n; /* no thread without a task */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (long long i = 0; i < (long long)n; i++) {
         job(ctx, (size_t)i);

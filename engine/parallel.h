@@ -12,8 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most threads a parallel region uses, whatever OMP_NUM_THREADS says
+ * (tr_run_options.threads has the same bound): GCC's runtime sets up a
+ * region's threads on the stack, and OMP_NUM_THREADS=100000 overflowed it. */
+#define TR__MAX_THREADS 4096
+
 /* The number of threads a parallel region would use for `threads` (0: the
- * OpenMP default, OMP_NUM_THREADS or the cores; 1 without OpenMP). */
+ * OpenMP default, OMP_NUM_THREADS or the cores, at most TR__MAX_THREADS;
+ * 1 without OpenMP). */
 int tr__threads_default(int threads);
 
 /* Run job(ctx, i) for i in [0, n) on up to `threads` threads (0: default).
