@@ -1311,12 +1311,15 @@ static void read_base(loader *L)
 }
 
 /* `overlay` (may be NULL) merged onto a copy of `base` (onto nothing when
- * NULL); when paths >= 0, with the batch's paths and seed and in canonical
+ * NULL); when paths >= 0, with the batch's paths and seed, without the
+ * base's "precision" (every scenario runs all the batch's paths, so that
+ * the merged config runs alone to the scenario's bytes) and in canonical
  * order. NULL (and m->nomem) when memory runs out. */
 static cJSON *merged_tree(merger *m, const cJSON *base, const cJSON *overlay, double paths,
                           double seed)
 {
     cJSON *tree = base ? cJSON_Duplicate(base, 1) : cJSON_CreateObject();
+    if (tree && paths >= 0) cJSON_DeleteItemFromObjectCaseSensitive(tree, "precision");
     if (tree && overlay) merge_object(m, tree, overlay, K_ROOT, NULL);
     if (tree && !m->nomem && paths >= 0 &&
         (!put_member(m, tree, "paths", cJSON_CreateNumber(paths)) ||

@@ -1196,3 +1196,32 @@ Test(cli, errors_exit_2_with_nothing_on_stdout)
     cr_expect(strstr(r.out, "scenario MANIFEST [--print ID]"));
     th_cli_free(&r);
 }
+
+Test(manifest, a_bases_precision_is_left_out_of_every_scenario)
+{
+    /* a batch runs every scenario on all its paths: were a base's precision
+     * kept, `run` of the merged config would stop early and differ */
+    char *dir = tmp_dir();
+    char *base = th_fmt("{\n  \"precision\": {\"target_se\": 0.01},%s", BASE + 1);
+    put_file(dir, "base.json", base);
+    put_file(dir, "batch.json",
+             "{\"name\": \"b\", \"base\": \"base.json\", \"scenarios\": [{\"id\": \"a\"}, "
+             "{\"id\": \"b\", \"overlay\": {\"name\": \"B\"}}]}");
+    tr_manifest *m = loaded_in(dir);
+    tr_run_options opt;
+    tr_run_options_init(&opt, tr_manifest_base(m));
+    cr_expect_eq(opt.target_se, 0.01, "the base itself keeps it");
+    tr_error err;
+    tr_error_init(&err);
+    for (size_t i = 0; i < 2; i++) {
+        tr_run_options_init(&opt, tr_manifest_scenario_config(m, i));
+        cr_expect_eq(opt.target_se, 0.0, "scenario %zu", i);
+        char *json = NULL;
+        cr_assert_eq(tr_manifest_merged_json(m, i, &json, &err), TR_OK);
+        cr_expect_null(strstr(json, "precision"), "%s", json);
+        free(json);
+    }
+    tr_manifest_free(m);
+    free(base);
+    free(dir);
+}
