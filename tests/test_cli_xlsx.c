@@ -235,6 +235,21 @@ Test(xlsx, run_and_merge_write_the_workbook)
     cr_expect(!exists(tmpdir, "a/results.xlsx"), "the earlier workbook stayed");
 }
 
+Test(xlsx, a_run_where_no_trust_fails_still_gets_its_workbook)
+{
+    /* nothing to chart (one path, on which no trust fails): libxlsxwriter
+     * refuses a chart without series, which had failed the whole run */
+    char out[300];
+    snprintf(out, sizeof out, "%s/one", tmpdir);
+    th_cli r = th_run_cli((const char *const[]){"run", example, "--out", out, "--paths", "1",
+                                                "--xlsx", "--quiet", NULL});
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_null(strstr(r.err, "chart"), "%s", r.err);
+    th_cli_free(&r);
+    cr_expect(exists(tmpdir, "one/results.xlsx"));
+    cr_expect(exists(tmpdir, "one/results.json"));
+}
+
 Test(xlsx, a_failed_workbook_leaves_the_earlier_output)
 {
     cr_assert_eq(

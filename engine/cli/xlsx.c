@@ -384,6 +384,13 @@ static void insert_chart(cli_xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_
                          lxw_chart *c, double width, double height, const char *description)
 {
     if (c == NULL) return;
+    if (STAILQ_EMPTY(c->series_list)) { /* nothing to draw: no trust failed, say */
+        check(x,
+              worksheet_write_string(ws, row, col, "(no chart: nothing to draw on these paths)",
+                                     NULL),
+              "a note");
+        return;
+    }
     lxw_chart_options o = {.x_offset = x_offset,
                            .x_scale = width / 480.0,
                            .y_scale = height / 288.0,
