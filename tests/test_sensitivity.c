@@ -781,6 +781,16 @@ Test(ranking, the_command_writes_its_folder_and_refuses_bad_input, .timeout = 18
     r = th_run_cli(resume);
     cr_expect_eq(r.status, 2);
     th_cli_free(&r);
+    /* run's options a sensitivity cannot honour are refused, not ignored */
+    const char *ignored[][2] = {{"--xlsx", NULL}, {"--target-se", "0.01"}, {"--target-rel", "0.1"}};
+    for (size_t k = 0; k < 3; k++) {
+        const char *opt[] = {"sensitivity", driver_file,   "--out", fresh,
+                             ignored[k][0], ignored[k][1], NULL};
+        r = th_run_cli(opt);
+        cr_expect_eq(r.status, 2, "%s", ignored[k][0]);
+        cr_expect(strstr(r.err, ignored[k][0]) != NULL, "%s", r.err);
+        th_cli_free(&r);
+    }
     cr_expect(!exists(fresh), "nothing written for bad input");
     /* a folder holding someone else's file is left alone */
     char *mine = th_fmt("%s/notes.txt", out);

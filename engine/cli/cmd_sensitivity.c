@@ -46,13 +46,15 @@ static double *size_of(tr_sensitivity_sizes *z, size_t k)
 static int take_bump_options(int argc, char **argv, tr_sensitivity_sizes *z, char **rest,
                              int *nrest, int *has_out)
 {
-    static const char *const run_only[] = {"--resume", "--shard", "--checkpoint-every"};
+    static const char *const run_only[] = {"--resume",    "--shard",      "--checkpoint-every",
+                                           "--target-se", "--target-rel", "--xlsx"};
     *nrest = 0;
     for (int i = 0; i < argc; i++) {
         for (size_t k = 0; k < sizeof run_only / sizeof run_only[0]; k++)
             if (strcmp(argv[i], run_only[k]) == 0)
                 return cli_bad_usage("sensitivity: '%s' is an option of run only (a sensitivity "
-                                     "has no checkpoints or shards)",
+                                     "has no checkpoints, shards, precision targets or "
+                                     "workbook: every bump runs the same paths as the base)",
                                      argv[i]);
         size_t k = 0;
         while (k < N_BUMP_OPTIONS && strcmp(argv[i], BUMP_OPTIONS[k].option) != 0)
