@@ -374,6 +374,32 @@ Test(cli_outdir, folder_with_users_files_is_refused_untouched)
     cr_expect_eq(th_count_named(at("mine"), ""), 1);
 }
 
+Test(cli_outdir, users_files_with_trustrisks_names_are_refused_untouched)
+{
+    /* a name is not enough: a results.json, report.html or batch.log that
+     * trustrisk did not write makes the folder the user's */
+    const char *names[] = {"results.json", "report.html", "batch.log"};
+    for (int k = 0; k < 3; k++) {
+        char *dir = th_fmt("theirs%d", k), *file = th_fmt("theirs%d/%s", k, names[k]);
+        cr_assert_eq(mkdir(at("%s", dir), 0777), 0);
+        FILE *fp = fopen(at("%s", file), "w");
+        fputs("{\"my\": \"precious\"}", fp);
+        fclose(fp);
+        char *want = th_fmt("it holds a file \"%s\"", names[k]);
+        refused(dir, want);
+        char *kept = th_read(at("%s", file), NULL);
+        cr_expect_str_eq(kept, "{\"my\": \"precious\"}", "%s", names[k]);
+        free(kept);
+        free(want);
+        free(file);
+        free(dir);
+    }
+    /* trustrisk's own files are still recognised: a rerun replaces them */
+    run_example(at("again"), "300", 1);
+    run_example(at("again"), "200", 1);
+    cr_expect_eq(complete_set(at("again")), 200);
+}
+
 Test(cli_outdir, empty_folder_checkpoint_only_and_symlink_are_accepted)
 {
     cr_assert_eq(mkdir(at("empty"), 0750), 0);

@@ -135,6 +135,33 @@ static int is_ours(const char *name)
     return n > 0 && name[n + 1] == '.';
 }
 
+/* Does the file `name` in folder `fd`, which has one of trustrisk's names,
+ * hold what trustrisk writes there? A file of the user's that happens to
+ * share a name (their own results.json) must never make the folder look
+ * like trustrisk's and be replaced. JSON documents name the engine near
+ * their start, batch.log starts with its first event, pages name
+ * trustrisk; state files (whose names no one else uses, and a damaged one
+ * of which a run must still replace), CSV views, the workbook and
+ * temporary forms are known by name alone. */
+static int content_ours(int fd, const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (name[0] == '.' || dot == NULL) return 1;
+    int json = strcmp(dot, ".json") == 0, log = strcmp(dot, ".log") == 0,
+        html = strcmp(dot, ".html") == 0;
+    if (!json && !log && !html) return 1;
+    int f = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f < 0) return 0;
+    char head[4097];
+    ssize_t got = read(f, head, sizeof head - 1);
+    close(f);
+    if (got < 0) return 0;
+    head[got] = '\0';
+    if (log) return strncmp(head, "{\"time\":\"", 9) == 0 && strstr(head, "\"event\":") != NULL;
+    if (json) head[got < 512 ? got : 512] = '\0';
+    return strstr(head, json ? "\"trustrisk\"" : "trustrisk") != NULL;
+}
+
 /* ---- signals ------------------------------------------------------------
  * A signal handler may run in any thread (the simulation's threads too), so
  * it and the swap claim the staging folder with one atomic step: either the
@@ -409,7 +436,9 @@ static const char *foreign_entry(int fd, int depth, char *what, size_t n)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         struct stat sb;
         int stat_ok = fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name) && depth != 1) continue;
+        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name) && depth != 1 &&
+            content_ours(fd, e->d_name))
+            continue;
         if (stat_ok && S_ISDIR(sb.st_mode) && depth < 2 && is_our_folder(e->d_name, depth)) {
             int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             char inner[2 * NAME_MAX + 2]; /* "ID/FILE" */
@@ -439,7 +468,8 @@ static tr_status check_contents(const cli_outdir *o, tr_error *err)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         struct stat sb;
         int stat_ok = fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name)) continue;
+        if (stat_ok && S_ISREG(sb.st_mode) && is_ours(e->d_name) && content_ours(fd, e->d_name))
+            continue;
         if (stat_ok && S_ISDIR(sb.st_mode) && is_our_folder(e->d_name, 0)) {
             char what[PATH_MAX];
             int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
