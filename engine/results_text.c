@@ -89,6 +89,12 @@ static void print_precision(const tr__summary *s, FILE *fp)
                 "sound (mean weight %.3g, se %.2g, where it should be 1), so no standard error can "
                 "be trusted; raise --paths, or use a smaller shift\n\n",
                 what, (unsigned long long)ps->paths, ps->mean_weight, ps->mean_weight_se);
+    else if (ps->worst_allowed == 0.0)
+        fprintf(fp,
+                "Precision target %s NOT met in %llu paths: %s has not failed on any path, and a "
+                "relative target alone allows it no error at all; give an absolute target as well "
+                "(--target-se)\n\n",
+                what, (unsigned long long)ps->paths, id);
     else
         fprintf(fp,
                 "Precision target %s NOT met in %llu paths: %s has se %.3g where %.3g is allowed; "

@@ -341,3 +341,28 @@ Test(precision, a_configs_precision_object_sets_the_target)
     free(json);
     free(text);
 }
+
+Test(precision, the_summary_says_what_a_relative_target_alone_cannot_meet)
+{
+    /* raising --paths can never help a trust that never fails under a
+     * relative target alone: the summary says what would */
+    char dir[256];
+    th_tmpdir(dir, sizeof dir, "prec");
+    char *out = th_fmt("%s/out", dir);
+    const char *args[] = {"run",
+                          TR_SOURCE_DIR "/configs/example.json",
+                          "--out",
+                          out,
+                          "--paths",
+                          "3000",
+                          "--target-rel",
+                          "0.1",
+                          NULL};
+    th_cli r = th_run_cli(args);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "community-mental has not failed on any path") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "--target-se") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "raise --paths") == NULL, "%s", r.out);
+    th_cli_free(&r);
+    free(out);
+}
