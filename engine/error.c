@@ -149,9 +149,21 @@ tr_status tr_error_status(const tr_error *err)
     return worst;
 }
 
+/* Is the UTF-8 sequence s (n bytes) a bidirectional formatting control:
+ * U+061C, U+200E-U+200F, U+202A-U+202E or U+2066-U+2069? Printed raw, one
+ * can make a terminal show a line in another order than its bytes. */
+static int is_bidi(const unsigned char *s, size_t n)
+{
+    if (n == 2) return s[0] == 0xD8 && s[1] == 0x9C;
+    if (n != 3 || s[0] != 0xE2) return 0;
+    return (s[1] == 0x80 && (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE))) ||
+           (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9);
+}
+
 /* The printable form of the character at *p (advanced past it) in `piece`;
  * returns its length. C0 controls, DEL and bytes that are not UTF-8 become
- * \xHH, C1 controls \u00HH; everything else is copied. */
+ * \xHH, C1 controls \u00HH, bidirectional controls \uHHHH; everything
+ * else is copied. */
 static size_t escape_one(const unsigned char **p, char piece[8])
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -160,6 +172,13 @@ static size_t escape_one(const unsigned char **p, char piece[8])
     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) {
         *p += 2;
         return (size_t)snprintf(piece, 8, "\\u00%c%c", hex[s[1] >> 4], hex[s[1] & 15]);
+    }
+    if (is_bidi(s, n)) {
+        unsigned cp = n == 2 ? 0x061Cu
+                             : ((unsigned)(s[0] & 0x0F) << 12) | ((unsigned)(s[1] & 0x3F) << 6) |
+                                   (unsigned)(s[2] & 0x3F);
+        *p += n;
+        return (size_t)snprintf(piece, 8, "\\u%04X", cp);
     }
     if (n <= 1 && (*s < 0x20 || *s >= 0x7F)) {
         *p += 1;

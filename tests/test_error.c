@@ -221,3 +221,20 @@ Test(error, print_escapes_every_part)
     free(s);
     tr_error_clear(&e);
 }
+
+Test(error, text_print_escapes_bidirectional_controls)
+{
+    /* a right-to-left override in an id would make a terminal show the
+     * line in another order than its bytes; other non-ASCII text stays */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    tr_text_print(fp, "a\xE2\x80\xAE"
+                      "b\xE2\x81\xA6"
+                      "c\xE2\x80\x8F"
+                      "d\xD8\x9C"
+                      "e\xC3\xA9\xE2\x80\x94");
+    fclose(fp);
+    cr_expect_str_eq(buf, "a\\u202Eb\\u2066c\\u200Fd\\u061Ce\xC3\xA9\xE2\x80\x94");
+    free(buf);
+}
