@@ -1764,6 +1764,15 @@ static void check_seed_text(ctx *c)
 static void parse_root(ctx *c, const cJSON *root)
 {
     tr_config *cfg = c->cfg;
+    if (cJSON_GetObjectItemCaseSensitive(root, "scenarios") &&
+        cJSON_GetObjectItemCaseSensitive(root, "base") &&
+        !cJSON_GetObjectItemCaseSensitive(root, "trusts")) {
+        /* the wrong command, not a config with a dozen wrong keys */
+        report(c, "this is a batch manifest (it has \"base\" and \"scenarios\"), not a config: "
+                  "run it with `trustrisk batch FILE --out DIR`, or see its scenarios with "
+                  "`trustrisk scenario FILE`");
+        return;
+    }
     check_keys(c, root, KEYS_ROOT, COUNT(KEYS_ROOT));
     const char *name = get_string(c, root, "name", false, false);
     const char *notes = get_string(c, root, "notes", false, false);

@@ -1147,11 +1147,21 @@ static bool read_named(loader *L, const char *key, const char *what, const char 
     return st == TR_OK;
 }
 
-/* The manifest's own fields. */
-static void read_top(loader *L)
+/* The manifest's own fields; false when the file is a config instead
+ * (said once, and nothing else is read). */
+static bool read_top(loader *L)
 {
     reporter *r = &L->r;
     const cJSON *root = L->root;
+    if (cJSON_GetObjectItemCaseSensitive(root, "trusts") &&
+        !cJSON_GetObjectItemCaseSensitive(root, "scenarios")) {
+        /* the wrong command, not a manifest with a dozen wrong keys */
+        report(r, NULL,
+               "this is a config (it has \"trusts\"), not a batch manifest: run it with "
+               "`trustrisk run FILE --out DIR`; a manifest names a base config and its "
+               "\"scenarios\"");
+        return false;
+    }
     check_keys(r, root, MANIFEST_KEYS, COUNT(MANIFEST_KEYS));
     L->name = get_string(r, root, "name", true, false);
     L->notes = get_string(r, root, "notes", false, false);
@@ -1175,6 +1185,7 @@ static void read_top(loader *L)
     L->has_paths = p == 1;
     L->has_seed = s == 1;
     L->run_ok = p >= 0 && s >= 0;
+    return true;
 }
 
 /* scenarios[]: ids, names, notes and where the overlays are. */
@@ -1526,9 +1537,8 @@ tr_status tr_manifest_load_buffer(const char *data, size_t len, const char *sour
                  &L.mine);
     scen *built = NULL;
     size_t ref = 0;
-    if (root) {
-        L.root = root;
-        read_top(&L);
+    if (root) L.root = root;
+    if (root && read_top(&L)) {
         read_scenarios(&L);
         ref = find_reference(&L);
         read_base(&L);

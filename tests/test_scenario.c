@@ -1225,3 +1225,24 @@ Test(manifest, a_bases_precision_is_left_out_of_every_scenario)
     free(base);
     free(dir);
 }
+
+Test(cli, a_config_and_a_manifest_given_to_the_wrong_command_say_so)
+{
+    /* one line that names the right command, not a dozen unknown keys */
+    const char *config = TR_SOURCE_DIR "/configs/example.json";
+    th_cli r = th_run_cli((const char *[]){"scenario", config, NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "this is a config (it has \"trusts\"), not a batch manifest"), "%s",
+              r.err);
+    cr_expect(strstr(r.err, "trustrisk run FILE"), "%s", r.err);
+    cr_expect(strstr(r.err, "rejected (1 problem)"), "%s", r.err);
+    th_cli_free(&r);
+    r = th_run_cli((const char *[]){"validate", BUNDLED, NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "this is a batch manifest (it has \"base\" and \"scenarios\"), not a "
+                            "config"),
+              "%s", r.err);
+    cr_expect(strstr(r.err, "trustrisk batch FILE"), "%s", r.err);
+    cr_expect(strstr(r.err, "unknown key") == NULL, "%s", r.err);
+    th_cli_free(&r);
+}
