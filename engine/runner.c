@@ -324,10 +324,21 @@ static int checkpoint_now(void *ctx)
     return bad;
 }
 
+/* A precision target in words: "none" for 0. */
+static const char *target_text(double x, char *buf, size_t n)
+{
+    if (x == 0.0)
+        snprintf(buf, n, "none");
+    else
+        snprintf(buf, n, "%g", x);
+    return buf;
+}
+
 tr_status tr__runner_same(const tr__runner *r, const tr__state_info *info, const char *name,
                           const char *how, const char *than, tr_error *err)
 {
     tr_status st = TR_OK;
+    char a[32], b[32];
 #define DIFFERS(item, fmt, a, b)                                                                   \
     st = tr_error_add(err, TR_E_INPUT, name, NULL, 0, 0,                                           \
                       "%s belongs to another %s: its " item " is " fmt ", %s " fmt, how, r->what,  \
@@ -338,6 +349,14 @@ tr_status tr__runner_same(const tr__runner *r, const tr__state_info *info, const
     if (strcmp(info->engine, tr_version()) != 0)
         DIFFERS("engine version", "%s", info->engine, tr_version());
     if (st != TR_OK) return st; /* the rest would only repeat it */
+    /* the run's own numbers first: another --paths or --seed changes every
+     * scenario's merged config too, and its hash differences would hide it */
+    if (info->seed != r->seed)
+        DIFFERS("seed", "%llu", (unsigned long long)info->seed, (unsigned long long)r->seed);
+    if (info->paths != r->paths)
+        DIFFERS("number of paths", "%llu", (unsigned long long)info->paths,
+                (unsigned long long)r->paths);
+    if (st != TR_OK && r->ids) return st;
     if (strcmp(info->manifest_sha, r->manifest_sha) != 0)
         DIFFERS("manifest (sha256)", "%.12s...", info->manifest_sha, r->manifest_sha);
     if (info->nplans != r->np) DIFFERS("number of scenarios", "%zu", info->nplans, r->np);
@@ -351,20 +370,17 @@ tr_status tr__runner_same(const tr__runner *r, const tr__state_info *info, const
             else
                 DIFFERS("config (sha256)", "%.12s...", info->sha[k], r->res[k]->cfg->sha256);
         }
-    if (info->seed != r->seed)
-        DIFFERS("seed", "%llu", (unsigned long long)info->seed, (unsigned long long)r->seed);
-    if (info->paths != r->paths)
-        DIFFERS("number of paths", "%llu", (unsigned long long)info->paths,
-                (unsigned long long)r->paths);
     if (info->first_path != r->first)
         DIFFERS("first path", "%llu", (unsigned long long)info->first_path,
                 (unsigned long long)r->first);
     if (info->block != TR_PATH_BLOCK)
         DIFFERS("block size", "%u", (unsigned)info->block, (unsigned)TR_PATH_BLOCK);
     if (info->target_se != r->target.se)
-        DIFFERS("precision target se", "%g", info->target_se, r->target.se);
+        DIFFERS("precision target se", "%s", target_text(info->target_se, a, sizeof a),
+                target_text(r->target.se, b, sizeof b));
     if (info->target_rel != r->target.rel)
-        DIFFERS("relative precision target", "%g", info->target_rel, r->target.rel);
+        DIFFERS("relative precision target", "%s", target_text(info->target_rel, a, sizeof a),
+                target_text(r->target.rel, b, sizeof b));
     if (info->reference != r->ref && info->nplans == r->np)
         DIFFERS("reference scenario", "%u", (unsigned)info->reference, (unsigned)r->ref);
 #undef DIFFERS

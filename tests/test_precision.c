@@ -214,6 +214,13 @@ Test(precision, a_stopped_target_run_resumes_to_the_same_bytes_from_any_checkpoi
     cr_assert_null(got);
     cr_assert(strstr(err.diags[0].message, "precision target"), "%s", err.diags[0].message);
     tr_error_clear(&err);
+    /* and resumed with none: "none", not 0 */
+    got = target_run(cfg, 200000, 0.0, 0.01, 1, NULL, k.state[0], k.len[0], NULL, &st, &err);
+    cr_assert_eq(st, TR_E_INPUT);
+    cr_assert_null(got);
+    cr_expect(strstr(err.diags[0].message, "precision target se is 0.002, this run's is none"),
+              "%s", err.diags[0].message);
+    tr_error_clear(&err);
     kept_free(&k);
     free(want);
     tr_config_free(cfg);
