@@ -358,9 +358,11 @@ static void outdir_free(cli_outdir *o)
 }
 
 /* Exit code 2 (a bad --out) for a name that cannot be, else 1. */
+/* A path that cannot name a folder (too long, or a file where a folder
+ * should be) is bad input, exit 2; the rest is the machine's, exit 1. */
 static tr_status io_status(int e)
 {
-    return e == ENAMETOOLONG ? TR_E_INPUT : TR_E_IO;
+    return e == ENAMETOOLONG || e == ENOTDIR ? TR_E_INPUT : TR_E_IO;
 }
 
 /* Split path (no trailing slash, not "/") into o->parent and o->base. */
