@@ -125,7 +125,7 @@ Test(cli_run, unwritable_output_folder_fails_cleanly)
     fclose(fp);
     int rc =
         th_sh(TR_BINARY " run %s --out %s/sub --paths 100 2>%s/err.txt", example, blocker, tmpdir);
-    cr_expect_eq(rc, 1, "exit %d", rc);
+    cr_expect_eq(rc, 2, "exit %d: a path through a file is bad input", rc);
     char *p = th_fmt("%s/err.txt", tmpdir);
     char *e = th_read(p, NULL);
     cr_expect(strstr(e, "output folder") != NULL, "message: %s", e);
