@@ -559,6 +559,15 @@ static tr_status coverage(const tr__state_info *info, const char *const *names, 
         if (k < all.n) at = all.r[2 * k + 1];
     }
     tr__blockset_free(&all);
+    /* a checkpoint among the states is the likely culprit: name it */
+    for (size_t a = 0; a < n && st != TR_OK; a++) {
+        const char *base = strrchr(names[a], '/');
+        if (strncmp(base ? base + 1 : names[a], "checkpoint", 10) == 0)
+            tr_error_add(err, TR_E_INPUT, names[a], NULL, 0, 0,
+                         "is a checkpoint: the state of a part that had not finished; resume "
+                         "that part (--resume with the same --shard) and merge the state it "
+                         "ends with");
+    }
     return st;
 }
 

@@ -538,6 +538,13 @@ Test(cli_state, interrupted_shard_resumes)
     cr_expect(strstr(err, "checkpoint-1-of-2.trs") && strstr(err, "split another way"),
               "the refusal does not name the shard's checkpoint:\n%s", err);
     free(err);
+    /* merging the unfinished shard's checkpoint names it as the culprit */
+    cr_assert_eq(run(dir, "--shard", "0/2", NULL), 0);
+    const char *early[3] = {at("s/checkpoint-1-of-2.trs"), shard_file(dir, 0, 2), NULL};
+    cr_expect_eq(merge(at("early"), early), 2);
+    err = last_stderr();
+    cr_expect(strstr(err, "checkpoint-1-of-2.trs: is a checkpoint") != NULL, "%s", err);
+    free(err);
     cr_assert_eq(run(dir, "--shard", "1/2", "--resume", NULL), 0);
     cr_expect(!th_exists(at("s/checkpoint-1-of-2.trs")), "the shard's checkpoint stayed");
     cr_assert_eq(run(dir, "--shard", "0/2", NULL), 0);
