@@ -15,10 +15,10 @@ extern "C" {
 
 #define TR_VERSION_MAJOR 0
 #define TR_VERSION_MINOR 2
-#define TR_VERSION_PATCH 0
-#define TR_VERSION_STRING "0.2.0"
+#define TR_VERSION_PATCH 1
+#define TR_VERSION_STRING "0.2.1"
 
-/** The library's version string, e.g. "0.2.0" (may differ from the header's). */
+/** The library's version string, e.g. "0.2.1" (may differ from the header's). */
 TR_API const char *tr_version(void);
 
 /** Non-zero when the library was built with OpenMP (runs use several threads). */
