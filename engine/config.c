@@ -241,6 +241,7 @@ typedef struct ctx {
     tr_config *cfg;
     /* declared names, for resolving references */
     strmap factor_map, consortium_map;
+    bool factors_refused; /* "factors" itself was refused: loadings go unchecked */
     const char **factor_names, **consortium_ids; /* for suggestions */
     /* the trust being read, for the consortium-scope rule */
     const char *trust_id;
@@ -635,6 +636,7 @@ static long find_factor(ctx *c, const char *name)
 {
     long idx = strmap_find(&c->factor_map, name);
     if (idx >= 0) return idx;
+    if (c->factors_refused) return -1; /* said once, at "factors" */
     const char *near = suggest(name, c->factor_names, c->cfg->n_factors);
     if (near)
         report(c, "unknown factor \"%s\"; did you mean \"%s\"?", name, near);
@@ -1062,10 +1064,11 @@ static void parse_factors(ctx *c, const cJSON *root)
 {
     const cJSON *arr = member(root, "factors");
     tr_config *cfg = c->cfg;
-    size_t n;
+    size_t n = 0;
     if (!arr) return;
     size_t mark = path_push_key(c, "factors");
     if (!expect_array(c, arr) || !check_count(c, arr, TR_MAX_FACTORS, "factors", &n) || !n) {
+        c->factors_refused = n > 0 || !cJSON_IsArray(arr);
         path_pop(c, mark);
         return;
     }

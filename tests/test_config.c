@@ -1028,3 +1028,27 @@ Test(config, minus_zero_hashes_as_zero)
         free(json);
     }
 }
+
+Test(config, too_many_factors_is_said_once)
+{
+    /* the list refused as a whole: every loading that names one of its
+     * factors is not an "unknown factor" besides */
+    size_t cap = 64 * 1002 + 512, len = 0;
+    char *json = malloc(cap);
+    len += (size_t)snprintf(json + len, cap - len, "{'horizon_months': 12, 'factors': [");
+    for (int i = 0; i <= 1000; i++)
+        len += (size_t)snprintf(json + len, cap - len, "%s{'name': 'f%d', 'scope': 'global'}",
+                                i ? ", " : "", i);
+    snprintf(json + len, cap - len,
+             "], 'trusts': [{'id': 'a', 'cash': 1, 'income': 120, 'expenditure': 130, "
+             "'cost_growth': {'dist': 'normal', 'mean': 0.02, 'sd': 0.01, "
+             "'factors': {'f1': 0.5, 'f2': 0.1}}}]}");
+    tr_config *cfg = NULL;
+    tr_error e;
+    tr_error_init(&e);
+    cr_assert_eq(load(json, &cfg, &e), TR_E_INPUT);
+    cr_expect_eq(e.count, 1, "one problem, not one per loading");
+    cr_expect(strstr(e.diags[0].message, "at most 1000 factors") != NULL, "%s", e.diags[0].message);
+    tr_error_clear(&e);
+    free(json);
+}
