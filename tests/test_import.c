@@ -727,6 +727,11 @@ Test(import_cli, arguments)
     cr_expect_eq(
         sh("'%s' import --trusts --schemes s.csv 2>&1 | grep -q 'got the option'", TR_BINARY), 0);
     cr_expect_eq(sh("'%s' import --trusts a --schemes b --colour c >/dev/null 2>&1", TR_BINARY), 2);
+    /* a repeated option would silently replace the first file */
+    cr_expect_eq(sh("'%s' import --trusts a --schemes b --base x --base y 2>&1 | grep -q "
+                    "\"'--base' given twice ('x', then 'y')\"",
+                    TR_BINARY),
+                 0);
     cr_expect_eq(sh("cd '%s' && '%s' import --trusts none.csv --schemes none.csv >/dev/null 2>err",
                     tmpdir, TR_BINARY),
                  2);

@@ -232,6 +232,9 @@ static int cmd_import(int argc, char **argv)
         if (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')
             return cli_bad_usage("option '%s' needs a file, got the option '%s'", argv[i],
                                  argv[i + 1]);
+        if (file[k]) /* a second file would silently replace the first */
+            return cli_bad_usage("option '%s' given twice ('%s', then '%s')", argv[i], file[k],
+                                 argv[i + 1]);
         file[k] = argv[++i];
     }
     if (!file[0] || !file[1]) return cli_bad_usage("%s", "import needs --trusts and --schemes");
