@@ -649,3 +649,22 @@ Test(cli_outdir, path_beyond_the_configs_paths_is_pointed_out)
     cr_expect_eq(RUN("path", (char *)example, "--index", "18446744073709551615"), 2);
     cr_expect_eq(RUN("path", (char *)example, "--index", "3999999999"), 0);
 }
+
+Test(cli_outdir, a_full_disk_leaves_no_empty_folder_behind)
+{
+    /* a tmpfs of 300 kB fills with the first checkpoint of a region run:
+     * the run fails (exit 1) and the folder it made for the checkpoint
+     * goes too. Needs root (mount); skipped elsewhere. */
+    const char *tiny = at("tiny");
+    cr_assert_eq(mkdir(tiny, 0777), 0);
+    if (geteuid() != 0 || th_sh("mount -t tmpfs -o size=300k tmpfs '%s' 2>/dev/null", tiny) != 0)
+        cr_skip_test("cannot mount a small tmpfs here");
+    int rc = RUN("run", (char *)region, "--out", "tiny/ck", "--paths", "32768",
+                 "--checkpoint-every", "0.05", "--threads", "2", "--quiet");
+    cr_expect_eq(rc, 1);
+    char *err = th_read(at("err.txt"), NULL);
+    cr_expect(strstr(err, "No space left on device") != NULL, "%s", err);
+    free(err);
+    cr_expect(!th_exists(at("tiny/ck")), "an empty output folder was left");
+    cr_expect_eq(th_sh("umount '%s'", tiny), 0);
+}

@@ -917,13 +917,16 @@ tr_status cli_file_replace(const char *dir, const char *name, const char *data, 
 tr_status cli_outdir_keep(cli_outdir *o, const char *name, const void *data, size_t len,
                           tr_error *err)
 {
-    if (mkdirat(o->parent_fd, o->base, 0777) != 0 && errno != EEXIST)
+    int made = mkdirat(o->parent_fd, o->base, 0777) == 0;
+    if (!made && errno != EEXIST)
         return tr_error_add(err, io_status(errno), o->target, NULL, 0, 0,
                             "cannot create the output folder: %s", strerror(errno));
     char *dir = join(o->parent, o->base);
-    if (dir == NULL) return tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory");
-    tr_status st = cli_file_replace(dir, name, data, len, err);
+    tr_status st = dir == NULL ? tr_error_add(err, TR_E_NOMEM, NULL, NULL, 0, 0, "out of memory")
+                               : cli_file_replace(dir, name, data, len, err);
     free(dir);
+    /* a folder made for this state alone is not left behind empty (a full disk) */
+    if (st != TR_OK && made) unlinkat(o->parent_fd, o->base, AT_REMOVEDIR);
     return st;
 }
 
