@@ -357,9 +357,8 @@ static void outdir_free(cli_outdir *o)
     o->parent_fd = o->stage_fd = -1;
 }
 
-/* Exit code 2 (a bad --out) for a name that cannot be, else 1. */
-/* A path that cannot name a folder (too long, or a file where a folder
- * should be) is bad input, exit 2; the rest is the machine's, exit 1. */
+/* Exit code 2 (a bad --out) for a path that cannot name a folder (too
+ * long, or a file where a folder should be), else 1 (the machine's). */
 static tr_status io_status(int e)
 {
     return e == ENAMETOOLONG || e == ENOTDIR ? TR_E_INPUT : TR_E_IO;
