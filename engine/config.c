@@ -48,7 +48,7 @@
 /* Rounding slack for sum w^2 <= 1 (0.6^2 + 0.8^2 must pass). */
 #define LOADING_TOL 1e-12
 /* Largest seed a JSON number carries exactly. */
-#define SEED_MAX 9007199254740992.0
+#define SEED_MAX ((double)TR_MAX_SEED)
 /* Names longer than this get no "did you mean" (and the distance is bounded). */
 #define SUGGEST_MAX_LEN 64
 

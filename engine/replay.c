@@ -27,7 +27,7 @@ static void draw_row(FILE *fp, const char *trust, const char *scheme, const char
 tr_status tr_path_replay(const tr_config *cfg, uint64_t seed, uint64_t index, FILE *out,
                          tr_error *err)
 {
-    if (seed > (UINT64_C(1) << 53))
+    if (seed > TR_MAX_SEED)
         return tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
                             "must be in [0, 9007199254740992] (got %llu)",
                             (unsigned long long)seed);

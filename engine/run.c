@@ -27,7 +27,7 @@ static tr_status check_options(const tr_run_options *opt, tr_error *err)
     if (opt->paths < 1 || opt->paths > TR_MAX_PATHS)
         st = tr_error_add(err, TR_E_INPUT, NULL, "paths", 0, 0,
                           "must be in [1, 4000000000] (got %llu)", (unsigned long long)opt->paths);
-    if (opt->seed > (UINT64_C(1) << 53))
+    if (opt->seed > TR_MAX_SEED)
         st = tr_error_add(err, TR_E_INPUT, NULL, "seed", 0, 0,
                           "must be in [0, 9007199254740992] (got %llu)",
                           (unsigned long long)opt->seed);

@@ -59,7 +59,7 @@
 
 /* Largest seed a JSON number carries exactly (as --seed and configs). */
 #define SEED_MAX_TEXT "9007199254740992"
-#define SEED_MAX 9007199254740992.0
+#define SEED_MAX ((double)TR_MAX_SEED)
 /* Longest scenario id: it names a folder of a batch's output. */
 #define ID_MAX 64
 /* Items of a list quoted in a message before "...". */

@@ -177,7 +177,7 @@ tr_status tr__state_decode_info(const uint8_t *buf, size_t len, const char *name
     info->target_se = tr__get_f64(&r);
     info->target_rel = tr__get_f64(&r);
     /* what a run could have written: anything else is a crafted file */
-    if (!r.bad && info->seed > (UINT64_C(1) << 53)) tr__rfail(&r, "a seed above 2^53");
+    if (!r.bad && info->seed > TR_MAX_SEED) tr__rfail(&r, "a seed above 2^53");
     if (!r.bad && (info->paths == 0 || info->paths > TR_MAX_PATHS))
         tr__rfail(&r, "a number of paths outside [1, 4000000000]");
     if (!r.bad && !(info->target_se == 0.0 || (info->target_se > 0.0 && info->target_se < 0.5)))

@@ -93,8 +93,7 @@ int cli_batch_run_option(const char *opt, const char *v, cli_batch_run *run)
 {
     int paths = strcmp(opt, "--paths") == 0;
     uint64_t x = 0;
-    if (v == NULL || cli_parse_u64(v, &x) ||
-        (paths ? x < 1 || x > TR_MAX_PATHS : x > (UINT64_C(1) << 53)))
+    if (v == NULL || cli_parse_u64(v, &x) || (paths ? x < 1 || x > TR_MAX_PATHS : x > TR_MAX_SEED))
         return cli_bad_usage(paths ? "--paths: expected a whole number from 1 to 4000000000, got "
                                      "'%s'"
                                    : "--seed: expected a whole number from 0 to 2^53, got '%s'",

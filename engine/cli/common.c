@@ -145,7 +145,7 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
         if (v[0] == '-' && v[1] == '-')
             return cli_bad_usage("option '%s' needs a value, got the option '%s'", a, v);
         if (strcmp(a, "--seed") == 0) {
-            if (cli_parse_u64(v, &n) || n > (UINT64_C(1) << 53))
+            if (cli_parse_u64(v, &n) || n > TR_MAX_SEED)
                 return cli_bad_usage("--seed: expected an integer in [0, 2^53], got '%s'", v);
             o->seed = n;
             o->has_seed = 1;

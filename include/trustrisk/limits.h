@@ -10,6 +10,9 @@
 
 #include <stdint.h>
 
+/** Largest seed (2^53: every seed is exact in a JSON number). */
+#define TR_MAX_SEED (UINT64_C(1) << 53)
+
 /** Largest number of paths in one run. */
 #define TR_MAX_PATHS UINT64_C(4000000000)
 
