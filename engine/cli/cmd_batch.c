@@ -525,9 +525,7 @@ static cJSON *start_entry(const tr_manifest *m)
     cJSON_AddNumberToObject(s, "scenarios", (double)tr_manifest_scenario_count(m));
     cJSON_AddStringToObject(s, "reference", tr_manifest_scenario_id(m, tr_manifest_reference(m)));
     cJSON_AddNumberToObject(s, "paths", (double)tr_manifest_paths(m));
-    char seed[24]; /* every digit: cJSON would print a seed above 5.7e15 with 15 */
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)tr_manifest_seed(m));
-    cJSON_AddRawToObject(s, "seed", seed);
+    cJSON_AddItemToObject(s, "seed", cli_json_u64(tr_manifest_seed(m)));
     return s;
 }
 

@@ -50,15 +50,6 @@ static int fail_with(const char *manifest, tr_error *err)
     return st == TR_E_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 }
 
-static int flushed(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trustrisk: writing to standard output failed\n");
-        return EXIT_INTERNAL;
-    }
-    return 0;
-}
-
 /* What scenario i's overlay changes, in a few words: "removes trusts[x];
  * sets a, b and 3 more; adds c". */
 static void print_changes(const tr_manifest *m, size_t i)
@@ -152,7 +143,7 @@ int cli_cmd_scenario(int argc, char **argv, const char *usage)
     int code = 0;
     if (!print) {
         print_summary(m);
-        code = flushed();
+        code = cli_flush_stdout();
     } else {
         long i = tr_manifest_find(m, print);
         char *json = NULL;
@@ -170,7 +161,7 @@ int cli_cmd_scenario(int argc, char **argv, const char *usage)
             code = fail_with(NULL, &err);
         } else {
             fputs(json, stdout);
-            code = flushed();
+            code = cli_flush_stdout();
         }
         free(json);
     }

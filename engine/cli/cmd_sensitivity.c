@@ -192,9 +192,5 @@ int cli_cmd_sensitivity(int argc, char **argv)
     tr_sensitivity_free(s);
     tr_config_free(cfg);
     if (st != TR_OK) return cli_fail_with(&err);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trustrisk: writing to standard output failed\n");
-        return EXIT_INTERNAL;
-    }
-    return 0;
+    return cli_flush_stdout();
 }

@@ -206,3 +206,17 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
     if (!o->config) return cli_bad_usage("missing %s file", o->input ? o->input : "CONFIG");
     return 0;
 }
+
+cJSON *cli_json_u64(uint64_t x)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)x);
+    return cJSON_CreateRaw(text);
+}
+
+int cli_flush_stdout(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    fprintf(stderr, "trustrisk: writing to standard output failed\n");
+    return EXIT_INTERNAL;
+}

@@ -177,11 +177,7 @@ static int cmd_path(int argc, char **argv)
     tr_status st = tr_path_replay(cfg, seed, o.index, stdout, &err);
     tr_config_free(cfg);
     if (st != TR_OK) return cli_fail_with(&err);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trustrisk: writing to standard output failed\n");
-        return EXIT_INTERNAL;
-    }
-    return 0;
+    return cli_flush_stdout();
 }
 
 static int cmd_report(int argc, char **argv)
@@ -247,11 +243,7 @@ static int cmd_import(int argc, char **argv)
     }
     fputs(json, stdout);
     free(json);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trustrisk: writing to standard output failed\n");
-        return EXIT_INTERNAL;
-    }
-    return 0;
+    return cli_flush_stdout();
 }
 
 static int dispatch(int argc, char **argv)

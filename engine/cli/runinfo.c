@@ -2,7 +2,6 @@
  * runinfo.c - run.json: how and when a run ran (runinfo.h).
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common.h"
 #include "runinfo.h"
 
 static void add(cJSON *obj, const char *key, cJSON *item)
@@ -33,9 +33,7 @@ static cJSON *build(const tr_config *cfg, const cli_run_facts *f)
     add(o, "config_name", cJSON_CreateString(tr_config_name(cfg)));
     add(o, "config_file", f->config_file ? cJSON_CreateString(f->config_file) : cJSON_CreateNull());
     add(o, "paths", cJSON_CreateNumber((double)f->paths));
-    char seed[24]; /* every digit: cJSON would print a seed above 5.7e15 with 15 */
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)f->seed);
-    add(o, "seed", cJSON_CreateRaw(seed));
+    add(o, "seed", cli_json_u64(f->seed));
     add(o, "threads", f->threads > 0 ? cJSON_CreateNumber(f->threads) : cJSON_CreateNull());
     add(o, "openmp", cJSON_CreateBool(tr_version_openmp()));
     add(o, "seconds", num(f->seconds));
