@@ -232,6 +232,14 @@ static void sys(tr__summary *s, const tr__acc *a)
     dstat(a, &a->sys_top, tr__acc_sys(a, 1, TR__S_SUM), &s->sys_topup);
 }
 
+/* Under importance sampling, the sum of the paths' weights L and of L^2
+ * (every weight is a whole number of units of 2^-32: exact sums). */
+static void weight_sums(const tr__acc *a, double *sum_l, double *sum_l2)
+{
+    *sum_l = ldexp((double)a->sys_bo.n, -TR__W_BITS);
+    *sum_l2 = tr__xsum_value(&a->xs[tr__acc_l2(a)]);
+}
+
 /* Under importance sampling, are the weights sound enough for any standard
  * error to be believed? Their mean must be within 4 of its standard errors
  * of 1, its exact expectation: a shift far beyond the events that matter
@@ -240,8 +248,8 @@ static void sys(tr__summary *s, const tr__acc *a)
  * of the unshifted region unsampled. */
 static void weights_check(const tr__acc *a, tr__precision_status *ps)
 {
-    double dn = (double)a->n, sum_l = ldexp((double)a->sys_bo.n, -TR__W_BITS);
-    double sum_l2 = tr__xsum_value(&a->xs[tr__acc_l2(a)]);
+    double dn = (double)a->n, sum_l, sum_l2;
+    weight_sums(a, &sum_l, &sum_l2);
     double m = a->n ? sum_l / dn : 0.0;
     double se = a->n > 1 ? sqrt(fmax(0.0, sum_l2 / dn - m * m) / (dn - 1.0)) : 0.0;
     ps->weighted = 1;
@@ -300,8 +308,8 @@ static tr_status sampling(tr__summary *s, const tr__summary_of *of, tr_error *er
         ss->factor[ss->n] = cfg->factors[f].name;
         ss->mu[ss->n++] = mu;
     }
-    double sum_l = ldexp((double)a->sys_bo.n, -TR__W_BITS);
-    double sum_l2 = tr__xsum_value(&a->xs[tr__acc_l2(a)]);
+    double sum_l, sum_l2;
+    weight_sums(a, &sum_l, &sum_l2);
     ss->ess = sum_l2 > 0.0 ? sum_l * sum_l / sum_l2 : 0.0;
     ss->mean_weight = a->n ? sum_l / (double)a->n : NAN;
     ss->pilot = pl->pilot.automatic ? &pl->pilot : NULL;
