@@ -431,18 +431,16 @@ static void print_batch(const tr_manifest *m, const tr_batch *b, const char *out
     cJSON_Delete(doc);
     printf("(delta: the scenario less the reference on the same paths, \xC2\xB1 its 95 %% "
            "interval)\n\nresults written to ");
-    tr_text_print(stdout, out);
-    fputs("/ (scenarios/ID/ as run writes them, comparison.json, comparison.csv, batch.log)\n",
-          stdout);
+    cli_print_text(
+        stdout, out,
+        "/ (scenarios/ID/ as run writes them, comparison.json, comparison.csv, batch.log)\n");
     if (extra & CLI_OUT_XLSX) {
         printf("workbooks written to ");
-        tr_text_print(stdout, out);
-        fputs("/scenarios/ID/" CLI_XLSX_FILE "\n", stdout);
+        cli_print_text(stdout, out, "/scenarios/ID/" CLI_XLSX_FILE "\n");
     }
     if (extra & CLI_OUT_REPORT) {
         printf("reports written to ");
-        tr_text_print(stdout, out);
-        fputs("/comparison.html and each scenario's report.html\n", stdout);
+        cli_print_text(stdout, out, "/comparison.html and each scenario's report.html\n");
     }
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gnuplot.h"
+#include "common.h"
 #include "outputs.h"
 #include "xlsx.h"
 
@@ -144,18 +145,15 @@ void cli_outputs_print(const tr_results *res, const char *out, int extra)
 {
     tr_results_print_summary(res, TR_SUMMARY_TRUSTS, stdout);
     printf("\nresults written to ");
-    tr_text_print(stdout, out);
-    fputs("/ (results.json, run.json, trusts.csv, consortia.csv, failure_curves.csv, "
-          "schemes.csv)\n",
-          stdout);
+    cli_print_text(stdout, out,
+                   "/ (results.json, run.json, trusts.csv, consortia.csv, failure_curves.csv, "
+                   "schemes.csv)\n");
     if (extra & CLI_OUT_XLSX) {
         printf("workbook written to ");
-        tr_text_print(stdout, out);
-        fputs("/" CLI_XLSX_FILE "\n", stdout);
+        cli_print_text(stdout, out, "/" CLI_XLSX_FILE "\n");
     }
     if (extra & CLI_OUT_REPORT) {
         printf("report written to ");
-        tr_text_print(stdout, out);
-        fputs("/" TR_REPORT_FILE "\n", stdout);
+        cli_print_text(stdout, out, "/" TR_REPORT_FILE "\n");
     }
 }
