@@ -38,6 +38,7 @@
 #include "common.h"
 #include "outdir.h"
 #include "outputs.h"
+#include "runinfo.h"
 #include "xlsx.h"
 
 /* ---- the manifest, with --paths and --seed ------------------------------- */

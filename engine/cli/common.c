@@ -207,13 +207,6 @@ int cli_parse_opts(int argc, char **argv, cli_opts *o, int run, int path)
     return 0;
 }
 
-cJSON *cli_json_u64(uint64_t x)
-{
-    char text[24];
-    snprintf(text, sizeof text, "%llu", (unsigned long long)x);
-    return cJSON_CreateRaw(text);
-}
-
 int cli_flush_stdout(void)
 {
     if (fflush(stdout) == 0 && !ferror(stdout)) return 0;

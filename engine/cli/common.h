@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <cjson/cJSON.h>
-
 #include "progress.h"
 #include "trustrisk/trustrisk.h"
 
@@ -40,11 +38,6 @@ void cli_print_text(FILE *fp, const char *s, const char *after);
 
 /** Parse a whole non-negative decimal integer; -1 for anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
-
-/** A whole number as JSON with every digit (cJSON prints a double with 15
- * significant digits when they read back within a relative 2^-52, which
- * loses seeds above about 5.7e15). */
-cJSON *cli_json_u64(uint64_t x);
 
 /** After a command wrote its answer on stdout: 0, or EXIT_INTERNAL (said
  * on stderr) when it could not be written (a full disk, a closed pipe). */

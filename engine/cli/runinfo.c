@@ -2,6 +2,7 @@
  * runinfo.c - run.json: how and when a run ran (runinfo.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +10,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "common.h"
 #include "runinfo.h"
 
 static void add(cJSON *obj, const char *key, cJSON *item)
@@ -82,4 +82,11 @@ tr_status cli_run_json(const tr_config *cfg, const cli_run_facts *facts, char **
     cJSON_free(text);
     *json = out;
     return TR_OK;
+}
+
+cJSON *cli_json_u64(uint64_t x)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)x);
+    return cJSON_CreateRaw(text);
 }

@@ -14,7 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "trustrisk/trustrisk.h"
+
+/** A whole number as JSON with every digit, for the seed in run.json and
+ * batch.log (cJSON prints a double with 15 significant digits when they
+ * read back within a relative 2^-52, which loses seeds above about 5.7e15). */
+cJSON *cli_json_u64(uint64_t x);
 
 /** What run.json says about a run, besides the config's name. */
 typedef struct cli_run_facts {
